@@ -1,0 +1,21 @@
+"""kl-cli: Kullback-Leibler and related divergences, both directions, explained.
+
+>>> from kl_cli import compare
+>>> round(compare([0.7, 0.3], [0.4, 0.6]).metrics["kl_pq"], 6)
+0.183788
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Comparison", "compare"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported lazily so that `import kl_cli` (and the CLI's start-up) stays light.
+    if name in ("compare", "Comparison"):
+        from . import comparison
+
+        return getattr(comparison, name)
+    raise AttributeError(name)

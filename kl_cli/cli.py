@@ -1,0 +1,242 @@
+"""Click commands and options only.
+
+Options become calls into the library; the result goes to a renderer; and
+``KlGroup.main`` maps every outcome to an exit status in one place:
+0 ok, 1 over the allowed limit, 2 trouble, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .errors import KlError, UsageError
+from .measures import METRICS
+from .render import FORMATS, visible
+
+EXIT_OK, EXIT_EXCEEDED, EXIT_TROUBLE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def say(kind: str, message: str) -> None:
+    """One line on stderr, control characters made visible."""
+    click.echo(f"kl-cli: {kind}: {visible(' '.join(message.split()))}", err=True)
+
+
+class KlGroup(click.Group):
+    """A group whose ``main`` turns every exception into one line and an exit status."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        args = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in args
+        try:
+            rv = super().main(args, prog_name or "kl-cli", complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else EXIT_OK
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            say("error", "interrupted")
+            code = EXIT_INTERRUPTED
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "kl-cli"
+            say("error", f"{exc.format_message()} (see '{where} --help')")
+            code = EXIT_TROUBLE
+        except click.ClickException as exc:
+            say("error", exc.format_message())
+            code = EXIT_TROUBLE
+        except KlError as exc:
+            if debug:
+                traceback.print_exc()
+            say("error", exc.one_line())
+            code = EXIT_TROUBLE
+        except BrokenPipeError:
+            code = _quiet_broken_pipe()
+        except Exception as exc:  # an internal error: still one line, unless --debug
+            if debug:
+                traceback.print_exc()
+            say("error", f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+            code = EXIT_TROUBLE
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, as cat does."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        # Default SIGPIPE handling, as csvkit does, so `kl-cli ... | head -1` is quiet.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    cli.main()
+
+
+# ---------------------------------------------------------------------------
+# Option groups, defined once and shared by every command that needs them
+
+
+def smoothing_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    from .smoothing import METHODS
+
+    f = click.option("--lambda", "lambda_", type=float, help="Uniform share for --smoothing mix (default 0.01).")(f)
+    f = click.option(
+        "--epsilon", type=float, help="Value that replaces zeros for --smoothing epsilon (default 1e-10)."
+    )(f)
+    f = click.option("--alpha", type=float, help="Pseudo-count for --smoothing additive (default 1).")(f)
+    f = click.option(
+        "--smoothing",
+        type=click.Choice(METHODS),
+        default="none",
+        show_default=True,
+        help="How to treat zero probabilities; both sides are smoothed the same way.",
+    )(f)
+    return f
+
+
+def base_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--base",
+        type=click.Choice(["e", "2", "10"]),
+        default="e",
+        show_default=True,
+        help="Logarithm base: e (nats), 2 (bits), 10 (hartleys).",
+    )(f)
+
+
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--encoding", default="utf-8", show_default=True, help="Text encoding of files and standard input."
+    )(f)
+    f = click.option("--label-column", help="Column holding the category labels.")(f)
+    f = click.option("--q-column", help="Value column for Q (overrides --column).")(f)
+    f = click.option("--p-column", help="Value column for P (overrides --column).")(f)
+    f = click.option("--column", help="Column of values (or raw observations) in a CSV/TSV source.")(f)
+    return f
+
+
+def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")(f)
+
+
+def pick_smoothing(method: str, alpha: float | None, epsilon: float | None, lambda_: float | None) -> Any:
+    """Check that only the chosen method's parameter was given, and build it."""
+    from .smoothing import make_smoothing
+
+    given = {"additive": alpha, "epsilon": epsilon, "mix": lambda_}
+    names = {"additive": "--alpha", "epsilon": "--epsilon", "mix": "--lambda"}
+    for other, value in given.items():
+        if value is not None and other != method:
+            raise UsageError(f"{names[other]} applies to --smoothing {other}, not --smoothing {method}")
+    return make_smoothing(method, given.get(method))
+
+
+def read_stdin() -> bytes:
+    stream = click.get_binary_stream("stdin")
+    if stream.isatty():
+        click.echo("kl-cli: reading standard input (end with Ctrl-D)", err=True)
+    return stream.read()
+
+
+def emit_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        say("warning", w)
+
+
+def exceeded(value: float, limit: float | None) -> bool:
+    """True when a limit was given and the value is over it (inf always is)."""
+    return limit is not None and (math.isinf(value) or value > limit)
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+
+@click.group(cls=KlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kl-cli", prog_name="kl-cli")
+def cli() -> None:
+    """Kullback-Leibler and related divergences between two distributions,
+    with both directions explained."""
+
+
+@cli.command()
+@click.argument("p")
+@click.argument("q", required=False)
+@input_options
+@smoothing_options
+@base_option
+@click.option("--strict", is_flag=True, help="Error (instead of warn) when a side is neither probabilities nor counts.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--metric",
+    type=click.Choice(METRICS),
+    default="kl_pq",
+    show_default=True,
+    help="The metric for --format value and --fail-above.",
+)
+@click.option("--fail-above", type=float, help="Exit 1 when --metric exceeds this value (infinite always does).")
+@click.option("--top", type=click.IntRange(min=0), default=15, show_default=True, help="Categories shown; 0 for all.")
+@debug_option
+def compare(
+    p: str,
+    q: str | None,
+    column: str | None,
+    p_column: str | None,
+    q_column: str | None,
+    label_column: str | None,
+    encoding: str,
+    smoothing: str,
+    alpha: float | None,
+    epsilon: float | None,
+    lambda_: float | None,
+    base: str,
+    strict: bool,
+    fmt: str,
+    metric: str,
+    fail_above: float | None,
+    top: int,
+    debug: bool,
+) -> int:
+    """Compare distribution P with Q.
+
+    P and Q are inline lists (0.7,0.3 or rain=0.7,dry=0.3), CSV/TSV/JSON
+    files, or - for standard input. Q may be omitted when P's source holds
+    both (JSON {"p": ..., "q": ...}, or a table with --p-column and
+    --q-column). Exit status: 0 ok, 1 --metric over --fail-above, 2 trouble.
+    """
+    from .comparison import compare_histograms
+    from .render import render_compare
+    from .sources import ReadOptions, load_pair
+
+    if fail_above is not None and math.isnan(fail_above):
+        raise UsageError("--fail-above must be a number, not nan")
+    sm = pick_smoothing(smoothing, alpha, epsilon, lambda_)
+    options = ReadOptions(column, p_column, q_column, label_column, encoding)
+    hp, hq = load_pair(p, q, options, read_stdin)
+    result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict)
+    emit_warnings(result.warnings)
+    render_compare(result, fmt, sys.stdout, top=top, metric=metric)
+    sys.stdout.flush()
+    return EXIT_EXCEEDED if exceeded(result.metrics[metric], fail_above) else EXIT_OK

@@ -1,0 +1,244 @@
+"""Renderers: the only code that formats results for output.
+
+Each takes a finished result and a text stream. Machine formats (json, csv,
+value) are written without rich, so no markup, wrapping or colour can reach
+them. The table goes through rich, and user text (labels, paths) only ever
+enters rich as ``Text`` after ``visible()``, so it is never parsed as markup
+and control characters never reach the terminal raw.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .comparison import Comparison
+
+FORMATS = ("table", "json", "csv", "markdown", "value")
+
+METRIC_NAMES = {
+    "kl_pq": "KL(P||Q)",
+    "kl_qp": "KL(Q||P)",
+    "js_divergence": "Jensen-Shannon divergence",
+    "js_distance": "Jensen-Shannon distance",
+    "jeffreys": "Jeffreys (= PSI in nats)",
+    "cross_entropy_pq": "cross-entropy H(P,Q)",
+    "cross_entropy_qp": "cross-entropy H(Q,P)",
+    "entropy_p": "entropy H(P)",
+    "entropy_q": "entropy H(Q)",
+    "total_variation": "total variation",
+    "hellinger": "Hellinger distance",
+}
+
+# Characters that must never reach a terminal or a table cell raw: controls
+# (ESC, BEL, newline...), format characters (bidi marks) and separators.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def visible(text: str, limit: int | None = None) -> str:
+    """Make every control or format character visible as an escape
+    (``\\x1b``, ``\\n``, ``\\u200f``) and cut to ``limit`` characters with an ellipsis."""
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in _UNSAFE_CATEGORIES or ch == "\\":
+            out.append(ch.encode("unicode_escape").decode("ascii") if ch != "\\" else "\\\\")
+        else:
+            out.append(ch)
+    shown = "".join(out)
+    if limit is not None and len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return shown
+
+
+def number(x: float, digits: int = 6) -> str:
+    """A number for humans: 6 significant digits, 'inf' for infinity."""
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.{digits}g}"
+
+
+def exact(x: float) -> str:
+    """A number for machines: shortest repr that round-trips, 'inf' for infinity."""
+    x = float(x)
+    return "inf" if math.isinf(x) else repr(x)
+
+
+# ---------------------------------------------------------------------------
+# Machine formats
+
+
+def write_json(data: dict[str, Any], out: TextIO) -> None:
+    """Strict RFC 8259 JSON (no NaN/Infinity tokens), ASCII-only, one object."""
+    out.write(json.dumps(data, allow_nan=False, indent=2, ensure_ascii=True))
+    out.write("\n")
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def write_value(value: float, out: TextIO) -> None:
+    out.write(exact(value) + "\n")
+
+
+def md_escape(text: str) -> str:
+    """Escape a user string for a GitHub markdown table cell: exact, never markup."""
+    shown = visible(text)  # already doubles backslashes
+    for ch in "`*_{}[]<>|#!~":
+        shown = shown.replace(ch, "\\" + ch)
+    return shown
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# compare
+
+
+def category_rows(r: Comparison) -> list[list[Any]]:
+    """label, p, q, kl_pq term, kl_qp term for every category, ranked."""
+    return [[r.label(int(i)), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.ranked()]
+
+
+def render_compare(r: Comparison, fmt: str, out: TextIO, *, top: int = 15, metric: str = "kl_pq") -> None:
+    """Write one comparison in the chosen format."""
+    if fmt == "json":
+        write_json(r.to_dict(), out)
+    elif fmt == "value":
+        write_value(r.metrics[metric], out)
+    elif fmt == "csv":
+        rows = [[label, exact(p), exact(q), exact(a), exact(b)] for label, p, q, a, b in category_rows(r)]
+        write_csv(["label", "p", "q", "kl_pq", "kl_qp"], rows, out)
+    elif fmt == "markdown":
+        out.write(compare_markdown(r, top) + "\n")
+    else:
+        compare_table(r, out, top)
+
+
+def _bounds(r: Comparison, metric: str) -> str:
+    from .measures import bound
+
+    low, high = bound(metric, r.base, r.size)
+    return f"[{number(low, 4)}, {'∞' if math.isinf(high) else number(high, 4)}]"
+
+
+def _unit(r: Comparison, metric: str) -> str:
+    from .measures import BASE_FREE
+
+    return "" if metric in BASE_FREE else r.unit
+
+
+def compare_markdown(r: Comparison, top: int) -> str:
+    parts = [
+        f"### KL divergence: {md_escape(r.p_source)} vs {md_escape(r.q_source)}",
+        "",
+        f"Base {r.base} ({r.unit}); smoothing: {r.smoothing.describe()}.",
+        "",
+        md_table(
+            ["metric", "id", "value", "unit", "range"],
+            ([METRIC_NAMES[k], f"`{k}`", number(v), _unit(r, k), _bounds(r, k)] for k, v in r.metrics.items()),
+        ),
+        "",
+    ]
+    rows = category_rows(r)
+    shown = rows if top <= 0 else rows[:top]
+    parts.append(
+        md_table(
+            ["category", "P", "Q", "KL(P||Q) term", "KL(Q||P) term"],
+            ([md_escape(lab), number(p), number(q), number(a), number(b)] for lab, p, q, a, b in shown),
+        )
+    )
+    if len(rows) > len(shown):
+        parts.append(f"\n… {len(rows) - len(shown)} more categories")
+    parts.append("")
+    parts += [f"- {md_escape(line)}" for line in r.explanation()]
+    if r.only_in_p or r.only_in_q:
+        parts.append("")
+        parts.append(f"Only in P: {_md_list(r.only_in_p)}. Only in Q: {_md_list(r.only_in_q)}.")
+    if r.notes:
+        parts.append("")
+        parts += [f"> {md_escape(n)}" for n in r.notes]
+    return "\n".join(parts)
+
+
+def _md_list(labels: list[str]) -> str:
+    return ", ".join(md_escape(x) for x in labels) if labels else "none"
+
+
+def _bar(fraction: float, width: int) -> str:
+    """A horizontal bar of eighth-blocks, ``fraction`` of ``width`` cells long."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("" if rest == 0 else " ▏▎▍▌▋▊▉"[rest])
+
+
+def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None) -> None:
+    """The rich terminal report: metrics, categories with bars, explanation."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
+    title = Text("KL divergence: ", style="bold")
+    title.append(visible(r.p_source, 60), style="bold blue")
+    title.append(" vs ", style="bold")
+    title.append(visible(r.q_source, 60), style="bold magenta")
+    console.print(title)
+    console.print(Text(f"base {r.base} ({r.unit}) · smoothing: {r.smoothing.describe()} · {r.size} categories"))
+
+    metrics = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name, justify in (("metric", "left"), ("id", "left"), ("value", "right"), ("unit", "left"), ("range", "left")):
+        metrics.add_column(name, justify=justify)
+    for key, value in r.metrics.items():
+        style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
+        metrics.add_row(METRIC_NAMES[key], key, Text(number(value), style=style), _unit(r, key), _bounds(r, key))
+    console.print(metrics)
+
+    rows = category_rows(r)
+    shown = rows if top <= 0 else rows[:top]
+    biggest = max((max(p, q) for _, p, q, _, _ in shown), default=1.0) or 1.0
+    cats = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+    cats.add_column("category", overflow="fold", max_width=32)
+    cats.add_column("P", justify="right")
+    cats.add_column("Q", justify="right")
+    cats.add_column("P vs Q", no_wrap=True)
+    cats.add_column("KL(P||Q) term", justify="right")
+    cats.add_column("KL(Q||P) term", justify="right")
+    only_p, only_q = set(r.only_in_p), set(r.only_in_q)
+    for label, p, q, a, b in shown:
+        name = Text(visible(label, 30))
+        if label in only_p:
+            name.append(" (only in P)", style="dim")
+        elif label in only_q:
+            name.append(" (only in Q)", style="dim")
+        bars = Text(_bar(p / biggest, 10).ljust(10), style="blue")
+        bars.append(" ")
+        bars.append(_bar(q / biggest, 10).ljust(10), style="magenta")
+        cats.add_row(
+            name,
+            number(p, 4),
+            number(q, 4),
+            bars,
+            Text(number(a, 4), style="bold red" if math.isinf(a) else ""),
+            Text(number(b, 4), style="bold red" if math.isinf(b) else ""),
+        )
+    console.print(cats)
+    if len(rows) > len(shown):
+        console.print(Text(f"… {len(rows) - len(shown)} more categories (--top 0 shows all)", style="dim"))
+    console.print()
+    for line in r.explanation():
+        console.print(Text(visible(line)))
+    for note in r.notes:
+        console.print(Text("note: " + visible(note), style="dim"))

@@ -1,0 +1,108 @@
+"""Smoothing and normalization: two weight vectors into two probability vectors.
+
+Pure numpy. Both sides are always smoothed the same way. Each method returns
+the probabilities and any warnings about the distortion it introduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import UsageError
+
+METHODS = ("none", "additive", "epsilon", "mix")
+
+# The parameter each method takes, its CLI option and its default.
+PARAMETERS = {
+    "additive": ("alpha", 1.0),
+    "epsilon": ("epsilon", 1e-10),
+    "mix": ("lambda", 0.01),
+}
+
+
+@dataclass(frozen=True)
+class Smoothing:
+    """A smoothing method and its parameter (``None`` for ``none``)."""
+
+    method: str = "none"
+    parameter: float | None = None
+
+    def describe(self) -> str:
+        if self.method == "none":
+            return "none (exact)"
+        name = PARAMETERS[self.method][0]
+        return f"{self.method} ({name}={self.parameter:g})"
+
+
+def make_smoothing(method: str, parameter: float | None = None) -> Smoothing:
+    """Check a method and its parameter; fill in the default parameter.
+
+    Ranges: alpha > 0; 0 < epsilon < 1; 0 < lambda <= 1. Raises ``UsageError``
+    with the parameter's name otherwise.
+    """
+    if method not in METHODS:
+        raise UsageError(f"unknown smoothing {method!r}; choose one of {', '.join(METHODS)}")
+    if method == "none":
+        if parameter is not None:
+            raise UsageError("a smoothing parameter was given but --smoothing is none")
+        return Smoothing()
+    name, default = PARAMETERS[method]
+    value = default if parameter is None else float(parameter)
+    ok = {
+        "additive": 0 < value < float("inf"),
+        "epsilon": 0 < value < 1,
+        "mix": 0 < value <= 1,
+    }[method]
+    if not ok:
+        allowed = {"additive": "> 0", "epsilon": "between 0 and 1 (exclusive)", "mix": "in (0, 1]"}[method]
+        raise UsageError(f"--{name} must be {allowed}, got {value:g}")
+    return Smoothing(method, value)
+
+
+def normalize(w: np.ndarray) -> np.ndarray:
+    """Scale non-negative weights to sum 1: p_i = w_i / sum(w)."""
+    return w / w.sum()
+
+
+def apply(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Smooth and normalize both sides; returns (p, q, warnings).
+
+    - ``none``: p = w / sum(w).
+    - ``additive``: p_i = (w_i + alpha) / (sum(w) + K alpha), pseudo-counts.
+    - ``epsilon``: normalize, replace zeros by epsilon, normalize again.
+    - ``mix``: p = (1 - lambda) p + lambda / K, a mixture with the uniform.
+
+    >>> p, q, _ = apply(np.array([1.0, 0.0]), np.array([1.0, 1.0]), Smoothing("additive", 1.0))
+    >>> p.tolist(), q.tolist()
+    ([0.6666666666666666, 0.3333333333333333], [0.5, 0.5])
+    """
+    method, value = smoothing.method, smoothing.parameter
+    warnings: list[str] = []
+    k = pw.size
+    if method == "none":
+        return normalize(pw), normalize(qw), warnings
+    if method == "additive":
+        for name, w in (("P", pw), ("Q", qw)):
+            added = value * k
+            share = added / (w.sum() + added)
+            if share > 0.1:
+                warnings.append(
+                    f"additive smoothing adds {added:g} to {name}'s total of {w.sum():g} "
+                    f"({share:.0%} of its mass); for probabilities rather than counts use a much smaller --alpha"
+                )
+        return normalize(pw + value), normalize(qw + value), warnings
+    p, q = normalize(pw), normalize(qw)
+    if method == "epsilon":
+        positive = np.concatenate([p[p > 0], q[q > 0]])
+        smallest = float(positive.min())
+        if (p == 0).any() or (q == 0).any():
+            if value > 1e-3 * smallest:
+                warnings.append(
+                    f"--epsilon {value:g} is not far below the smallest non-zero probability "
+                    f"({smallest:.3g}); the smoothed zeros distort the result"
+                )
+        return normalize(np.where(p == 0, value, p)), normalize(np.where(q == 0, value, q)), warnings
+    # mix
+    return (1 - value) * p + value / k, (1 - value) * q + value / k, warnings

@@ -1,0 +1,456 @@
+"""Every input into a ``Histogram``: inline lists, CSV, TSV, JSON, stdin, Python objects.
+
+One entry point per use: ``load_pair`` for the CLI's P and Q arguments and
+``to_histogram`` for the Python API. Readers never compute divergences.
+pandas is imported only when a table has to be parsed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import numbers
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .distribution import Histogram, count_observations, make_histogram, show_label
+from .errors import InputError, UsageError
+
+MISSING = "(missing)"
+TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+KNOWN_EXTENSIONS = (".csv", ".tsv", ".tab", ".json")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to find the values in a table, and how to decode text."""
+
+    column: str | None = None
+    p_column: str | None = None
+    q_column: str | None = None
+    label_column: str | None = None
+    encoding: str = "utf-8"
+
+    def value_column(self, role: str) -> str | None:
+        own = self.p_column if role == "P" else self.q_column
+        return own if own is not None else self.column
+
+
+# ---------------------------------------------------------------------------
+# Inline syntax: 0.7,0.3 or rain=0.7,dry=0.3
+
+
+def parse_inline(text: str, source: str) -> Histogram:
+    """Parse ``0.7,0.3`` (positional) or ``rain=0.7, dry=0.3`` (labelled).
+
+    Raises ``InputError`` saying which item is wrong.
+    """
+    values, labels = split_inline(text, source)
+    return make_histogram(values, labels, source)
+
+
+class InlineSyntaxError(InputError):
+    """The text is not inline-list syntax at all (as opposed to bad values)."""
+
+
+def split_inline(text: str, source: str) -> tuple[list[float], list[str] | None]:
+    """The numbers and labels (``None`` when unlabelled) of an inline list."""
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip():
+        raise InlineSyntaxError(f"{source}: empty list")
+    labelled = ["=" in item for item in items]
+    if any(labelled) and not all(labelled):
+        i = labelled.index(False) if labelled[0] else labelled.index(True)
+        raise InlineSyntaxError(
+            f"{source}: item {i + 1} ({items[i]!r}) mixes labelled and unlabelled items",
+            hint="label every item, like rain=0.7,dry=0.3, or none, like 0.7,0.3",
+        )
+    labels: list[str] | None = [] if all(labelled) else None
+    values: list[float] = []
+    for i, item in enumerate(items):
+        if labels is not None:
+            label, _, number = item.partition("=")
+            label = label.strip()
+            if not label:
+                raise InlineSyntaxError(f"{source}: item {i + 1} ({item!r}) has no label before '='")
+            labels.append(label)
+            item = number.strip()
+        if not item:
+            raise InlineSyntaxError(f"{source}: item {i + 1} is empty")
+        try:
+            values.append(float(item))
+        except ValueError:
+            raise InlineSyntaxError(f"{source}: item {i + 1}: {show_label(item)} is not a number") from None
+    return values, labels
+
+
+def parse_number(text: str, where: str) -> float:
+    """A finite float from text, or an ``InputError`` that quotes the text."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{where}: {show_label(text)} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"{where}: {show_label(text)} is not a finite number")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Bytes into text
+
+
+def decode(data: bytes, encoding: str, source: str) -> str:
+    """Decode bytes; a UTF-8 byte-order mark is dropped, CRLF is left to the parsers."""
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise UsageError(f"unknown --encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise InputError(
+            f"{source}: not valid {exc.encoding} text (byte 0x{byte:02x} at offset {exc.start})",
+            hint="pass --encoding, e.g. --encoding latin-1",
+        ) from None
+
+
+def read_bytes(path: str, source: str) -> bytes:
+    """Read a whole file, turning OS errors into one-line ``InputError``s."""
+    if os.path.isdir(path):
+        raise InputError(f"{source}: is a directory, not a file")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def sniff_format(path: str | None, text: str) -> str:
+    """'json', 'tsv' or 'csv': by extension, else by content.
+
+    Content rule (as sqlite-utils does): a leading ``[`` or ``{`` means JSON;
+    a tab and no comma in the first line means TSV; otherwise CSV.
+    """
+    if path is not None:
+        ext = os.path.splitext(path)[1].lower()
+        if ext == ".json":
+            return "json"
+        if ext in TABLE_SEPARATORS:
+            return "tsv" if TABLE_SEPARATORS[ext] == "\t" else "csv"
+    head = text.lstrip()
+    if head[:1] in ("[", "{"):
+        return "json"
+    first = head.split("\n", 1)[0]
+    return "tsv" if "\t" in first and "," not in first else "csv"
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def parse_json_text(text: str, source: str) -> Any:
+    """Strict JSON: NaN/Infinity tokens and deep nesting are input errors."""
+
+    def reject_constant(token: str) -> Any:
+        raise InputError(f"{source}: {token} is not a number JSON allows")
+
+    try:
+        return json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON is nested too deeply") from None
+
+
+def json_pair(value: Any) -> bool:
+    """True for the ``{"p": ..., "q": ...}`` form holding both distributions."""
+    return (
+        isinstance(value, dict)
+        and set(value) == {"p", "q"}
+        and all(isinstance(v, (list, dict)) for v in value.values())
+    )
+
+
+def histogram_from_json(value: Any, source: str) -> Histogram:
+    """A list of numbers, a list of strings (observations) or {label: number}."""
+    if isinstance(value, dict):
+        if not value:
+            raise InputError(f"{source}: empty JSON object")
+        labels = list(value)
+        numbers = [_json_number(v, f"{source}: label {show_label(k)}") for k, v in value.items()]
+        return make_histogram(numbers, labels, source)
+    if isinstance(value, list):
+        if not value:
+            raise InputError(f"{source}: empty JSON list")
+        if all(isinstance(v, str) for v in value):
+            return count_observations(value, source)
+        numbers = [_json_number(v, f"{source}: item {i + 1}") for i, v in enumerate(value)]
+        return make_histogram(numbers, None, source)
+    raise InputError(
+        f"{source}: JSON must be a list of numbers, a list of strings or an object of label: number, "
+        f"not {type(value).__name__}"
+    )
+
+
+def _json_number(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        shown = "null (empty)" if v is None else json.dumps(v)[:40]
+        raise InputError(f"{where}: {shown} is not a number")
+    try:
+        return float(v)
+    except OverflowError:
+        raise InputError(f"{where}: {str(v)[:40]} is too large") from None
+
+
+# ---------------------------------------------------------------------------
+# Tables (CSV/TSV)
+
+
+def read_table(text: str, sep: str, source: str) -> Any:
+    """Parse delimited text with a header row into a DataFrame of stripped strings."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{source}: the file is empty") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        detail = " ".join(str(exc).split())
+        raise InputError(f"{source}: cannot parse as {'TSV' if sep == chr(9) else 'CSV'}: {detail}") from None
+    if frame.shape[0] == 0:
+        raise InputError(f"{source}: has a header row but no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for name in frame.columns:
+        frame[name] = frame[name].str.strip()
+    return frame
+
+
+def _numeric_share(column: Any) -> tuple[Any, bool]:
+    """Parse a string column as numbers; a column is numeric when most
+    non-empty cells parse (so one typo is reported, not taken as a label)."""
+    import pandas as pd
+
+    parsed = pd.to_numeric(column, errors="coerce")
+    filled = int((column != "").sum())
+    return parsed, filled > 0 and int(parsed.notna().sum()) * 2 > filled
+
+
+def histogram_from_table(frame: Any, source: str, role: str, options: ReadOptions) -> Histogram:
+    """Pick the value and label columns of a table and build the histogram.
+
+    Value column: the one named, else the only numeric column, else the only
+    column. A non-numeric value column holds raw observations, counted per
+    distinct value. Label column: the one named, else the only non-numeric
+    column left, else the only column left, else row position.
+    """
+    columns = list(frame.columns)
+    listing = ", ".join(show_label(c) for c in columns)
+    wanted = options.value_column(role)
+    label_col = options.label_column
+    for name, flag in ((wanted, "--column"), (label_col, "--label-column")):
+        if name is not None and name not in columns:
+            raise InputError(f"{source}: no column {show_label(name)} ({flag}); the columns are {listing}")
+    kinds = {c: _numeric_share(frame[c]) for c in columns}
+    if wanted is None:
+        numeric = [c for c in columns if kinds[c][1] and c != label_col]
+        if len(numeric) == 1:
+            wanted = numeric[0]
+        elif len(numeric) > 1:
+            raise UsageError(
+                f"{source}: several numeric columns ({', '.join(show_label(c) for c in numeric)})",
+                hint="choose one with --column (or --p-column/--q-column)",
+            )
+        elif len(columns) == 1:
+            wanted = columns[0]
+        else:
+            raise UsageError(
+                f"{source}: no numeric column among {listing}",
+                hint="name the column of values or observations with --column",
+            )
+    parsed, is_numeric = kinds[wanted]
+    raw = frame[wanted]
+    others = [c for c in columns if c != wanted]
+    if not is_numeric:
+        unused = [c for c in others]
+        notes = [f"{source}: column {show_label(wanted)} read as raw observations"]
+        if unused:
+            notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in unused)}")
+        values = raw.to_numpy(dtype=object)
+        empty = values == ""
+        warnings = []
+        if empty.any():
+            values = np.where(empty, MISSING, values)
+            warnings.append(f"{source}: {int(empty.sum())} empty cells in {show_label(wanted)} counted as {MISSING}")
+        return count_observations(values, source, warnings=warnings, notes=notes)
+    bad = parsed.isna().to_numpy() | ~np.isfinite(parsed.to_numpy(dtype=np.float64, na_value=np.nan))
+    if bad.any():
+        i = int(np.argmax(bad))
+        cell = raw.iloc[i]
+        what = "is empty" if cell == "" else f"has {show_label(cell)}, which is not a finite number"
+        raise InputError(f"{source}: line {i + 2}: column {show_label(wanted)} {what}")
+    if label_col is None:
+        text_cols = [c for c in others if not kinds[c][1]]
+        if len(text_cols) == 1:
+            label_col = text_cols[0]
+        elif len(text_cols) > 1:
+            raise UsageError(
+                f"{source}: several possible label columns ({', '.join(show_label(c) for c in text_cols)})",
+                hint="choose one with --label-column",
+            )
+        elif len(others) == 1:
+            label_col = others[0]
+    labels = None if label_col is None else frame[label_col].to_numpy(dtype=object)
+    unused = [c for c in others if c != label_col]
+    notes = []
+    if unused:
+        notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in unused)}")
+    return make_histogram(parsed.to_numpy(dtype=np.float64), labels, source, notes=notes)
+
+
+# ---------------------------------------------------------------------------
+# Putting it together: P and Q from command-line words
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A source read as far as its format: inline histogram, JSON value or table."""
+
+    name: str
+    inline: Histogram | None = None
+    json_value: Any = None
+    table: Any = None
+
+
+def _looks_like_path(spec: str) -> bool:
+    return os.sep in spec or spec.lower().endswith(KNOWN_EXTENSIONS) or spec.startswith(".")
+
+
+def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], bytes]) -> _Loaded:
+    if spec == "-":
+        name = f"{role} (stdin)"
+        text = decode(read_stdin(), options.encoding, name)
+        stripped = text.strip()
+        if not stripped:
+            raise InputError(f"{name}: standard input is empty")
+        if "\n" not in stripped and stripped[:1] not in "[{":
+            try:
+                return _Loaded(name, inline=parse_inline(stripped, name))
+            except InputError:
+                pass  # not inline; let the table reader say what is wrong
+        fmt = sniff_format(None, text)
+        return _finish(name, fmt, text)
+    if os.path.exists(spec):
+        name = f"{role} ({spec})"
+        text = decode(read_bytes(spec, name), options.encoding, name)
+        if not text.strip():
+            raise InputError(f"{name}: the file is empty")
+        return _finish(name, sniff_format(spec, text), text)
+    name = f"{role} ({spec})" if len(spec) <= 40 else role
+    try:
+        values, labels = split_inline(spec, name)
+    except InlineSyntaxError as exc:
+        if _looks_like_path(spec):
+            raise InputError(
+                f"{role}: no such file {show_label(spec)} (and it is not an inline list like 0.7,0.3 either)"
+            ) from None
+        raise InputError(
+            f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
+        ) from None
+    return _Loaded(name, inline=make_histogram(values, labels, name))
+
+
+def _finish(name: str, fmt: str, text: str) -> _Loaded:
+    if fmt == "json":
+        return _Loaded(name, json_value=parse_json_text(text, name))
+    return _Loaded(name, table=read_table(text, "\t" if fmt == "tsv" else ",", name))
+
+
+def _histogram(loaded: _Loaded, role: str, options: ReadOptions) -> Histogram:
+    if loaded.inline is not None:
+        return loaded.inline
+    if loaded.table is not None:
+        return histogram_from_table(loaded.table, loaded.name, role, options)
+    value = loaded.json_value
+    if json_pair(value):
+        return histogram_from_json(value[role.lower()], f"{loaded.name} [{role.lower()}]")
+    return histogram_from_json(value, loaded.name)
+
+
+def load_pair(
+    p_spec: str,
+    q_spec: str | None,
+    options: ReadOptions,
+    read_stdin: Callable[[], bytes],
+) -> tuple[Histogram, Histogram]:
+    """Read P and Q from command-line words (inline text, a path or ``-``).
+
+    With ``q_spec`` omitted, P's source must hold both distributions: JSON
+    ``{"p": ..., "q": ...}`` or a table with ``--p-column`` and ``--q-column``.
+    """
+    if p_spec == "-" and q_spec == "-":
+        raise UsageError("P and Q cannot both be standard input ('-')")
+    loaded_p = _load(p_spec, "P", options, read_stdin)
+    if q_spec is not None:
+        return _histogram(loaded_p, "P", options), _histogram(_load(q_spec, "Q", options, read_stdin), "Q", options)
+    if (loaded_p.json_value is not None and json_pair(loaded_p.json_value)) or (
+        loaded_p.table is not None and options.p_column and options.q_column
+    ):
+        both = loaded_p
+    else:
+        raise UsageError(
+            "Q is missing",
+            hint="give a second source, or one file holding both: "
+            'JSON {"p": ..., "q": ...} or a table with --p-column and --q-column',
+        )
+    name = both.name[len("P ") :]
+    p = _histogram(_Loaded(f"P {name}", both.inline, both.json_value, both.table), "P", options)
+    q = _histogram(_Loaded(f"Q {name}", both.inline, both.json_value, both.table), "Q", options)
+    return p, q
+
+
+# ---------------------------------------------------------------------------
+# Python objects (the API)
+
+
+def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> Histogram:
+    """A ``Histogram`` from a list, tuple, dict, numpy array, pandas Series,
+    ``Histogram`` or a command-line style string (inline, path)."""
+    options = options or ReadOptions()
+    if isinstance(obj, Histogram):
+        return obj
+    if isinstance(obj, str):
+        return _histogram(_load(obj, role, options, _no_stdin), role, options)
+    if isinstance(obj, Mapping):
+        numbers = [_json_number(v, f"{role}: label {show_label(k)}") for k, v in obj.items()]
+        return make_histogram(numbers, list(obj), role)
+    index = getattr(obj, "index", None)
+    if index is not None and hasattr(obj, "to_numpy"):  # a pandas Series
+        values = obj.to_numpy()
+        positional = type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+        if values.dtype.kind in "OUST":
+            return count_observations(values.astype(object), role)
+        return make_histogram(values, None if positional else [str(x) for x in index], role)
+    arr = np.asarray(obj)
+    if arr.dtype.kind in "OUS":
+        if all(isinstance(v, str) for v in arr.tolist()):
+            return count_observations(arr.astype(object), role)
+    return make_histogram(arr, None, role)
+
+
+def _no_stdin() -> bytes:
+    raise UsageError("standard input ('-') is only read by the command line")
