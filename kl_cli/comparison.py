@@ -20,6 +20,8 @@ from .measures import METRICS, UNITS, measure
 from .smoothing import Smoothing, make_smoothing
 from .sources import ReadOptions, to_histogram
 
+NO_SMOOTHING = Smoothing()
+
 # Directions whose ratio is below this are described as "about even".
 NEAR_SYMMETRIC = 1.1
 
@@ -160,7 +162,7 @@ def compare_histograms(
     hq: Histogram,
     *,
     base: str = "e",
-    smoothing: Smoothing = Smoothing(),
+    smoothing: Smoothing = NO_SMOOTHING,
     strict: bool = False,
 ) -> Comparison:
     """The pipeline after reading: align, check sums, smooth, measure."""

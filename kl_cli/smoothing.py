@@ -97,12 +97,11 @@ def apply(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> tuple[np.ndar
     if method == "epsilon":
         positive = np.concatenate([p[p > 0], q[q > 0]])
         smallest = float(positive.min())
-        if (p == 0).any() or (q == 0).any():
-            if value > 1e-3 * smallest:
-                warnings.append(
-                    f"--epsilon {value:g} is not far below the smallest non-zero probability "
-                    f"({smallest:.3g}); the smoothed zeros distort the result"
-                )
+        if ((p == 0).any() or (q == 0).any()) and value > 1e-3 * smallest:
+            warnings.append(
+                f"--epsilon {value:g} is not far below the smallest non-zero probability "
+                f"({smallest:.3g}); the smoothed zeros distort the result"
+            )
         return normalize(np.where(p == 0, value, p)), normalize(np.where(q == 0, value, q)), warnings
     # mix
     return (1 - value) * p + value / k, (1 - value) * q + value / k, warnings

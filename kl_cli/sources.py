@@ -13,7 +13,7 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -407,19 +407,18 @@ def load_pair(
     loaded_p = _load(p_spec, "P", options, read_stdin)
     if q_spec is not None:
         return _histogram(loaded_p, "P", options), _histogram(_load(q_spec, "Q", options, read_stdin), "Q", options)
-    if (loaded_p.json_value is not None and json_pair(loaded_p.json_value)) or (
-        loaded_p.table is not None and options.p_column and options.q_column
-    ):
-        both = loaded_p
-    else:
+    holds_both = json_pair(loaded_p.json_value) or (
+        loaded_p.table is not None and bool(options.p_column and options.q_column)
+    )
+    if not holds_both:
         raise UsageError(
             "Q is missing",
             hint="give a second source, or one file holding both: "
             'JSON {"p": ..., "q": ...} or a table with --p-column and --q-column',
         )
-    name = both.name[len("P ") :]
-    p = _histogram(_Loaded(f"P {name}", both.inline, both.json_value, both.table), "P", options)
-    q = _histogram(_Loaded(f"Q {name}", both.inline, both.json_value, both.table), "Q", options)
+    name = loaded_p.name[len("P ") :]
+    p = _histogram(replace(loaded_p, name=f"P {name}"), "P", options)
+    q = _histogram(replace(loaded_p, name=f"Q {name}"), "Q", options)
     return p, q
 
 
@@ -446,9 +445,8 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
             return count_observations(values.astype(object), role)
         return make_histogram(values, None if positional else [str(x) for x in index], role)
     arr = np.asarray(obj)
-    if arr.dtype.kind in "OUS":
-        if all(isinstance(v, str) for v in arr.tolist()):
-            return count_observations(arr.astype(object), role)
+    if arr.dtype.kind in "OUS" and all(isinstance(v, str) for v in arr.tolist()):
+        return count_observations(arr.astype(object), role)
     return make_histogram(arr, None, role)
 
 
