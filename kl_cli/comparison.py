@@ -221,6 +221,19 @@ def _list_labels(labels: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
+def _zero_sentence(zero: str, other: str, z: np.ndarray, o: np.ndarray, r: Comparison) -> str:
+    """'Q gives 0 to 'hail', where P gives 3%.' (the largest named when several)."""
+    idx = np.flatnonzero((z == 0) & (o > 0))
+    top = int(idx[np.argmax(o[idx])])
+    labels = [r.label(int(i)) for i in idx]
+    if len(idx) == 1:
+        return f"{zero} gives 0 to {show_label(labels[0], 30)}, where {other} gives {pct(o[top])}."
+    return (
+        f"{zero} gives 0 to {_list_labels(labels)}, where {other} gives up to {pct(o[top])} "
+        f"({show_label(r.label(top), 30)})."
+    )
+
+
 def explain(r: Comparison) -> list[str]:
     """Sentences on the asymmetry of KL for this pair, category by category."""
     kl_pq, kl_qp = r.metrics["kl_pq"], r.metrics["kl_qp"]
@@ -231,17 +244,14 @@ def explain(r: Comparison) -> list[str]:
     zq, zp = r.zero_in_q(), r.zero_in_p()
     if math.isinf(kl_pq) or math.isinf(kl_qp):
         if zq:
-            i = int(np.flatnonzero((r.q == 0) & (r.p > 0))[np.argmax(r.p[(r.q == 0) & (r.p > 0)])])
             lines.append(
-                f"KL(P||Q) is infinite: Q gives 0 to {_list_labels(zq)}, where P gives up to "
-                f"{pct(r.p[i])} ({show_label(r.label(i), 30)}). KL(P||Q) weighs every category by P, "
-                "so an outcome P expects and Q rules out is infinitely surprising."
+                f"KL(P||Q) is infinite: {_zero_sentence('Q', 'P', r.q, r.p, r)} KL(P||Q) weighs every "
+                "category by P, so an outcome P expects and Q rules out is infinitely surprising."
             )
         if zp:
-            i = int(np.flatnonzero((r.p == 0) & (r.q > 0))[np.argmax(r.q[(r.p == 0) & (r.q > 0)])])
             lines.append(
-                f"KL(Q||P) is infinite: P gives 0 to {_list_labels(zp)}, where Q gives up to "
-                f"{pct(r.q[i])} ({show_label(r.label(i), 30)})."
+                f"KL(Q||P) is infinite: {_zero_sentence('P', 'Q', r.p, r.q, r)} KL(Q||P) weighs every "
+                "category by Q, so an outcome Q expects and P rules out is infinitely surprising."
             )
         finite = [f"KL({a}) = {num(v)} {unit}" for a, v in (("P||Q", kl_pq), ("Q||P", kl_qp)) if math.isfinite(v)]
         if finite:

@@ -84,9 +84,9 @@ def measure(p: np.ndarray, q: np.ndarray, base: str = "e") -> Measures:
         # log m = log(p + q) - log 2; p + q never underflows to 0 where either
         # is positive, unlike (p + q) / 2 for subnormals (scipy issue 19436).
         logm = np.log(p + q) - LN2
-        diff = logp - logq
-        terms_pq = np.where(pos_p, p * diff, 0.0)
-        terms_qp = np.where(pos_q, -q * diff, 0.0)
+        # (logq - logp) rather than -(logp - logq): equal p and q give +0, never -0.
+        terms_pq = np.where(pos_p, p * (logp - logq), 0.0)
+        terms_qp = np.where(pos_q, q * (logq - logp), 0.0)
         js_p = np.where(pos_p, p * (logp - logm), 0.0).sum()
         js_q = np.where(pos_q, q * (logq - logm), 0.0).sum()
         h_p = -np.where(pos_p, p * logp, 0.0).sum()

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "csv", "markdown", "value")
 
 METRIC_NAMES = {
-    "kl_pq": "KL(P||Q)",
-    "kl_qp": "KL(Q||P)",
+    "kl_pq": "KL(P‖Q)",
+    "kl_qp": "KL(Q‖P)",
     "js_divergence": "Jensen-Shannon divergence",
     "js_distance": "Jensen-Shannon distance",
     "jeffreys": "Jeffreys (= PSI in nats)",
@@ -155,7 +155,7 @@ def compare_markdown(r: Comparison, top: int) -> str:
     shown = rows if top <= 0 else rows[:top]
     parts.append(
         md_table(
-            ["category", "P", "Q", "KL(P||Q) term", "KL(Q||P) term"],
+            ["category", "P", "Q", "P log P/Q", "Q log Q/P"],
             ([md_escape(lab), number(p), number(q), number(a), number(b)] for lab, p, q, a, b in shown),
         )
     )
@@ -214,15 +214,15 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     cats.add_column("P", justify="right")
     cats.add_column("Q", justify="right")
     cats.add_column("P vs Q", no_wrap=True)
-    cats.add_column("KL(P||Q) term", justify="right")
-    cats.add_column("KL(Q||P) term", justify="right")
+    cats.add_column("P log P/Q", justify="right")
+    cats.add_column("Q log Q/P", justify="right")
     only_p, only_q = set(r.only_in_p), set(r.only_in_q)
     for label, p, q, a, b in shown:
         name = Text(visible(label, 30))
         if label in only_p:
-            name.append(" (only in P)", style="dim")
+            name.append(" (P only)", style="dim")
         elif label in only_q:
-            name.append(" (only in Q)", style="dim")
+            name.append(" (Q only)", style="dim")
         bars = Text(_bar(p / biggest, 10).ljust(10), style="blue")
         bars.append(" ")
         bars.append(_bar(q / biggest, 10).ljust(10), style="magenta")
