@@ -116,14 +116,63 @@ def smoothing_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def base_option(f: Callable[..., Any]) -> Callable[..., Any]:
+def base_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--base",
         type=click.Choice(["e", "2", "10"]),
-        default="e",
+        default=default,
         show_default=True,
         help="Logarithm base: e (nats), 2 (bits), 10 (hartleys).",
-    )(f)
+    )
+
+
+def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that read whole datasets (drift, profile)."""
+    from .binning import BINNINGS
+    from .sources import DEFAULT_CHUNK_ROWS
+
+    for decorator in reversed(
+        [
+            click.option("--columns", multiple=True, help="Only these columns (comma-separated, repeatable)."),
+            click.option("--exclude", multiple=True, help="Leave out these columns (comma-separated, repeatable)."),
+            click.option("--bins", type=int, help="Bins for numeric columns (default 10); always honoured."),
+            click.option("--binning", type=click.Choice(BINNINGS), help="quantile (default) or uniform bin edges."),
+            click.option("--categorical", multiple=True, help="Treat these columns as categorical."),
+            click.option("--numeric", multiple=True, help="Treat these columns as numeric (binned)."),
+            click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the data files."),
+            click.option(
+                "--chunk-rows",
+                type=click.IntRange(min=1),
+                default=DEFAULT_CHUNK_ROWS,
+                show_default=True,
+                help="Rows read at a time; memory is bounded by this, not the file size.",
+            ),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def names(values: tuple[str, ...]) -> list[str]:
+    """Flatten repeatable, comma-separated column options."""
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def profile_options_from(
+    bins: int | None, binning: str | None, categorical: tuple[str, ...], numeric: tuple[str, ...]
+) -> Any:
+    """ProfileOptions from the command line, and the set of those given explicitly."""
+    from .profile import ProfileOptions
+
+    cat, num = names(categorical), names(numeric)
+    both = sorted(set(cat) & set(num))
+    if both:
+        raise UsageError(f"column(s) {', '.join(both)} named by both --categorical and --numeric")
+    if bins is not None and bins < 1:
+        raise UsageError(f"--bins must be at least 1, got {bins}")
+    options = ProfileOptions(bins or 10, binning or "quantile", tuple(cat), tuple(num))
+    explicit = {k for k, v in (("bins", bins), ("binning", binning), ("categorical", cat), ("numeric", num)) if v}
+    return options, explicit
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -186,7 +235,7 @@ def cli() -> None:
 @click.argument("q", required=False)
 @input_options
 @smoothing_options
-@base_option
+@base_option("e")
 @click.option("--strict", is_flag=True, help="Error (instead of warn) when a side is neither probabilities nor counts.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
@@ -240,3 +289,145 @@ def compare(
     render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()
     return EXIT_EXCEEDED if exceeded(result.metrics[metric], fail_above) else EXIT_OK
+
+
+@cli.command()
+@click.argument("reference")
+@click.argument("current")
+@dataset_options
+@click.option(
+    "--metric",
+    type=click.Choice(METRICS),
+    default="js_distance",
+    show_default=True,
+    help="The metric a column is judged by (all are reported).",
+)
+@click.option("--threshold", type=float, default=0.1, show_default=True, help="A column drifts above this.")
+@smoothing_options
+@base_option("2")
+@click.option(
+    "--max-drift-share",
+    type=float,
+    help="Drift only when at least this share of columns drifted (default: any column).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table")
+@click.option("--detail", help="Also show the full per-category report of this column.")
+@debug_option
+def drift(
+    reference: str,
+    current: str,
+    columns: tuple[str, ...],
+    exclude: tuple[str, ...],
+    bins: int | None,
+    binning: str | None,
+    categorical: tuple[str, ...],
+    numeric: tuple[str, ...],
+    encoding: str,
+    chunk_rows: int,
+    metric: str,
+    threshold: float,
+    smoothing: str,
+    alpha: float | None,
+    epsilon: float | None,
+    lambda_: float | None,
+    base: str,
+    max_drift_share: float | None,
+    fmt: str,
+    detail: str | None,
+    debug: bool,
+) -> int:
+    """Check CURRENT data for drift from REFERENCE, column by column.
+
+    REFERENCE is a data file (CSV, TSV, JSON lines, Parquet) or a profile
+    written by `kl-cli profile`; CURRENT is a data file or - for standard
+    input. Numeric columns are binned with edges from the reference only.
+    Exit status: 0 no drift, 1 drift detected, 2 trouble.
+    """
+    from .drift import DriftSettings, run_drift
+    from .render import render_drift
+
+    options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    settings = DriftSettings(
+        metric, threshold, base, pick_smoothing(smoothing, alpha, epsilon, lambda_), max_drift_share
+    )
+    report = run_drift(
+        reference,
+        current,
+        settings=settings,
+        options=options,
+        explicit=explicit,
+        columns=names(columns) or None,
+        exclude=names(exclude),
+        encoding=encoding,
+        chunk_rows=chunk_rows,
+        read_stdin=read_stdin,
+    )
+    if detail is not None:
+        match = [c for c in report.columns if c.column == detail]
+        if not match or match[0].comparison is None:
+            raise UsageError(f"--detail {detail!r}: no such compared column")
+    emit_warnings(report.warnings)
+    render_drift(report, fmt, sys.stdout, detail=detail)
+    sys.stdout.flush()
+    return EXIT_EXCEEDED if report.drift_detected else EXIT_OK
+
+
+@cli.command()
+@click.argument("data", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Where to write the profile JSON (- for standard output).")
+@dataset_options
+@debug_option
+def profile(
+    data: tuple[str, ...],
+    output: str,
+    columns: tuple[str, ...],
+    exclude: tuple[str, ...],
+    bins: int | None,
+    binning: str | None,
+    categorical: tuple[str, ...],
+    numeric: tuple[str, ...],
+    encoding: str,
+    chunk_rows: int,
+    debug: bool,
+) -> int:
+    """Write a small reference profile of DATA for later drift checks.
+
+    Several data files are profiled as one dataset. A profile given among
+    DATA fixes the types and bin edges, and the data files are added to its
+    counts; several profiles are merged by adding counts.
+    """
+    from .profile import (
+        build_profile,
+        extend_profile,
+        iter_frames_of,
+        load_profile,
+        looks_like_profile,
+        merge_profiles,
+        write_profile,
+    )
+    from .render import write_json
+
+    options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    profiles = [p for p in data if looks_like_profile(p)]
+    files = [p for p in data if p not in profiles]
+    read_kwargs = {"encoding": encoding, "chunk_rows": chunk_rows, "read_stdin": read_stdin}
+    wanted = names(columns) or None
+    if profiles:
+        from .drift import check_profile_options
+
+        loaded = [load_profile(p) for p in profiles]
+        for path, prof in zip(profiles, loaded):
+            check_profile_options(prof.options, options, explicit, path)
+        result = merge_profiles(loaded)
+        for path in files:
+            result = extend_profile(result, iter_frames_of([path], **read_kwargs), path)
+    else:
+        result = build_profile(iter_frames_of(files, **read_kwargs), options, list(files), wanted)
+    for name in names(exclude):
+        result.columns.pop(name, None)
+    if output == "-":
+        write_json(result.to_dict(), sys.stdout)
+    else:
+        write_profile(result, output)
+        click.echo(f"kl-cli: wrote profile of {result.rows} rows, {len(result.columns)} columns to {output}", err=True)
+    return EXIT_OK

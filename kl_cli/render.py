@@ -242,3 +242,150 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
         console.print(Text(visible(line)))
     for note in r.notes:
         console.print(Text("note: " + visible(note), style="dim"))
+
+
+# ---------------------------------------------------------------------------
+# drift
+
+DRIFT_CSV_HEADER = [
+    "column",
+    "type",
+    "typed_by",
+    "n_reference",
+    "n_current",
+    "metric",
+    "value",
+    "threshold",
+    "drifted",
+    "skipped",
+    "top_label",
+    "top_reference",
+    "top_current",
+]
+
+
+def render_drift(report: Any, fmt: str, out: TextIO, *, detail: str | None = None) -> None:
+    """Write a drift report in the chosen format."""
+    if fmt == "json":
+        write_json(report.to_dict(), out)
+    elif fmt == "csv":
+        write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
+    elif fmt == "markdown":
+        out.write(drift_markdown(report) + "\n")
+    else:
+        drift_table(report, out)
+    if detail is not None and fmt in ("table", "markdown"):
+        col = next(c for c in report.columns if c.column == detail)
+        out.write("\n")
+        if fmt == "markdown":
+            out.write(compare_markdown(col.comparison, top=0) + "\n")
+        else:
+            compare_table(col.comparison, out, top=0)
+
+
+def drift_csv_rows(report: Any) -> list[list[str]]:
+    rows = []
+    s = report.settings
+    for c in report.columns:
+        top = c.top(1)
+        t = top[0] if top else {"label": "", "reference": "", "current": ""}
+        rows.append(
+            [
+                c.column,
+                c.type,
+                c.typed_by,
+                str(c.n_reference),
+                str(c.n_current),
+                s.metric,
+                "" if c.value is None else exact(c.value),
+                exact(s.threshold),
+                "true" if c.drifted else "false",
+                c.reason or "",
+                t["label"],
+                "" if t["reference"] == "" else exact(t["reference"]),
+                "" if t["current"] == "" else exact(t["current"]),
+            ]
+        )
+    return rows
+
+
+def _drift_status(c: Any) -> str:
+    if c.reason:
+        return "skipped"
+    return "DRIFT" if c.drifted else "ok"
+
+
+def drift_markdown(report: Any) -> str:
+    s = report.settings
+    icon = "❌" if report.drift_detected else "✅"
+    parts = [
+        f"### {icon} Drift check: {md_escape(report.current)} vs {md_escape(report.reference)}",
+        "",
+        f"Metric `{s.metric}` (base {s.base}), threshold {number(s.threshold)}; "
+        f"smoothing: {s.smoothing.describe()}. **{md_escape(report.verdict())}.**",
+        "",
+        md_table(
+            ["column", "type", "n ref / n cur", s.metric, "status", "largest change"],
+            (
+                [
+                    md_escape(c.column),
+                    c.type,
+                    f"{c.n_reference} / {c.n_current}",
+                    "" if c.value is None else number(c.value, 4),
+                    f"**{_drift_status(c)}**" if c.drifted else _drift_status(c),
+                    md_escape(c.reason or c.top_text()),
+                ]
+                for c in report.columns
+            ),
+        ),
+    ]
+    notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
+    if notes:
+        parts.append("")
+        parts += [f"> {md_escape(n)}" for n in notes]
+    return "\n".join(parts)
+
+
+def drift_table(report: Any, out: TextIO, width: int | None = None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    s = report.settings
+    console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
+    title = Text("Drift check: ", style="bold")
+    title.append(visible(report.current, 60), style="bold magenta")
+    title.append(" against ", style="bold")
+    title.append(visible(report.reference, 60), style="bold blue")
+    console.print(title)
+    console.print(
+        Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {s.smoothing.describe()}")
+    )
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    table.add_column("column", overflow="fold", max_width=24)
+    table.add_column("type")
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column(s.metric, justify="right")
+    table.add_column("status")
+    table.add_column("largest change", overflow="fold")
+    for c in report.columns:
+        status = _drift_status(c)
+        style = {"DRIFT": "bold red", "ok": "green", "skipped": "yellow"}[status]
+        table.add_row(
+            Text(visible(c.column, 24)),
+            {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
+            f"{c.n_reference}/{c.n_current}",
+            "" if c.value is None else number(c.value, 4),
+            Text(status, style=style),
+            Text(visible(c.reason or c.top_text(with_column=False), 80)),
+        )
+    console.print(table)
+    console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
+    verdict_style = "bold red" if report.drift_detected else "bold green"
+    console.print(Text(report.verdict(), style=verdict_style))
+    for note in report.notes:
+        console.print(Text("note: " + visible(note), style="dim"))
+    for c in report.columns:
+        for note in c.notes:
+            console.print(Text(f"note: {visible(c.column)}: {visible(note)}", style="dim"))

@@ -452,3 +452,122 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
 
 def _no_stdin() -> bytes:
     raise UsageError("standard input ('-') is only read by the command line")
+
+
+# ---------------------------------------------------------------------------
+# Datasets (drift and profile): whole tables, read in chunks
+
+DATASET_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+# Cells read as missing: empty, and the spellings of "nothing" that data
+# tools write. Deliberately not "NA"/"N/A", which can be real categories.
+MISSING_SPELLINGS = ["", "nan", "NaN", "NULL", "null", "None"]
+DEFAULT_CHUNK_ROWS = 1_000_000
+
+
+def dataset_format(path: str, head: bytes) -> str:
+    """csv, tsv, jsonl or parquet: by extension, else by the first bytes."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext in DATASET_FORMATS:
+        return DATASET_FORMATS[ext]
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] == b"{":
+        return "jsonl"
+    first = text.split(b"\n", 1)[0]
+    return "tsv" if b"\t" in first and b"," not in first else "csv"
+
+
+def iter_dataset(
+    path: str,
+    source: str,
+    *,
+    encoding: str = "utf-8",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    read_stdin: Callable[[], bytes] | None = None,
+) -> Any:
+    """Yield the rows of a CSV/TSV/JSON-lines/Parquet file as DataFrames of at
+    most ``chunk_rows`` rows, so memory is bounded by the chunk, not the file.
+
+    Errors (missing file, bad encoding, malformed rows) are ``InputError``s
+    naming the source.
+    """
+    import pandas as pd
+
+    if path == "-":
+        if read_stdin is None:
+            raise UsageError("standard input ('-') is only read by the command line")
+        data = read_stdin()
+        handle: Any = io.BytesIO(data)
+        fmt = dataset_format("", data[:4096])
+    else:
+        if os.path.isdir(path):
+            raise InputError(f"{source}: is a directory, not a file")
+        try:
+            with open(path, "rb") as probe:
+                head = probe.read(4096)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+        if not head.strip():
+            raise InputError(f"{source}: the file is empty")
+        handle = path
+        fmt = dataset_format(path, head)
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"
+    try:
+        if fmt == "parquet":
+            yield from _parquet_chunks(handle, source, chunk_rows)
+            return
+        if fmt == "jsonl":
+            reader = pd.read_json(handle, lines=True, chunksize=chunk_rows, encoding=encoding, dtype=False)
+        else:
+            reader = pd.read_csv(
+                handle,
+                sep="\t" if fmt == "tsv" else ",",
+                chunksize=chunk_rows,
+                encoding=encoding,
+                keep_default_na=False,
+                na_values=MISSING_SPELLINGS,
+                skipinitialspace=True,
+                low_memory=False,
+            )
+        with reader:
+            any_rows = False
+            for chunk in reader:
+                any_rows = any_rows or len(chunk) > 0
+                chunk.columns = [str(c).strip() for c in chunk.columns]
+                yield chunk
+        if not any_rows:
+            raise InputError(f"{source}: has no data rows")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{source}: the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x})",
+            hint="pass --encoding, e.g. --encoding latin-1",
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise InputError(f"{source}: cannot parse as {fmt.upper()}: {detail}") from None
+
+
+def _parquet_chunks(handle: Any, source: str, chunk_rows: int) -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{source}: reading Parquet needs pyarrow", hint="pip install 'kl-cli[parquet]'") from None
+    try:
+        parquet = pq.ParquetFile(handle)
+        for batch in parquet.iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+    except Exception as exc:  # pyarrow raises its own error classes
+        raise InputError(f"{source}: cannot read Parquet: {exc}") from None

@@ -1,0 +1,271 @@
+"""Dataset drift: a reference (data or profile) against current data, column by column.
+
+Every column runs the compare pipeline (align -> smooth -> measure) on its
+counts; a column drifts when the chosen metric exceeds the threshold.
+Reference is P, current is Q, so KL(P||Q) = KL(reference||current).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .comparison import NO_SMOOTHING, Comparison, compare_histograms, finite_or_none, pct
+from .distribution import make_histogram
+from .errors import UsageError
+from .measures import METRICS
+from .profile import (
+    Profile,
+    ProfileOptions,
+    build_profile,
+    count_against,
+    iter_frames_of,
+    load_profile,
+    looks_like_profile,
+)
+from .smoothing import Smoothing
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """What counts as drift."""
+
+    metric: str = "js_distance"
+    threshold: float = 0.1
+    base: str = "2"
+    smoothing: Smoothing = NO_SMOOTHING
+    max_drift_share: float | None = None
+
+
+@dataclass
+class ColumnDrift:
+    """The verdict on one column."""
+
+    column: str
+    type: str
+    typed_by: str
+    n_reference: int
+    n_current: int
+    comparison: Comparison | None = None
+    value: float | None = None
+    drifted: bool = False
+    reason: str | None = None  # why the column was skipped
+    notes: list[str] = field(default_factory=list)
+
+    def top(self, k: int = 3) -> list[dict[str, Any]]:
+        """The categories or bins that contribute most, with their two shares."""
+        r = self.comparison
+        if r is None:
+            return []
+        out = []
+        for i in r.ranked()[:k]:
+            contribution = float(r.terms_pq[i] + r.terms_qp[i])
+            out.append(
+                {
+                    "label": r.label(int(i)),
+                    "reference": float(r.p[i]),
+                    "current": float(r.q[i]),
+                    "contribution": finite_or_none(contribution),
+                }
+            )
+        return out
+
+    def top_text(self, with_column: bool = True) -> str:
+        """'amount in (120.5, 240]: 9% -> 21%', the largest contributor in words."""
+        top = self.top(1)
+        if not top:
+            return ""
+        t = top[0]
+        where = f"{self.column} in {t['label']}" if self.type == "numeric" else f"{self.column} = {t['label']}"
+        if not with_column:
+            where = t["label"]
+        return f"{where}: {pct(t['reference'])} → {pct(t['current'])}"
+
+
+@dataclass
+class DriftReport:
+    """Every column's verdict and the overall one."""
+
+    reference: str
+    current: str
+    settings: DriftSettings
+    columns: list[ColumnDrift]
+    only_in_reference: list[str]
+    only_in_current: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def compared(self) -> list[ColumnDrift]:
+        return [c for c in self.columns if c.comparison is not None]
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return [c.column for c in self.columns if c.drifted]
+
+    @property
+    def drift_detected(self) -> bool:
+        """Any drifted column, or with ``max_drift_share`` S, at least S of all compared."""
+        drifted = len(self.drifted_columns)
+        if drifted == 0:
+            return False
+        share = self.settings.max_drift_share
+        return share is None or drifted >= share * len(self.compared)
+
+    @property
+    def warnings(self) -> list[str]:
+        out = []
+        for c in self.compared:
+            out += [f"column {c.column!r}: {w}" for w in c.comparison.warnings]  # type: ignore[union-attr]
+        return out
+
+    def verdict(self) -> str:
+        n, total = len(self.drifted_columns), len(self.compared)
+        word = "column" if total == 1 else "columns"
+        text = f"{n} of {total} {word} drifted"
+        if self.settings.max_drift_share is not None:
+            text += f" (drift when at least {self.settings.max_drift_share:.0%} of columns drift)"
+        return text + (": drift detected" if self.drift_detected else ": no drift")
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "reference": self.reference,
+            "current": self.current,
+            "metric": s.metric,
+            "threshold": s.threshold,
+            "base": s.base,
+            "smoothing": {"method": s.smoothing.method, "parameter": s.smoothing.parameter},
+            "max_drift_share": s.max_drift_share,
+            "columns": [
+                {
+                    "column": c.column,
+                    "type": c.type,
+                    "typed_by": c.typed_by,
+                    "n_reference": c.n_reference,
+                    "n_current": c.n_current,
+                    "value": None if c.value is None else finite_or_none(c.value),
+                    "drifted": c.drifted,
+                    "skipped": c.reason,
+                    "metrics": (
+                        {k: finite_or_none(v) for k, v in c.comparison.metrics.items()} if c.comparison else None
+                    ),
+                    "infinite": c.comparison.infinite if c.comparison else [],
+                    "new_in_current": list(c.comparison.only_in_q) if c.comparison else [],
+                    "top": c.top(),
+                    "notes": c.notes,
+                }
+                for c in self.columns
+            ],
+            "only_in_reference": self.only_in_reference,
+            "only_in_current": self.only_in_current,
+            "drifted_columns": self.drifted_columns,
+            "total_columns": len(self.compared),
+            "drift_detected": self.drift_detected,
+            "verdict": self.verdict(),
+            "notes": self.notes,
+            "warnings": self.warnings,
+        }
+
+
+def check_settings(settings: DriftSettings) -> None:
+    if settings.metric not in METRICS:
+        raise UsageError(f"unknown metric {settings.metric!r}")
+    if not math.isfinite(settings.threshold):
+        raise UsageError(f"--threshold must be a finite number, got {settings.threshold}")
+    share = settings.max_drift_share
+    if share is not None and not 0 < share <= 1:
+        raise UsageError(f"--max-drift-share must be in (0, 1], got {share}")
+
+
+def reference_profile(
+    reference: str,
+    options: ProfileOptions,
+    explicit: set[str],
+    columns: list[str] | None,
+    read_kwargs: dict[str, Any],
+) -> Profile:
+    """The reference as a profile: loaded from a profile file (its options must
+    agree with any given on the command line) or built from a data file."""
+    if looks_like_profile(reference):
+        profile = load_profile(reference)
+        check_profile_options(profile.options, options, explicit, reference)
+        return profile
+    return build_profile(iter_frames_of([reference], **read_kwargs), options, [reference], columns)
+
+
+def check_profile_options(have: ProfileOptions, asked: ProfileOptions, explicit: set[str], name: str) -> None:
+    """A profile fixes bins and types; a command line that asks otherwise is an error."""
+    for key in ("bins", "binning", "categorical", "numeric"):
+        if key not in explicit:
+            continue
+        a, b = getattr(have, key), getattr(asked, key)
+        if key in ("categorical", "numeric"):
+            a, b = sorted(a), sorted(b)
+        if a != b:
+            raise UsageError(
+                f"profile {name} was built with --{key} {_show(a)}, but --{key} {_show(b)} was given",
+                hint="drop the option, or rebuild the profile with it",
+            )
+
+
+def _show(v: Any) -> str:
+    return ",".join(v) if isinstance(v, list) else str(v)
+
+
+def run_drift(
+    reference: str,
+    current: str,
+    *,
+    settings: DriftSettings = DriftSettings(),
+    options: ProfileOptions = ProfileOptions(),  # noqa: B008 - frozen value
+    explicit: set[str] | frozenset[str] = frozenset(),
+    columns: list[str] | None = None,
+    exclude: list[str] | None = None,
+    encoding: str = "utf-8",
+    chunk_rows: int | None = None,
+    read_stdin: Callable[[], bytes] | None = None,
+) -> DriftReport:
+    """Compare every shared column of ``current`` with ``reference``.
+
+    ``reference`` is a data file or a profile written by ``kl-cli profile``;
+    ``explicit`` names the profile options the user set on purpose (they
+    must then agree with a profile's). Returns a ``DriftReport``.
+    """
+    from .sources import DEFAULT_CHUNK_ROWS
+
+    check_settings(settings)
+    read_kwargs = {"encoding": encoding, "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS, "read_stdin": read_stdin}
+    ref = reference_profile(reference, options, set(explicit), columns, read_kwargs)
+    wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in (exclude or [])}
+    if columns:
+        unknown = [c for c in columns if c not in ref.columns]
+        if unknown:
+            raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
+    cur_name = "stdin" if current == "-" else current
+    counts, cur_rows, _ = count_against(iter_frames_of([current], **read_kwargs), ref)
+    only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
+    only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns)]
+    results = []
+    for name, col in ref.columns.items():
+        if name not in wanted or name not in cur_rows:
+            continue
+        verdict = ColumnDrift(name, col.type, col.typed_by, col.rows, cur_rows[name], notes=list(col.notes))
+        if col.type == "skipped":
+            verdict.reason = col.reason
+            results.append(verdict)
+            continue
+        hp = make_histogram(list(col.counts.values()), list(col.counts), f"reference {name!r}")
+        cur_counts = counts[name]
+        hq = make_histogram(list(cur_counts.values()), list(cur_counts), f"current {name!r}")
+        verdict.comparison = compare_histograms(hp, hq, base=settings.base, smoothing=settings.smoothing)
+        verdict.value = verdict.comparison.metrics[settings.metric]
+        verdict.drifted = math.isinf(verdict.value) or verdict.value > settings.threshold
+        results.append(verdict)
+    notes = []
+    if only_ref:
+        notes.append(f"columns only in the reference (not compared): {', '.join(only_ref)}")
+    if only_cur:
+        notes.append(f"columns only in the current data (not compared): {', '.join(only_cur)}")
+    return DriftReport(reference, cur_name, settings, results, only_ref, only_cur, notes)

@@ -1,0 +1,439 @@
+"""Dataset -> per-column counts: column typing, binning, mergeable profiles.
+
+A profile is the sufficient statistic of a reference dataset for drift: per
+column its type, the rule that typed it, the bin edges (numeric) and the
+counts per category or bin, ``(missing)`` included. Counting runs chunk by
+chunk, so memory grows with categories (and with the reference's numeric
+values, which quantile edges need), not with the current data's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .binning import Bins, bin_labels, make_bins
+from .errors import InputError, UsageError
+from .sources import MISSING
+
+PROFILE_FORMAT = "kl-cli-profile"
+PROFILE_VERSION = 1
+# A numeric column with more distinct values than this is binned; fewer, and
+# each value is its own category.
+NUMERIC_DISTINCT = 20
+# A text column with more distinct values than this share of its rows (and
+# than NUMERIC_DISTINCT) looks like an identifier: counting it says nothing.
+ID_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ProfileOptions:
+    """The choices that shape a profile; a profile records them."""
+
+    bins: int = 10
+    binning: str = "quantile"
+    categorical: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bins": self.bins,
+            "binning": self.binning,
+            "categorical": sorted(self.categorical),
+            "numeric": sorted(self.numeric),
+        }
+
+
+@dataclass
+class ColumnProfile:
+    """One column: its type, why, its bins (numeric) and counts by label."""
+
+    name: str
+    type: str  # "numeric" | "categorical" | "skipped"
+    typed_by: str
+    counts: dict[str, float]
+    rows: int
+    edges: tuple[float, ...] | None = None
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def bins(self) -> Bins | None:
+        return None if self.edges is None else Bins(self.edges)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "typed_by": self.typed_by, "rows": self.rows}
+        if self.edges is not None:
+            out["edges"] = list(self.edges)
+        if self.reason:
+            out["reason"] = self.reason
+        if self.notes:
+            out["notes"] = list(self.notes)
+        out["counts"] = {k: _int_if_whole(v) for k, v in self.counts.items()}
+        return out
+
+
+@dataclass
+class Profile:
+    """Per-column counts of one or more datasets, and the options used."""
+
+    columns: dict[str, ColumnProfile]
+    rows: int
+    options: ProfileOptions
+    sources: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            made_by = f"kl-cli {version('kl-cli')}"
+        except PackageNotFoundError:  # running from a source tree
+            made_by = "kl-cli"
+        return {
+            "format": PROFILE_FORMAT,
+            "version": PROFILE_VERSION,
+            "created_by": made_by,
+            "sources": list(self.sources),
+            "rows": self.rows,
+            "options": self.options.to_dict(),
+            "columns": {name: col.to_dict() for name, col in self.columns.items()},
+        }
+
+
+def _int_if_whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def canonical(value: Any) -> str:
+    """The label of one cell: numbers print the same whether read as int or
+    float (3 and 3.0 are both '3'); missing cells are '(missing)'."""
+    if value is None:
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return MISSING
+        if float(value).is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return repr(float(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------
+# Accumulating one column over chunks
+
+
+@dataclass
+class _Accumulator:
+    """What one column has shown so far: numeric values, text counts, missing."""
+
+    numbers: list[np.ndarray] = field(default_factory=list)
+    text_counts: dict[str, float] = field(default_factory=dict)
+    missing: int = 0
+    rows: int = 0
+    all_numeric: bool = True
+
+    def add(self, series: Any) -> None:
+
+        self.rows += len(series)
+        missing = series.isna().to_numpy()
+        self.missing += int(missing.sum())
+        present = series[~missing]
+        if len(present) == 0:
+            return
+        if _holds_numbers(present):
+            self.numbers.append(present.to_numpy(dtype=np.float64))
+            return
+        self.all_numeric = False
+        for value, n in present.value_counts(sort=False).items():
+            key = canonical(value)
+            self.text_counts[key] = self.text_counts.get(key, 0) + float(n)
+
+    def values(self) -> np.ndarray:
+        return np.concatenate(self.numbers) if self.numbers else np.empty(0)
+
+    def category_counts(self) -> dict[str, float]:
+        """Counts per distinct value, numbers and text together, then missing."""
+        counts = dict(self.text_counts)
+        values = self.values()
+        if values.size:
+            uniq, n = np.unique(values, return_counts=True)
+            for value, c in zip(uniq.tolist(), n.tolist()):
+                key = canonical(value)
+                counts[key] = counts.get(key, 0) + float(c)
+        ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        ordered[MISSING] = ordered.get(MISSING, 0) + float(self.missing)
+        return ordered
+
+
+def _holds_numbers(series: Any) -> bool:
+    """True for a numeric dtype, or an object column whose cells are all int/float
+    (JSON lines mixing ints and floats arrive that way); bools are not numbers."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(dtype):
+        return True
+    if getattr(dtype, "kind", "") == "O":
+        return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in series.tolist())
+    return False
+
+
+def _accumulate(frames: Iterable[Any], wanted: set[str] | None) -> tuple[dict[str, _Accumulator], int]:
+    accs: dict[str, _Accumulator] = {}
+    rows = 0
+    for frame in frames:
+        rows += len(frame)
+        for name in frame.columns:
+            if wanted is not None and name not in wanted:
+                continue
+            accs.setdefault(name, _Accumulator()).add(frame[name])
+    return accs, rows
+
+
+# ---------------------------------------------------------------------------
+# Building a profile from reference data
+
+
+def build_profile(
+    frames: Iterable[Any], options: ProfileOptions, sources: list[str], columns: Iterable[str] | None = None
+) -> Profile:
+    """Type each column, choose bins from these data, and count."""
+    wanted = None if columns is None else set(columns)
+    accs, rows = _accumulate(frames, wanted)
+    for forced in (*options.categorical, *options.numeric):
+        if forced not in accs:
+            raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
+    profile_columns = {name: _type_and_count(name, acc, options) for name, acc in accs.items()}
+    return Profile(profile_columns, rows, options, sources)
+
+
+def _type_and_count(name: str, acc: _Accumulator, options: ProfileOptions) -> ColumnProfile:
+    if name in options.numeric:
+        if not acc.all_numeric:
+            bad = next(iter(acc.text_counts))
+            raise InputError(f"column {name!r} is forced --numeric but holds text such as {bad!r}")
+        return _numeric(name, acc, options, "--numeric")
+    counts = acc.category_counts()
+    distinct = len(counts) - 1  # without (missing)
+    if name in options.categorical:
+        return ColumnProfile(name, "categorical", "--categorical", counts, acc.rows)
+    if acc.all_numeric:
+        if distinct > NUMERIC_DISTINCT:
+            return _numeric(name, acc, options, f"numbers with {distinct} distinct values (> {NUMERIC_DISTINCT})")
+        return ColumnProfile(
+            name, "categorical", f"numbers with {distinct} distinct values (<= {NUMERIC_DISTINCT})", counts, acc.rows
+        )
+    present = acc.rows - acc.missing
+    if distinct > NUMERIC_DISTINCT and distinct > ID_SHARE * present:
+        return ColumnProfile(
+            name,
+            "skipped",
+            "text",
+            {},
+            acc.rows,
+            reason=f"identifier-like: {distinct} distinct values in {present} rows (--categorical forces it)",
+        )
+    return ColumnProfile(name, "categorical", f"text with {distinct} distinct values", counts, acc.rows)
+
+
+def _numeric(name: str, acc: _Accumulator, options: ProfileOptions, typed_by: str) -> ColumnProfile:
+    values = acc.values()
+    finite = values[np.isfinite(values)]
+    bins = make_bins(finite, options.bins, options.binning)
+    col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
+    if bins.note:
+        col.notes.append(bins.note)
+    col.counts = count_numeric(values, bins, acc.missing)
+    return col
+
+
+def count_numeric(values: np.ndarray, bins: Bins, missing: int) -> dict[str, float]:
+    """Counts per bin label, then (missing); NaN counts as missing and
+    +-inf fall in the open outer bins."""
+    nan = np.isnan(values)
+    counts = bins.count(values[~nan])
+    out = dict(zip(bin_labels(bins.edges), counts.tolist()))
+    out[MISSING] = float(missing + int(nan.sum()))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Counting current data against a profile
+
+
+def count_against(frames: Iterable[Any], reference: Profile) -> tuple[dict[str, dict[str, float]], dict[str, int], int]:
+    """Count each column of the current data with the reference's types and edges.
+
+    Returns counts per column, rows per column and the total row count.
+    A column the reference calls numeric must hold numbers here too.
+    """
+    wanted = {n for n, c in reference.columns.items() if c.type != "skipped"}
+    accs, rows = _accumulate(frames, None)
+    counts: dict[str, dict[str, float]] = {}
+    col_rows: dict[str, int] = {}
+    for name, acc in accs.items():
+        col_rows[name] = acc.rows
+        if name not in wanted:
+            continue
+        ref = reference.columns[name]
+        if ref.type == "numeric":
+            if not acc.all_numeric:
+                bad = next(iter(acc.text_counts))
+                raise InputError(f"column {name!r}: holds text such as {bad!r}, but it is numeric in the reference")
+            counts[name] = count_numeric(acc.values(), Bins(ref.edges or ()), acc.missing)
+        else:
+            counts[name] = acc.category_counts()
+    return counts, col_rows, rows
+
+
+def merge_counts(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def merge_profiles(profiles: list[Profile]) -> Profile:
+    """Add the counts of profiles that agree on options, types and edges."""
+    first = profiles[0]
+    for other in profiles[1:]:
+        if other.options != first.options:
+            raise InputError(
+                f"cannot merge profiles built with different options: {first.options.to_dict()} "
+                f"vs {other.options.to_dict()}"
+            )
+        for name in set(first.columns) | set(other.columns):
+            a, b = first.columns.get(name), other.columns.get(name)
+            if a is None or b is None:
+                raise InputError(f"cannot merge profiles: column {name!r} is in one profile only")
+            if (a.type, a.edges) != (b.type, b.edges):
+                raise InputError(
+                    f"cannot merge profiles: column {name!r} differs ({a.type} vs {b.type}, or its bin edges)"
+                )
+    merged = {}
+    for name, col in first.columns.items():
+        counts = col.counts
+        rows = col.rows
+        for other in profiles[1:]:
+            counts = merge_counts(counts, other.columns[name].counts)
+            rows += other.columns[name].rows
+        merged[name] = ColumnProfile(name, col.type, col.typed_by, counts, rows, col.edges, col.reason, list(col.notes))
+    return Profile(merged, sum(p.rows for p in profiles), first.options, [s for p in profiles for s in p.sources])
+
+
+def extend_profile(reference: Profile, frames: Iterable[Any], source: str) -> Profile:
+    """The profile of the reference's data plus more rows, counted with its edges."""
+    counts, col_rows, rows = count_against(frames, reference)
+    missing = [n for n, c in reference.columns.items() if c.type != "skipped" and n not in counts]
+    if missing:
+        raise InputError(f"{source}: lacks column(s) {', '.join(map(repr, missing))} that the profile has")
+    extra = Profile(
+        {
+            name: ColumnProfile(
+                name, col.type, col.typed_by, counts.get(name, {}), col_rows.get(name, 0), col.edges, col.reason
+            )
+            for name, col in reference.columns.items()
+        },
+        rows,
+        reference.options,
+        [source],
+    )
+    return merge_profiles([reference, extra])
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def looks_like_profile(path: str) -> bool:
+    """True when the file starts like a kl-cli profile (a JSON object with our format tag)."""
+    if path == "-" or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return head.lstrip()[:1] == b"{" and PROFILE_FORMAT.encode() in head
+
+
+def load_profile(path: str) -> Profile:
+    """Read a profile file, checking its format and version."""
+    from .sources import parse_json_text, read_bytes
+
+    name = f"profile {path}"
+    data = parse_json_text(read_bytes(path, name).decode("utf-8-sig", errors="replace"), name)
+    if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
+        raise InputError(f'{name}: not a kl-cli profile (no "format": "{PROFILE_FORMAT}")')
+    if data.get("version") != PROFILE_VERSION:
+        raise InputError(
+            f"{name}: profile format version {data.get('version')!r}, but this kl-cli reads version {PROFILE_VERSION}",
+            hint="rebuild it with kl-cli profile",
+        )
+    try:
+        opts = data["options"]
+        options = ProfileOptions(
+            int(opts["bins"]), str(opts["binning"]), tuple(opts["categorical"]), tuple(opts["numeric"])
+        )
+        columns = {}
+        for cname, col in data["columns"].items():
+            edges = tuple(float(e) for e in col["edges"]) if "edges" in col else None
+            counts = {str(k): float(v) for k, v in col["counts"].items()}
+            if any(not math.isfinite(v) or v < 0 for v in counts.values()):
+                raise ValueError(f"column {cname!r} has a negative or non-finite count")
+            columns[cname] = ColumnProfile(
+                cname,
+                col["type"],
+                col["typed_by"],
+                counts,
+                int(col["rows"]),
+                edges,
+                col.get("reason"),
+                list(col.get("notes", [])),
+            )
+        return Profile(columns, int(data["rows"]), options, list(data.get("sources", [path])))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{name}: malformed profile ({exc})") from None
+
+
+def write_profile(profile: Profile, path: str) -> None:
+    """Write atomically: a temporary file in the same folder, then rename, so
+    an interrupted run never leaves a truncated profile or loses the old one."""
+    text = json.dumps(profile.to_dict(), indent=2, allow_nan=False, ensure_ascii=True) + "\n"
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".kl-cli-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def iter_frames_of(paths: list[str], **kwargs: Any) -> Iterator[Any]:
+    """All chunks of several data files, one after another."""
+    from .sources import iter_dataset
+
+    for path in paths:
+        yield from iter_dataset(path, path if path != "-" else "stdin", **kwargs)
