@@ -9,10 +9,13 @@ x falls in (e[i-1], e[i]].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import InputError, UsageError
+
+MISSING = "(missing)"
 
 BINNINGS = ("quantile", "uniform")
 
@@ -29,9 +32,17 @@ class Bins:
         return bin_labels(self.edges)
 
     def count(self, values: np.ndarray) -> np.ndarray:
-        """Counts per bin of finite values (NaN must be removed first)."""
+        """Counts per bin of non-NaN values (NaN must be removed first); +-inf
+        fall in the open outer bins."""
         index = np.searchsorted(np.asarray(self.edges, dtype=np.float64), values, side="left")
         return np.bincount(index, minlength=len(self.edges) + 1).astype(np.float64)
+
+    def counts_by_label(self, values: np.ndarray, missing: int = 0) -> dict[str, float]:
+        """Counts per bin label, then ``(missing)``: NaN values plus ``missing``."""
+        nan = np.isnan(values)
+        out = dict(zip(self.labels, self.count(values[~nan]).tolist()))
+        out[MISSING] = float(missing + int(nan.sum()))
+        return out
 
 
 def make_bins(values: np.ndarray, bins: int, binning: str = "quantile") -> Bins:
@@ -84,3 +95,21 @@ def bin_labels(edges: tuple[float, ...] | list[float]) -> list[str]:
     labels = [f"({bounds[i]}, {bounds[i + 1]}]" for i in range(len(bounds) - 1)]
     labels[-1] = labels[-1][:-1] + ")"
     return labels
+
+
+def binned_pair(
+    p_values: np.ndarray, q_values: np.ndarray, bins: int, binning: str, p_name: str, q_name: str
+) -> tuple[Any, Any, str | None]:
+    """Bin two samples of numbers with edges from P alone (as drift does);
+    returns the two histograms and the note on merged edges, if any."""
+    from .distribution import make_histogram
+
+    finite = p_values[np.isfinite(p_values)]
+    if finite.size == 0:
+        raise InputError(f"{p_name}: no finite observations to take bin edges from")
+    edges = make_bins(finite, bins, binning)
+    histograms = []
+    for values, name in ((p_values, p_name), (q_values, q_name)):
+        counts = edges.counts_by_label(values)
+        histograms.append(make_histogram(list(counts.values()), list(counts), name, observations=True))
+    return histograms[0], histograms[1], edges.note

@@ -247,6 +247,9 @@ def cli() -> None:
 )
 @click.option("--fail-above", type=float, help="Exit 1 when --metric exceeds this value (infinite always does).")
 @click.option("--top", type=click.IntRange(min=0), default=15, show_default=True, help="Categories shown; 0 for all.")
+@click.option("--samples", is_flag=True, help="P and Q are raw numeric observations: bin them with edges from P.")
+@click.option("--bins", type=click.IntRange(min=1), default=10, show_default=True, help="Bins for --samples.")
+@click.option("--binning", type=click.Choice(["quantile", "uniform"]), default="quantile", show_default=True)
 @debug_option
 def compare(
     p: str,
@@ -266,6 +269,9 @@ def compare(
     metric: str,
     fail_above: float | None,
     top: int,
+    samples: bool,
+    bins: int,
+    binning: str,
     debug: bool,
 ) -> int:
     """Compare distribution P with Q.
@@ -283,8 +289,18 @@ def compare(
         raise UsageError("--fail-above must be a number, not nan")
     sm = pick_smoothing(smoothing, alpha, epsilon, lambda_)
     options = ReadOptions(column, p_column, q_column, label_column, encoding)
-    hp, hq = load_pair(p, q, options, read_stdin)
+    if samples:
+        from .binning import binned_pair
+        from .sources import load_samples
+
+        (pv, p_name), (qv, q_name) = load_samples(p, q, options, read_stdin)
+        hp, hq, note = binned_pair(pv, qv, bins, binning, p_name, q_name)
+    else:
+        hp, hq = load_pair(p, q, options, read_stdin)
+        note = None
     result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict)
+    if note:
+        result.notes.append(note)
     emit_warnings(result.warnings)
     render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()

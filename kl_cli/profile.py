@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .binning import Bins, bin_labels, make_bins
+from .binning import MISSING, Bins, make_bins
 from .errors import InputError, UsageError
-from .sources import MISSING
 
 PROFILE_FORMAT = "kl-cli-profile"
 PROFILE_VERSION = 1
@@ -257,18 +256,8 @@ def _numeric(name: str, acc: _Accumulator, options: ProfileOptions, typed_by: st
     col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
     if bins.note:
         col.notes.append(bins.note)
-    col.counts = count_numeric(values, bins, acc.missing)
+    col.counts = bins.counts_by_label(values, acc.missing)
     return col
-
-
-def count_numeric(values: np.ndarray, bins: Bins, missing: int) -> dict[str, float]:
-    """Counts per bin label, then (missing); NaN counts as missing and
-    +-inf fall in the open outer bins."""
-    nan = np.isnan(values)
-    counts = bins.count(values[~nan])
-    out = dict(zip(bin_labels(bins.edges), counts.tolist()))
-    out[MISSING] = float(missing + int(nan.sum()))
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +283,7 @@ def count_against(frames: Iterable[Any], reference: Profile) -> tuple[dict[str, 
             if not acc.all_numeric:
                 bad = next(iter(acc.text_counts))
                 raise InputError(f"column {name!r}: holds text such as {bad!r}, but it is numeric in the reference")
-            counts[name] = count_numeric(acc.values(), Bins(ref.edges or ()), acc.missing)
+            counts[name] = Bins(ref.edges or ()).counts_by_label(acc.values(), acc.missing)
         else:
             counts[name] = acc.category_counts()
     return counts, col_rows, rows

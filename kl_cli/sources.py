@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from .binning import MISSING
 from .distribution import Histogram, count_observations, make_histogram, show_label
 from .errors import InputError, UsageError
 
-MISSING = "(missing)"
 TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 KNOWN_EXTENSIONS = (".csv", ".tsv", ".tab", ".json")
 
@@ -391,13 +391,10 @@ def _histogram(loaded: _Loaded, role: str, options: ReadOptions) -> Histogram:
     return histogram_from_json(value, loaded.name)
 
 
-def load_pair(
-    p_spec: str,
-    q_spec: str | None,
-    options: ReadOptions,
-    read_stdin: Callable[[], bytes],
-) -> tuple[Histogram, Histogram]:
-    """Read P and Q from command-line words (inline text, a path or ``-``).
+def _sides(
+    p_spec: str, q_spec: str | None, options: ReadOptions, read_stdin: Callable[[], bytes]
+) -> list[tuple[_Loaded, str]]:
+    """P's and Q's sources, read as far as their format.
 
     With ``q_spec`` omitted, P's source must hold both distributions: JSON
     ``{"p": ..., "q": ...}`` or a table with ``--p-column`` and ``--q-column``.
@@ -406,7 +403,7 @@ def load_pair(
         raise UsageError("P and Q cannot both be standard input ('-')")
     loaded_p = _load(p_spec, "P", options, read_stdin)
     if q_spec is not None:
-        return _histogram(loaded_p, "P", options), _histogram(_load(q_spec, "Q", options, read_stdin), "Q", options)
+        return [(loaded_p, "P"), (_load(q_spec, "Q", options, read_stdin), "Q")]
     holds_both = json_pair(loaded_p.json_value) or (
         loaded_p.table is not None and bool(options.p_column and options.q_column)
     )
@@ -417,9 +414,71 @@ def load_pair(
             'JSON {"p": ..., "q": ...} or a table with --p-column and --q-column',
         )
     name = loaded_p.name[len("P ") :]
-    p = _histogram(replace(loaded_p, name=f"P {name}"), "P", options)
-    q = _histogram(replace(loaded_p, name=f"Q {name}"), "Q", options)
+    return [(replace(loaded_p, name=f"P {name}"), "P"), (replace(loaded_p, name=f"Q {name}"), "Q")]
+
+
+def load_pair(
+    p_spec: str,
+    q_spec: str | None,
+    options: ReadOptions,
+    read_stdin: Callable[[], bytes],
+) -> tuple[Histogram, Histogram]:
+    """Read P and Q from command-line words (inline text, a path or ``-``)."""
+    (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, read_stdin)
+    return _histogram(lp, rp, options), _histogram(lq, rq, options)
+
+
+def load_samples(
+    p_spec: str,
+    q_spec: str | None,
+    options: ReadOptions,
+    read_stdin: Callable[[], bytes],
+) -> tuple[tuple[np.ndarray, str], tuple[np.ndarray, str]]:
+    """Read P and Q as raw numeric observations (``compare --samples``).
+
+    Returns (values, source name) for each side; empty cells and JSON nulls
+    are NaN, i.e. missing.
+    """
+    pairs = _sides(p_spec, q_spec, options, read_stdin)
+    p, q = (_samples(loaded, role, options) for loaded, role in pairs)
     return p, q
+
+
+def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarray, str]:
+    name = loaded.name
+    if loaded.inline is not None:
+        if loaded.inline.labels is not None:
+            raise InputError(f"{name}: --samples takes plain numbers (observations), not label=value pairs")
+        return loaded.inline.weights, name
+    if loaded.table is not None:
+        frame = loaded.table
+        wanted = options.value_column(role)
+        if wanted is None:
+            numeric = [c for c in frame.columns if _numeric_share(frame[c])[1]]
+            if len(numeric) != 1:
+                raise UsageError(
+                    f"{name}: {'several' if numeric else 'no'} numeric columns",
+                    hint="name the column of observations with --column",
+                )
+            wanted = numeric[0]
+        elif wanted not in frame.columns:
+            raise InputError(f"{name}: no column {show_label(wanted)}; the columns are {', '.join(frame.columns)}")
+        parsed, _ = _numeric_share(frame[wanted])
+        raw = frame[wanted]
+        bad = parsed.isna().to_numpy() & (raw != "").to_numpy()
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                f"{name}: line {i + 2}: column {show_label(wanted)} has {show_label(raw.iloc[i])}, not a number"
+            )
+        return parsed.to_numpy(dtype=np.float64, na_value=np.nan), name
+    value = loaded.json_value
+    if json_pair(value):
+        value = value[role.lower()]
+    if not isinstance(value, list) or not value:
+        raise InputError(f"{name}: --samples needs a non-empty JSON list of numbers")
+    numbers = [np.nan if v is None else _json_number(v, f"{name}: item {i + 1}") for i, v in enumerate(value)]
+    return np.asarray(numbers, dtype=np.float64), name
 
 
 # ---------------------------------------------------------------------------
