@@ -203,7 +203,7 @@ def pick_smoothing(method: str, alpha: float | None, epsilon: float | None, lamb
 
 
 def read_stdin() -> bytes:
-    stream = click.get_binary_stream("stdin")
+    stream = sys.stdin.buffer
     if stream.isatty():
         click.echo("kl-cli: reading standard input (end with Ctrl-D)", err=True)
     return stream.read()

@@ -619,9 +619,15 @@ def iter_dataset(
         raise InputError(f"{source}: cannot parse as {fmt.upper()}: {detail}") from None
 
 
+def _import_parquet() -> Any:
+    import pyarrow.parquet as pq
+
+    return pq
+
+
 def _parquet_chunks(handle: Any, source: str, chunk_rows: int) -> Any:
     try:
-        import pyarrow.parquet as pq
+        pq = _import_parquet()
     except ImportError:
         raise InputError(f"{source}: reading Parquet needs pyarrow", hint="pip install 'kl-cli[parquet]'") from None
     try:
