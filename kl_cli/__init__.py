@@ -2,7 +2,7 @@
 
 >>> from kl_cli import compare
 >>> round(compare([0.7, 0.3], [0.4, 0.6]).metrics["kl_pq"], 6)
-0.183788
+0.183787
 """
 
 from __future__ import annotations

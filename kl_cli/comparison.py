@@ -142,7 +142,7 @@ def compare(
 
     >>> r = compare([0.7, 0.3], [0.4, 0.6])
     >>> round(r.metrics["kl_pq"], 6), round(r.metrics["kl_qp"], 6)
-    (0.183788, 0.192042)
+    (0.183787, 0.192042)
     """
     options = options or ReadOptions()
     if q is None:

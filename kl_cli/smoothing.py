@@ -62,46 +62,60 @@ def make_smoothing(method: str, parameter: float | None = None) -> Smoothing:
 
 
 def normalize(w: np.ndarray) -> np.ndarray:
-    """Scale non-negative weights to sum 1: p_i = w_i / sum(w)."""
-    return w / w.sum()
+    """Scale non-negative weights to sum 1 along the last axis: p_i = w_i / sum(w)."""
+    return w / w.sum(axis=-1, keepdims=True)
 
 
-def apply(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Smooth and normalize both sides; returns (p, q, warnings).
+def smooth(w: np.ndarray, smoothing: Smoothing) -> np.ndarray:
+    """Smooth and normalize one side (weights along the last axis; a 2-D array
+    holds many resamples, one per row).
 
     - ``none``: p = w / sum(w).
     - ``additive``: p_i = (w_i + alpha) / (sum(w) + K alpha), pseudo-counts.
     - ``epsilon``: normalize, replace zeros by epsilon, normalize again.
     - ``mix``: p = (1 - lambda) p + lambda / K, a mixture with the uniform.
 
-    >>> p, q, _ = apply(np.array([1.0, 0.0]), np.array([1.0, 1.0]), Smoothing("additive", 1.0))
-    >>> p.tolist(), q.tolist()
-    ([0.6666666666666666, 0.3333333333333333], [0.5, 0.5])
+    >>> smooth(np.array([1.0, 0.0]), Smoothing("additive", 1.0)).tolist()
+    [0.6666666666666666, 0.3333333333333333]
     """
     method, value = smoothing.method, smoothing.parameter
-    warnings: list[str] = []
-    k = pw.size
     if method == "none":
-        return normalize(pw), normalize(qw), warnings
+        return normalize(w)
+    if method == "additive":
+        return normalize(w + value)
+    p = normalize(w)
+    if method == "epsilon":
+        return normalize(np.where(p == 0, value, p))
+    return (1 - value) * p + value / w.shape[-1]
+
+
+def apply(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Smooth and normalize both sides the same way; returns (p, q, warnings)
+    about any distortion the smoothing introduced."""
+    return smooth(pw, smoothing), smooth(qw, smoothing), distortion_warnings(pw, qw, smoothing)
+
+
+def distortion_warnings(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> list[str]:
+    """Say when a smoothing changes the data noticeably: pseudo-counts that are
+    a large share of a side's mass, or an epsilon not far below the smallest
+    real probability (the complaint against tools with a fixed 1e-4)."""
+    method, value = smoothing.method, smoothing.parameter
+    warnings: list[str] = []
     if method == "additive":
         for name, w in (("P", pw), ("Q", qw)):
-            added = value * k
+            added = value * w.size
             share = added / (w.sum() + added)
             if share > 0.1:
                 warnings.append(
                     f"additive smoothing adds {added:g} to {name}'s total of {w.sum():g} "
                     f"({share:.0%} of its mass); for probabilities rather than counts use a much smaller --alpha"
                 )
-        return normalize(pw + value), normalize(qw + value), warnings
-    p, q = normalize(pw), normalize(qw)
-    if method == "epsilon":
-        positive = np.concatenate([p[p > 0], q[q > 0]])
-        smallest = float(positive.min())
+    elif method == "epsilon":
+        p, q = normalize(pw), normalize(qw)
+        smallest = float(np.concatenate([p[p > 0], q[q > 0]]).min())
         if ((p == 0).any() or (q == 0).any()) and value > 1e-3 * smallest:
             warnings.append(
                 f"--epsilon {value:g} is not far below the smallest non-zero probability "
                 f"({smallest:.3g}); the smoothed zeros distort the result"
             )
-        return normalize(np.where(p == 0, value, p)), normalize(np.where(q == 0, value, q)), warnings
-    # mix
-    return (1 - value) * p + value / k, (1 - value) * q + value / k, warnings
+    return warnings
