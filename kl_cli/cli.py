@@ -186,6 +186,38 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def resampling_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Permutation test and bootstrap options, shared by compare and drift."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--permutations",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Permutation test of 'P and Q are samples of one distribution' (0 = off).",
+            ),
+            click.option(
+                "--bootstrap",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Bootstrap resamples for confidence intervals of every metric (0 = off).",
+            ),
+            click.option(
+                "--confidence",
+                type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                default=0.95,
+                show_default=True,
+                help="Confidence level of the bootstrap intervals.",
+            ),
+            click.option("--seed", type=click.IntRange(min=0), help="Seed that makes resampling reproducible."),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
 def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")(f)
 
@@ -247,6 +279,9 @@ def cli() -> None:
 )
 @click.option("--fail-above", type=float, help="Exit 1 when --metric exceeds this value (infinite always does).")
 @click.option("--top", type=click.IntRange(min=0), default=15, show_default=True, help="Categories shown; 0 for all.")
+@resampling_options
+@click.option("--n-p", type=click.IntRange(min=1), help="Sample size behind P's probabilities (for resampling).")
+@click.option("--n-q", type=click.IntRange(min=1), help="Sample size behind Q's probabilities (for resampling).")
 @click.option("--samples", is_flag=True, help="P and Q are raw numeric observations: bin them with edges from P.")
 @click.option("--bins", type=click.IntRange(min=1), default=10, show_default=True, help="Bins for --samples.")
 @click.option("--binning", type=click.Choice(["quantile", "uniform"]), default="quantile", show_default=True)
@@ -269,6 +304,12 @@ def compare(
     metric: str,
     fail_above: float | None,
     top: int,
+    permutations: int,
+    bootstrap: int,
+    confidence: float,
+    seed: int | None,
+    n_p: int | None,
+    n_q: int | None,
     samples: bool,
     bins: int,
     binning: str,
@@ -283,6 +324,7 @@ def compare(
     """
     from .comparison import compare_histograms
     from .render import render_compare
+    from .significance import Resampling
     from .sources import ReadOptions, load_pair
 
     if fail_above is not None and math.isnan(fail_above):
@@ -298,7 +340,8 @@ def compare(
     else:
         hp, hq = load_pair(p, q, options, read_stdin)
         note = None
-    result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict)
+    resampling = Resampling(permutations, bootstrap, confidence, seed, n_p, n_q)
+    result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling)
     if note:
         result.notes.append(note)
     emit_warnings(result.warnings)
@@ -328,6 +371,14 @@ def compare(
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table")
 @click.option("--detail", help="Also show the full per-category report of this column.")
+@resampling_options
+@click.option(
+    "--significance",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="With --permutations, a column drifts only if its p-value is also below this.",
+)
 @debug_option
 def drift(
     reference: str,
@@ -350,6 +401,11 @@ def drift(
     max_drift_share: float | None,
     fmt: str,
     detail: str | None,
+    permutations: int,
+    bootstrap: int,
+    confidence: float,
+    seed: int | None,
+    significance: float,
     debug: bool,
 ) -> int:
     """Check CURRENT data for drift from REFERENCE, column by column.
@@ -363,9 +419,11 @@ def drift(
     from .render import render_drift
 
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
-    settings = DriftSettings(
-        metric, threshold, base, pick_smoothing(smoothing, alpha, epsilon, lambda_), max_drift_share
-    )
+    from .significance import Resampling
+
+    sm = pick_smoothing(smoothing, alpha, epsilon, lambda_)
+    resampling = Resampling(permutations, bootstrap, confidence, seed)
+    settings = DriftSettings(metric, threshold, base, sm, max_drift_share, resampling, significance)
     report = run_drift(
         reference,
         current,

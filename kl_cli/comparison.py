@@ -17,6 +17,7 @@ from . import smoothing as smoothing_mod
 from .distribution import Histogram, align, normalization_notes, show_label
 from .errors import InputError
 from .measures import METRICS, UNITS, measure
+from .significance import NO_RESAMPLING, Intervals, PermutationTest, Resampling, resample
 from .smoothing import Smoothing, make_smoothing
 from .sources import ReadOptions, to_histogram
 
@@ -44,6 +45,10 @@ class Comparison:
     only_in_q: list[str]
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    n_p: float | None = None  # sample sizes, when a side is counts
+    n_q: float | None = None
+    test: PermutationTest | None = None
+    intervals: Intervals | None = None
 
     @property
     def unit(self) -> str:
@@ -108,6 +113,27 @@ class Comparison:
             ],
             "only_in_p": list(self.only_in_p),
             "only_in_q": list(self.only_in_q),
+            "n_p": self.n_p,
+            "n_q": self.n_q,
+            "test": None
+            if self.test is None
+            else {
+                "permutations": self.test.permutations,
+                "seed": self.test.seed,
+                "p_value": dict(self.test.p_value),
+                "null_mean": {k: finite_or_none(v) for k, v in self.test.null_mean.items()},
+                "monte_carlo_error": {k: self.test.monte_carlo_error(k) for k in METRICS},
+            },
+            "bootstrap": None
+            if self.intervals is None
+            else {
+                "resamples": self.intervals.resamples,
+                "confidence": self.intervals.confidence,
+                "seed": self.intervals.seed,
+            },
+            "intervals": None
+            if self.intervals is None
+            else {k: [finite_or_none(lo), finite_or_none(hi)] for k, (lo, hi) in self.intervals.bounds.items()},
             "explanation": self.explanation(),
             "notes": list(self.notes),
             "warnings": list(self.warnings),
@@ -164,8 +190,10 @@ def compare_histograms(
     base: str = "e",
     smoothing: Smoothing = NO_SMOOTHING,
     strict: bool = False,
+    resampling: Resampling = NO_RESAMPLING,
 ) -> Comparison:
-    """The pipeline after reading: align, check sums, smooth, measure."""
+    """The pipeline after reading: align, check sums, smooth, measure, and
+    (when asked) resample for p-values and intervals."""
     aligned = align(hp, hq)
     warnings = [*hp.warnings, *hq.warnings]
     notes = [*hp.notes, *hq.notes]
@@ -180,6 +208,14 @@ def compare_histograms(
     if smoothing.method != "none":
         notes.append(f"both sides smoothed: {smoothing.describe()}")
     measures = measure(p, q, base)
+    n_p = hp.total if hp.looks_like_counts() else None
+    n_q = hq.total if hq.looks_like_counts() else None
+    warnings += sample_size_warnings(n_p, n_q, aligned.p.size)
+    test, intervals = (None, None)
+    if resampling.active:
+        test, intervals = resample(aligned.p, aligned.q, measures.metrics, resampling, smoothing, base)
+        if resampling.seed is None:
+            notes.append("resampling without --seed: p-values and intervals vary within their Monte-Carlo error")
     return Comparison(
         p_source=hp.source,
         q_source=hq.source,
@@ -195,7 +231,27 @@ def compare_histograms(
         only_in_q=aligned.only_in_q,
         warnings=warnings,
         notes=notes,
+        n_p=n_p,
+        n_q=n_q,
+        test=test,
+        intervals=intervals,
     )
+
+
+def sample_size_warnings(n_p: float | None, n_q: float | None, k: int) -> list[str]:
+    """Warn when a side has too few observations for a plug-in divergence to
+    mean much: fewer than 5 per category on average. Such estimates are
+    biased upward (TensorFlow Data Validation issue 216 shows JS 0.43 from 10
+    observations against 1,000 with no drift at all)."""
+    out = []
+    for name, n in (("P", n_p), ("Q", n_q)):
+        if n is not None and n < 5 * k:
+            out.append(
+                f"{name} has only {n:g} observations over {k} categories: divergences estimated from so few "
+                "are biased upward and dominated by sample size (--permutations shows the value expected "
+                "with no difference)"
+            )
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .profile import (
     load_profile,
     looks_like_profile,
 )
+from .significance import NO_RESAMPLING, Resampling
 from .smoothing import Smoothing
 
 
@@ -37,6 +38,8 @@ class DriftSettings:
     base: str = "2"
     smoothing: Smoothing = NO_SMOOTHING
     max_drift_share: float | None = None
+    resampling: Resampling = NO_RESAMPLING
+    significance: float = 0.05
 
 
 @dataclass
@@ -48,11 +51,37 @@ class ColumnDrift:
     typed_by: str
     n_reference: int
     n_current: int
+    metric: str = "js_distance"
     comparison: Comparison | None = None
     value: float | None = None
     drifted: bool = False
     reason: str | None = None  # why the column was skipped
     notes: list[str] = field(default_factory=list)
+    why: str = ""  # why the column was or was not flagged
+
+    @property
+    def p_value(self) -> float | None:
+        r = self.comparison
+        return None if r is None or r.test is None else r.test.p_value[self.metric]
+
+    def judge(self, settings: DriftSettings) -> None:
+        """Flag the column: over the threshold, and (with a permutation test)
+        significant too. Records why in words."""
+        value = self.value if self.value is not None else 0.0
+        over = math.isinf(value) or value > settings.threshold
+        relation = "above" if over else "within"
+        self.why = f"{settings.metric} {value:.4g} {relation} threshold {settings.threshold:g}"
+        p = self.p_value
+        if p is None:
+            self.drifted = over
+            return
+        real = p < settings.significance
+        self.why += f"; p = {p:.3g} {'<' if real else '>='} {settings.significance:g}"
+        self.drifted = over and real
+        if over and not real:
+            self.why += ": large but not significant at these sample sizes"
+        elif real and not over:
+            self.why += ": significant but smaller than the threshold"
 
     def top(self, k: int = 3) -> list[dict[str, Any]]:
         """The categories or bins that contribute most, with their two shares."""
@@ -138,6 +167,10 @@ class DriftReport:
             "base": s.base,
             "smoothing": {"method": s.smoothing.method, "parameter": s.smoothing.parameter},
             "max_drift_share": s.max_drift_share,
+            "significance": s.significance if s.resampling.permutations else None,
+            "permutations": s.resampling.permutations,
+            "bootstrap": s.resampling.bootstrap,
+            "seed": s.resampling.seed,
             "columns": [
                 {
                     "column": c.column,
@@ -147,6 +180,18 @@ class DriftReport:
                     "n_current": c.n_current,
                     "value": None if c.value is None else finite_or_none(c.value),
                     "drifted": c.drifted,
+                    "why": c.why,
+                    "p_value": c.p_value,
+                    "null_mean": (
+                        finite_or_none(c.comparison.test.null_mean[s.metric])
+                        if c.comparison is not None and c.comparison.test is not None
+                        else None
+                    ),
+                    "interval": (
+                        [finite_or_none(x) for x in c.comparison.intervals.bounds[s.metric]]
+                        if c.comparison is not None and c.comparison.intervals is not None
+                        else None
+                    ),
                     "skipped": c.reason,
                     "metrics": (
                         {k: finite_or_none(v) for k, v in c.comparison.metrics.items()} if c.comparison else None
@@ -251,17 +296,22 @@ def run_drift(
     for name, col in ref.columns.items():
         if name not in wanted or name not in cur_rows:
             continue
-        verdict = ColumnDrift(name, col.type, col.typed_by, col.rows, cur_rows[name], notes=list(col.notes))
+        verdict = ColumnDrift(
+            name, col.type, col.typed_by, col.rows, cur_rows[name], settings.metric, notes=list(col.notes)
+        )
         if col.type == "skipped":
             verdict.reason = col.reason
+            verdict.why = f"skipped: {col.reason}"
             results.append(verdict)
             continue
         hp = make_histogram(list(col.counts.values()), list(col.counts), f"reference {name!r}")
         cur_counts = counts[name]
         hq = make_histogram(list(cur_counts.values()), list(cur_counts), f"current {name!r}")
-        verdict.comparison = compare_histograms(hp, hq, base=settings.base, smoothing=settings.smoothing)
+        verdict.comparison = compare_histograms(
+            hp, hq, base=settings.base, smoothing=settings.smoothing, resampling=settings.resampling
+        )
         verdict.value = verdict.comparison.metrics[settings.metric]
-        verdict.drifted = math.isinf(verdict.value) or verdict.value > settings.threshold
+        verdict.judge(settings)
         results.append(verdict)
     notes = []
     if only_ref:

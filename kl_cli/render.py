@@ -106,6 +106,20 @@ def md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 # compare
 
 
+METRIC_CSV_HEADER = ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"]
+
+
+def metric_csv_rows(r: Comparison) -> list[list[str]]:
+    """One row per metric with its p-value and interval (empty when not computed)."""
+    rows = []
+    for k, v in r.metrics.items():
+        p = "" if r.test is None else exact(r.test.p_value[k])
+        m = "" if r.test is None else exact(r.test.null_mean[k])
+        lo, hi = ("", "") if r.intervals is None else tuple(exact(x) for x in r.intervals.bounds[k])
+        rows.append([k, exact(v), p, m, lo, hi])
+    return rows
+
+
 def category_rows(r: Comparison) -> list[list[Any]]:
     """label, p, q, kl_pq term, kl_qp term for every category, ranked."""
     return [[r.label(int(i)), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.ranked()]
@@ -117,6 +131,8 @@ def render_compare(r: Comparison, fmt: str, out: TextIO, *, top: int = 15, metri
         write_json(r.to_dict(), out)
     elif fmt == "value":
         write_value(r.metrics[metric], out)
+    elif fmt == "csv" and (r.test is not None or r.intervals is not None):
+        write_csv(METRIC_CSV_HEADER, metric_csv_rows(r), out)
     elif fmt == "csv":
         rows = [[label, exact(p), exact(q), exact(a), exact(b)] for label, p, q, a, b in category_rows(r)]
         write_csv(["label", "p", "q", "kl_pq", "kl_qp"], rows, out)
@@ -139,18 +155,54 @@ def _unit(r: Comparison, metric: str) -> str:
     return "" if metric in BASE_FREE else r.unit
 
 
+def metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
+    """The metrics table, shared by the terminal and markdown reports: one row
+    per metric, with p-value, null mean and interval columns when resampled."""
+    header = ["metric", "id", "value", "unit", "range"]
+    if r.test is not None:
+        header += ["p-value", "null mean"]
+    if r.intervals is not None:
+        header.append(f"{r.intervals.confidence:.0%} interval")
+    rows = []
+    for k, v in r.metrics.items():
+        row = [METRIC_NAMES[k], k, number(v), _unit(r, k), _bounds(r, k)]
+        if r.test is not None:
+            row += [number(r.test.p_value[k], 3), number(r.test.null_mean[k], 4)]
+        if r.intervals is not None:
+            low, high = r.intervals.bounds[k]
+            row.append(f"[{number(low, 4)}, {number(high, 4)}]")
+        rows.append(row)
+    return header, rows
+
+
+def resampling_lines(r: Comparison) -> list[str]:
+    """How the p-values and intervals were obtained, in words."""
+    lines = []
+    if r.test is not None:
+        worst = max(r.test.monte_carlo_error(k) for k in r.metrics)
+        lines.append(
+            f"p-values: permutation test of 'P and Q are samples of one distribution', {r.test.permutations} "
+            f"permutations (seed {r.test.seed}); Monte-Carlo error up to ±{worst:.2g}. The null mean "
+            "is what each metric averages at these sample sizes when nothing differs: its bias."
+        )
+    if r.intervals is not None:
+        lines.append(
+            f"intervals: percentile bootstrap, {r.intervals.resamples} multinomial resamples of each side "
+            f"(seed {r.intervals.seed})."
+        )
+    return lines
+
+
 def compare_markdown(r: Comparison, top: int) -> str:
     parts = [
         f"### KL divergence: {md_escape(r.p_source)} vs {md_escape(r.q_source)}",
         "",
         f"Base {r.base} ({r.unit}); smoothing: {r.smoothing.describe()}.",
         "",
-        md_table(
-            ["metric", "id", "value", "unit", "range"],
-            ([METRIC_NAMES[k], f"`{k}`", number(v), _unit(r, k), _bounds(r, k)] for k, v in r.metrics.items()),
-        ),
+        md_table(*_md_metric_rows(r)),
         "",
     ]
+    parts += [f"{line}\n" for line in resampling_lines(r)]
     rows = category_rows(r)
     shown = rows if top <= 0 else rows[:top]
     parts.append(
@@ -170,6 +222,11 @@ def compare_markdown(r: Comparison, top: int) -> str:
         parts.append("")
         parts += [f"> {md_escape(n)}" for n in r.notes]
     return "\n".join(parts)
+
+
+def _md_metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
+    header, rows = metric_rows(r)
+    return header, [[row[0], f"`{row[1]}`", *row[2:]] for row in rows]
 
 
 def _md_list(labels: list[str]) -> str:
@@ -199,12 +256,24 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     console.print(Text(f"base {r.base} ({r.unit}) · smoothing: {r.smoothing.describe()} · {r.size} categories"))
 
     metrics = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name, justify in (("metric", "left"), ("id", "left"), ("value", "right"), ("unit", "left"), ("range", "left")):
-        metrics.add_column(name, justify=justify)
-    for key, value in r.metrics.items():
+    header, rows = metric_rows(r)
+    if r.test is not None or r.intervals is not None:
+        # Room for the resampling columns: the id names the metric, and the
+        # ranges are in the plain report.
+        keep = [i for i, name in enumerate(header) if name not in ("metric", "range")]
+        header = [header[i] for i in keep]
+        rows = [[row[i] for i in keep] for row in rows]
+    for name in header:
+        metrics.add_column(
+            name, justify="left" if name in ("metric", "id", "unit", "range") else "right", no_wrap=name != "metric"
+        )
+    at = header.index("value")
+    for (key, value), row in zip(r.metrics.items(), rows):
         style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
-        metrics.add_row(METRIC_NAMES[key], key, Text(number(value), style=style), _unit(r, key), _bounds(r, key))
+        metrics.add_row(*row[:at], Text(row[at], style=style), *row[at + 1 :])
     console.print(metrics)
+    for line in resampling_lines(r):
+        console.print(Text(line, style="dim"))
 
     rows = category_rows(r)
     shown = rows if top <= 0 else rows[:top]
@@ -261,6 +330,10 @@ DRIFT_CSV_HEADER = [
     "top_label",
     "top_reference",
     "top_current",
+    "p_value",
+    "null_mean",
+    "ci_low",
+    "ci_high",
 ]
 
 
@@ -304,9 +377,39 @@ def drift_csv_rows(report: Any) -> list[list[str]]:
                 t["label"],
                 "" if t["reference"] == "" else exact(t["reference"]),
                 "" if t["current"] == "" else exact(t["current"]),
+                *_drift_resampling_cells(c, exact),
             ]
         )
     return rows
+
+
+def _drift_resampling_cells(c: Any, fmt: Any) -> list[str]:
+    """p-value, null mean, interval low and high of a column's metric ('' when not computed)."""
+    r = c.comparison
+    test = None if r is None else r.test
+    intervals = None if r is None else r.intervals
+    cells = ["", ""] if test is None else [fmt(test.p_value[c.metric]), fmt(test.null_mean[c.metric])]
+    cells += ["", ""] if intervals is None else [fmt(x) for x in intervals.bounds[c.metric]]
+    return cells
+
+
+def _extra_headers(s: Any) -> list[str]:
+    out = ["p-value"] if s.resampling.permutations else []
+    return out + ([f"{s.resampling.confidence:.0%} interval"] if s.resampling.bootstrap else [])
+
+
+def _extra_cells(c: Any, s: Any) -> list[str]:
+    """The p-value and interval cells of a drift row, as the headers ask."""
+    p, _, lo, hi = _drift_resampling_cells(c, lambda x: number(x, 3))
+    out = [p] if s.resampling.permutations else []
+    return out + ([f"[{lo}, {hi}]" if lo else ""] if s.resampling.bootstrap else [])
+
+
+def _significance_line(s: Any) -> str:
+    return (
+        f"A column drifts when {s.metric} exceeds {number(s.threshold)} and its permutation p-value "
+        f"({s.resampling.permutations} permutations, seed {s.resampling.seed}) is below {number(s.significance)}."
+    )
 
 
 def _drift_status(c: Any) -> str:
@@ -325,13 +428,14 @@ def drift_markdown(report: Any) -> str:
         f"smoothing: {s.smoothing.describe()}. **{md_escape(report.verdict())}.**",
         "",
         md_table(
-            ["column", "type", "n ref / n cur", s.metric, "status", "largest change"],
+            ["column", "type", "n ref / n cur", s.metric, *_extra_headers(s), "status", "largest change"],
             (
                 [
                     md_escape(c.column),
                     c.type,
                     f"{c.n_reference} / {c.n_current}",
                     "" if c.value is None else number(c.value, 4),
+                    *_extra_cells(c, s),
                     f"**{_drift_status(c)}**" if c.drifted else _drift_status(c),
                     md_escape(c.reason or c.top_text()),
                 ]
@@ -339,6 +443,8 @@ def drift_markdown(report: Any) -> str:
             ),
         ),
     ]
+    if s.resampling.permutations:
+        parts += ["", _significance_line(s)]
     notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
     if notes:
         parts.append("")
@@ -362,26 +468,44 @@ def drift_table(report: Any, out: TextIO, width: int | None = None) -> None:
     console.print(
         Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {s.smoothing.describe()}")
     )
+    extra = _extra_headers(s)
+    # With p-value and interval columns there is no room for the largest
+    # change on the row: it follows the table instead.
+    inline_change = not extra
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     table.add_column("column", overflow="fold", max_width=24)
     table.add_column("type")
     table.add_column("rows", justify="right", no_wrap=True)
-    table.add_column(s.metric, justify="right")
+    table.add_column(s.metric, justify="right", no_wrap=True)
+    for name in extra:
+        table.add_column(name, justify="right", no_wrap=True)
     table.add_column("status")
-    table.add_column("largest change", overflow="fold")
+    if inline_change:
+        table.add_column("largest change", overflow="fold")
     for c in report.columns:
         status = _drift_status(c)
         style = {"DRIFT": "bold red", "ok": "green", "skipped": "yellow"}[status]
-        table.add_row(
+        cells = [
             Text(visible(c.column, 24)),
             {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
             f"{c.n_reference}/{c.n_current}",
             "" if c.value is None else number(c.value, 4),
+            *_extra_cells(c, s),
             Text(status, style=style),
-            Text(visible(c.reason or c.top_text(with_column=False), 80)),
-        )
+        ]
+        if inline_change:
+            cells.append(Text(visible(c.reason or c.top_text(with_column=False), 80)))
+        table.add_row(*cells)
     console.print(table)
+    if not inline_change:
+        for c in report.columns:
+            console.print(Text(f"{visible(c.column)}: {visible(c.reason or c.top_text(with_column=False))}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
+    if s.resampling.permutations:
+        console.print(Text(_significance_line(s), style="dim"))
+    for c in report.columns:
+        if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > s.threshold)):
+            console.print(Text(f"{visible(c.column)}: {c.why}", style="dim"))
     verdict_style = "bold red" if report.drift_detected else "bold green"
     console.print(Text(report.verdict(), style=verdict_style))
     for note in report.notes:
