@@ -238,17 +238,24 @@ def compare_histograms(
     )
 
 
+# Fewer observations than this on a side (or than 5 per category) make a
+# plug-in divergence mostly a measure of sample size.
+SMALL_SAMPLE = 30
+
+
 def sample_size_warnings(n_p: float | None, n_q: float | None, k: int) -> list[str]:
     """Warn when a side has too few observations for a plug-in divergence to
-    mean much: fewer than 5 per category on average. Such estimates are
-    biased upward (TensorFlow Data Validation issue 216 shows JS 0.43 from 10
-    observations against 1,000 with no drift at all)."""
+    mean much: fewer than 30, or fewer than 5 per category on average. Such
+    estimates are biased upward (TensorFlow Data Validation issue 216 shows
+    JS 0.43 from 10 observations against 1,000 with no drift at all)."""
     out = []
     for name, n in (("P", n_p), ("Q", n_q)):
-        if n is not None and n < 5 * k:
+        if n is not None and n < max(SMALL_SAMPLE, 5 * k):
+            other = n_q if name == "P" else n_p
+            against = f" against {other:g}" if other is not None else ""
             out.append(
-                f"{name} has only {n:g} observations over {k} categories: divergences estimated from so few "
-                "are biased upward and dominated by sample size (--permutations shows the value expected "
+                f"{name} has only {n:g} observations{against} over {k} categories: divergences estimated from so "
+                "few are biased upward and dominated by sample size (--permutations shows the value expected "
                 "with no difference)"
             )
     return out
