@@ -46,31 +46,26 @@ class Bins:
 
 
 def make_bins(values: np.ndarray, bins: int, binning: str = "quantile") -> Bins:
-    """Edges for ``bins`` bins from reference values (finite floats).
+    """Edges for ``bins`` bins from reference values.
 
     ``quantile``: the interior edges are the 1/bins, 2/bins, ... quantiles
     (equal-frequency bins); ``uniform``: equally spaced between the minimum
     and the maximum. Repeated edges (heavy ties) are merged and the merge is
     described in ``note``; the requested count is never silently replaced.
+
+    >>> make_bins(np.arange(1.0, 11.0), 4).edges
+    (3.25, 5.5, 7.75)
     """
     if bins < 1:
         raise UsageError(f"--bins must be at least 1, got {bins}")
     if binning not in BINNINGS:
         raise UsageError(f"--binning must be one of {', '.join(BINNINGS)}, got {binning!r}")
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0 or bins == 1:
-        return Bins(())
-    if binning == "quantile":
-        raw = np.quantile(values, np.arange(1, bins) / bins)
-    else:
-        lo, hi = float(values.min()), float(values.max())
-        raw = lo + (hi - lo) * np.arange(1, bins) / bins
-    edges = np.unique(raw)
-    note = None
-    if edges.size < raw.size:
-        merged = raw.size - edges.size
-        note = f"{bins} {binning} bins asked for; {merged} repeated edges merged (ties), {edges.size + 1} bins used"
-    return Bins(tuple(float(e) for e in edges), note)
+    summary = NumericSummary()
+    summary.add(np.asarray(values, dtype=np.float64))
+    if summary.needs_second_pass:
+        summary.plan(bins, binning)
+        summary.add_detail(values)
+    return summary.finish(bins, binning)[0]
 
 
 def _fmt(x: float, digits: int) -> str:
@@ -113,3 +108,186 @@ def binned_pair(
         counts = edges.counts_by_label(values)
         histograms.append(make_histogram(list(counts.values()), list(counts), name, observations=True))
     return histograms[0], histograms[1], edges.note
+
+
+# ---------------------------------------------------------------------------
+# Exact quantile edges in bounded memory
+#
+# A column's values are kept in memory up to IN_MEMORY_VALUES. Beyond that,
+# only a histogram of their order-preserving 64-bit keys over 2**BUCKET_BITS
+# buckets is kept (pass 1), and a second pass over the data records the
+# distinct values of the few buckets that hold the wanted order statistics or
+# edges. Both ways give the same exact edges and counts, because both use
+# ``quantile_edges`` on exact order statistics.
+
+IN_MEMORY_VALUES = 2_000_000
+BUCKET_BITS = 20
+_SHIFT = np.uint64(64 - BUCKET_BITS)
+_SIGN = np.uint64(1 << 63)
+
+
+def _keys(x: np.ndarray) -> np.ndarray:
+    """Map float64 (no NaN, no -0.0) to uint64 so that key order is value order."""
+    u = x.view(np.uint64)
+    return np.where(u >= _SIGN, ~u, u | _SIGN)
+
+
+def _buckets(x: np.ndarray) -> np.ndarray:
+    return (_keys(x) >> _SHIFT).astype(np.int64)
+
+
+def quantile_edges(order_stat: Any, n: int, bins: int) -> np.ndarray:
+    """The j/bins quantiles (j = 1..bins-1) of n values, by linear
+    interpolation between order statistics as numpy's default method does:
+    h = (n - 1) j / bins, q = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
+    ``order_stat(ranks)`` returns the values at 0-based ranks."""
+    h = (n - 1) * np.arange(1, bins) / bins
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    t = h - lo
+    a = order_stat(lo)
+    b = order_stat(hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = a + t * (b - a)
+        edges = np.where(np.isfinite(edges), edges, a * (1 - t) + b * t)
+    return np.clip(edges, a, b)
+
+
+def needed_ranks(n: int, bins: int) -> np.ndarray:
+    h = (n - 1) * np.arange(1, bins) / bins
+    lo = np.floor(h).astype(np.int64)
+    return np.unique(np.concatenate([lo, np.minimum(lo + 1, n - 1)]))
+
+
+class NumericSummary:
+    """What binning needs from one column's non-NaN values, fed chunk by chunk.
+
+    ``add`` in a first pass; if ``needs_second_pass`` after it, ``add_detail``
+    with the same values again; then ``finish`` gives the bins and counts.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[np.ndarray] | None = []
+        self.n_in_memory = 0
+        self.bucket_counts: np.ndarray | None = None
+        self.neg_inf = 0
+        self.pos_inf = 0
+        self.n_finite = 0
+        self.low = np.inf
+        self.high = -np.inf
+        self.targets: np.ndarray | None = None
+        self.detail: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+        finite = np.isfinite(values)
+        self.neg_inf += int((values == -np.inf).sum())
+        self.pos_inf += int((values == np.inf).sum())
+        values = values[finite]
+        if values.size == 0:
+            return
+        self.n_finite += values.size
+        self.low = min(self.low, float(values.min()))
+        self.high = max(self.high, float(values.max()))
+        if self.chunks is not None:
+            self.chunks.append(values)
+            self.n_in_memory += values.size
+            if self.n_in_memory <= IN_MEMORY_VALUES:
+                return
+            values = np.concatenate(self.chunks)
+            self.chunks = None
+        counts = np.bincount(_buckets(values), minlength=1 << BUCKET_BITS)
+        self.bucket_counts = counts if self.bucket_counts is None else self.bucket_counts + counts
+
+    @property
+    def needs_second_pass(self) -> bool:
+        return self.chunks is None
+
+    def plan(self, bins: int, binning: str) -> None:
+        """Choose the buckets whose values the second pass must record."""
+        assert self.bucket_counts is not None
+        if binning == "quantile":
+            cum = np.cumsum(self.bucket_counts)
+            ranks = needed_ranks(self.n_finite, bins)
+            self.targets = np.unique(np.searchsorted(cum, ranks, side="right"))
+        else:
+            self.targets = np.unique(_buckets(self._uniform_raw(bins)))
+
+    def add_detail(self, values: np.ndarray) -> None:
+        assert self.targets is not None
+        values = np.asarray(values, dtype=np.float64) + 0.0
+        values = values[np.isfinite(values)]
+        b = _buckets(values)
+        keep = np.isin(b, self.targets)
+        for bucket in np.unique(b[keep]).tolist():
+            uniq, n = np.unique(values[b == bucket], return_counts=True)
+            if bucket in self.detail:
+                old_u, old_n = self.detail[bucket]
+                both = np.concatenate([old_u, uniq])
+                merged, inverse = np.unique(both, return_inverse=True)
+                uniq, n = merged, np.bincount(inverse, weights=np.concatenate([old_n, n]))
+            self.detail[bucket] = (uniq, np.asarray(n, dtype=np.float64))
+
+    def _uniform_raw(self, bins: int) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.arange(1, bins) / bins
+
+    def finish(self, bins: int, binning: str) -> tuple[Bins, np.ndarray]:
+        """The bins (edges from these values) and the count in each bin."""
+        if bins < 1:
+            raise UsageError(f"--bins must be at least 1, got {bins}")
+        if self.n_finite == 0 or bins == 1:
+            edges = Bins(())
+        elif self.chunks is not None:
+            values = np.concatenate(self.chunks) if self.chunks else np.empty(0)
+            edges = _merge_ties(self._raw_edges(values, bins, binning), bins, binning)
+            counts = edges.count(values)
+            counts[0] += self.neg_inf
+            counts[-1] += self.pos_inf
+            return edges, counts
+        else:
+            edges = _merge_ties(self._raw_edges(None, bins, binning), bins, binning)
+        counts = np.diff(np.concatenate([[0.0], [self._at_most(e) for e in edges.edges], [self._total()]]))
+        return edges, counts
+
+    def _total(self) -> float:
+        return float(self.n_finite + self.neg_inf + self.pos_inf)
+
+    def _raw_edges(self, values: np.ndarray | None, bins: int, binning: str) -> np.ndarray:
+        if binning == "uniform":
+            return self._uniform_raw(bins)
+        if values is not None:
+            ranks = needed_ranks(values.size, bins)
+            part = np.partition(values, ranks)
+            return quantile_edges(lambda r: part[r], values.size, bins)
+        return quantile_edges(self._order_stat, self.n_finite, bins)
+
+    def _order_stat(self, ranks: np.ndarray) -> np.ndarray:
+        assert self.bucket_counts is not None
+        cum = np.cumsum(self.bucket_counts)
+        out = np.empty(len(ranks))
+        for i, r in enumerate(np.asarray(ranks).tolist()):
+            b = int(np.searchsorted(cum, r, side="right"))
+            before = int(cum[b - 1]) if b > 0 else 0
+            uniq, n = self.detail[b]
+            out[i] = uniq[int(np.searchsorted(np.cumsum(n), r - before, side="right"))]
+        return out
+
+    def _at_most(self, edge: float) -> float:
+        """How many values are <= edge (the -inf ones included)."""
+        assert self.bucket_counts is not None
+        b = int(_buckets(np.array([edge + 0.0]))[0])
+        before = float(self.bucket_counts[:b].sum())
+        within = 0.0
+        if b in self.detail:
+            uniq, n = self.detail[b]
+            within = float(n[: int(np.searchsorted(uniq, edge, side="right"))].sum())
+        return self.neg_inf + before + within
+
+
+def _merge_ties(raw: np.ndarray, bins: int, binning: str) -> Bins:
+    edges = np.unique(raw)
+    note = None
+    if edges.size < raw.size:
+        merged = raw.size - edges.size
+        note = f"{bins} {binning} bins asked for; {merged} repeated edges merged (ties), {edges.size + 1} bins used"
+    return Bins(tuple(float(e) for e in edges), note)

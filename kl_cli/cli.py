@@ -473,7 +473,7 @@ def profile(
     from .profile import (
         build_profile,
         extend_profile,
-        iter_frames_of,
+        frames_of,
         load_profile,
         looks_like_profile,
         merge_profiles,
@@ -494,9 +494,9 @@ def profile(
             check_profile_options(prof.options, options, explicit, path)
         result = merge_profiles(loaded)
         for path in files:
-            result = extend_profile(result, iter_frames_of([path], **read_kwargs), path)
+            result = extend_profile(result, frames_of([path], **read_kwargs)(None), path)
     else:
-        result = build_profile(iter_frames_of(files, **read_kwargs), options, list(files), wanted)
+        result = build_profile(frames_of(files, **read_kwargs), options, list(files), wanted)
     for name in names(exclude):
         result.columns.pop(name, None)
     if output == "-":

@@ -21,7 +21,7 @@ from .profile import (
     ProfileOptions,
     build_profile,
     count_against,
-    iter_frames_of,
+    frames_of,
     load_profile,
     looks_like_profile,
 )
@@ -237,7 +237,7 @@ def reference_profile(
         profile = load_profile(reference)
         check_profile_options(profile.options, options, explicit, reference)
         return profile
-    return build_profile(iter_frames_of([reference], **read_kwargs), options, [reference], columns)
+    return build_profile(frames_of([reference], **read_kwargs), options, [reference], columns)
 
 
 def check_profile_options(have: ProfileOptions, asked: ProfileOptions, explicit: set[str], name: str) -> None:
@@ -289,7 +289,7 @@ def run_drift(
         if unknown:
             raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
     cur_name = "stdin" if current == "-" else current
-    counts, cur_rows, _ = count_against(iter_frames_of([current], **read_kwargs), ref)
+    counts, cur_rows, _ = count_against(frames_of([current], **read_kwargs)(None), ref)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
     only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns)]
     results = []

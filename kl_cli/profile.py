@@ -14,13 +14,13 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .binning import MISSING, Bins, make_bins
+from .binning import MISSING, Bins, NumericSummary
 from .errors import InputError, UsageError
 
 PROFILE_FORMAT = "kl-cli-profile"
@@ -135,16 +135,23 @@ def canonical(value: Any) -> str:
 
 @dataclass
 class _Accumulator:
-    """What one column has shown so far: numeric values, text counts, missing."""
+    """What one column has shown so far, in memory bounded by its categories:
+    a numeric summary for binning, counts of distinct numbers while there are
+    few of them (always, when the column is forced categorical), text counts
+    and the missing count."""
 
-    numbers: list[np.ndarray] = field(default_factory=list)
+    keep_all_numbers: bool = False
+    summary: NumericSummary = field(default_factory=NumericSummary)
+    number_counts: dict[float, float] | None = field(default_factory=dict)
     text_counts: dict[str, float] = field(default_factory=dict)
     missing: int = 0
     rows: int = 0
-    all_numeric: bool = True
+
+    @property
+    def all_numeric(self) -> bool:
+        return not self.text_counts
 
     def add(self, series: Any) -> None:
-
         self.rows += len(series)
         missing = series.isna().to_numpy()
         self.missing += int(missing.sum())
@@ -152,25 +159,30 @@ class _Accumulator:
         if len(present) == 0:
             return
         if _holds_numbers(present):
-            self.numbers.append(present.to_numpy(dtype=np.float64))
+            values = present.to_numpy(dtype=np.float64)
+            self.summary.add(values)
+            if self.number_counts is not None:
+                uniq, n = np.unique(values, return_counts=True)
+                for value, c in zip(uniq.tolist(), n.tolist()):
+                    self.number_counts[value] = self.number_counts.get(value, 0) + c
+                if len(self.number_counts) > NUMERIC_DISTINCT and not self.keep_all_numbers:
+                    self.number_counts = None  # a binned column: the summary is enough
             return
-        self.all_numeric = False
         for value, n in present.value_counts(sort=False).items():
             key = canonical(value)
             self.text_counts[key] = self.text_counts.get(key, 0) + float(n)
 
-    def values(self) -> np.ndarray:
-        return np.concatenate(self.numbers) if self.numbers else np.empty(0)
-
-    def category_counts(self) -> dict[str, float]:
+    def category_counts(self, name: str) -> dict[str, float]:
         """Counts per distinct value, numbers and text together, then missing."""
+        if self.number_counts is None and self.summary.n_finite + self.summary.neg_inf + self.summary.pos_inf:
+            raise InputError(
+                f"column {name!r} mixes many distinct numbers with text such as {next(iter(self.text_counts))!r}",
+                hint="pass --categorical to count every value as a category",
+            )
         counts = dict(self.text_counts)
-        values = self.values()
-        if values.size:
-            uniq, n = np.unique(values, return_counts=True)
-            for value, c in zip(uniq.tolist(), n.tolist()):
-                key = canonical(value)
-                counts[key] = counts.get(key, 0) + float(c)
+        for value, c in (self.number_counts or {}).items():
+            key = canonical(value)
+            counts[key] = counts.get(key, 0) + float(c)
         ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         ordered[MISSING] = ordered.get(MISSING, 0) + float(self.missing)
         return ordered
@@ -191,16 +203,9 @@ def _holds_numbers(series: Any) -> bool:
     return False
 
 
-def _accumulate(frames: Iterable[Any], wanted: set[str] | None) -> tuple[dict[str, _Accumulator], int]:
-    accs: dict[str, _Accumulator] = {}
-    rows = 0
-    for frame in frames:
-        rows += len(frame)
-        for name in frame.columns:
-            if wanted is not None and name not in wanted:
-                continue
-            accs.setdefault(name, _Accumulator()).add(frame[name])
-    return accs, rows
+# A source of data chunks that can be read more than once: called with the
+# columns wanted (None for all), it returns a fresh iterator of DataFrames.
+Frames = Callable[[list[str] | None], Iterable[Any]]
 
 
 # ---------------------------------------------------------------------------
@@ -208,56 +213,71 @@ def _accumulate(frames: Iterable[Any], wanted: set[str] | None) -> tuple[dict[st
 
 
 def build_profile(
-    frames: Iterable[Any], options: ProfileOptions, sources: list[str], columns: Iterable[str] | None = None
+    frames: Frames, options: ProfileOptions, sources: list[str], columns: Iterable[str] | None = None
 ) -> Profile:
-    """Type each column, choose bins from these data, and count."""
+    """Type each column, choose bins from these data, and count.
+
+    One pass over the data, and a second over its numeric columns only when
+    they hold more values than are kept in memory (see ``binning``)."""
     wanted = None if columns is None else set(columns)
-    accs, rows = _accumulate(frames, wanted)
+    accs: dict[str, _Accumulator] = {}
+    rows = 0
+    for frame in frames(None):
+        rows += len(frame)
+        for name in frame.columns:
+            if wanted is None or name in wanted:
+                acc = accs.setdefault(name, _Accumulator(keep_all_numbers=name in options.categorical))
+                acc.add(frame[name])
     for forced in (*options.categorical, *options.numeric):
         if forced not in accs:
             raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
-    profile_columns = {name: _type_and_count(name, acc, options) for name, acc in accs.items()}
+    typed = {name: _type(name, acc, options) for name, acc in accs.items()}
+    second = [n for n, (kind, _) in typed.items() if kind == "numeric" and accs[n].summary.needs_second_pass]
+    if second:
+        for name in second:
+            accs[name].summary.plan(options.bins, options.binning)
+        for frame in frames(second):
+            for name in second:
+                series = frame[name]
+                accs[name].summary.add_detail(series[series.notna()].to_numpy(dtype=np.float64))
+    profile_columns = {}
+    for name, (kind, typed_by) in typed.items():
+        acc = accs[name]
+        if kind == "numeric":
+            bins, counts = acc.summary.finish(options.bins, options.binning)
+            col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
+            col.counts = {**dict(zip(bins.labels, counts.tolist())), MISSING: float(acc.missing)}
+            if bins.note:
+                col.notes.append(bins.note)
+        elif kind == "skipped":
+            distinct = len(acc.text_counts)
+            present = acc.rows - acc.missing
+            reason = f"identifier-like: {distinct} distinct values in {present} rows (--categorical forces it)"
+            col = ColumnProfile(name, "skipped", typed_by, {}, acc.rows, reason=reason)
+        else:
+            col = ColumnProfile(name, "categorical", typed_by, acc.category_counts(name), acc.rows)
+        profile_columns[name] = col
     return Profile(profile_columns, rows, options, sources)
 
 
-def _type_and_count(name: str, acc: _Accumulator, options: ProfileOptions) -> ColumnProfile:
+def _type(name: str, acc: _Accumulator, options: ProfileOptions) -> tuple[str, str]:
+    """(type, the rule that decided it) of one column of the reference."""
     if name in options.numeric:
         if not acc.all_numeric:
             bad = next(iter(acc.text_counts))
             raise InputError(f"column {name!r} is forced --numeric but holds text such as {bad!r}")
-        return _numeric(name, acc, options, "--numeric")
-    counts = acc.category_counts()
-    distinct = len(counts) - 1  # without (missing)
+        return "numeric", "--numeric"
     if name in options.categorical:
-        return ColumnProfile(name, "categorical", "--categorical", counts, acc.rows)
+        return "categorical", "--categorical"
     if acc.all_numeric:
-        if distinct > NUMERIC_DISTINCT:
-            return _numeric(name, acc, options, f"numbers with {distinct} distinct values (> {NUMERIC_DISTINCT})")
-        return ColumnProfile(
-            name, "categorical", f"numbers with {distinct} distinct values (<= {NUMERIC_DISTINCT})", counts, acc.rows
-        )
+        if acc.number_counts is None:
+            return "numeric", f"numbers with more than {NUMERIC_DISTINCT} distinct values"
+        return "categorical", f"numbers with {len(acc.number_counts)} distinct values (<= {NUMERIC_DISTINCT})"
+    distinct = len(acc.text_counts) + len(acc.number_counts or {})
     present = acc.rows - acc.missing
     if distinct > NUMERIC_DISTINCT and distinct > ID_SHARE * present:
-        return ColumnProfile(
-            name,
-            "skipped",
-            "text",
-            {},
-            acc.rows,
-            reason=f"identifier-like: {distinct} distinct values in {present} rows (--categorical forces it)",
-        )
-    return ColumnProfile(name, "categorical", f"text with {distinct} distinct values", counts, acc.rows)
-
-
-def _numeric(name: str, acc: _Accumulator, options: ProfileOptions, typed_by: str) -> ColumnProfile:
-    values = acc.values()
-    finite = values[np.isfinite(values)]
-    bins = make_bins(finite, options.bins, options.binning)
-    col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
-    if bins.note:
-        col.notes.append(bins.note)
-    col.counts = bins.counts_by_label(values, acc.missing)
-    return col
+        return "skipped", "text"
+    return "categorical", f"text with {distinct} distinct values"
 
 
 # ---------------------------------------------------------------------------
@@ -268,25 +288,53 @@ def count_against(frames: Iterable[Any], reference: Profile) -> tuple[dict[str, 
     """Count each column of the current data with the reference's types and edges.
 
     Returns counts per column, rows per column and the total row count.
+    Memory is bounded by the categories: every chunk is counted and dropped.
     A column the reference calls numeric must hold numbers here too.
     """
-    wanted = {n for n, c in reference.columns.items() if c.type != "skipped"}
-    accs, rows = _accumulate(frames, None)
     counts: dict[str, dict[str, float]] = {}
     col_rows: dict[str, int] = {}
-    for name, acc in accs.items():
-        col_rows[name] = acc.rows
-        if name not in wanted:
-            continue
-        ref = reference.columns[name]
-        if ref.type == "numeric":
-            if not acc.all_numeric:
-                bad = next(iter(acc.text_counts))
-                raise InputError(f"column {name!r}: holds text such as {bad!r}, but it is numeric in the reference")
-            counts[name] = Bins(ref.edges or ()).counts_by_label(acc.values(), acc.missing)
-        else:
-            counts[name] = acc.category_counts()
+    rows = 0
+    for frame in frames:
+        rows += len(frame)
+        for name in frame.columns:
+            series = frame[name]
+            col_rows[name] = col_rows.get(name, 0) + len(series)
+            ref = reference.columns.get(name)
+            if ref is None or ref.type == "skipped":
+                continue
+            if ref.type == "numeric":
+                chunk = _count_numeric_chunk(series, Bins(ref.edges or ()), name)
+            else:
+                chunk = _count_categories_chunk(series)
+            counts[name] = merge_counts(counts.get(name, {}), chunk)
+    for name, col in counts.items():
+        if reference.columns[name].type == "categorical":
+            missing = col.pop(MISSING, 0.0)
+            counts[name] = {**dict(sorted(col.items(), key=lambda kv: (-kv[1], kv[0]))), MISSING: missing}
     return counts, col_rows, rows
+
+
+def _count_numeric_chunk(series: Any, bins: Bins, name: str) -> dict[str, float]:
+    missing = series.isna().to_numpy()
+    present = series[~missing]
+    if len(present) and not _holds_numbers(present):
+        import pandas as pd
+
+        parsed = pd.to_numeric(present, errors="coerce")
+        bad = present[parsed.isna()]
+        raise InputError(
+            f"column {name!r}: holds text such as {str(bad.iloc[0])!r}, but it is numeric in the reference"
+        )
+    return bins.counts_by_label(present.to_numpy(dtype=np.float64), int(missing.sum()))
+
+
+def _count_categories_chunk(series: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for value, n in series.value_counts(sort=False, dropna=False).items():
+        key = canonical(value)
+        out[key] = out.get(key, 0) + float(n)
+    out.setdefault(MISSING, 0.0)
+    return out
 
 
 def merge_counts(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
@@ -420,9 +468,12 @@ def write_profile(profile: Profile, path: str) -> None:
         raise
 
 
-def iter_frames_of(paths: list[str], **kwargs: Any) -> Iterator[Any]:
-    """All chunks of several data files, one after another."""
+def frames_of(paths: list[str], **kwargs: Any) -> Frames:
+    """A re-readable source of the chunks of several data files, one after another."""
     from .sources import iter_dataset
 
-    for path in paths:
-        yield from iter_dataset(path, path if path != "-" else "stdin", **kwargs)
+    def frames(columns: list[str] | None) -> Iterator[Any]:
+        for path in paths:
+            yield from iter_dataset(path, path if path != "-" else "stdin", columns=columns, **kwargs)
+
+    return frames

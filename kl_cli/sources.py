@@ -553,6 +553,7 @@ def iter_dataset(
     encoding: str = "utf-8",
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     read_stdin: Callable[[], bytes] | None = None,
+    columns: list[str] | None = None,
 ) -> Any:
     """Yield the rows of a CSV/TSV/JSON-lines/Parquet file as DataFrames of at
     most ``chunk_rows`` rows, so memory is bounded by the chunk, not the file.
@@ -584,11 +585,13 @@ def iter_dataset(
         encoding = "utf-8-sig"
     try:
         if fmt == "parquet":
-            yield from _parquet_chunks(handle, source, chunk_rows)
+            yield from _parquet_chunks(handle, source, chunk_rows, columns)
             return
         if fmt == "jsonl":
             reader = pd.read_json(handle, lines=True, chunksize=chunk_rows, encoding=encoding, dtype=False)
         else:
+            # Header names are stripped below, so match the wanted ones loosely.
+            usecols = None if columns is None else (lambda c: str(c).strip() in columns)
             reader = pd.read_csv(
                 handle,
                 sep="\t" if fmt == "tsv" else ",",
@@ -598,13 +601,14 @@ def iter_dataset(
                 na_values=MISSING_SPELLINGS,
                 skipinitialspace=True,
                 low_memory=False,
+                usecols=usecols,
             )
         with reader:
             any_rows = False
             for chunk in reader:
                 any_rows = any_rows or len(chunk) > 0
                 chunk.columns = [str(c).strip() for c in chunk.columns]
-                yield chunk
+                yield chunk if columns is None or fmt != "jsonl" else chunk[[c for c in chunk.columns if c in columns]]
         if not any_rows:
             raise InputError(f"{source}: has no data rows")
     except pd.errors.EmptyDataError:
@@ -625,14 +629,14 @@ def _import_parquet() -> Any:
     return pq
 
 
-def _parquet_chunks(handle: Any, source: str, chunk_rows: int) -> Any:
+def _parquet_chunks(handle: Any, source: str, chunk_rows: int, columns: list[str] | None = None) -> Any:
     try:
         pq = _import_parquet()
     except ImportError:
         raise InputError(f"{source}: reading Parquet needs pyarrow", hint="pip install 'kl-cli[parquet]'") from None
     try:
         parquet = pq.ParquetFile(handle)
-        for batch in parquet.iter_batches(batch_size=chunk_rows):
+        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
             yield batch.to_pandas()
     except Exception as exc:  # pyarrow raises its own error classes
         raise InputError(f"{source}: cannot read Parquet: {exc}") from None

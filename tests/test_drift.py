@@ -448,3 +448,38 @@ def test_empty_and_header_only_files(tmp_path):
         result = run("drift", REFERENCE, str(path))
         assert result.exit_code == 2
         assert str(path) in one_error_line(result)
+
+
+# ---------------------------------------------------------------------------
+# Chunked and bounded-memory reading give the in-memory numbers
+
+
+def test_chunked_and_two_pass_results_equal_in_memory(tmp_path, monkeypatch):
+    import kl_cli.binning
+
+    whole = tmp_path / "whole.json"
+    assert run("profile", REFERENCE, "-o", str(whole), "--chunk-rows", "100000000").exit_code == 0
+    chunked = tmp_path / "chunked.json"
+    assert run("profile", REFERENCE, "-o", str(chunked), "--chunk-rows", "97").exit_code == 0
+    # Force the bounded path: values beyond this many per column are not kept,
+    # and a second pass resolves the exact quantiles.
+    monkeypatch.setattr(kl_cli.binning, "IN_MEMORY_VALUES", 50)
+    bounded = tmp_path / "bounded.json"
+    assert run("profile", REFERENCE, "-o", str(bounded), "--chunk-rows", "97").exit_code == 0
+    a, b, c = (strict_json(p.read_text())["columns"] for p in (whole, chunked, bounded))
+    assert a == b == c
+    for binning in ("quantile", "uniform"):
+        direct = run("drift", REFERENCE, CURRENT, "--format", "json", "--binning", binning, "--chunk-rows", "101")
+        monkeypatch.setattr(kl_cli.binning, "IN_MEMORY_VALUES", 10**9)
+        memory = run("drift", REFERENCE, CURRENT, "--format", "json", "--binning", binning)
+        monkeypatch.setattr(kl_cli.binning, "IN_MEMORY_VALUES", 50)
+        assert strict_json(direct.stdout)["columns"] == strict_json(memory.stdout)["columns"]
+
+
+def test_quantile_edges_match_numpy():
+    from kl_cli.binning import make_bins
+
+    rng = np.random.default_rng(5)
+    for values in (rng.normal(size=1001), rng.lognormal(2, 1, size=5000), rng.integers(0, 50, 777).astype(float)):
+        expected = np.unique(np.quantile(values, np.arange(1, 10) / 10))
+        assert np.allclose(make_bins(values, 10).edges, expected, rtol=1e-13, atol=0)
