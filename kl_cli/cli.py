@@ -234,6 +234,15 @@ def pick_smoothing(method: str, alpha: float | None, epsilon: float | None, lamb
     return make_smoothing(method, given.get(method))
 
 
+def check_encoding(encoding: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"unknown --encoding {encoding!r}") from None
+
+
 def read_stdin() -> bytes:
     stream = sys.stdin.buffer
     if stream.isatty():
@@ -269,7 +278,14 @@ def cli() -> None:
 @smoothing_options
 @base_option("e")
 @click.option("--strict", is_flag=True, help="Error (instead of warn) when a side is neither probabilities nor counts.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table (rich report), json (strict), csv (per category), markdown, or value (the --metric number).",
+)
 @click.option(
     "--metric",
     type=click.Choice(METRICS),
@@ -284,7 +300,13 @@ def cli() -> None:
 @click.option("--n-q", type=click.IntRange(min=1), help="Sample size behind Q's probabilities (for resampling).")
 @click.option("--samples", is_flag=True, help="P and Q are raw numeric observations: bin them with edges from P.")
 @click.option("--bins", type=click.IntRange(min=1), default=10, show_default=True, help="Bins for --samples.")
-@click.option("--binning", type=click.Choice(["quantile", "uniform"]), default="quantile", show_default=True)
+@click.option(
+    "--binning",
+    type=click.Choice(["quantile", "uniform"]),
+    default="quantile",
+    show_default=True,
+    help="Bin edges for --samples: equal-frequency (quantile) or equal-width (uniform), from P.",
+)
 @debug_option
 def compare(
     p: str,
@@ -330,6 +352,7 @@ def compare(
     if fail_above is not None and math.isnan(fail_above):
         raise UsageError("--fail-above must be a number, not nan")
     sm = pick_smoothing(smoothing, alpha, epsilon, lambda_)
+    check_encoding(encoding)
     options = ReadOptions(column, p_column, q_column, label_column, encoding)
     if samples:
         from .binning import binned_pair
@@ -369,7 +392,14 @@ def compare(
     type=float,
     help="Drift only when at least this share of columns drifted (default: any column).",
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+    help="table (rich report), json (strict), csv (one row per column) or markdown (for CI summaries).",
+)
 @click.option("--detail", help="Also show the full per-category report of this column.")
 @resampling_options
 @click.option(

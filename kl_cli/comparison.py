@@ -200,7 +200,10 @@ def compare_histograms(
     for h, name in ((hp, "P"), (hq, "Q")):
         side_notes, side_warnings = normalization_notes(h, name)
         if strict and side_warnings:
-            raise InputError(side_warnings[0], hint="--strict is on; drop it to normalize anyway")
+            raise InputError(
+                f"{name}: values sum to {h.total:.6g}, not 1, and are not whole counts",
+                hint="--strict is on; drop it to normalize them anyway",
+            )
         notes += side_notes
         warnings += side_warnings
     p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing)
@@ -208,8 +211,7 @@ def compare_histograms(
     if smoothing.method != "none":
         notes.append(f"both sides smoothed: {smoothing.describe()}")
     measures = measure(p, q, base)
-    n_p = hp.total if hp.looks_like_counts() else None
-    n_q = hq.total if hq.looks_like_counts() else None
+    n_p, n_q = hp.sample_size(), hq.sample_size()
     warnings += sample_size_warnings(n_p, n_q, aligned.p.size)
     test, intervals = (None, None)
     if resampling.active:

@@ -22,7 +22,9 @@ SUM_TOLERANCE = 1e-6
 
 def show_label(label: str, limit: int = 60) -> str:
     """A label quoted for a one-line message: escapes made visible, long ones cut."""
-    text = repr(str(label))
+    from .render import visible
+
+    text = "'" + visible(str(label)) + "'"
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -58,6 +60,13 @@ class Histogram:
     @property
     def total(self) -> float:
         return float(self.weights.sum(dtype=np.float64))
+
+    def sample_size(self) -> float | None:
+        """The number of observations behind a side of whole counts; None for
+        probabilities (a side summing to 1 is read as probabilities)."""
+        if not self.looks_like_counts() or abs(self.total - 1.0) <= SUM_TOLERANCE:
+            return None
+        return self.total
 
     def looks_like_counts(self) -> bool:
         """True when every weight is a whole number (so the side is counts)."""

@@ -93,9 +93,11 @@ def _compute(p: np.ndarray, q: np.ndarray, base: str) -> tuple[dict[str, np.ndar
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         logp = np.log(p)  # -inf where p == 0, masked below
         logq = np.log(q)
-        # log m = log(p + q) - log 2; p + q never underflows to 0 where either
-        # is positive, unlike (p + q) / 2 for subnormals (scipy issue 19436).
-        logm = np.log(p + q) - LN2
+        # m = (p + q) / 2 is exact when p == q, so identical inputs give JS = 0
+        # exactly; where it underflows to 0 for subnormal p + q (scipy issue
+        # 19436), log m = log(p + q) - log 2 instead.
+        m = 0.5 * (p + q)
+        logm = np.where(m > 0, np.log(m), np.log(p + q) - LN2)
         # (logq - logp) rather than -(logp - logq): equal p and q give +0, never -0.
         terms_pq = np.where(pos_p, p * (logp - logq), 0.0)
         terms_qp = np.where(pos_q, q * (logq - logp), 0.0)
@@ -109,7 +111,7 @@ def _compute(p: np.ndarray, q: np.ndarray, base: str) -> tuple[dict[str, np.ndar
     kl_qp = _nonneg(terms_qp.sum(axis=-1))
     js = np.minimum(_nonneg(0.5 * (js_p + js_q)), LN2)
     tv = np.minimum(_nonneg(0.5 * np.abs(p - q).sum(axis=-1)), 1.0)
-    hel = np.minimum(np.sqrt(_nonneg(0.5 * np.square(np.sqrt(p) - np.sqrt(q)).sum(axis=-1))), 1.0)
+    hel = np.minimum(_scaled_norm(np.sqrt(p) - np.sqrt(q)) / math.sqrt(2.0), 1.0)
     scale = math.log(BASES[base])
     js_b = js / scale
     metrics = {
@@ -129,6 +131,15 @@ def _compute(p: np.ndarray, q: np.ndarray, base: str) -> tuple[dict[str, np.ndar
         terms_pq = terms_pq / scale
         terms_qp = terms_qp / scale
     return metrics, terms_pq, terms_qp
+
+
+def _scaled_norm(d: np.ndarray) -> np.ndarray:
+    """Euclidean norm along the last axis, scaled so that squares of tiny
+    (subnormal-sized) differences do not underflow to 0."""
+    scale = np.abs(d).max(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(scale > 0, d / np.where(scale > 0, scale, 1.0), 0.0)
+    return scale[..., 0] * np.sqrt(np.square(ratio).sum(axis=-1))
 
 
 def _nonneg(x: np.ndarray) -> np.ndarray:

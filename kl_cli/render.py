@@ -42,14 +42,13 @@ _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 def visible(text: str, limit: int | None = None) -> str:
     """Make every control or format character visible as an escape
-    (``\\x1b``, ``\\n``, ``\\u200f``) and cut to ``limit`` characters with an ellipsis."""
-    out = []
-    for ch in str(text):
-        if unicodedata.category(ch) in _UNSAFE_CATEGORIES or ch == "\\":
-            out.append(ch.encode("unicode_escape").decode("ascii") if ch != "\\" else "\\\\")
-        else:
-            out.append(ch)
-    shown = "".join(out)
+    (``\\x1b``, ``\\n``, ``\\u200f``) and cut to ``limit`` characters with an ellipsis.
+    Applying it twice changes nothing more, so text may pass through it at
+    every layer that shows it."""
+    shown = "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
+        for ch in str(text)
+    )
     if limit is not None and len(shown) > limit:
         shown = shown[: limit - 1] + "…"
     return shown
@@ -90,7 +89,9 @@ def write_value(value: float, out: TextIO) -> None:
 
 def md_escape(text: str) -> str:
     """Escape a user string for a GitHub markdown table cell: exact, never markup."""
-    shown = visible(text)  # already doubles backslashes
+    # The label's own backslashes are doubled; those visible() adds to
+    # spell control characters (\\x1b, \\n) render as they are.
+    shown = visible(str(text).replace("\\", "\\\\"))
     for ch in "`*_{}[]<>|#!~":
         shown = shown.replace(ch, "\\" + ch)
     return shown

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .binning import MISSING
-from .distribution import Histogram, count_observations, make_histogram, show_label
+from .distribution import Histogram, count_observations, make_histogram, show_label, sum_by_label
 from .errors import InputError, UsageError
 
 TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -104,14 +104,15 @@ def parse_number(text: str, where: str) -> float:
 # Bytes into text
 
 
-def decode(data: bytes, encoding: str, source: str) -> str:
-    """Decode bytes; a UTF-8 byte-order mark is dropped, CRLF is left to the parsers."""
+def decode(data: bytes, encoding: str, source: str, partial: bool = False) -> str:
+    """Decode bytes; a UTF-8 byte-order mark is dropped, CRLF is left to the parsers.
+    ``partial``: the bytes are the head of a file, only to be sniffed."""
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         encoding = "utf-8-sig"
     try:
-        return data.decode(encoding)
+        return data.decode(encoding, errors="replace" if partial else "strict")
     except LookupError:
         raise UsageError(f"unknown --encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
@@ -122,13 +123,14 @@ def decode(data: bytes, encoding: str, source: str) -> str:
         ) from None
 
 
-def read_bytes(path: str, source: str) -> bytes:
-    """Read a whole file, turning OS errors into one-line ``InputError``s."""
+def read_bytes(path: str, source: str, limit: int = -1) -> bytes:
+    """Read a file (its first ``limit`` bytes, if given), turning OS errors
+    into one-line ``InputError``s."""
     if os.path.isdir(path):
         raise InputError(f"{source}: is a directory, not a file")
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(limit)
     except OSError as exc:
         raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
@@ -163,11 +165,27 @@ def parse_json_text(text: str, source: str) -> Any:
         raise InputError(f"{source}: {token} is not a number JSON allows")
 
     try:
-        return json.loads(text, parse_constant=reject_constant)
+        return json.loads(text, parse_constant=reject_constant, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise InputError(f"{source}: JSON is nested too deeply") from None
+
+
+class DuplicateKeys(dict):
+    """A JSON object that repeated a key: ``pairs`` keeps every (key, value),
+    so a distribution can sum the repeats (and say so) rather than keep the last."""
+
+    pairs: list[tuple[str, Any]]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    dup = DuplicateKeys(obj)
+    dup.pairs = pairs
+    return dup
 
 
 def json_pair(value: Any) -> bool:
@@ -184,9 +202,9 @@ def histogram_from_json(value: Any, source: str) -> Histogram:
     if isinstance(value, dict):
         if not value:
             raise InputError(f"{source}: empty JSON object")
-        labels = list(value)
-        numbers = [_json_number(v, f"{source}: label {show_label(k)}") for k, v in value.items()]
-        return make_histogram(numbers, labels, source)
+        pairs = value.pairs if isinstance(value, DuplicateKeys) else list(value.items())
+        numbers = [_json_number(v, f"{source}: label {show_label(k)}") for k, v in pairs]
+        return make_histogram(numbers, [k for k, _ in pairs], source)
     if isinstance(value, list):
         if not value:
             raise InputError(f"{source}: empty JSON list")
@@ -214,60 +232,123 @@ def _json_number(v: Any, where: str) -> float:
 # Tables (CSV/TSV)
 
 
-def read_table(text: str, sep: str, source: str) -> Any:
-    """Parse delimited text with a header row into a DataFrame of stripped strings."""
+NON_FINITE_SPELLINGS = ["nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"]
+
+# Columns are classified from the first rows: enough to tell numbers from
+# text, and the big read then parses only the columns that are used.
+PEEK_ROWS = 10_000
+
+
+class TableSource:
+    """A CSV/TSV source: its header and first rows, read at once; whole
+    columns read later, once, and only those that are used.
+
+    Cells are kept as text; numbers are parsed by ``histogram_from_table``
+    so that a bad cell can be reported with its line.
+    """
+
+    def __init__(self, name: str, sep: str, encoding: str, path: str | None = None, text: str | None = None) -> None:
+        self.name = name
+        self.sep = sep
+        self.encoding = encoding
+        self.path = path
+        self.text = text
+        self.peek = self._read(nrows=PEEK_ROWS)
+        self.columns = list(self.peek.columns)
+        if self.peek.shape[0] == 0:
+            raise InputError(f"{name}: has a header row but no data rows")
+        self._full: dict[str, Any] = {}
+        self._complete = self.peek.shape[0] < PEEK_ROWS
+
+    def _read(self, nrows: int | None = None, usecols: list[str] | None = None) -> Any:
+        import pandas as pd
+
+        src: Any = self.path if self.path is not None else io.StringIO(self.text or "")
+        wanted = None if usecols is None else set(usecols)
+        try:
+            frame = pd.read_csv(
+                src,
+                sep=self.sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                encoding=self.encoding,
+                nrows=nrows,
+                usecols=None if wanted is None else (lambda c: str(c).strip() in wanted),
+            )
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{self.name}: the file is empty") from None
+        except LookupError:
+            raise UsageError(f"unknown --encoding {self.encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{self.name}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x})",
+                hint="pass --encoding, e.g. --encoding latin-1",
+            ) from None
+        except (pd.errors.ParserError, ValueError) as exc:
+            detail = " ".join(str(exc).split())[:200]
+            kind = "TSV" if self.sep == "\t" else "CSV"
+            raise InputError(f"{self.name}: cannot parse as {kind}: {detail}") from None
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame
+
+    def column(self, name: str, needed: list[str]) -> Any:
+        """The whole column ``name``; the first call reads all ``needed`` columns."""
+        if self._complete:
+            return self.peek[name]
+        if name not in self._full:
+            frame = self._read(usecols=sorted(set(needed) | {name}))
+            self._full.update({c: frame[c] for c in frame.columns})
+        return self._full[name]
+
+
+def _is_numeric(column: Any) -> bool:
+    """A column is numeric when more than half its non-empty cells (among the
+    first rows) parse as numbers, so one typo is reported, not taken as text."""
     import pandas as pd
 
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{source}: the file is empty") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        detail = " ".join(str(exc).split())
-        raise InputError(f"{source}: cannot parse as {'TSV' if sep == chr(9) else 'CSV'}: {detail}") from None
-    if frame.shape[0] == 0:
-        raise InputError(f"{source}: has a header row but no data rows")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for name in frame.columns:
-        frame[name] = frame[name].str.strip()
-    return frame
+    cells = column.str.strip()
+    cells = cells[cells != ""]
+    # nan and inf spell numbers too: a column holding them is numeric with
+    # bad cells (reported by line), not text.
+    numeric = pd.to_numeric(cells, errors="coerce").notna() | cells.str.lower().isin(NON_FINITE_SPELLINGS)
+    return len(cells) > 0 and int(numeric.sum()) * 2 > len(cells)
 
 
-def _numeric_share(column: Any) -> tuple[Any, bool]:
-    """Parse a string column as numbers; a column is numeric when most
-    non-empty cells parse (so one typo is reported, not taken as a label)."""
-    import pandas as pd
+@dataclass(frozen=True)
+class _Plan:
+    """Which columns one side uses."""
 
-    parsed = pd.to_numeric(column, errors="coerce")
-    filled = int((column != "").sum())
-    return parsed, filled > 0 and int(parsed.notna().sum()) * 2 > filled
+    value: str
+    label: str | None
+    numeric: bool
+    unused: tuple[str, ...]
+
+    @property
+    def needed(self) -> list[str]:
+        return [self.value] if self.label is None else [self.value, self.label]
 
 
-def histogram_from_table(frame: Any, source: str, role: str, options: ReadOptions) -> Histogram:
-    """Pick the value and label columns of a table and build the histogram.
+def plan_table(table: TableSource, role: str, options: ReadOptions) -> _Plan:
+    """Pick the value and label columns of a table for one side.
 
     Value column: the one named, else the only numeric column, else the only
     column. A non-numeric value column holds raw observations, counted per
     distinct value. Label column: the one named, else the only non-numeric
     column left, else the only column left, else row position.
     """
-    columns = list(frame.columns)
+    source = table.name
+    columns = table.columns
     listing = ", ".join(show_label(c) for c in columns)
     wanted = options.value_column(role)
     label_col = options.label_column
     for name, flag in ((wanted, "--column"), (label_col, "--label-column")):
         if name is not None and name not in columns:
             raise InputError(f"{source}: no column {show_label(name)} ({flag}); the columns are {listing}")
-    kinds = {c: _numeric_share(frame[c]) for c in columns}
+    kinds = {c: _is_numeric(table.peek[c]) for c in columns}
     if wanted is None:
-        numeric = [c for c in columns if kinds[c][1] and c != label_col]
+        numeric = [c for c in columns if kinds[c] and c != label_col]
         if len(numeric) == 1:
             wanted = numeric[0]
         elif len(numeric) > 1:
@@ -282,29 +363,11 @@ def histogram_from_table(frame: Any, source: str, role: str, options: ReadOption
                 f"{source}: no numeric column among {listing}",
                 hint="name the column of values or observations with --column",
             )
-    parsed, is_numeric = kinds[wanted]
-    raw = frame[wanted]
     others = [c for c in columns if c != wanted]
-    if not is_numeric:
-        unused = [c for c in others]
-        notes = [f"{source}: column {show_label(wanted)} read as raw observations"]
-        if unused:
-            notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in unused)}")
-        values = raw.to_numpy(dtype=object)
-        empty = values == ""
-        warnings = []
-        if empty.any():
-            values = np.where(empty, MISSING, values)
-            warnings.append(f"{source}: {int(empty.sum())} empty cells in {show_label(wanted)} counted as {MISSING}")
-        return count_observations(values, source, warnings=warnings, notes=notes)
-    bad = parsed.isna().to_numpy() | ~np.isfinite(parsed.to_numpy(dtype=np.float64, na_value=np.nan))
-    if bad.any():
-        i = int(np.argmax(bad))
-        cell = raw.iloc[i]
-        what = "is empty" if cell == "" else f"has {show_label(cell)}, which is not a finite number"
-        raise InputError(f"{source}: line {i + 2}: column {show_label(wanted)} {what}")
+    if not kinds[wanted]:
+        return _Plan(wanted, None, False, tuple(others))
     if label_col is None:
-        text_cols = [c for c in others if not kinds[c][1]]
+        text_cols = [c for c in others if not kinds[c]]
         if len(text_cols) == 1:
             label_col = text_cols[0]
         elif len(text_cols) > 1:
@@ -314,12 +377,51 @@ def histogram_from_table(frame: Any, source: str, role: str, options: ReadOption
             )
         elif len(others) == 1:
             label_col = others[0]
-    labels = None if label_col is None else frame[label_col].to_numpy(dtype=object)
-    unused = [c for c in others if c != label_col]
+    return _Plan(wanted, label_col, True, tuple(c for c in others if c != label_col))
+
+
+def parse_numbers(raw: Any, source: str, column: str, *, empty_ok: bool = False) -> np.ndarray:
+    """A text column as floats; a cell that is not a finite number (or empty,
+    unless ``empty_ok``, when it becomes NaN) is an error naming its line."""
+    import pandas as pd
+
+    cells = raw.str.strip()
+    parsed = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(parsed)
+    if empty_ok:
+        bad &= (cells != "").to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        cell = cells.iloc[i]
+        what = "is empty" if cell == "" else f"has {show_label(cell)}, which is not a finite number"
+        raise InputError(f"{source}: line {i + 2}: column {show_label(column)} {what}")
+    return parsed
+
+
+def histogram_from_table(table: TableSource, plan: _Plan, needed: list[str]) -> Histogram:
+    """Build one side's histogram from its planned columns."""
+    source = table.name
     notes = []
-    if unused:
-        notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in unused)}")
-    return make_histogram(parsed.to_numpy(dtype=np.float64), labels, source, notes=notes)
+    if plan.unused:
+        notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in plan.unused)}")
+    raw = table.column(plan.value, needed)
+    if not plan.numeric:
+        # Count the raw cells first, then clean the (few) distinct labels.
+        counts = raw.value_counts(sort=False)
+        labels = counts.index.to_numpy(dtype=object)
+        labels = np.array([str(x).strip() or MISSING for x in labels], dtype=object)
+        merged, weights, _ = sum_by_label(labels, counts.to_numpy(dtype=np.float64))
+        warnings = []
+        n_missing = float(weights[merged == MISSING].sum())
+        if n_missing:
+            warnings.append(f"{source}: {n_missing:g} empty cells in {show_label(plan.value)} counted as {MISSING}")
+        notes.insert(0, f"{source}: column {show_label(plan.value)} read as raw observations")
+        return Histogram(weights, merged, source, True, tuple(warnings), tuple(notes))
+    values = parse_numbers(raw, source, plan.value)
+    labels = None
+    if plan.label is not None:
+        labels = table.column(plan.label, needed).str.strip().to_numpy(dtype=object)
+    return make_histogram(values, labels, source, notes=notes)
 
 
 # ---------------------------------------------------------------------------
@@ -352,14 +454,16 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
                 return _Loaded(name, inline=parse_inline(stripped, name))
             except InputError:
                 pass  # not inline; let the table reader say what is wrong
-        fmt = sniff_format(None, text)
-        return _finish(name, fmt, text)
+        return _finish(name, sniff_format(None, text), text, options)
     if os.path.exists(spec):
         name = f"{role} ({spec})"
-        text = decode(read_bytes(spec, name), options.encoding, name)
-        if not text.strip():
+        head = read_bytes(spec, name, limit=4096)
+        if not head.strip():
             raise InputError(f"{name}: the file is empty")
-        return _finish(name, sniff_format(spec, text), text)
+        fmt = sniff_format(spec, decode(head, options.encoding, name, partial=True))
+        if fmt == "json":
+            return _finish(name, fmt, decode(read_bytes(spec, name), options.encoding, name), options)
+        return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], _pandas_encoding(options.encoding), path=spec))
     name = f"{role} ({spec})" if len(spec) <= 40 else role
     try:
         values, labels = split_inline(spec, name)
@@ -374,17 +478,25 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
     return _Loaded(name, inline=make_histogram(values, labels, name))
 
 
-def _finish(name: str, fmt: str, text: str) -> _Loaded:
+_SEPARATOR = {"csv": ",", "tsv": "\t"}
+
+
+def _pandas_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _finish(name: str, fmt: str, text: str, options: ReadOptions) -> _Loaded:
     if fmt == "json":
         return _Loaded(name, json_value=parse_json_text(text, name))
-    return _Loaded(name, table=read_table(text, "\t" if fmt == "tsv" else ",", name))
+    return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], "utf-8", text=text))
 
 
-def _histogram(loaded: _Loaded, role: str, options: ReadOptions) -> Histogram:
+def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[str] | None = None) -> Histogram:
     if loaded.inline is not None:
         return loaded.inline
     if loaded.table is not None:
-        return histogram_from_table(loaded.table, loaded.name, role, options)
+        plan = plan_table(loaded.table, role, options)
+        return histogram_from_table(loaded.table, plan, needed or plan.needed)
     value = loaded.json_value
     if json_pair(value):
         return histogram_from_json(value[role.lower()], f"{loaded.name} [{role.lower()}]")
@@ -425,7 +537,11 @@ def load_pair(
 ) -> tuple[Histogram, Histogram]:
     """Read P and Q from command-line words (inline text, a path or ``-``)."""
     (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, read_stdin)
-    return _histogram(lp, rp, options), _histogram(lq, rq, options)
+    needed = None
+    if lp.table is not None and lp.table is lq.table:
+        # One table holds both sides: read the columns of both in one go.
+        needed = plan_table(lp.table, "P", options).needed + plan_table(lq.table, "Q", options).needed
+    return _histogram(lp, rp, options, needed), _histogram(lq, rq, options, needed)
 
 
 def load_samples(
@@ -451,27 +567,21 @@ def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarr
             raise InputError(f"{name}: --samples takes plain numbers (observations), not label=value pairs")
         return loaded.inline.weights, name
     if loaded.table is not None:
-        frame = loaded.table
+        table = loaded.table
         wanted = options.value_column(role)
         if wanted is None:
-            numeric = [c for c in frame.columns if _numeric_share(frame[c])[1]]
+            numeric = [c for c in table.columns if _is_numeric(table.peek[c])]
             if len(numeric) != 1:
                 raise UsageError(
                     f"{name}: {'several' if numeric else 'no'} numeric columns",
                     hint="name the column of observations with --column",
                 )
             wanted = numeric[0]
-        elif wanted not in frame.columns:
-            raise InputError(f"{name}: no column {show_label(wanted)}; the columns are {', '.join(frame.columns)}")
-        parsed, _ = _numeric_share(frame[wanted])
-        raw = frame[wanted]
-        bad = parsed.isna().to_numpy() & (raw != "").to_numpy()
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InputError(
-                f"{name}: line {i + 2}: column {show_label(wanted)} has {show_label(raw.iloc[i])}, not a number"
-            )
-        return parsed.to_numpy(dtype=np.float64, na_value=np.nan), name
+        elif wanted not in table.columns:
+            listing = ", ".join(show_label(c) for c in table.columns)
+            raise InputError(f"{name}: no column {show_label(wanted)}; the columns are {listing}")
+        needed = [c for c in (options.p_column, options.q_column, options.column, wanted) if c in table.columns]
+        return parse_numbers(table.column(wanted, needed), name, wanted, empty_ok=True), name
     value = loaded.json_value
     if json_pair(value):
         value = value[role.lower()]

@@ -278,7 +278,6 @@ def test_help_and_version(kl):
     assert result.exit_code == 0 and "0." in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="defect: compare's --format option has no help text")
 def test_every_compare_option_has_help():
     command = cli.commands["compare"]
     missing = [p.opts[0] for p in command.params if isinstance(p, click.Option) and not (p.help and p.help.strip())]

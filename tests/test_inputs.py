@@ -209,11 +209,6 @@ def test_duplicate_labels_in_a_csv_are_summed_with_a_warning(kl, write):
     assert all(line.startswith("kl-cli: warning:") for line in result.stderr.splitlines())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: duplicate keys in a JSON object are silently dropped (json.loads keeps the last) "
-    "instead of being summed with a warning",
-)
 def test_duplicate_keys_in_a_json_object_are_summed_with_a_warning(kl, write):
     path = write("dup.json", '{"sun": 5, "rain": 3, "sun": 2}')
     result = kl.ok(path, "rain=0.6,sun=0.4", "--format", "value")
@@ -348,12 +343,6 @@ def test_nan_inf_and_empty_cells(kl, write, content, needles):
     kl.error(write("cells.csv", content), "a=1,b=1,c=1", needles=["cells.csv", *needles])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: in a two-row value column, one 'nan' cell makes the column count as text: "
-    "without --column the error does not name the cell, and with --column the column is silently "
-    "counted as raw observations (exit 0, a wrong number)",
-)
 @pytest.mark.parametrize("extra", [[], ["--column", "v"]])
 def test_nan_cell_in_a_short_value_column(kl, write, extra):
     path = write("short.csv", "w,v\na,1\nb,nan\n")

@@ -377,11 +377,6 @@ def test_table_source_names_are_literal(kl):
     assert "P ([red]a[/]=0.5,b=0.5)" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the table's explanation double-escapes labels (show_label's repr, then visible()): "
-    "the category column shows \\x1b[31mred but the explanation shows \\\\x1b[31mred",
-)
 def test_table_explanation_shows_labels_like_the_category_column(kl):
     out = kl.ok("\x1b[31mred=0.8,b=0.2", "\x1b[31mred=0.1,b=0.9", env=WIDE).stdout
     assert "\\\\x1b" not in out

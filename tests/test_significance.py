@@ -176,7 +176,7 @@ def test_drift_requires_large_and_real(tmp_path):
     assert col["p_value"] >= 0.05
     assert "not significant" in col["why"]
     csv_out = run("drift", str(ref), str(cur), "--format", "csv", "--permutations", "99", "--seed", "2").stdout
-    assert list(csv.DictReader(io.StringIO(csv_out)))[0]["p_value"] != ""
+    assert next(iter(csv.DictReader(io.StringIO(csv_out))))["p_value"] != ""
 
 
 def test_drift_sample_data_with_significance():
