@@ -315,7 +315,8 @@ class TableSource:
         self._full.pop(name, None)
 
 
-def _is_text(column: Any) -> bool:  # noqa: D103 - pandas text dtype, old or new
+def _is_text(column: Any) -> bool:
+    """True for a column pandas kept as text (its new string dtype or object)."""
     import pandas as pd
 
     return pd.api.types.is_string_dtype(column.dtype) or column.dtype == object
