@@ -361,13 +361,14 @@ class _Plan:
         return [self.value] if self.label is None else [self.value, self.label]
 
 
-def plan_table(table: TableSource, role: str, options: ReadOptions) -> _Plan:
+def plan_table(table: TableSource, role: str, options: ReadOptions, *, labels: bool = True) -> _Plan:
     """Pick the value and label columns of a table for one side.
 
     Value column: the one named, else the only numeric column, else the only
     column. A non-numeric value column holds raw observations, counted per
     distinct value. Label column: the one named, else the only non-numeric
-    column left, else the only column left, else row position.
+    column left, else the only column left, else row position (with
+    ``labels`` False, as for samples, none is chosen).
     """
     source = table.name
     columns = table.columns
@@ -395,8 +396,8 @@ def plan_table(table: TableSource, role: str, options: ReadOptions) -> _Plan:
                 hint="name the column of values or observations with --column",
             )
     others = [c for c in columns if c != wanted]
-    if not kinds[wanted]:
-        return _Plan(wanted, None, False, tuple(others))
+    if not kinds[wanted] or not labels:
+        return _Plan(wanted, None, kinds[wanted], tuple(others))
     if label_col is None:
         text_cols = [c for c in others if not kinds[c]]
         if len(text_cols) == 1:
@@ -612,21 +613,15 @@ def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarr
             raise InputError(f"{name}: --samples takes plain numbers (observations), not label=value pairs")
         return loaded.inline.weights, name
     if loaded.table is not None:
-        table = loaded.table
-        wanted = options.value_column(role)
-        if wanted is None:
-            numeric = [c for c in table.columns if _is_numeric(table.peek[c])]
-            if len(numeric) != 1:
-                raise UsageError(
-                    f"{name}: {'several' if numeric else 'no'} numeric columns",
-                    hint="name the column of observations with --column",
-                )
-            wanted = numeric[0]
-        elif wanted not in table.columns:
-            listing = ", ".join(show_label(c) for c in table.columns)
-            raise InputError(f"{name}: no column {show_label(wanted)}; the columns are {listing}")
-        needed = [c for c in (options.p_column, options.q_column, options.column, wanted) if c in table.columns]
-        return parse_numbers(table.column(wanted, needed), name, wanted, empty_ok=True), name
+        plan = plan_table(loaded.table, role, options, labels=False)
+        if not plan.numeric:
+            raise InputError(
+                f"{name}: column {show_label(plan.value)} holds text, not numbers",
+                hint="--samples bins numeric observations; without it, text observations are counted",
+            )
+        needed = [c for c in (options.p_column, options.q_column, options.column) if c in loaded.table.columns]
+        column = loaded.table.column(plan.value, [*needed, plan.value])
+        return parse_numbers(column, name, plan.value, empty_ok=True), name
     value = loaded.json_value
     if json_pair(value):
         value = value[role.lower()]

@@ -11,6 +11,7 @@ import click
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import METRIC_IDS
 
 from kl_cli import Comparison, compare
 from kl_cli.cli import cli
@@ -18,19 +19,6 @@ from kl_cli.errors import InputError, KlError
 
 KL_PQ = 0.7 * math.log(0.7 / 0.4) + 0.3 * math.log(0.3 / 0.6)
 KL_QP = 0.4 * math.log(0.4 / 0.7) + 0.6 * math.log(0.6 / 0.3)
-METRIC_IDS = (
-    "kl_pq",
-    "kl_qp",
-    "js_divergence",
-    "js_distance",
-    "jeffreys",
-    "cross_entropy_pq",
-    "cross_entropy_qp",
-    "entropy_p",
-    "entropy_q",
-    "total_variation",
-    "hellinger",
-)
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 
 

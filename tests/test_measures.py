@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from conftest import METRIC_IDS
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon
@@ -22,19 +23,6 @@ LN10 = math.log(10.0)
 BASE_SCALE = {"e": 1.0, "2": LN2, "10": LN10}
 SCIPY_BASE = {"e": None, "2": 2, "10": 10}
 BASE_FREE = {"total_variation", "hellinger"}
-METRIC_IDS = (
-    "kl_pq",
-    "kl_qp",
-    "js_divergence",
-    "js_distance",
-    "jeffreys",
-    "cross_entropy_pq",
-    "cross_entropy_qp",
-    "entropy_p",
-    "entropy_q",
-    "total_variation",
-    "hellinger",
-)
 
 
 def test_metric_ids_are_the_documented_eleven():

@@ -10,20 +10,8 @@ import math
 import re
 
 import pytest
+from conftest import METRIC_IDS
 
-METRIC_IDS = (
-    "kl_pq",
-    "kl_qp",
-    "js_divergence",
-    "js_distance",
-    "jeffreys",
-    "cross_entropy_pq",
-    "cross_entropy_qp",
-    "entropy_p",
-    "entropy_q",
-    "total_variation",
-    "hellinger",
-)
 REQUIRED_KEYS = {
     "p_source",
     "q_source",
