@@ -483,3 +483,32 @@ def test_quantile_edges_match_numpy():
     for values in (rng.normal(size=1001), rng.lognormal(2, 1, size=5000), rng.integers(0, 50, 777).astype(float)):
         expected = np.unique(np.quantile(values, np.arange(1, 10) / 10))
         assert np.allclose(make_bins(values, 10).edges, expected, rtol=1e-13, atol=0)
+
+
+# ---------------------------------------------------------------------------
+# compare --samples bins exactly as drift does
+
+
+def test_compare_samples_equals_drift_column():
+    drift = strict_json(run("drift", REFERENCE, CURRENT, "--format", "json", "--base", "e").stdout)
+    col = by_column(drift)["basket_value"]
+    result = run("compare", REFERENCE, CURRENT, "--samples", "--column", "basket_value", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    samples = strict_json(result.stdout)
+    assert samples["metrics"] == col["metrics"]
+
+
+def test_compare_samples_inline_counts_by_bins():
+    result = run("compare", "1,2,3,4,5,6,7,8", "1,1,1,1,8,8,8,100", "--samples", "--bins", "2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    cats = {c["label"]: (c["p"], c["q"]) for c in strict_json(result.stdout)["categories"]}
+    # median of P is 4.5: P puts 4 of 8 on each side; Q puts 4 below, 4 above
+    assert cats["(-inf, 4.5]"] == (0.5, 0.5)
+    assert cats["(4.5, inf)"] == (0.5, 0.5)
+
+
+def test_compare_samples_rejects_text_and_labels():
+    text = run("compare", REFERENCE, CURRENT, "--samples", "--column", "plan")
+    assert text.exit_code == 2 and "holds text" in one_error_line(text)
+    labelled = run("compare", "a=1,b=2", "a=2,b=1", "--samples")
+    assert labelled.exit_code == 2 and "plain numbers" in one_error_line(labelled)
