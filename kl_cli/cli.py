@@ -7,10 +7,12 @@ Options become calls into the library; the result goes to a renderer; and
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -126,10 +128,44 @@ def base_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., An
     )
 
 
+@dataclass(frozen=True)
+class DatasetArgs:
+    """The dataset options of drift and profile, checked and gathered."""
+
+    options: Any  # ProfileOptions
+    explicit: set[str]
+    columns: list[str] | None
+    exclude: list[str]
+    encoding: str
+    chunk_rows: int
+
+    def read_kwargs(self) -> dict[str, Any]:
+        return {"encoding": self.encoding, "chunk_rows": self.chunk_rows, "read_stdin": read_stdin}
+
+
 def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Options of the commands that read whole datasets (drift, profile)."""
+    """Options of the commands that read whole datasets (drift, profile),
+    handed to the command as one ``dataset: DatasetArgs``."""
     from .binning import BINNINGS
     from .sources import DEFAULT_CHUNK_ROWS
+
+    @functools.wraps(f)
+    def command(
+        *args: Any,
+        columns: tuple[str, ...],
+        exclude: tuple[str, ...],
+        bins: int | None,
+        binning: str | None,
+        categorical: tuple[str, ...],
+        numeric: tuple[str, ...],
+        encoding: str,
+        chunk_rows: int,
+        **kwargs: Any,
+    ) -> Any:
+        check_encoding(encoding)
+        options, explicit = profile_options_from(bins, binning, categorical, numeric)
+        dataset = DatasetArgs(options, explicit, names(columns) or None, names(exclude), encoding, chunk_rows)
+        return f(*args, dataset=dataset, **kwargs)
 
     for decorator in reversed(
         [
@@ -149,8 +185,8 @@ def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
-        f = decorator(f)
-    return f
+        command = decorator(command)
+    return command
 
 
 def names(values: tuple[str, ...]) -> list[str]:
@@ -413,14 +449,7 @@ def compare(
 def drift(
     reference: str,
     current: str,
-    columns: tuple[str, ...],
-    exclude: tuple[str, ...],
-    bins: int | None,
-    binning: str | None,
-    categorical: tuple[str, ...],
-    numeric: tuple[str, ...],
-    encoding: str,
-    chunk_rows: int,
+    dataset: DatasetArgs,
     metric: str,
     threshold: float,
     smoothing: str,
@@ -447,8 +476,6 @@ def drift(
     """
     from .drift import DriftSettings, run_drift
     from .render import render_drift
-
-    options, explicit = profile_options_from(bins, binning, categorical, numeric)
     from .significance import Resampling
 
     sm = pick_smoothing(smoothing, alpha, epsilon, lambda_)
@@ -458,13 +485,11 @@ def drift(
         reference,
         current,
         settings=settings,
-        options=options,
-        explicit=explicit,
-        columns=names(columns) or None,
-        exclude=names(exclude),
-        encoding=encoding,
-        chunk_rows=chunk_rows,
-        read_stdin=read_stdin,
+        options=dataset.options,
+        explicit=dataset.explicit,
+        columns=dataset.columns,
+        exclude=dataset.exclude,
+        **dataset.read_kwargs(),
     )
     if detail is not None:
         match = [c for c in report.columns if c.column == detail]
@@ -484,14 +509,7 @@ def drift(
 def profile(
     data: tuple[str, ...],
     output: str,
-    columns: tuple[str, ...],
-    exclude: tuple[str, ...],
-    bins: int | None,
-    binning: str | None,
-    categorical: tuple[str, ...],
-    numeric: tuple[str, ...],
-    encoding: str,
-    chunk_rows: int,
+    dataset: DatasetArgs,
     debug: bool,
 ) -> int:
     """Write a small reference profile of DATA for later drift checks.
@@ -511,11 +529,11 @@ def profile(
     )
     from .render import write_json
 
-    options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    options, explicit = dataset.options, dataset.explicit
     profiles = [p for p in data if looks_like_profile(p)]
     files = [p for p in data if p not in profiles]
-    read_kwargs = {"encoding": encoding, "chunk_rows": chunk_rows, "read_stdin": read_stdin}
-    wanted = names(columns) or None
+    read_kwargs = dataset.read_kwargs()
+    wanted = dataset.columns
     if profiles:
         from .drift import check_profile_options
 
@@ -527,7 +545,7 @@ def profile(
             result = extend_profile(result, frames_of([path], **read_kwargs)(None), path)
     else:
         result = build_profile(frames_of(files, **read_kwargs), options, list(files), wanted)
-    for name in names(exclude):
+    for name in dataset.exclude:
         result.columns.pop(name, None)
     if output == "-":
         write_json(result.to_dict(), sys.stdout)
