@@ -512,3 +512,13 @@ def test_compare_samples_rejects_text_and_labels():
     assert text.exit_code == 2 and "holds text" in one_error_line(text)
     labelled = run("compare", "a=1,b=2", "a=2,b=1", "--samples")
     assert labelled.exit_code == 2 and "plain numbers" in one_error_line(labelled)
+
+
+def test_every_command_and_option_is_documented():
+    readme = (SAMPLE.parent / "README.md").read_text()
+    for name, command in cli.commands.items():
+        assert command.help, name
+        assert f"kl-cli {name}" in readme, name
+        for param in command.params:
+            if param.param_type_name == "option" and param.name != "help":
+                assert param.help, f"{name} {param.opts}"
