@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import math
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -59,19 +58,25 @@ class KlGroup(click.Group):
             code = EXIT_TROUBLE
         except KlError as exc:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             say("error", exc.one_line())
             code = EXIT_TROUBLE
         except BrokenPipeError:
             code = _quiet_broken_pipe()
         except Exception as exc:  # an internal error: still one line, unless --debug
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             say("error", f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
             code = EXIT_TROUBLE
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _print_traceback() -> None:
+    import traceback  # only for --debug: it costs start-up time otherwise
+
+    traceback.print_exc()
 
 
 def _quiet_broken_pipe() -> int:
