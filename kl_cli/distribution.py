@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class Histogram:
             return np.array([str(i) for i in range(len(self))], dtype=object)
         return self.labels
 
-    @property
+    @cached_property
     def total(self) -> float:
         return float(self.weights.sum(dtype=np.float64))
 
@@ -68,10 +69,17 @@ class Histogram:
             return None
         return self.total
 
+    @cached_property
+    def _whole(self) -> bool:
+        w = self.weights
+        head = w[:1000]
+        if not np.array_equal(np.floor(head), head):  # most probabilities fail here, cheaply
+            return False
+        return bool(np.array_equal(np.floor(w), w))
+
     def looks_like_counts(self) -> bool:
         """True when every weight is a whole number (so the side is counts)."""
-        w = self.weights
-        return bool(np.all(np.floor(w) == w))
+        return self._whole
 
 
 def make_histogram(
@@ -100,13 +108,14 @@ def make_histogram(
     lab = None if labels is None else np.asarray([str(x) for x in labels], dtype=object)
     if lab is not None and lab.shape != w.shape:
         raise InputError(f"{source}: {lab.size} labels for {w.size} values")
-    bad = ~np.isfinite(w)
-    if bad.any():
-        i = int(np.argmax(bad))
+    # Two reductions find NaN, infinities and negatives in one sweep each;
+    # the culprit is only located when there is one.
+    low, high = float(w.min()), float(w.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        i = int(np.argmax(~np.isfinite(w)))
         raise InputError(f"{source}: value for {_where(lab, i)} is {float(w[i])!r}, not a finite number")
-    neg = w < 0
-    if neg.any():
-        i = int(np.argmax(neg))
+    if low < 0:
+        i = int(np.argmax(w < 0))
         raise InputError(
             f"{source}: value for {_where(lab, i)} is negative ({float(w[i])!r}); "
             "probabilities, counts and weights must be >= 0"
@@ -118,7 +127,8 @@ def make_histogram(
             shown = ", ".join(show_label(x) for x in merged[:5])
             more = f" and {len(merged) - 5} more" if len(merged) > 5 else ""
             warns.append(f"{source}: duplicate labels summed: {shown}{more}")
-    total = float(w.sum())
+    with np.errstate(over="ignore"):
+        total = float(w.sum())
     if not np.isfinite(total):
         # Weights near the float maximum: rescale before summing so the
         # total (and the normalization) stays finite.

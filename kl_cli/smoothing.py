@@ -63,7 +63,10 @@ def make_smoothing(method: str, parameter: float | None = None) -> Smoothing:
 
 def normalize(w: np.ndarray) -> np.ndarray:
     """Scale non-negative weights to sum 1 along the last axis: p_i = w_i / sum(w)."""
-    return w / w.sum(axis=-1, keepdims=True)
+    total = w.sum(axis=-1, keepdims=True)
+    if w.ndim == 1 and total[0] == 1.0:
+        return w  # already probabilities: dividing by 1 would only copy
+    return w / total
 
 
 def smooth(w: np.ndarray, smoothing: Smoothing) -> np.ndarray:
