@@ -198,7 +198,7 @@ def _holds_numbers(series: Any) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(dtype):
         return True
-    if getattr(dtype, "kind", "") == "O":
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":  # numpy object, not pandas' str: look at the cells
         return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in series.tolist())
     return False
 
