@@ -1,0 +1,323 @@
+"""The other side of each benchmark: one child process per run of ``run.py``.
+
+    python benchmarks/baselines.py MODE ARGS...
+
+Every mode imports only what it needs, so a child's wall time and peak
+memory are those of the job it names. Results go to stdout (a number or one
+JSON object) so that ``run.py`` can check they agree with kl-cli's.
+
+Modes:
+
+- ``measures WHO SIZE CALLS``: WHO is ``kl-cli`` (``kl_cli.compare``),
+  ``scipy`` (``entropy(p, q)``, ``entropy(q, p)``, ``jensenshannon(p, q)``) or
+  ``floor`` (``np.log`` of p, q and (p + q) / 2). Times CALLS calls after one
+  warm-up, inside this process, and prints their times as JSON.
+- ``measures-check SIZE``: kl_pq, kl_qp and js_distance of kl-cli against
+  scipy's, as relative differences.
+- ``import-check ARGS...``: runs the kl-cli command line in-process and
+  reports which heavy modules it imported.
+- ``pandas-kl``, ``pandas-arrow-kl``, ``pyarrow-kl``, ``duckdb-kl``,
+  ``polars-kl`` ``REF CUR COLUMN``: KL(P||Q) in nats of the value counts of
+  one column of two CSV files, the minimal script in each library.
+- ``duckdb-drift REF CUR``: the counts a drift check needs (categories of
+  text columns, 10 reference-quantile bins of numeric ones, missing cells
+  apart) and the Jensen-Shannon distance in bits per column.
+- ``evidently-drift REF CUR``: Evidently's data-drift preset on the same
+  files and columns.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+
+# ---------------------------------------------------------------------------
+# Measures on large probability vectors
+
+
+def random_pair(size: int):
+    """Two strictly positive probability vectors, the same in every child."""
+    import numpy as np
+
+    rng = np.random.default_rng(20240)
+    p = rng.exponential(1.0, size) + 1e-9
+    q = rng.exponential(1.0, size) + 1e-9
+    return p / p.sum(), q / q.sum()
+
+
+def measures(who: str, size: int, calls: int) -> None:
+    import numpy as np
+
+    p, q = random_pair(size)
+    if who == "kl-cli":
+        import kl_cli
+
+        def job():
+            return kl_cli.compare(p, q)
+
+    elif who == "scipy":
+        from scipy.spatial.distance import jensenshannon
+        from scipy.stats import entropy
+
+        def job():
+            return entropy(p, q), entropy(q, p), jensenshannon(p, q)
+
+    elif who == "floor":
+
+        def job():
+            return np.log(p), np.log(q), np.log((p + q) / 2)
+
+    else:
+        raise SystemExit(f"unknown measures target {who!r}")
+    job()  # warm-up: first-call costs (lazy imports, page faults) are not the steady state
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"times": times}))
+
+
+def measures_check(size: int) -> None:
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import entropy
+
+    import kl_cli
+
+    p, q = random_pair(size)
+    metrics = kl_cli.compare(p, q).metrics
+    pairs = {
+        "kl_pq": (metrics["kl_pq"], float(entropy(p, q))),
+        "kl_qp": (metrics["kl_qp"], float(entropy(q, p))),
+        "js_distance": (metrics["js_distance"], float(jensenshannon(p, q))),
+    }
+    print(json.dumps({k: {"kl_cli": a, "scipy": b, "rel": abs(a - b) / abs(b)} for k, (a, b) in pairs.items()}))
+
+
+# ---------------------------------------------------------------------------
+# What the inline path imports
+
+
+HEAVY = ("pandas", "pyarrow", "scipy", "duckdb", "polars")
+
+
+def import_check(args: list[str]) -> None:
+    import contextlib
+    import io
+
+    from kl_cli.cli import cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(args, standalone_mode=False)
+    print(json.dumps({"exit": code, "imported": [m for m in HEAVY if m in sys.modules]}))
+
+
+# ---------------------------------------------------------------------------
+# One column of two CSV files: value counts and KL(P||Q)
+
+
+def kl_from_counts(labels_p, counts_p, labels_q, counts_q) -> float:
+    """KL(P||Q) in nats after aligning by label; inf when Q lacks a label of P."""
+    p = dict(zip(labels_p, counts_p))
+    q = dict(zip(labels_q, counts_q))
+    sp, sq = float(sum(p.values())), float(sum(q.values()))
+    total = 0.0
+    for label, c in p.items():
+        if c > 0:
+            pp, qq = c / sp, q.get(label, 0) / sq
+            if qq == 0:
+                return math.inf
+            total += pp * math.log(pp / qq)
+    return total
+
+
+def pandas_kl(ref: str, cur: str, column: str, engine: str = "c") -> None:
+    import numpy as np
+    import pandas as pd
+
+    p = pd.read_csv(ref, usecols=[column], engine=engine)[column].value_counts()
+    q = pd.read_csv(cur, usecols=[column], engine=engine)[column].value_counts()
+    p, q = p.align(q, fill_value=0)
+    p, q = p / p.sum(), q / q.sum()
+    keep = p > 0
+    with np.errstate(divide="ignore"):
+        print(repr(float((p[keep] * np.log(p[keep] / q[keep])).sum())))
+
+
+def pyarrow_kl(ref: str, cur: str, column: str) -> None:
+    import pyarrow.csv as pacsv
+
+    def counts(path: str):
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(include_columns=[column]))
+        vc = table.column(column).value_counts()
+        return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
+
+    print(repr(kl_from_counts(*counts(ref), *counts(cur))))
+
+
+def sql_path(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
+
+
+def duckdb_kl(ref: str, cur: str, column: str) -> None:
+    import duckdb
+
+    col = '"' + column.replace('"', '""') + '"'
+    query = f"""
+        WITH p AS (SELECT {col} AS k, count(*)::DOUBLE AS c FROM read_csv({sql_path(ref)}) GROUP BY ALL),
+             q AS (SELECT {col} AS k, count(*)::DOUBLE AS c FROM read_csv({sql_path(cur)}) GROUP BY ALL),
+             a AS (SELECT coalesce(p.c, 0) / (SELECT sum(c) FROM p) AS pp,
+                          coalesce(q.c, 0) / (SELECT sum(c) FROM q) AS qq
+                   FROM p FULL OUTER JOIN q ON p.k IS NOT DISTINCT FROM q.k)
+        SELECT sum(CASE WHEN pp > 0 THEN pp * ln(pp / qq) ELSE 0 END) FROM a
+    """
+    print(repr(float(duckdb.connect().execute(query).fetchone()[0])))
+
+
+def polars_kl(ref: str, cur: str, column: str) -> None:
+    import polars as pl
+
+    def counts(path: str):
+        return pl.scan_csv(path).group_by(column).agg(pl.len().alias("c"))
+
+    both = counts(ref).join(counts(cur), on=column, how="full", coalesce=True, suffix="_q").fill_null(0).collect()
+    labels = both[column].to_list()
+    print(repr(kl_from_counts(labels, both["c"].to_list(), labels, both["c_q"].to_list())))
+
+
+# ---------------------------------------------------------------------------
+# Drift: every column's counts with the reference's bins, then JS distance
+
+
+def js_distance_bits(p: dict, q: dict) -> float:
+    labels = set(p) | set(q)
+    sp, sq = float(sum(p.values())), float(sum(q.values()))
+    js = 0.0
+    for label in labels:
+        pp, qq = p.get(label, 0) / sp, q.get(label, 0) / sq
+        m = (pp + qq) / 2
+        if pp > 0:
+            js += 0.5 * pp * math.log2(pp / m)
+        if qq > 0:
+            js += 0.5 * qq * math.log2(qq / m)
+    return math.sqrt(max(js, 0.0))
+
+
+def duckdb_drift(ref: str, cur: str, bins: int = 10) -> None:
+    """Reads the reference once into a table (its quantiles fix the bin
+    edges, then it is counted), the current file once, and counts every
+    column in one grouped query. A numeric column has more than 20 distinct
+    values in the reference, as in kl-cli; bins are right-closed,
+    (e[i-1], e[i]], the outer ones open, and NULL is its own category."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"CREATE TEMP TABLE r AS SELECT * FROM read_csv({sql_path(ref)})")
+    schema = con.execute("DESCRIBE r").fetchall()
+    numeric_types = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+    numeric_like = [name for name, typ, *_ in schema if typ.startswith(numeric_types)]
+    names = [name for name, *_ in schema]
+
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    numeric = []
+    if numeric_like:
+        distinct = con.execute(
+            "SELECT " + ", ".join(f"count(DISTINCT {q(n)})" for n in numeric_like) + " FROM r"
+        ).fetchone()
+        numeric = [n for n, d in zip(numeric_like, distinct) if d > 20]
+    probs = [i / bins for i in range(1, bins)]
+    edges = {}
+    if numeric:
+        row = con.execute("SELECT " + ", ".join(f"quantile_cont({q(n)}, {probs})" for n in numeric) + " FROM r")
+        edges = dict(zip(numeric, row.fetchone()))
+
+    def key(name: str) -> str:
+        if name not in edges:
+            return q(name)
+        cases = " ".join(f"WHEN {q(name)} <= {e!r} THEN {i}" for i, e in enumerate(sorted(set(edges[name]))))
+        return f"CASE WHEN {q(name)} IS NULL THEN NULL {cases} ELSE {len(set(edges[name]))} END"
+
+    select = ", ".join(f"{key(n)} AS {q(n)}" for n in names)
+    sets = ", ".join(f"(side, {q(n)})" for n in names)
+    which = ", ".join(f"GROUPING({q(n)})" for n in names)
+    rows = con.execute(
+        f"""SELECT side, {", ".join(q(n) for n in names)}, {which}, count(*) FROM (
+                SELECT 'ref' AS side, {select} FROM r
+                UNION ALL
+                SELECT 'cur' AS side, {select} FROM read_csv({sql_path(cur)})
+            ) GROUP BY GROUPING SETS ({sets})"""
+    ).fetchall()
+    counts: dict[str, dict[str, dict]] = {n: {"ref": {}, "cur": {}} for n in names}
+    k = len(names)
+    for row in rows:
+        side, keys, grouping, c = row[0], row[1 : 1 + k], row[1 + k : 1 + 2 * k], row[-1]
+        i = list(grouping).index(0)
+        counts[names[i]][side][keys[i]] = c
+    print(json.dumps({n: js_distance_bits(counts[n]["ref"], counts[n]["cur"]) for n in names}))
+
+
+def evidently_drift(ref: str, cur: str) -> None:
+    """Evidently's DataDriftPreset (its default tests per column type and
+    size) on the two CSV files read with pandas. Evidently 0.7 imports a
+    pandas helper that pandas 3 removed; it is only used by Evidently's
+    legacy data-integrity tests, so a stand-in lets the import succeed."""
+    import pandas as pd
+    import pandas.core.dtypes.common as pd_common
+
+    if not hasattr(pd_common, "infer_dtype_from_object"):
+        import numpy as np
+
+        pd_common.infer_dtype_from_object = lambda dtype: np.dtype(dtype).type
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    reference, current = pd.read_csv(ref), pd.read_csv(cur)
+    numeric = [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c])]
+    categorical = [c for c in reference.columns if c not in numeric]
+    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+    snapshot = Report([DataDriftPreset()]).run(
+        Dataset.from_pandas(current, data_definition=definition),
+        Dataset.from_pandas(reference, data_definition=definition),
+    )
+    out = {}
+    for metric in snapshot.dict()["metrics"]:
+        value = metric["value"]
+        out[metric["metric_name"]] = value if isinstance(value, (int, float)) else str(value)
+    print(json.dumps(out))
+
+
+def main(argv: list[str]) -> None:
+    if not argv:
+        raise SystemExit(__doc__)
+    mode, args = argv[0], argv[1:]
+    if mode == "measures":
+        measures(args[0], int(args[1]), int(args[2]))
+    elif mode == "measures-check":
+        measures_check(int(args[0]))
+    elif mode == "import-check":
+        import_check(args)
+    elif mode == "pandas-kl":
+        pandas_kl(*args)
+    elif mode == "pandas-arrow-kl":
+        pandas_kl(*args, engine="pyarrow")
+    elif mode == "pyarrow-kl":
+        pyarrow_kl(*args)
+    elif mode == "duckdb-kl":
+        duckdb_kl(*args)
+    elif mode == "polars-kl":
+        polars_kl(*args)
+    elif mode == "duckdb-drift":
+        duckdb_drift(*args)
+    elif mode == "evidently-drift":
+        evidently_drift(*args)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}\n{__doc__}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

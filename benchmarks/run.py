@@ -1,0 +1,721 @@
+"""kl-cli benchmarks: each scenario against its baseline, side by side.
+
+    python benchmarks/run.py                  # the full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py --quick          # tiny sizes, one or two runs: checks the harness works
+    python benchmarks/run.py --only compare --repeat 3 --json raw.json
+
+Every target of issue 4 is a ratio between two commands measured in the same
+run, never an absolute time. Each command runs as its own child process
+(``sys.executable`` and the kl-cli next to it, so the same environment), the
+kl-cli command and its baselines alternately, round after round; the report
+gives medians. Wall time is ``time.perf_counter`` around the child; peak
+memory is the child's ``ru_maxrss`` from ``os.wait4``, the kernel's own
+accounting of that process.
+
+Linux charges a child at least the peak RSS its parent had when it forked
+(``exec`` keeps the high-water mark of the forked copy), so this process
+imports nothing heavy and generates the data in children; the report
+states this floor.
+
+Data is generated deterministically (fixed seeds) under a temporary folder
+that is deleted at the end. DuckDB, polars, pyarrow, scipy and Evidently
+are optional: a scenario whose library is missing is printed as skipped.
+The harness exits 1 only when a command that should work fails; missed
+targets and failed equivalence checks are reported, never an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+BASELINES = os.path.join(HERE, "baselines.py")
+GEN = os.path.join(HERE, "gen_data.py")
+
+GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently")
+HEADER = (
+    "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
+    "| kl-cli peak MB | baseline peak MB |"
+)
+
+SIZES = {
+    "full": {"categories": 1_000_000, "calls": 7, "rows": 5_000_000, "times": 4, "repeat": 5, "peer_repeat": 3},
+    "quick": {"categories": 20_000, "calls": 3, "rows": 5_000, "times": 4, "repeat": 2, "peer_repeat": 1},
+}
+INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
+IMPORT_BASELINE = "import numpy, click, rich.console"
+
+
+# ---------------------------------------------------------------------------
+# Running one child
+
+CHILD_CPU = [0.0]  # CPU seconds of every child so far, to tell our load from other processes'
+
+
+@dataclass
+class Run:
+    """One child process: wall seconds, peak RSS in KiB, exit code, output."""
+
+    wall: float
+    rss_kb: int | None
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def inner(self) -> float | None:
+        """The median of the in-process timings a measures child printed."""
+        try:
+            return statistics.median(json.loads(self.stdout)["times"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The benchmark measures this checkout's kl_cli, installed or not."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, env.get("PYTHONPATH")) if p)
+    env.setdefault("DO_NOT_TRACK", "1")  # Evidently's telemetry; no network in a benchmark
+    # An installed kl-cli runs from .pyc files (pip compiles them); with
+    # bytecode writing off, every start of this checkout would compile kl_cli
+    # from source (about 30 ms, a fifth of the start-up being measured).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(extra or {})
+    return env
+
+
+def run_child(argv: list[str], cwd: str, env: dict[str, str] | None = None) -> Run:
+    """Run a child to completion; its output goes to files, not pipes, so the
+    parent never has to read while waiting and ``os.wait4`` can reap it with
+    its resource usage."""
+    env = env or child_env()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            rss: int | None = usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+            CHILD_CPU[0] += usage.ru_utime + usage.ru_stime
+        else:  # no per-child accounting on this platform
+            code = proc.wait()
+            wall = time.perf_counter() - start
+            rss = None
+        out.seek(0)
+        err.seek(0)
+        return Run(wall, rss, code, out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:160] if lines else "(no output)"
+
+
+# ---------------------------------------------------------------------------
+# Commands, groups and rows
+
+
+@dataclass
+class Command:
+    """One command of a group, run once per round."""
+
+    key: str
+    argv: list[str]
+    ok_codes: tuple[int, ...] = (0,)
+    max_runs: int | None = None  # slow peers run fewer times
+    runs: list[Run] = field(default_factory=list)
+    failure: str | None = None
+
+    def median_wall(self, inner: bool) -> float | None:
+        values = [r.inner if inner else r.wall for r in self.runs]
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    def median_rss(self) -> float | None:
+        values = [r.rss_kb for r in self.runs if r.rss_kb is not None]
+        return statistics.median(values) / 1024 if values else None
+
+
+@dataclass
+class Row:
+    """One line of the table: a kl-cli command against one baseline."""
+
+    scenario: str
+    kl: Command
+    baseline: str
+    base: Command | None
+    skipped: str | None = None
+    limit: float | None = None
+    target: str = "—"
+    inner: bool = False  # compare the in-process timings (measures)
+    by_rss: bool = False  # compare peak memory instead of time (memory)
+
+    def ratio(self) -> float | None:
+        if self.base is None or self.kl.failure or self.base.failure:
+            return None
+        if self.by_rss:
+            a, b = self.kl.median_rss(), self.base.median_rss()
+        else:
+            a, b = self.kl.median_wall(self.inner), self.base.median_wall(self.inner)
+        return a / b if a is not None and b else None
+
+    def met(self) -> str:
+        ratio = self.ratio()
+        if self.skipped:
+            return "skipped"
+        if ratio is None:
+            return "failed" if (self.kl.failure or (self.base and self.base.failure)) else "—"
+        if self.limit is None:
+            return "—"
+        return "yes" if ratio <= self.limit else "**no**"
+
+    def to_dict(self) -> dict[str, Any]:
+        def runs(c: Command | None) -> list[dict[str, Any]]:
+            return (
+                [{"wall_s": r.wall, "inner_s": r.inner, "peak_kb": r.rss_kb, "exit": r.code} for r in c.runs]
+                if c
+                else []
+            )
+
+        return {
+            "scenario": self.scenario,
+            "baseline": self.baseline,
+            "kl_cli_argv": self.kl.argv,
+            "baseline_argv": self.base.argv if self.base else None,
+            "kl_cli_runs": runs(self.kl),
+            "baseline_runs": runs(self.base),
+            "compared": "peak_rss" if self.by_rss else ("in_process_time" if self.inner else "wall_time"),
+            "ratio": self.ratio(),
+            "limit": self.limit,
+            "met": self.met(),
+            "skipped": self.skipped,
+            "failures": [c.failure for c in (self.kl, self.base) if c and c.failure],
+        }
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has been busy (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = handle.readline().split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def own_cpu_seconds() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return CHILD_CPU[0] + me.ru_utime + me.ru_stime
+
+
+def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup: bool = False) -> float | None:
+    """Round-robin: every command once per round, the order rotated each
+    round so no command always runs right after the same one.
+
+    Returns the share of the machine's CPU that other processes used
+    meanwhile (None where that is not known): another job on a 2-core
+    machine skews ratios, most of all against multi-threaded baselines."""
+    busy0, ours0, wall0 = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    if warmup:  # a first run pays for .pyc files and cold caches; startup is all about that
+        for c in commands:
+            run_child(c.argv, cwd)
+    for rnd in range(repeat):
+        order = commands[rnd % len(commands) :] + commands[: rnd % len(commands)]
+        for c in order:
+            if c.failure or (c.max_runs is not None and len(c.runs) >= c.max_runs):
+                continue
+            r = run_child(c.argv, cwd)
+            if r.code not in c.ok_codes:
+                c.failure = f"exit {r.code}: {last_line(r.stderr or r.stdout)}"
+                progress(f"[{name}] {c.key} FAILED ({c.failure})")
+                continue
+            c.runs.append(r)
+            shown = f"{r.inner:.4g} s in-process" if r.inner is not None else f"{r.wall:.3g} s"
+            rss = f", {r.rss_kb / 1024:.0f} MB" if r.rss_kb is not None else ""
+            progress(f"[{name}] round {rnd + 1}/{repeat}: {c.key} {shown}{rss}")
+    busy1, ours1, wall1 = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    if busy0 is None or busy1 is None:
+        return None
+    other = max(0.0, (busy1 - busy0) - (ours1 - ours0))
+    share = other / ((wall1 - wall0) * (os.cpu_count() or 1))
+    if share > 0.05:
+        progress(f"[{name}] warning: other processes used {share:.0%} of the CPU meanwhile")
+    return share
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def have(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def kl_cli_argv() -> list[str]:
+    """The console script users type, when it is next to this interpreter."""
+    script = os.path.join(os.path.dirname(sys.executable), "kl-cli")
+    if os.path.isfile(script) and os.access(script, os.X_OK):
+        return [script]
+    return [sys.executable, "-m", "kl_cli"]
+
+
+def base_argv(*args: str) -> list[str]:
+    return [sys.executable, BASELINES, *args]
+
+
+def rel(a: float, b: float) -> float:
+    return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
+
+
+def floats(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# The scenarios
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, tmp: str) -> None:
+        self.mode = "quick" if args.quick else "full"
+        self.size = SIZES[self.mode]
+        self.repeat = args.repeat or self.size["repeat"]
+        self.peer_repeat = min(self.repeat, self.size["peer_repeat"])
+        self.only = set(args.only)
+        self.tmp = tmp
+        self.kl = kl_cli_argv()
+        self.rows: list[Row] = []
+        self.checks: list[str] = []
+        self.notes: list[str] = []
+        self.data: dict[str, str] = {}
+        self.interference: dict[str, float | None] = {}
+
+    def wanted(self, group: str) -> bool:
+        return group in self.only
+
+    # -- data ----------------------------------------------------------------
+
+    def generate(self) -> None:
+        rows = self.size["rows"]
+        need_pair = self.only & {"compare", "drift", "evidently"}
+        need_ref = need_pair or "memory" in self.only
+        jobs = []
+        if "startup" in self.only:
+            jobs.append(("pair.json", [sys.executable, GEN, "json", "pair.json"]))
+        if need_ref:
+            jobs.append(("ref.csv", [sys.executable, GEN, "csv", "ref.csv", "--rows", str(rows), "--kind", "ref"]))
+            jobs[-1][1].extend(["--seed", "1"])
+        if need_pair:
+            jobs.append(("cur.csv", [sys.executable, GEN, "csv", "cur.csv", "--rows", str(rows), "--kind", "cur"]))
+            jobs[-1][1].extend(["--seed", "2"])
+        if "memory" in self.only:
+            jobs.append(("big.csv", [sys.executable, GEN, "repeat", "ref.csv", "big.csv"]))
+            jobs[-1][1].extend(["--times", str(self.size["times"])])
+        for name, argv in jobs:
+            r = run_child(argv, self.tmp)
+            if r.code != 0:
+                raise SystemExit(f"generating {name} failed: {r.stderr.strip()}")
+            size = os.path.getsize(os.path.join(self.tmp, name))
+            self.data[name] = f"{name} {size / 2**20:.1f} MB"
+            progress(f"[data] {name}: {size / 2**20:.1f} MB in {r.wall:.1f} s")
+
+    # -- 1. start-up -------------------------------------------------------------
+
+    def startup(self) -> None:
+        kl = Command("kl-cli", [*self.kl, *INLINE])
+        base = Command("import", [sys.executable, "-c", IMPORT_BASELINE])
+        self.interference["startup"] = run_group("startup", [kl, base], self.repeat, self.tmp, warmup=True)
+        self.rows.append(
+            Row(
+                f"startup: `kl-cli {' '.join(INLINE)}`",
+                kl,
+                f"`python -c '{IMPORT_BASELINE}'`",
+                base,
+                None,
+                1.5,
+                "≤ 1.5",
+            )
+        )
+        for label, args in (("inline", INLINE), ("JSON file", ["compare", "pair.json"])):
+            r = run_child(base_argv("import-check", *args), self.tmp)
+            if r.code != 0:
+                self.checks.append(f"startup, {label} input: import check FAILED ({last_line(r.stderr)})")
+                continue
+            found = json.loads(r.stdout)
+            heavy = found["imported"]
+            verdict = (
+                "OK, imports none of pandas, pyarrow, scipy, duckdb, polars"
+                if not heavy
+                else f"**imports {', '.join(heavy)}** (target 1: it must not)"
+            )
+            self.checks.append(f"startup, {label} input (`kl-cli {' '.join(args)}`, in-process): {verdict}")
+
+    # -- 2. measures ------------------------------------------------------------
+
+    def measures(self) -> None:
+        n, calls = str(self.size["categories"]), str(self.size["calls"])
+        kl = Command("kl-cli", base_argv("measures", "kl-cli", n, calls))
+        floor = Command("floor", base_argv("measures", "floor", n, calls))
+        scipy = Command("scipy", base_argv("measures", "scipy", n, calls)) if have("scipy") else None
+        self.interference["measures"] = run_group(
+            "measures", [c for c in (kl, scipy, floor) if c], self.repeat, self.tmp
+        )
+        scenario = f"measures: `kl_cli.compare(p, q)`, {int(n):,} categories (in-process)"
+        self.rows.append(
+            Row(
+                scenario,
+                kl,
+                "scipy `entropy(p,q)` + `entropy(q,p)` + `jensenshannon(p,q)`",
+                scipy,
+                None if scipy else "skipped (scipy not installed)",
+                1 / 1.5,
+                "≤ 0.667 (1.5x faster)",
+                inner=True,
+            )
+        )
+        self.rows.append(Row(scenario, kl, "floor: `np.log` of p, q, (p+q)/2", floor, None, 2.0, "≤ 2.0", inner=True))
+        if not scipy:
+            self.checks.append("measures: equality with scipy skipped (scipy not installed)")
+            return
+        r = run_child(base_argv("measures-check", n), self.tmp)
+        if r.code != 0:
+            self.checks.append(f"measures: equality check FAILED ({last_line(r.stderr)})")
+            return
+        found = json.loads(r.stdout)
+        worst = max(v["rel"] for v in found.values())
+        parts = ", ".join(f"{k} {v['rel']:.1e}" for k, v in found.items())
+        verdict = "OK" if worst <= 1e-12 else "**differs by more than 1e-12**"
+        self.checks.append(f"measures: relative difference from scipy: {parts}: {verdict}")
+
+    # -- 3. large files -----------------------------------------------------------
+
+    def compare(self) -> None:
+        rows = self.size["rows"]
+        kl = Command("kl-cli", [*self.kl, "compare", "ref.csv", "cur.csv", "--column", "city", "--format", "value"])
+        files = ("ref.csv", "cur.csv", "city")
+        candidates = [
+            ("pandas", "pandas", "pandas-kl", "minimal pandas: `read_csv(usecols)`, `value_counts`, KL", 1.0, "≤ 1.0"),
+            ("duckdb", "duckdb", "duckdb-kl", "DuckDB: one SQL query (counts, join, KL)", 1.25, "≤ 1.25"),
+            ("polars", "polars", "polars-kl", "polars: `scan_csv`, `group_by().len()`, join, KL", None, "—"),
+            ("pyarrow", "pandas+pyarrow", "pandas-arrow-kl", "pandas `read_csv(engine='pyarrow')` (reader)", None, "—"),
+            ("pyarrow", "pyarrow", "pyarrow-kl", "`pyarrow.csv.read_csv` + `value_counts` (reader)", None, "—"),
+        ]
+        baselines = [
+            (m, Command(key, base_argv(mode, *files)) if have(m) else None, label, lim, tgt)
+            for m, key, mode, label, lim, tgt in candidates
+        ]
+        commands = [kl] + [c for _, c, *_ in baselines if c]
+        self.interference["compare"] = run_group("compare", commands, self.repeat, self.tmp)
+        scenario = f"compare: `--column city --format value`, 2 × {rows:,}-row CSV"
+        value = floats(kl.runs[0].stdout) if kl.runs else None
+        for module, cmd, label, limit, target in baselines:
+            skipped = None if cmd else f"skipped ({module} not installed)"
+            self.rows.append(Row(scenario, kl, label, cmd, skipped, limit, target))
+            if cmd and cmd.runs and value is not None:
+                theirs = floats(cmd.runs[0].stdout)
+                ok = theirs is not None and rel(theirs, value) <= 1e-9
+                self.checks.append(
+                    f"compare: {cmd.key} KL(P‖Q) = {theirs!r}, kl-cli {value!r}: "
+                    + ("OK (relative difference ≤ 1e-9)" if ok else "**differs**")
+                )
+
+    def drift(self) -> None:
+        rows = self.size["rows"]
+        kl = Command("kl-cli", [*self.kl, "drift", "ref.csv", "cur.csv", "--format", "json"], ok_codes=(0, 1))
+        duck = evid = None
+        if self.wanted("drift") and have("duckdb"):
+            duck = Command("duckdb", base_argv("duckdb-drift", "ref.csv", "cur.csv"))
+        if self.wanted("evidently") and have("evidently"):
+            evid = Command("evidently", base_argv("evidently-drift", "ref.csv", "cur.csv"), max_runs=self.peer_repeat)
+        self.interference["drift"] = run_group("drift", [c for c in (kl, duck, evid) if c], self.repeat, self.tmp)
+        scenario = f"drift: `--format json`, 3 columns, 2 × {rows:,}-row CSV"
+        if self.wanted("drift"):
+            self.rows.append(
+                Row(
+                    scenario,
+                    kl,
+                    "DuckDB: the same counts (categories, 10 reference-quantile bins, missing)",
+                    duck,
+                    None if duck else "skipped (duckdb not installed)",
+                    1.5,
+                    "≤ 1.5",
+                )
+            )
+            if duck and duck.runs and kl.runs:
+                ours = {c["column"]: c["value"] for c in json.loads(kl.runs[0].stdout)["columns"]}
+                theirs = json.loads(duck.runs[0].stdout)
+                diffs = {k: rel(ours[k], theirs[k]) for k in ours if k in theirs}
+                ok = set(ours) == set(theirs) and max(diffs.values(), default=0) <= 1e-9
+                self.checks.append(
+                    "drift: DuckDB's JS distance per column "
+                    + ", ".join(f"{k} {theirs[k]:.6g}" for k in theirs)
+                    + (" equals kl-cli's (relative difference ≤ 1e-9)" if ok else f" **differs from kl-cli's {ours}**")
+                )
+        if self.wanted("evidently"):
+            skipped = None if evid else "evidently not installed"
+            if evid and evid.failure:
+                skipped = f"evidently not usable: {evid.failure}"
+                evid.failure = None  # a third-party incompatibility is not this project's failure
+                evid.runs.clear()
+            self.rows.append(
+                Row(f"drift peer: {scenario.removeprefix('drift: ')}", kl, "Evidently `DataDriftPreset`", evid, skipped)
+            )
+            ratio = self.rows[-1].ratio()
+            if ratio:
+                self.notes.append(
+                    f"drift peer: kl-cli drift is {1 / ratio:.1f}x faster than Evidently's data-drift report"
+                    f" (median of {len(evid.runs)} Evidently runs; it reads the CSVs with pandas and runs its default"
+                    " per-column tests: Wasserstein distance for numeric columns, Jensen-Shannon for text)."
+                )
+            elif skipped:
+                self.notes.append(f"drift peer: {skipped}")
+
+    # -- 4. memory ----------------------------------------------------------------
+
+    def memory(self) -> None:
+        rows, times = self.size["rows"], self.size["times"]
+        big = Command("kl-cli", [*self.kl, "profile", "big.csv", "-o", "big.profile.json"])
+        small = Command("kl-cli-small", [*self.kl, "profile", "ref.csv", "-o", "ref.profile.json"])
+        self.interference["memory"] = run_group("memory", [big, small], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"memory: `profile` (default `--chunk-rows`) of {rows * times:,} rows",
+                big,
+                f"kl-cli `profile` of {rows:,} rows",
+                small,
+                None,
+                1.3,
+                "peak RSS ≤ 1.3",
+                by_rss=True,
+            )
+        )
+        chunk = min(1_000_000, max(1, rows // 5))
+        outputs = {}
+        for label, chunk_rows in (("chunked", chunk), ("whole", 100_000_000)):
+            out = f"ref.{label}.json"
+            r = run_child([*self.kl, "profile", "ref.csv", "-o", out, "--chunk-rows", str(chunk_rows)], self.tmp)
+            if r.code != 0:
+                self.checks.append(f"memory: profile --chunk-rows {chunk_rows} FAILED ({last_line(r.stderr)})")
+                return
+            with open(os.path.join(self.tmp, out), encoding="utf-8") as handle:
+                outputs[label] = json.load(handle)["columns"]
+        same = outputs["chunked"] == outputs["whole"]
+        differing = [k for k in outputs["whole"] if outputs["chunked"].get(k) != outputs["whole"][k]]
+        self.checks.append(
+            f"memory: profile of {rows:,} rows with --chunk-rows {chunk:,} vs 100,000,000 (one chunk): "
+            + ("OK, identical columns" if same else f"**columns differ: {', '.join(differing) or 'column sets'}**")
+        )
+
+    # -- all ---------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.generate()
+        if self.wanted("startup"):
+            self.startup()
+        if self.wanted("measures"):
+            self.measures()
+        if self.wanted("compare"):
+            self.compare()
+        if self.only & {"drift", "evidently"}:
+            self.drift()
+        if self.wanted("memory"):
+            self.memory()
+
+    def failures(self) -> list[str]:
+        seen, out = set(), []
+        for row in self.rows:
+            for c in (row.kl, row.base):
+                if c and c.failure and id(c) not in seen:
+                    seen.add(id(c))
+                    out.append(f"{row.scenario} / {c.key}: {c.failure}")
+        return out
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+
+def versions() -> str:
+    names = ("kl-cli", "numpy", "pandas", "click", "rich", "scipy", "pyarrow", "duckdb", "polars", "evidently")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    memory = None
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            kb = next(int(line.split()[1]) for line in handle if line.startswith("MemTotal"))
+            memory = f"{kb / 2**20:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "-C", REPO, "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "memory": memory,
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "executable": sys.executable,
+        "versions": versions(),
+        "commit": commit or "unknown",
+    }
+
+
+def fmt_s(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3g}"
+
+
+def fmt_mb(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0f}"
+
+
+def cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [HEADER, "|" + "---|" * 9]
+    for row in rows:
+        kl_t = row.kl.median_wall(row.inner)
+        if row.skipped or row.base is None:
+            base_label, base_t, base_mb = f"{row.baseline}: {row.skipped or 'skipped'}", None, None
+        else:
+            base_label = row.baseline + (f" (FAILED: {row.base.failure})" if row.base.failure else "")
+            base_t, base_mb = row.base.median_wall(row.inner), row.base.median_rss()
+        ratio = row.ratio()
+        shown = "—" if ratio is None else f"{ratio:.2f}" + (" (peak RSS)" if row.by_rss else "")
+        kl_label = fmt_s(kl_t) if not row.kl.failure else f"FAILED: {row.kl.failure}"
+        cells = [row.scenario, kl_label, base_label, fmt_s(base_t), shown, row.target, row.met()]
+        cells += [fmt_mb(row.kl.median_rss()), fmt_mb(base_mb)]
+        lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
+    return lines
+
+
+def interference_lines(shares: dict[str, float | None]) -> list[str]:
+    known = {k: v for k, v in shares.items() if v is not None}
+    if not known:
+        return []
+    lines = ["- CPU used by other processes meanwhile: " + ", ".join(f"{k} {v:.0%}" for k, v in known.items())]
+    busy = [k for k, v in known.items() if v > 0.05]
+    if busy:
+        lines.append(
+            f"- **warning: the machine was not quiet during {', '.join(busy)}; rerun those for ratios to trust**"
+        )
+    return lines
+
+
+def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) -> str:
+    size = bench.size
+    out = [
+        "## kl-cli benchmark",
+        "",
+        f"- machine: {info['platform']}; {info['cpu']}; {info['cpu_count']} CPUs; {info['memory'] or '? GiB'} RAM",
+        f"- {info['python']} ({info['executable']}); {info['versions']}",
+        f"- kl-cli checkout {info['commit']}; command `{' '.join(os.path.basename(a) for a in bench.kl)}`",
+        f"- mode {bench.mode}: {bench.repeat} runs per command, alternating (Evidently at most {bench.peer_repeat});"
+        f" medians; measures time {size['calls']} calls in one process after a warm-up",
+        f"- data: {'; '.join(bench.data.values()) or 'none'}; generated with fixed seeds, deleted afterwards",
+        f"- peak MB is the child's ru_maxrss (MB = 2^20 bytes); Linux never reports a child below its parent's"
+        f" peak at the fork, here {floor_mb:.0f} MB",
+        f"- total {elapsed:.0f} s",
+        *interference_lines(bench.interference),
+        *(["- quick mode: sizes far too small for the ratios to mean anything"] if bench.mode == "quick" else []),
+        "",
+        *table(bench.rows),
+        "",
+        "Checks:",
+        "",
+        *[f"- {c}" for c in bench.checks],
+    ]
+    if bench.notes:
+        out += ["", "Notes:", "", *[f"- {n}" for n in bench.notes]]
+    failures = bench.failures()
+    if failures:
+        out += ["", "FAILED commands:", "", *[f"- {f}" for f in failures]]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="Tiny sizes and few runs (checks the harness).")
+    parser.add_argument("--repeat", type=int, help="Runs per command (default 5; 2 with --quick).")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="SCENARIO",
+        help=f"Run only these scenarios (repeatable, comma-separated): {', '.join(GROUPS)}.",
+    )
+    parser.add_argument("--json", metavar="PATH", help="Also write the raw timings and checks as JSON.")
+    args = parser.parse_args(argv)
+    only = [s.strip() for v in (args.only or []) for s in v.split(",") if s.strip()] or list(GROUPS)
+    unknown = sorted(set(only) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    args.only = only
+    info = machine()
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kl-cli-bench-") as tmp:
+        bench = Bench(args, tmp)
+        bench.run()
+    floor_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
+    text = report(bench, info, floor_mb, time.perf_counter() - start)
+    sys.stdout.write(text)
+    if args.json:
+        raw = {
+            "machine": info,
+            "mode": bench.mode,
+            "repeat": bench.repeat,
+            "sizes": bench.size,
+            "data": bench.data,
+            "harness_peak_mb": floor_mb,
+            "other_processes_cpu_share": bench.interference,
+            "rows": [r.to_dict() for r in bench.rows],
+            "checks": bench.checks,
+            "notes": bench.notes,
+        }
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(raw, handle, indent=2)
+            handle.write("\n")
+    return 1 if bench.failures() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
