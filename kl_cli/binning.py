@@ -131,6 +131,7 @@ IN_MEMORY_VALUES = 6_000_000
 BUCKET_BITS = 20
 _SHIFT = np.uint64(64 - BUCKET_BITS)
 _SIGN = np.uint64(1 << 63)
+_SLICE = 1 << 18  # values bucketed at a time
 
 
 def _keys(x: np.ndarray) -> np.ndarray:
@@ -201,10 +202,19 @@ class NumericSummary:
             self.n_in_memory += values.size
             if self.n_in_memory <= IN_MEMORY_VALUES:
                 return
-            values = np.concatenate(self.chunks)
-            self.chunks = None
-        counts = np.bincount(_buckets(values), minlength=1 << BUCKET_BITS)
-        self.bucket_counts = counts if self.bucket_counts is None else self.bucket_counts + counts
+            # Too many to keep: histogram what was kept, one chunk at a time,
+            # letting each go as it is counted, and keep only the histogram.
+            kept, self.chunks = self.chunks, None
+            while kept:
+                self._count_buckets(kept.pop())
+            return
+        self._count_buckets(values)
+
+    def _count_buckets(self, values: np.ndarray) -> None:
+        counts = np.zeros(1 << BUCKET_BITS, dtype=np.int64) if self.bucket_counts is None else self.bucket_counts
+        for start in range(0, values.size, _SLICE):  # bounded temporaries
+            counts += np.bincount(_buckets(values[start : start + _SLICE]), minlength=1 << BUCKET_BITS)
+        self.bucket_counts = counts
 
     @property
     def needs_second_pass(self) -> bool:
