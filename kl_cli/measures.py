@@ -86,7 +86,7 @@ def measure_many(p: np.ndarray, q: np.ndarray, base: str = "e") -> dict[str, np.
 
 # Long vectors are processed in blocks of this many categories, so that the
 # temporaries stay in the CPU cache and are reused instead of allocated.
-BLOCK = 1 << 15
+BLOCK = 1 << 14
 
 _SUMS = ("kl_pq", "kl_qp", "js_p", "js_q", "plogp", "qlogq", "abs_diff", "sq_diff")
 

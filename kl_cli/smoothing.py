@@ -13,6 +13,9 @@ import numpy as np
 from .errors import UsageError
 
 METHODS = ("none", "additive", "epsilon", "mix")
+# A sum this close to 1 is 1 up to the rounding of summing millions of
+# float64 values (about 1e-16 each); such input is not divided again.
+ROUNDING = 1e-14
 
 # The parameter each method takes, its CLI option and its default.
 PARAMETERS = {
@@ -64,8 +67,8 @@ def make_smoothing(method: str, parameter: float | None = None) -> Smoothing:
 def normalize(w: np.ndarray) -> np.ndarray:
     """Scale non-negative weights to sum 1 along the last axis: p_i = w_i / sum(w)."""
     total = w.sum(axis=-1, keepdims=True)
-    if w.ndim == 1 and total[0] == 1.0:
-        return w  # already probabilities: dividing by 1 would only copy
+    if w.ndim == 1 and abs(total[0] - 1.0) <= ROUNDING:
+        return w  # already probabilities up to rounding: dividing would only copy
     return w / total
 
 
