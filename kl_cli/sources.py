@@ -244,6 +244,12 @@ PEEK_ROWS = 2_000
 # PEEK_ROWS rows within the first PEEK_BYTES bytes. A file that fits is read
 # whole from it; a larger one has its used columns read afterwards.
 PEEK_BYTES = 1 << 20
+# A JSON document is parsed whole into Python objects (tens of bytes per
+# number), so its size is capped; big data belongs in CSV.
+MAX_JSON_BYTES = 64 << 20
+# A dataset's first line (the CSV header, or the first JSON-lines record)
+# must end within this many bytes; a longer one is not data we can count.
+MAX_FIRST_LINE = 16 << 20
 
 
 class TableSource:
@@ -629,6 +635,12 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
             raise InputError(f"{name}: the file is empty")
         fmt = sniff_format(spec, decode(head, options.encoding, name, partial=True))
         if fmt == "json":
+            if os.path.getsize(spec) > MAX_JSON_BYTES:
+                raise InputError(
+                    f"{name}: JSON input over {MAX_JSON_BYTES >> 20} MiB is not read (it would take many times "
+                    "its size in memory)",
+                    hint="give large data as CSV, which is read column by column",
+                )
             return _finish(name, fmt, decode(read_bytes(spec, name), options.encoding, name), options)
         return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], _pandas_encoding(options.encoding), path=spec))
     name = f"{role} ({spec})" if len(spec) <= 40 else role
@@ -846,12 +858,16 @@ def iter_dataset(
         try:
             with open(path, "rb") as probe:
                 head = probe.read(4096)
+                fmt = dataset_format(path, head)
+                text = fmt != "parquet"
+                first_line_ends = not text or b"\n" in head or _line_ends_within(probe, MAX_FIRST_LINE)
         except OSError as exc:
             raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
         if not head.strip():
             raise InputError(f"{source}: the file is empty")
+        if not first_line_ends:
+            raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
         handle = path
-        fmt = dataset_format(path, head)
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
     try:
@@ -892,6 +908,19 @@ def iter_dataset(
     except (pd.errors.ParserError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise InputError(f"{source}: cannot parse as {fmt.upper()}: {detail}") from None
+
+
+def _line_ends_within(handle: Any, limit: int) -> bool:
+    """Whether a newline comes within ``limit`` bytes from here (read in blocks)."""
+    seen = 0
+    while seen < limit:
+        block = handle.read(1 << 20)
+        if not block:
+            return True  # the file ends: its last line ends with it
+        if b"\n" in block:
+            return True
+        seen += len(block)
+    return False
 
 
 def _import_parquet() -> Any:
