@@ -8,6 +8,7 @@ pandas is imported only when a table has to be parsed.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -15,7 +16,7 @@ import math
 import numbers
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -322,7 +323,7 @@ class TableSource:
         src: Any = self.path if self.path is not None else io.StringIO(self.text or "")
         # Every column is parsed, not only those used: with usecols pandas
         # would silently cut rows that have more fields than the header.
-        try:
+        with pandas_read_errors(self.name, "TSV" if self.sep == "\t" else "CSV"):
             frame = pd.read_csv(
                 src,
                 sep=self.sep,
@@ -335,17 +336,6 @@ class TableSource:
                 skip_blank_lines=True,
                 encoding=self.encoding,
             )
-        except pd.errors.EmptyDataError:
-            raise InputError(f"{self.name}: the file is empty") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{self.name}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x})",
-                hint="pass --encoding, e.g. --encoding latin-1",
-            ) from None
-        except (pd.errors.ParserError, ValueError) as exc:
-            detail = " ".join(str(exc).split())[:200]
-            kind = "TSV" if self.sep == "\t" else "CSV"
-            raise InputError(f"{self.name}: cannot parse as {kind}: {detail}") from None
         return frame[[c for c in self.columns if c in set(usecols)]]
 
     def column(self, name: str, needed: list[str], as_text: set[str] | frozenset[str] = frozenset()) -> Any:
@@ -870,7 +860,7 @@ def iter_dataset(
         handle = path
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
-    try:
+    with pandas_read_errors(source, fmt.upper()):
         if fmt == "parquet":
             yield from _parquet_chunks(handle, source, chunk_rows, columns)
             return
@@ -898,6 +888,15 @@ def iter_dataset(
                 yield chunk if columns is None or fmt != "jsonl" else chunk[[c for c in chunk.columns if c in columns]]
         if not any_rows:
             raise InputError(f"{source}: has no data rows")
+
+
+@contextlib.contextmanager
+def pandas_read_errors(source: str, kind: str) -> Iterator[None]:
+    """Turn what pandas raises on a bad file into one-line ``InputError``s."""
+    import pandas as pd
+
+    try:
+        yield
     except pd.errors.EmptyDataError:
         raise InputError(f"{source}: the file is empty") from None
     except UnicodeDecodeError as exc:
@@ -907,7 +906,7 @@ def iter_dataset(
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
-        raise InputError(f"{source}: cannot parse as {fmt.upper()}: {detail}") from None
+        raise InputError(f"{source}: cannot parse as {kind}: {detail}") from None
 
 
 def _line_ends_within(handle: Any, limit: int) -> bool:
