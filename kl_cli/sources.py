@@ -270,7 +270,11 @@ class TableSource:
         self.text = text
         self._full: dict[str, Any] = {}
         head, self._complete = self._head()
-        rows = [row for row in csv.reader(io.StringIO(head), delimiter=sep) if row]
+        try:
+            rows = [row for row in csv.reader(io.StringIO(head), delimiter=sep) if row]
+        except csv.Error as exc:  # a NUL byte, a stray carriage return, a giant field
+            kind = "TSV" if sep == "\t" else "CSV"
+            raise InputError(f"{name}: cannot parse as {kind}: {exc}") from None
         # Lines up to the header's: the whole-column reads skip them.
         lines = head.splitlines()
         self._header_lines = next((i + 1 for i, line in enumerate(lines) if line.strip()), 1)

@@ -7,10 +7,15 @@ functions so that every test module gets them without a ``tests`` package.
 
 from __future__ import annotations
 
+import collections.abc
+import contextlib
 import json
 import os
+import signal
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -157,3 +162,148 @@ def one_line_error() -> Callable[..., str]:
 @pytest.fixture(name="strict_json")
 def strict_json_fixture() -> Callable[[str], Any]:
     return strict_json
+
+
+# ---------------------------------------------------------------------------
+# Hardening helpers (fuzzing, nasty files, real processes)
+
+# The fuzz suite's profile: the same deterministic settings and an example count
+# that keeps the fuzz file well under a minute (each example is a whole CLI run).
+# For a longer local hunt, KL_CLI_FUZZ_EXAMPLES raises the count and
+# KL_CLI_FUZZ_RANDOM=1 draws new examples on every run.
+settings.register_profile(
+    "kl-cli-fuzz",
+    parent=settings.get_profile("kl-cli"),
+    derandomize=not os.environ.get("KL_CLI_FUZZ_RANDOM"),
+    max_examples=int(os.environ.get("KL_CLI_FUZZ_EXAMPLES", "200")),
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
+
+
+class TimedOut(BaseException):
+    """Raised by ``time_limit`` in the main thread. A BaseException, so the
+    CLI's own ``except Exception`` cannot turn a hang into an exit status."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str = "the command") -> collections.abc.Iterator[None]:
+    """Fail the test (instead of hanging the suite) when the body runs longer
+    than ``seconds``. SIGALRM interrupts blocking calls such as opening a FIFO."""
+
+    def alarm(signum: int, frame: Any) -> None:
+        raise TimedOut
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except TimedOut:
+        pytest.fail(f"{what} hung: still running after {seconds:g} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# Characters that must never reach a terminal raw (newline aside): C0/C1
+# controls, format characters such as bidi overrides, line/paragraph separators.
+RAW_UNSAFE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def raw_controls(text: str, allowed: str = "\n") -> list[str]:
+    """The unsafe characters in ``text`` (as their escapes), for assertions."""
+    return sorted(
+        {ch.encode("unicode_escape").decode() for ch in text if ch not in allowed and _category(ch) in RAW_UNSAFE}
+    )
+
+
+def _category(ch: str) -> str:
+    import unicodedata
+
+    return unicodedata.category(ch)
+
+
+@dataclass
+class ChildRun:
+    """A finished ``python -m kl_cli`` run with its peak memory."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    peak_rss_mb: float
+    killed_for: str | None  # "memory" or "time" when the watchdog stopped it
+    seconds: float
+
+
+def run_measured(args: Sequence[str], *, max_rss_mb: float, timeout: float, cwd: str | Path | None = None) -> ChildRun:
+    """Run ``python -m kl_cli ARGS`` and measure its peak RSS with ``os.wait4``.
+
+    A watchdog thread kills the child as soon as its resident memory passes
+    ``max_rss_mb`` or it runs longer than ``timeout`` seconds, so a memory
+    blow-up fails fast instead of swapping the machine or stalling the suite.
+    """
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+    import time
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "kl_cli", *args], stdout=out, stderr=err, cwd=cwd)
+        killed: list[str] = []
+        done = threading.Event()
+
+        def watchdog() -> None:
+            status = Path(f"/proc/{proc.pid}/status")
+            while not done.wait(0.05):
+                if time.monotonic() - start > timeout:
+                    killed.append("time")
+                elif _rss_mb(status) > max_rss_mb:
+                    killed.append("memory")
+                else:
+                    continue
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGKILL)
+                return
+
+        thread = threading.Thread(target=watchdog, daemon=True)
+        thread.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        thread.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from reaping twice
+        seconds = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(
+            proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, killed[0] if killed else None, seconds
+        )
+
+
+def _rss_mb(status: Path) -> float:
+    try:
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+@pytest.fixture(scope="session")
+def tools() -> SimpleNamespace:
+    """The helpers above and the shared assertions, for tests (hypothesis ones
+    included) that cannot use function-scoped fixtures."""
+    return SimpleNamespace(
+        strict_json=strict_json,
+        describe=describe,
+        one_line_error=assert_one_line_error,
+        time_limit=time_limit,
+        raw_controls=raw_controls,
+        run_measured=run_measured,
+    )
