@@ -144,8 +144,13 @@ class DatasetArgs:
     encoding: str
     chunk_rows: int
 
-    def read_kwargs(self) -> dict[str, Any]:
-        return {"encoding": self.encoding, "chunk_rows": self.chunk_rows, "read_stdin": read_stdin}
+    def read_kwargs(self, progress: Any = None) -> dict[str, Any]:
+        return {
+            "encoding": self.encoding,
+            "chunk_rows": self.chunk_rows,
+            "read_stdin": read_stdin,
+            "progress": progress,
+        }
 
 
 def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -480,22 +485,23 @@ def drift(
     Exit status: 0 no drift, 1 drift detected, 2 trouble.
     """
     from .drift import DriftSettings, run_drift
-    from .render import render_drift
+    from .render import ReadProgress, render_drift
     from .significance import Resampling
 
     sm = pick_smoothing(smoothing, alpha, epsilon, lambda_)
     resampling = Resampling(permutations, bootstrap, confidence, seed)
     settings = DriftSettings(metric, threshold, base, sm, max_drift_share, resampling, significance)
-    report = run_drift(
-        reference,
-        current,
-        settings=settings,
-        options=dataset.options,
-        explicit=dataset.explicit,
-        columns=dataset.columns,
-        exclude=dataset.exclude,
-        **dataset.read_kwargs(),
-    )
+    with ReadProgress() as progress:
+        report = run_drift(
+            reference,
+            current,
+            settings=settings,
+            options=dataset.options,
+            explicit=dataset.explicit,
+            columns=dataset.columns,
+            exclude=dataset.exclude,
+            **dataset.read_kwargs(progress),
+        )
     if detail is not None:
         match = [c for c in report.columns if c.column == detail]
         if not match or match[0].comparison is None:
@@ -532,24 +538,25 @@ def profile(
         merge_profiles,
         write_profile,
     )
-    from .render import write_json
+    from .render import ReadProgress, write_json
 
     options, explicit = dataset.options, dataset.explicit
     profiles = [p for p in data if looks_like_profile(p)]
     files = [p for p in data if p not in profiles]
-    read_kwargs = dataset.read_kwargs()
     wanted = dataset.columns
-    if profiles:
-        from .drift import check_profile_options
+    with ReadProgress() as progress:
+        read_kwargs = dataset.read_kwargs(progress)
+        if profiles:
+            from .drift import check_profile_options
 
-        loaded = [load_profile(p) for p in profiles]
-        for path, prof in zip(profiles, loaded):
-            check_profile_options(prof.options, options, explicit, path)
-        result = merge_profiles(loaded)
-        for path in files:
-            result = extend_profile(result, frames_of([path], **read_kwargs)(None), path)
-    else:
-        result = build_profile(frames_of(files, **read_kwargs), options, list(files), wanted)
+            loaded = [load_profile(p) for p in profiles]
+            for path, prof in zip(profiles, loaded):
+                check_profile_options(prof.options, options, explicit, path)
+            result = merge_profiles(loaded)
+            for path in files:
+                result = extend_profile(result, frames_of([path], **read_kwargs)(None), path)
+        else:
+            result = build_profile(frames_of(files, **read_kwargs), options, list(files), wanted)
     for name in dataset.exclude:
         result.columns.pop(name, None)
     if output == "-":

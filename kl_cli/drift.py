@@ -271,6 +271,7 @@ def run_drift(
     encoding: str = "utf-8",
     chunk_rows: int | None = None,
     read_stdin: Callable[[], bytes] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> DriftReport:
     """Compare every shared column of ``current`` with ``reference``.
 
@@ -281,7 +282,12 @@ def run_drift(
     from .sources import DEFAULT_CHUNK_ROWS
 
     check_settings(settings)
-    read_kwargs = {"encoding": encoding, "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS, "read_stdin": read_stdin}
+    read_kwargs = {
+        "encoding": encoding,
+        "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
+        "read_stdin": read_stdin,
+        "progress": progress,
+    }
     ref = reference_profile(reference, options, set(explicit), columns, read_kwargs)
     wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in (exclude or [])}
     if columns:

@@ -483,12 +483,19 @@ def write_profile(profile: Profile, path: str) -> None:
         raise
 
 
-def frames_of(paths: list[str], **kwargs: Any) -> Frames:
-    """A re-readable source of the chunks of several data files, one after another."""
+def frames_of(paths: list[str], progress: Callable[[str, int], None] | None = None, **kwargs: Any) -> Frames:
+    """A re-readable source of the chunks of several data files, one after
+    another; ``progress(source, rows so far)`` is called after each chunk."""
     from .sources import iter_dataset
 
     def frames(columns: list[str] | None) -> Iterator[Any]:
         for path in paths:
-            yield from iter_dataset(path, path if path != "-" else "stdin", columns=columns, **kwargs)
+            source = path if path != "-" else "stdin"
+            rows = 0
+            for chunk in iter_dataset(path, source, columns=columns, **kwargs):
+                rows += len(chunk)
+                if progress is not None:
+                    progress(source, rows)
+                yield chunk
 
     return frames

@@ -522,3 +522,22 @@ def test_every_command_and_option_is_documented():
         for param in command.params:
             if param.param_type_name == "option" and param.name != "help":
                 assert param.help, f"{name} {param.opts}"
+
+
+def test_progress_shows_only_on_a_terminal_and_never_on_stdout(monkeypatch, capsys):
+    from kl_cli.render import ReadProgress
+
+    # Not a terminal (as under CliRunner or in CI): nothing is ever shown.
+    result = run("drift", REFERENCE, CURRENT, "--format", "json")
+    assert "reading" not in result.stderr
+    strict_json(result.stdout)
+    # A terminal, after the delay: a spinner on stderr, stdout untouched.
+    from rich.console import Console
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    monkeypatch.setattr(ReadProgress, "DELAY", 0.0)
+    with ReadProgress() as progress:
+        progress("big.csv", 1_000_000)
+        assert progress._status is not None
+    out = capsys.readouterr()
+    assert out.out == ""
