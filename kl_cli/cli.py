@@ -40,7 +40,7 @@ class KlGroup(click.Group):
         **extra: Any,
     ) -> Any:
         args = list(sys.argv[1:] if args is None else args)
-        debug = "--debug" in args
+        debug = "--debug" in (args[: args.index("--")] if "--" in args else args)
         try:
             rv = super().main(args, prog_name or "kl-cli", complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else EXIT_OK

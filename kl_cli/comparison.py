@@ -212,7 +212,11 @@ def compare_histograms(
         notes.append(f"both sides smoothed: {smoothing.describe()}")
     measures = measure(p, q, base)
     n_p, n_q = hp.sample_size(), hq.sample_size()
-    warnings += sample_size_warnings(n_p, n_q, aligned.p.size)
+    warnings += sample_size_warnings(
+        n_p if resampling.n_p is None else resampling.n_p,
+        n_q if resampling.n_q is None else resampling.n_q,
+        aligned.p.size,
+    )
     test, intervals = (None, None)
     if resampling.active:
         test, intervals = resample(aligned.p, aligned.q, measures.metrics, resampling, smoothing, base)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .comparison import NO_SMOOTHING, Comparison, compare_histograms, finite_or_none, pct
 from .distribution import make_histogram
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .measures import METRICS
 from .profile import (
     Profile,
@@ -295,7 +295,7 @@ def run_drift(
         if unknown:
             raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
     cur_name = "stdin" if current == "-" else current
-    counts, cur_rows, _ = count_against(frames_of([current], **read_kwargs)(None), ref)
+    counts, cur_rows, _ = count_against(frames_of([current], **read_kwargs)(None), ref, cur_name)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
     only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns)]
     results = []
@@ -319,6 +319,11 @@ def run_drift(
         verdict.value = verdict.comparison.metrics[settings.metric]
         verdict.judge(settings)
         results.append(verdict)
+    if not results:
+        raise InputError(
+            f"{cur_name} shares no column with {reference}: nothing to compare",
+            hint=f"its columns are {', '.join(map(repr, list(cur_rows)[:10])) or 'none'}",
+        )
     notes = []
     if only_ref:
         notes.append(f"columns only in the reference (not compared): {', '.join(only_ref)}")

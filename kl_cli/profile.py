@@ -172,11 +172,11 @@ class _Accumulator:
             key = canonical(value)
             self.text_counts[key] = self.text_counts.get(key, 0) + float(n)
 
-    def category_counts(self, name: str) -> dict[str, float]:
+    def category_counts(self, where: str) -> dict[str, float]:
         """Counts per distinct value, numbers and text together, then missing."""
         if self.number_counts is None and self.summary.n_finite + self.summary.neg_inf + self.summary.pos_inf:
             raise InputError(
-                f"column {name!r} mixes many distinct numbers with text such as {next(iter(self.text_counts))!r}",
+                f"{where} mixes many distinct numbers with text such as {next(iter(self.text_counts))!r}",
                 hint="pass --categorical to count every value as a category",
             )
         counts = dict(self.text_counts)
@@ -231,7 +231,8 @@ def build_profile(
     for forced in (*options.categorical, *options.numeric):
         if forced not in accs:
             raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
-    typed = {name: _type(name, acc, options) for name, acc in accs.items()}
+    where = ", ".join(sources) or "reference"
+    typed = {name: _type(name, acc, options, where) for name, acc in accs.items()}
     second = [n for n, (kind, _) in typed.items() if kind == "numeric" and accs[n].summary.needs_second_pass]
     if second:
         for name in second:
@@ -255,17 +256,19 @@ def build_profile(
             reason = f"identifier-like: {distinct} distinct values in {present} rows (--categorical forces it)"
             col = ColumnProfile(name, "skipped", typed_by, {}, acc.rows, reason=reason)
         else:
-            col = ColumnProfile(name, "categorical", typed_by, acc.category_counts(name), acc.rows)
+            col = ColumnProfile(
+                name, "categorical", typed_by, acc.category_counts(f"{where}: column {name!r}"), acc.rows
+            )
         profile_columns[name] = col
     return Profile(profile_columns, rows, options, sources)
 
 
-def _type(name: str, acc: _Accumulator, options: ProfileOptions) -> tuple[str, str]:
+def _type(name: str, acc: _Accumulator, options: ProfileOptions, source: str) -> tuple[str, str]:
     """(type, the rule that decided it) of one column of the reference."""
     if name in options.numeric:
         if not acc.all_numeric:
             bad = next(iter(acc.text_counts))
-            raise InputError(f"column {name!r} is forced --numeric but holds text such as {bad!r}")
+            raise InputError(f"{source}: column {name!r} is forced --numeric but holds text such as {bad!r}")
         return "numeric", "--numeric"
     if name in options.categorical:
         return "categorical", "--categorical"
@@ -284,7 +287,9 @@ def _type(name: str, acc: _Accumulator, options: ProfileOptions) -> tuple[str, s
 # Counting current data against a profile
 
 
-def count_against(frames: Iterable[Any], reference: Profile) -> tuple[dict[str, dict[str, float]], dict[str, int], int]:
+def count_against(
+    frames: Iterable[Any], reference: Profile, source: str = "current data"
+) -> tuple[dict[str, dict[str, float]], dict[str, int], int]:
     """Count each column of the current data with the reference's types and edges.
 
     Returns counts per column, rows per column and the total row count.
@@ -303,7 +308,7 @@ def count_against(frames: Iterable[Any], reference: Profile) -> tuple[dict[str, 
             if ref is None or ref.type == "skipped":
                 continue
             if ref.type == "numeric":
-                chunk = _count_numeric_chunk(series, Bins(ref.edges or ()), name)
+                chunk = _count_numeric_chunk(series, Bins(ref.edges or ()), name, source)
             else:
                 chunk = _count_categories_chunk(series)
             counts[name] = merge_counts(counts.get(name, {}), chunk)
@@ -314,7 +319,7 @@ def count_against(frames: Iterable[Any], reference: Profile) -> tuple[dict[str, 
     return counts, col_rows, rows
 
 
-def _count_numeric_chunk(series: Any, bins: Bins, name: str) -> dict[str, float]:
+def _count_numeric_chunk(series: Any, bins: Bins, name: str, source: str) -> dict[str, float]:
     missing = series.isna().to_numpy()
     present = series[~missing]
     if len(present) and not _holds_numbers(present):
@@ -322,8 +327,10 @@ def _count_numeric_chunk(series: Any, bins: Bins, name: str) -> dict[str, float]
 
         parsed = pd.to_numeric(present, errors="coerce")
         bad = present[parsed.isna()]
+        example = bad.iloc[0] if len(bad) else present.iloc[0]  # e.g. true/false: numbers to pandas
         raise InputError(
-            f"column {name!r}: holds text such as {str(bad.iloc[0])!r}, but it is numeric in the reference"
+            f"{source}: column {name!r} holds {str(example)!r}, which is not a number, "
+            "but the column is numeric in the reference"
         )
     return bins.counts_by_label(present.to_numpy(dtype=np.float64), int(missing.sum()))
 

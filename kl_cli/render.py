@@ -79,8 +79,12 @@ def write_json(data: dict[str, Any], out: TextIO) -> None:
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
+    # "\n" ends rows, so the csv module only quotes cells holding "\n": a
+    # row with a bare carriage return is written fully quoted instead.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    writer.writerows(rows)
+    for row in rows:
+        (quoted if any("\r" in str(cell) for cell in row) else writer).writerow(row)
 
 
 def write_value(value: float, out: TextIO) -> None:
@@ -500,7 +504,8 @@ def drift_table(report: Any, out: TextIO, width: int | None = None) -> None:
     console.print(table)
     if not inline_change:
         for c in report.columns:
-            console.print(Text(f"{visible(c.column)}: {visible(c.reason or c.top_text(with_column=False))}"))
+            change = c.reason or c.top_text(with_column=False)
+            console.print(Text(f"{visible(c.column, 40)}: {visible(change, 120)}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
         console.print(Text(_significance_line(s), style="dim"))

@@ -643,7 +643,7 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
     except InlineSyntaxError as exc:
         if _looks_like_path(spec):
             raise InputError(
-                f"{role}: no such file {show_label(spec)} (and it is not an inline list like 0.7,0.3 either)"
+                f"{role}: no such file {show_label(spec, 1000)} (and it is not an inline list like 0.7,0.3 either)"
             ) from None
         raise InputError(
             f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
@@ -859,6 +859,8 @@ def iter_dataset(
             raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
         if not head.strip():
             raise InputError(f"{source}: the file is empty")
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         if not first_line_ends:
             raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
         handle = path

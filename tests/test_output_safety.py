@@ -134,11 +134,6 @@ def test_compare_csv_keeps_labels_exact(kl, write):
     assert all(len(r) == 5 for r in rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the csv writers use lineterminator '\\n', so a label holding a bare carriage return is "
-    "written unquoted and every CSV reader splits the row there",
-)
 def test_compare_csv_quotes_a_carriage_return(kl, write):
     p = write("p.json", json.dumps({"cr\rret": 1, "b": 1}))
     rows = _csv_rows(kl.ok(p, "b=1,cr\rret=1", "--format", "csv").stdout)
@@ -265,11 +260,6 @@ def test_drift_table_cuts_long_names_and_values(drift_files, tools):
     assert "…" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: with --permutations/--bootstrap the drift table prints each column's name and largest "
-    "change below the table in full, so a 10,000-character name or value floods the terminal",
-)
 def test_drift_table_with_resampling_cuts_long_names_and_values(drift_files, tools):
     ref, cur = drift_files
     out = _ok(run("drift", ref, cur, "--threshold", "0.01", "--permutations", "20", "--seed", "1", env=WIDE), tools)
@@ -303,11 +293,6 @@ def test_drift_csv_keeps_names_exact(tmp_path, tools):
     assert {r[10] for r in rows[1:]} <= {*values, "(missing)"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: drift --format csv writes a category holding a bare carriage return unquoted, "
-    "so CSV readers split the row",
-)
 def test_drift_csv_quotes_a_carriage_return(tmp_path, tools):
     ref = tmp_path / "ref.csv"
     ref.write_text('c\n"cr\rret"\n"cr\rret"\nb\n', encoding="utf-8", newline="")

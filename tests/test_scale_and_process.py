@@ -167,11 +167,6 @@ def test_drift_of_12_rows_against_a_million_row_profile_warns(tmp_path, tools):
     assert len(lines) == 1 and "'plan'" in lines[0] and "only 12 observations against 1e+06" in lines[0], lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: sample sizes stated with --n-p/--n-q (for probabilities) are used for resampling but "
-    "not for the small-sample warning",
-)
 def test_stated_sample_sizes_of_12_against_a_million_warn(kl):
     result = kl.ok("a=0.25,b=0.33,c=0.42", "a=0.3,b=0.3,c=0.4", "--n-p", "12", "--n-q", "1000000")
     lines = _sample_size_warnings(result.stderr)
