@@ -108,15 +108,18 @@ def parse_number(text: str, where: str) -> float:
 # Bytes into text
 
 
-def decode(data: bytes, encoding: str, source: str, partial: bool = False) -> str:
+def decode(data: bytes, encoding: str, source: str, partial: bool = False, final: bool = True) -> str:
     """Decode bytes; a UTF-8 byte-order mark is dropped, CRLF is left to the parsers.
-    ``partial``: the bytes are the head of a file, only to be sniffed."""
+    ``partial``: the bytes are the head of a file, only to be sniffed (bad
+    bytes are replaced); ``final`` False: more bytes follow, so a character
+    cut at the end is not an error."""
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         encoding = "utf-8-sig"
     try:
-        return data.decode(encoding, errors="replace" if partial else "strict")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace" if partial else "strict")
+        return decoder.decode(data, final=final)
     except LookupError:
         raise UsageError(f"unknown --encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
@@ -306,18 +309,7 @@ class TableSource:
         with open(self.path, "rb") as handle:
             data = handle.read(PEEK_BYTES + 1)
         complete = len(data) <= PEEK_BYTES
-        data = data[:PEEK_BYTES]
-        try:
-            decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
-            return decoder.decode(data, final=complete), complete
-        except LookupError:
-            raise UsageError(f"unknown --encoding {self.encoding!r}") from None
-        except UnicodeDecodeError as exc:
-            byte = exc.object[exc.start]
-            raise InputError(
-                f"{self.name}: not valid {exc.encoding} text (byte 0x{byte:02x} at offset {exc.start})",
-                hint="pass --encoding, e.g. --encoding latin-1",
-            ) from None
+        return decode(data[:PEEK_BYTES], self.encoding, self.name, final=complete), complete
 
     def _read(self, usecols: list[str], as_text: set[str]) -> Any:
         """Read whole columns with pandas: those in ``as_text`` as text, the

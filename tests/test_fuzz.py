@@ -360,8 +360,6 @@ KNOWN_DEFECTS = [
     # test_duplicate_labels_whose_sum_overflows: the weights become NaN.
     re.compile(r"internal error: ValueError: Out of range float values are not JSON compliant"),
     re.compile(r"values sum to nan"),
-    # test_booleans_in_a_numeric_column: true/false where the reference has numbers.
-    re.compile(r"internal error: IndexError: single positional indexer is out-of-bounds"),
     # test_utf16_without_a_bom: --encoding utf-16 on text that has no byte-order mark.
     re.compile(r"internal error: UnicodeError: UTF-16 stream does not start with BOM"),
 ]
@@ -376,8 +374,6 @@ KNOWN_WARNINGS = [
 
 def _known_defect(result, inputs: str) -> bool:
     if result.exit_code == 2 and any(sig.search(result.stderr) for sig in KNOWN_DEFECTS):
-        return True
-    if "--debug" in inputs and "Traceback" in result.stderr:  # test_debug_after_double_dash_is_an_argument
         return True
     return any(sig.search(w) for w in result.printed_warnings for sig in KNOWN_WARNINGS)
 
