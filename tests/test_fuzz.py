@@ -417,10 +417,7 @@ def check(result, tools, *, fmt: str, may_exceed: bool, inputs: str, command: st
             assert rows[0] in COMPARE_CSV_HEADERS, rows[0]
         else:
             assert rows[0][0] == "column", rows[0]
-        # A label with a bare carriage return splits its row: a known defect pinned
-        # by test_output_safety's xfail tests, so row shapes are checked without it.
-        if "\r" not in inputs:
-            assert all(len(r) == len(rows[0]) for r in rows), rows
+        assert all(len(r) == len(rows[0]) for r in rows), rows  # a label's CR or newline is quoted
         if command == "compare":
             for r in rows[1:]:
                 for cell in r[1:]:  # every column but the label or metric id holds a number
