@@ -27,6 +27,8 @@ from .smoothing import Smoothing, smooth
 # Observed and null values this close count as ties (rounding differs between
 # one pass and another over the same numbers).
 TIE_TOLERANCE = 1e-12
+# Resample cells (resamples x categories) measured at once.
+BATCH_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -100,19 +102,27 @@ def permutation_test(
     rng = np.random.default_rng(seed)
     pooled = (p_counts + q_counts).astype(np.int64)
     n_p = int(p_counts.sum())
-    draws = rng.multivariate_hypergeometric(pooled, n_p, size=permutations).astype(np.float64)
-    rest = pooled[None, :] - draws
-    # A resample with an empty side has no distribution; it cannot occur
-    # since both observed sides are non-empty and their sizes are kept.
-    null = _metrics_of(draws, rest, smoothing, base)
-    p_value, null_mean = {}, {}
-    for k in METRICS:
-        obs = observed[k]
-        values = null[k]
-        cut = obs if math.isinf(obs) else obs - TIE_TOLERANCE * max(1.0, abs(obs))
-        hits = (values >= cut).sum()
-        p_value[k] = float((1 + hits) / (permutations + 1))
-        null_mean[k] = float(values.mean()) if np.all(np.isfinite(values)) else math.inf
+    cuts = {
+        k: observed[k] if math.isinf(observed[k]) else observed[k] - TIE_TOLERANCE * max(1.0, abs(observed[k]))
+        for k in METRICS
+    }
+    hits = dict.fromkeys(METRICS, 0)
+    totals = dict.fromkeys(METRICS, 0.0)
+    # Resamples are drawn and measured in batches, so memory stays bounded
+    # whatever N is; only counts and sums are kept.
+    batch = max(1, BATCH_CELLS // pooled.size)
+    for start in range(0, permutations, batch):
+        size = min(batch, permutations - start)
+        draws = rng.multivariate_hypergeometric(pooled, n_p, size=size).astype(np.float64)
+        rest = pooled[None, :] - draws
+        # A resample with an empty side cannot occur: both observed sides are
+        # non-empty and their sizes are kept.
+        null = _metrics_of(draws, rest, smoothing, base)
+        for k in METRICS:
+            hits[k] += int((null[k] >= cuts[k]).sum())
+            totals[k] += float(null[k].sum())
+    p_value = {k: float((1 + hits[k]) / (permutations + 1)) for k in METRICS}
+    null_mean = {k: totals[k] / permutations for k in METRICS}
     return PermutationTest(permutations, p_value, null_mean, seed)
 
 
