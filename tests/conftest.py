@@ -307,3 +307,15 @@ def tools() -> SimpleNamespace:
         raw_controls=raw_controls,
         run_measured=run_measured,
     )
+
+
+def unescaped_pipes(line: str) -> int:
+    """The | separators of a markdown table row, not counting escaped ones (\\|)."""
+    count, i = 0, 0
+    while i < len(line):
+        if line[i] == "\\":
+            i += 2
+            continue
+        count += line[i] == "|"
+        i += 1
+    return count

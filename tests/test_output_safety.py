@@ -17,6 +17,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from conftest import unescaped_pipes
 
 from kl_cli.cli import cli
 
@@ -141,17 +142,6 @@ def test_compare_csv_quotes_a_carriage_return(kl, write):
     assert all(len(r) == 5 for r in rows)
 
 
-def _unescaped_pipes(line: str) -> int:
-    count, i = 0, 0
-    while i < len(line):
-        if line[i] == "\\":
-            i += 2
-            continue
-        count += line[i] == "|"
-        i += 1
-    return count
-
-
 def test_compare_markdown_escapes_but_never_cuts(kl, nasty_pair, tools):
     p, q, labels = nasty_pair
     out = kl.ok(p, q, "--format", "markdown", "--top", "0").stdout
@@ -161,8 +151,8 @@ def test_compare_markdown_escapes_but_never_cuts(kl, nasty_pair, tools):
     header = next(r for r in rows if r.startswith("| category"))
     body = rows[rows.index(header) + 1 :]
     assert len(body) == len(labels)  # a newline in a label did not split a row
-    width = _unescaped_pipes(header)
-    assert all(_unescaped_pipes(r) == width for r in body), [r[:80] for r in body]
+    width = unescaped_pipes(header)
+    assert all(unescaped_pipes(r) == width for r in body), [r[:80] for r in body]
     assert category_rows
     cells = "\n".join(body)
     assert "\\[red\\]x\\[/red\\]" in cells
@@ -310,8 +300,8 @@ def test_drift_markdown_escapes_but_never_cuts(drift_files, tools):
     rows = [line for line in out.split("\n") if line.startswith("| ")]
     header, body = rows[0], rows[1:]
     assert len(body) == len(DRIFT_COLUMNS)  # the newline in a name did not split a row
-    width = _unescaped_pipes(header)
-    assert all(_unescaped_pipes(r) == width for r in body)
+    width = unescaped_pipes(header)
+    assert all(unescaped_pipes(r) == width for r in body)
     assert "\\[red\\]col\\[/red\\]" in out and "pipe\\|col" in out and "nl\\ncol" in out
     assert LONG_COLUMN in out  # exact
 

@@ -10,7 +10,7 @@ import math
 import re
 
 import pytest
-from conftest import METRIC_IDS
+from conftest import METRIC_IDS, unescaped_pipes
 
 REQUIRED_KEYS = {
     "p_source",
@@ -192,17 +192,6 @@ def test_warnings_never_on_stdout(kl, fmt):
 
 # ---------------------------------------------------------------------------
 # markdown
-
-
-def unescaped_pipes(line: str) -> int:
-    count, i = 0, 0
-    while i < len(line):
-        if line[i] == "\\":
-            i += 2
-            continue
-        count += line[i] == "|"
-        i += 1
-    return count
 
 
 def md_tables(text: str) -> list[list[str]]:
