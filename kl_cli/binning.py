@@ -185,6 +185,7 @@ class NumericSummary:
         self.high = -np.inf
         self.targets: np.ndarray | None = None
         self.detail: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.detail_seen = 0
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
@@ -234,6 +235,7 @@ class NumericSummary:
         assert self.targets is not None
         values = np.asarray(values, dtype=np.float64) + 0.0
         values = values[np.isfinite(values)]
+        self.detail_seen += values.size
         b = _buckets(values)
         keep = np.isin(b, self.targets)
         for bucket in np.unique(b[keep]).tolist():
@@ -244,6 +246,16 @@ class NumericSummary:
                 merged, inverse = np.unique(both, return_inverse=True)
                 uniq, n = merged, np.bincount(inverse, weights=np.concatenate([old_n, n]))
             self.detail[bucket] = (uniq, np.asarray(n, dtype=np.float64))
+
+    def detail_matches(self) -> bool:
+        """Whether the second pass saw the values the first one counted (it
+        does unless the file changed in between): as many finite values, and
+        as many in each bucket whose values were recorded."""
+        assert self.targets is not None and self.bucket_counts is not None
+        if self.detail_seen != self.n_finite:
+            return False
+        seen = {b: float(n.sum()) for b, (_, n) in self.detail.items()}
+        return all(seen.get(b, 0.0) == float(self.bucket_counts[b]) for b in self.targets.tolist())
 
     def _uniform_raw(self, bins: int) -> np.ndarray:
         return self.low + (self.high - self.low) * np.arange(1, bins) / bins

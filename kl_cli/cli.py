@@ -56,21 +56,28 @@ class KlGroup(click.Group):
         except click.ClickException as exc:
             say("error", exc.format_message())
             code = EXIT_TROUBLE
-        except KlError as exc:
-            if debug:
-                _print_traceback()
-            say("error", exc.one_line())
-            code = EXIT_TROUBLE
-        except BrokenPipeError:
-            code = _quiet_broken_pipe()
-        except Exception as exc:  # an internal error: still one line, unless --debug
-            if debug:
-                _print_traceback()
-            say("error", f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
-            code = EXIT_TROUBLE
+        except Exception as exc:
+            code = _interrupted_or_error(exc, debug)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _interrupted_or_error(exc: Exception, debug: bool) -> int:
+    """One line for an error; 'interrupted' when Ctrl-C came first and a
+    library turned it into an error of its own (pandas' C parser does)."""
+    if _interrupted:
+        say("error", "interrupted")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        return _quiet_broken_pipe()
+    if debug:
+        _print_traceback()
+    if isinstance(exc, KlError):
+        say("error", exc.one_line())
+    else:  # an internal error: still one line, unless --debug
+        say("error", f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+    return EXIT_TROUBLE
 
 
 def _print_traceback() -> None:
@@ -91,10 +98,21 @@ def _quiet_broken_pipe() -> int:
     return EXIT_OK
 
 
+# Set by the SIGINT handler: some readers (pandas' C parser among them) turn
+# the KeyboardInterrupt raised inside them into an error of their own.
+_interrupted: list[int] = []
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    _interrupted.append(signum)
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """Console-script entry point."""
     import signal
 
+    signal.signal(signal.SIGINT, _on_interrupt)
     if hasattr(signal, "SIGPIPE"):
         # Default SIGPIPE handling, as csvkit does, so `kl-cli ... | head -1` is quiet.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -541,6 +559,8 @@ def profile(
     from .render import ReadProgress, write_json
 
     options, explicit = dataset.options, dataset.explicit
+    if data.count("-") > 1:
+        raise UsageError("standard input ('-') can be given only once")
     profiles = [p for p in data if looks_like_profile(p)]
     files = [p for p in data if p not in profiles]
     wanted = dataset.columns

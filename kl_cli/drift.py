@@ -282,6 +282,8 @@ def run_drift(
     from .sources import DEFAULT_CHUNK_ROWS
 
     check_settings(settings)
+    if reference == "-" and current == "-":
+        raise UsageError("the reference and the current data cannot both be standard input ('-')")
     read_kwargs = {
         "encoding": encoding,
         "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,

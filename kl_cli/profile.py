@@ -22,6 +22,7 @@ import numpy as np
 
 from .binning import MISSING, Bins, NumericSummary
 from .errors import InputError, UsageError
+from .sources import cells_are_text
 
 PROFILE_FORMAT = "kl-cli-profile"
 PROFILE_VERSION = 1
@@ -151,26 +152,21 @@ class _Accumulator:
     def all_numeric(self) -> bool:
         return not self.text_counts
 
-    def add(self, series: Any) -> None:
+    def add(self, series: Any, text_cells: bool = False) -> None:
         self.rows += len(series)
-        missing = series.isna().to_numpy()
-        self.missing += int(missing.sum())
-        present = series[~missing]
-        if len(present) == 0:
-            return
-        if _holds_numbers(present):
-            values = present.to_numpy(dtype=np.float64)
-            self.summary.add(values)
+        numbers, others, missing = typed_cells(series, text_cells)
+        self.missing += missing
+        if numbers.size:
+            self.summary.add(numbers)
             if self.number_counts is not None:
-                uniq, n = np.unique(values, return_counts=True)
+                uniq, n = np.unique(numbers, return_counts=True)
                 for value, c in zip(uniq.tolist(), n.tolist()):
                     self.number_counts[value] = self.number_counts.get(value, 0) + c
                 if len(self.number_counts) > NUMERIC_DISTINCT and not self.keep_all_numbers:
                     self.number_counts = None  # a binned column: the summary is enough
-            return
-        for value, n in present.value_counts(sort=False).items():
+        for value, n in others.items():
             key = canonical(value)
-            self.text_counts[key] = self.text_counts.get(key, 0) + float(n)
+            self.text_counts[key] = self.text_counts.get(key, 0) + n
 
     def category_counts(self, where: str) -> dict[str, float]:
         """Counts per distinct value, numbers and text together, then missing."""
@@ -186,6 +182,53 @@ class _Accumulator:
         ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         ordered[MISSING] = ordered.get(MISSING, 0) + float(self.missing)
         return ordered
+
+
+# The first characters of the CSV cells that can read as numbers ('inf' and
+# 'Infinity' included); only cells starting so are parsed (a cheap filter).
+_NUMBER_START = list("0123456789+-.iI")
+
+
+def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, float], int]:
+    """One chunk's column split by cell: its numbers (float64, one per cell),
+    its other cells (distinct value -> count) and its count of missing cells.
+
+    A cell's type is its own, never decided by the other cells of its chunk,
+    so that results do not depend on --chunk-rows: a JSON cell keeps its JSON
+    type; a CSV cell (``text_cells``) that reads as a number is that number,
+    exactly as pandas reads it in a column of numbers, even when another cell
+    of the chunk made pandas keep the whole column as text."""
+    missing = series.isna().to_numpy()
+    present = series[~missing]
+    n_missing = int(missing.sum())
+    if len(present) == 0:
+        return np.empty(0), {}, n_missing
+    if _holds_numbers(present):
+        return present.to_numpy(dtype=np.float64), {}, n_missing
+    counts = present.value_counts(sort=False)
+    cells = np.asarray(counts.index, dtype=object)
+    n = counts.to_numpy(dtype=np.int64)
+    parsed = _numbers_of(cells, text_cells)
+    is_number = ~np.isnan(parsed)
+    others = dict(zip(cells[~is_number].tolist(), n[~is_number].astype(np.float64).tolist()))
+    return np.repeat(parsed[is_number], n[is_number]), others, n_missing
+
+
+def _numbers_of(cells: np.ndarray, text_cells: bool) -> np.ndarray:
+    """Each distinct cell as a number, NaN where it is not one."""
+    import pandas as pd
+
+    out = np.full(len(cells), np.nan)
+    if text_cells:
+        maybe = np.isin(cells.astype(str).astype("U1"), _NUMBER_START)
+        if maybe.any():
+            parsed = pd.to_numeric(pd.Series(cells[maybe], dtype=object), errors="coerce")
+            out[maybe] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+        return out
+    for i, cell in enumerate(cells.tolist()):
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            out[i] = float(cell) if not isinstance(cell, int) or abs(cell) < 2**1023 else math.copysign(np.inf, cell)
+    return out
 
 
 def _holds_numbers(series: Any) -> bool:
@@ -224,10 +267,11 @@ def build_profile(
     rows = 0
     for frame in frames(None):
         rows += len(frame)
+        text_cells = cells_are_text(frame)
         for name in frame.columns:
             if wanted is None or name in wanted:
                 acc = accs.setdefault(name, _Accumulator(keep_all_numbers=name in options.categorical))
-                acc.add(frame[name])
+                acc.add(frame[name], text_cells)
     for forced in (*options.categorical, *options.numeric):
         if forced not in accs:
             raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
@@ -237,10 +281,20 @@ def build_profile(
     if second:
         for name in second:
             accs[name].summary.plan(options.bins, options.binning)
+        changed = InputError(
+            f"{where}: changed while it was read (between the two passes over its numeric columns)",
+            hint="read a copy that is not being written to",
+        )
         for frame in frames(second):
             for name in second:
-                series = frame[name]
-                accs[name].summary.add_detail(series[series.notna()].to_numpy(dtype=np.float64))
+                if name not in frame.columns:
+                    raise changed
+                numbers, others, _ = typed_cells(frame[name], cells_are_text(frame))
+                if others:
+                    raise changed
+                accs[name].summary.add_detail(numbers)
+        if not all(accs[name].summary.detail_matches() for name in second):
+            raise changed
     profile_columns = {}
     for name, (kind, typed_by) in typed.items():
         acc = accs[name]
@@ -301,6 +355,7 @@ def count_against(
     rows = 0
     for frame in frames:
         rows += len(frame)
+        text_cells = cells_are_text(frame)
         for name in frame.columns:
             series = frame[name]
             col_rows[name] = col_rows.get(name, 0) + len(series)
@@ -308,9 +363,9 @@ def count_against(
             if ref is None or ref.type == "skipped":
                 continue
             if ref.type == "numeric":
-                chunk = _count_numeric_chunk(series, Bins(ref.edges or ()), name, source)
+                chunk = _count_numeric_chunk(series, text_cells, Bins(ref.edges or ()), name, source)
             else:
-                chunk = _count_categories_chunk(series)
+                chunk = _count_categories_chunk(series, text_cells)
             counts[name] = merge_counts(counts.get(name, {}), chunk)
     for name, col in counts.items():
         if reference.columns[name].type == "categorical":
@@ -319,28 +374,27 @@ def count_against(
     return counts, col_rows, rows
 
 
-def _count_numeric_chunk(series: Any, bins: Bins, name: str, source: str) -> dict[str, float]:
-    missing = series.isna().to_numpy()
-    present = series[~missing]
-    if len(present) and not _holds_numbers(present):
-        import pandas as pd
-
-        parsed = pd.to_numeric(present, errors="coerce")
-        bad = present[parsed.isna()]
-        example = bad.iloc[0] if len(bad) else present.iloc[0]  # e.g. true/false: numbers to pandas
+def _count_numeric_chunk(series: Any, text_cells: bool, bins: Bins, name: str, source: str) -> dict[str, float]:
+    numbers, others, missing = typed_cells(series, text_cells)
+    if others:
+        example = next(iter(others))  # e.g. true/false, which pandas reads as booleans
         raise InputError(
             f"{source}: column {name!r} holds {str(example)!r}, which is not a number, "
             "but the column is numeric in the reference"
         )
-    return bins.counts_by_label(present.to_numpy(dtype=np.float64), int(missing.sum()))
+    return bins.counts_by_label(numbers, missing)
 
 
-def _count_categories_chunk(series: Any) -> dict[str, float]:
+def _count_categories_chunk(series: Any, text_cells: bool) -> dict[str, float]:
+    import pandas as pd
+
+    numbers, others, missing = typed_cells(series, text_cells)
     out: dict[str, float] = {}
-    for value, n in series.value_counts(sort=False, dropna=False).items():
+    distinct = pd.Series(numbers).value_counts(sort=False)  # hashing: faster than sorting
+    for value, c in [*distinct.items(), *others.items()]:
         key = canonical(value)
-        out[key] = out.get(key, 0) + float(n)
-    out.setdefault(MISSING, 0.0)
+        out[key] = out.get(key, 0) + float(c)
+    out[MISSING] = out.get(MISSING, 0.0) + float(missing)
     return out
 
 
@@ -492,14 +546,19 @@ def write_profile(profile: Profile, path: str) -> None:
 
 def frames_of(paths: list[str], progress: Callable[[str, int], None] | None = None, **kwargs: Any) -> Frames:
     """A re-readable source of the chunks of several data files, one after
-    another; ``progress(source, rows so far)`` is called after each chunk."""
-    from .sources import iter_dataset
+    another; ``progress(source, rows so far)`` is called after each chunk.
+    A stream (stdin, a FIFO) is read once and its bytes kept for later passes."""
+    from .sources import is_stream, iter_dataset, read_stream
+
+    held: dict[str, bytes] = {}
 
     def frames(columns: list[str] | None) -> Iterator[Any]:
         for path in paths:
             source = path if path != "-" else "stdin"
+            if path not in held and is_stream(path):
+                held[path] = read_stream(path, source, kwargs.get("read_stdin"))
             rows = 0
-            for chunk in iter_dataset(path, source, columns=columns, **kwargs):
+            for chunk in iter_dataset(path, source, columns=columns, data=held.get(path), **kwargs):
                 rows += len(chunk)
                 if progress is not None:
                     progress(source, rows)

@@ -15,6 +15,7 @@ import json
 import math
 import numbers
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -140,6 +141,28 @@ def read_bytes(path: str, source: str, limit: int = -1) -> bytes:
             return handle.read(limit)
     except OSError as exc:
         raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def is_stream(path: str) -> bool:
+    """True for a source that can be read only once: standard input ('-'), a
+    FIFO, a process substitution ``<(...)``, ``/dev/stdin`` fed by a pipe.
+    Such a source is read into memory once, never sniffed and then reopened."""
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # missing or unreadable: the regular path says why
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def read_stream(path: str, source: str, read_stdin: Callable[[], bytes] | None) -> bytes:
+    """All the bytes of a stream (see ``is_stream``), read once."""
+    if path != "-":
+        return read_bytes(path, source)
+    if read_stdin is None:
+        raise UsageError("standard input ('-') is only read by the command line")
+    return read_stdin()
 
 
 def sniff_format(path: str | None, text: str) -> str:
@@ -602,18 +625,8 @@ def _looks_like_path(spec: str) -> bool:
 
 
 def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], bytes]) -> _Loaded:
-    if spec == "-":
-        name = f"{role} (stdin)"
-        text = decode(read_stdin(), options.encoding, name)
-        stripped = text.strip()
-        if not stripped:
-            raise InputError(f"{name}: standard input is empty")
-        if "\n" not in stripped and stripped[:1] not in "[{":
-            try:
-                return _Loaded(name, inline=parse_inline(stripped, name))
-            except InputError:
-                pass  # not inline; let the table reader say what is wrong
-        return _finish(name, sniff_format(None, text), text, options)
+    if is_stream(spec):
+        return _load_stream(spec, role, options, read_stdin)
     if os.path.exists(spec):
         name = f"{role} ({spec})"
         head = read_bytes(spec, name, limit=4096)
@@ -621,12 +634,7 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
             raise InputError(f"{name}: the file is empty")
         fmt = sniff_format(spec, decode(head, options.encoding, name, partial=True))
         if fmt == "json":
-            if os.path.getsize(spec) > MAX_JSON_BYTES:
-                raise InputError(
-                    f"{name}: JSON input over {MAX_JSON_BYTES >> 20} MiB is not read (it would take many times "
-                    "its size in memory)",
-                    hint="give large data as CSV, which is read column by column",
-                )
+            _check_json_size(os.path.getsize(spec), name)
             return _finish(name, fmt, decode(read_bytes(spec, name), options.encoding, name), options)
         return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], _pandas_encoding(options.encoding), path=spec))
     name = f"{role} ({spec})" if len(spec) <= 40 else role
@@ -641,6 +649,36 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
             f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
         ) from None
     return _Loaded(name, inline=make_histogram(values, labels, name))
+
+
+def _load_stream(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], bytes]) -> _Loaded:
+    """Standard input, a FIFO or ``/dev/stdin``: read whole, once, then parsed
+    from memory. A single line on '-' may be an inline list."""
+    stdin = spec == "-"
+    name = f"{role} (stdin)" if stdin else f"{role} ({spec})"
+    data = read_stream(spec, name, read_stdin)
+    text = decode(data, options.encoding, name)
+    stripped = text.strip()
+    if not stripped:
+        raise InputError(f"{name}: standard input is empty" if stdin else f"{name}: the file is empty")
+    if stdin and "\n" not in stripped and stripped[:1] not in "[{":
+        try:
+            return _Loaded(name, inline=parse_inline(stripped, name))
+        except InputError:
+            pass  # not inline; let the table reader say what is wrong
+    fmt = sniff_format(None if stdin else spec, text)
+    if fmt == "json":
+        _check_json_size(len(data), name)
+    return _finish(name, fmt, text, options)
+
+
+def _check_json_size(size: int, name: str) -> None:
+    if size > MAX_JSON_BYTES:
+        raise InputError(
+            f"{name}: JSON input over {MAX_JSON_BYTES >> 20} MiB is not read (it would take many times its size in "
+            "memory)",
+            hint="give large data as CSV, which is read column by column",
+        )
 
 
 _SEPARATOR = {"csv": ",", "tsv": "\t"}
@@ -801,6 +839,16 @@ MISSING_SPELLINGS = ["", "nan", "NaN", "NULL", "null", "None"]
 DEFAULT_CHUNK_ROWS = 1_000_000
 
 
+# Set in the ``attrs`` of the chunks of CSV/TSV files: their cells are text as
+# written, so any cell that reads as a number is one (``profile.typed_cells``);
+# JSON and Parquet cells carry their own types.
+TEXT_CELLS = "kl_cli.text_cells"
+
+
+def cells_are_text(frame: Any) -> bool:
+    return bool(frame.attrs.get(TEXT_CELLS, False))
+
+
 def dataset_format(path: str, head: bytes) -> str:
     """csv, tsv, jsonl or parquet: by extension, else by the first bytes."""
     ext = os.path.splitext(path)[1].lower()
@@ -823,21 +871,25 @@ def iter_dataset(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     read_stdin: Callable[[], bytes] | None = None,
     columns: list[str] | None = None,
+    data: bytes | None = None,
 ) -> Any:
     """Yield the rows of a CSV/TSV/JSON-lines/Parquet file as DataFrames of at
     most ``chunk_rows`` rows, so memory is bounded by the chunk, not the file.
+    ``data``: the file's bytes, already read (a stream read once, see
+    ``is_stream``); a stream not yet read is read whole here.
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
     naming the source.
     """
     import pandas as pd
 
-    if path == "-":
-        if read_stdin is None:
-            raise UsageError("standard input ('-') is only read by the command line")
-        data = read_stdin()
+    if data is None and is_stream(path):
+        data = read_stream(path, source, read_stdin)
+    if data is not None:
+        head = data[:4096]
+        fmt = dataset_format("" if path == "-" else path, head)
+        first_line_ends = fmt == "parquet" or len(data) <= MAX_FIRST_LINE or b"\n" in data[:MAX_FIRST_LINE]
         handle: Any = io.BytesIO(data)
-        fmt = dataset_format("", data[:4096])
     else:
         if os.path.isdir(path):
             raise InputError(f"{source}: is a directory, not a file")
@@ -845,17 +897,16 @@ def iter_dataset(
             with open(path, "rb") as probe:
                 head = probe.read(4096)
                 fmt = dataset_format(path, head)
-                text = fmt != "parquet"
-                first_line_ends = not text or b"\n" in head or _line_ends_within(probe, MAX_FIRST_LINE)
+                first_line_ends = fmt == "parquet" or b"\n" in head or _line_ends_within(probe, MAX_FIRST_LINE)
         except OSError as exc:
             raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
-        if not head.strip():
-            raise InputError(f"{source}: the file is empty")
-        if head[:2] in (b"\xff\xfe", b"\xfe\xff") and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-            raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
-        if not first_line_ends:
-            raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
         handle = path
+    if not head.strip():
+        raise InputError(f"{source}: the file is empty")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
+    if not first_line_ends:
+        raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
     with pandas_read_errors(source, fmt.upper()):
@@ -883,7 +934,10 @@ def iter_dataset(
             for chunk in reader:
                 any_rows = any_rows or len(chunk) > 0
                 chunk.columns = [str(c).strip() for c in chunk.columns]
-                yield chunk if columns is None or fmt != "jsonl" else chunk[[c for c in chunk.columns if c in columns]]
+                if columns is not None and fmt == "jsonl":
+                    chunk = chunk[[c for c in chunk.columns if c in columns]]
+                chunk.attrs[TEXT_CELLS] = fmt != "jsonl"
+                yield chunk
         if not any_rows:
             raise InputError(f"{source}: has no data rows")
 

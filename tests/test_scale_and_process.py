@@ -393,11 +393,6 @@ run()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: Ctrl-C while pandas reads a CSV surfaces as pandas' ParserError ('Calling read(nbytes) "
-    "on source failed'): kl-cli says 'cannot parse as CSV' and exits 2 instead of 130",
-)
 @pytest.mark.parametrize("command", ["compare", "drift", "profile"])
 def test_ctrl_c_while_reading_a_csv(tmp_path, command):
     # Larger than the first MiB compare peeks at with the csv module, so pandas reads it.
