@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import smoothing as smoothing_mod
-from .distribution import Histogram, align, normalization_notes, show_label
+from .distribution import Histogram, align, normalization_notes, show_label, show_total
 from .errors import InputError
 from .measures import METRICS, UNITS, measure
 from .significance import NO_RESAMPLING, Intervals, PermutationTest, Resampling, resample
@@ -113,8 +113,8 @@ class Comparison:
             ],
             "only_in_p": list(self.only_in_p),
             "only_in_q": list(self.only_in_q),
-            "n_p": self.n_p,
-            "n_q": self.n_q,
+            "n_p": None if self.n_p is None else finite_or_none(self.n_p),  # null too beyond the largest float
+            "n_q": None if self.n_q is None else finite_or_none(self.n_q),
             "test": None
             if self.test is None
             else {
@@ -206,7 +206,7 @@ def compare_histograms(
             )
         notes += side_notes
         warnings += side_warnings
-    p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing)
+    p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing, aligned.exponents)
     warnings += smooth_warnings
     if smoothing.method != "none":
         notes.append(f"both sides smoothed: {smoothing.describe()}")
@@ -219,7 +219,7 @@ def compare_histograms(
     )
     test, intervals = (None, None)
     if resampling.active:
-        test, intervals = resample(aligned.p, aligned.q, measures.metrics, resampling, smoothing, base)
+        test, intervals = resample(aligned, measures.metrics, resampling, smoothing, base)
         if resampling.seed is None:
             notes.append("resampling without --seed: p-values and intervals vary within their Monte-Carlo error")
     return Comparison(
@@ -258,7 +258,7 @@ def sample_size_warnings(n_p: float | None, n_q: float | None, k: int) -> list[s
     for name, n in (("P", n_p), ("Q", n_q)):
         if n is not None and n < max(SMALL_SAMPLE, 5 * k):
             other = n_q if name == "P" else n_p
-            against = f" against {other:g}" if other is not None else ""
+            against = f" against {show_total(other)}" if other is not None else ""
             out.append(
                 f"{name} has only {n:g} observations{against} over {k} categories: divergences estimated from so "
                 "few are biased upward and dominated by sample size (--permutations shows the value expected "

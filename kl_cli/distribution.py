@@ -7,6 +7,8 @@ source gave none and categories are known only by position).
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,6 +49,9 @@ class Histogram:
     observations: bool = False
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    # The true weights are ``weights * 2**exponent``: weights whose sum would
+    # overflow a float are kept scaled by an exact power of two.
+    exponent: int = 0
 
     def __len__(self) -> int:
         return int(self.weights.shape[0])
@@ -60,7 +65,8 @@ class Histogram:
 
     @cached_property
     def total(self) -> float:
-        return float(self.weights.sum(dtype=np.float64))
+        """The sum of the true weights: inf when it is beyond the largest float."""
+        return float(true_weights(self.weights.sum(dtype=np.float64), self.exponent))
 
     def sample_size(self) -> float | None:
         """The number of observations behind a side of whole counts; None for
@@ -71,7 +77,7 @@ class Histogram:
 
     @cached_property
     def _whole(self) -> bool:
-        w = self.weights
+        w = true_weights(self.weights, self.exponent)  # past 2**53 every float is whole
         head = w[:1000]
         if not np.array_equal(np.floor(head), head):  # most probabilities fail here, cheaply
             return False
@@ -80,6 +86,19 @@ class Histogram:
     def looks_like_counts(self) -> bool:
         """True when every weight is a whole number (so the side is counts)."""
         return self._whole
+
+
+def true_weights(w: np.ndarray | float, exponent: int) -> np.ndarray:
+    """``w * 2**exponent``, exactly; inf where that is beyond the largest float."""
+    if not exponent:
+        return np.asarray(w)
+    with np.errstate(over="ignore"):
+        return np.ldexp(w, exponent)
+
+
+def show_total(total: float) -> str:
+    """A total for a message; one beyond the largest float is said so, not 'inf'."""
+    return f"{total:g}" if math.isfinite(total) else f"over {sys.float_info.max:.2g}"
 
 
 def make_histogram(
@@ -120,6 +139,15 @@ def make_histogram(
             f"{source}: value for {_where(lab, i)} is negative ({float(w[i])!r}); "
             "probabilities, counts and weights must be >= 0"
         )
+    exponent = 0
+    with np.errstate(over="ignore"):
+        total = float(w.sum())
+    if not math.isfinite(total):
+        # Weights near the float maximum: scale them by an exact power of two
+        # (recorded, so totals and pseudo-counts keep their true size) so that
+        # every sum, of duplicates or of all, stays finite.
+        exponent = int(np.frexp(high)[1])
+        w = np.ldexp(w, -exponent)
     warns = list(warnings)
     if lab is not None:
         lab, w, merged = sum_by_label(lab, w)
@@ -127,16 +155,9 @@ def make_histogram(
             shown = ", ".join(show_label(x) for x in merged[:5])
             more = f" and {len(merged) - 5} more" if len(merged) > 5 else ""
             warns.append(f"{source}: duplicate labels summed: {shown}{more}")
-    with np.errstate(over="ignore"):
-        total = float(w.sum())
-    if not np.isfinite(total):
-        # Weights near the float maximum: rescale before summing so the
-        # total (and the normalization) stays finite.
-        w = w / w.max()
-        total = float(w.sum())
-    if total <= 0:
+    if not w.any():
         raise InputError(f"{source}: all values are 0, so there is no distribution to normalize")
-    return Histogram(w, lab, source, observations, tuple(warns), tuple(notes))
+    return Histogram(w, lab, source, observations, tuple(warns), tuple(notes), exponent)
 
 
 def _where(labels: np.ndarray | None, i: int) -> str:
@@ -184,6 +205,7 @@ class Aligned:
     q: np.ndarray
     only_in_p: list[str]
     only_in_q: list[str]
+    exponents: tuple[int, int] = (0, 0)  # of P's and Q's weights (see ``Histogram.exponent``)
 
     def label_strings(self) -> np.ndarray:
         if self.labels is None:
@@ -204,7 +226,7 @@ def align(p: Histogram, q: Histogram) -> Aligned:
                 f"P has {len(p)} values and Q has {len(q)}, and neither has labels to match them by",
                 hint="give labels, like rain=0.7,dry=0.3, or lists of the same length",
             )
-        return Aligned(None, p.weights, q.weights, [], [])
+        return Aligned(None, p.weights, q.weights, [], [], (p.exponent, q.exponent))
     if p.labels is None or q.labels is None:
         bare, named = ("P", "Q") if p.labels is None else ("Q", "P")
         raise InputError(
@@ -224,7 +246,7 @@ def align(p: Histogram, q: Histogram) -> Aligned:
     q_set = set(q.labels.tolist())
     only_p = [x for x in p.labels.tolist() if x not in q_set]
     only_q = [x for x in q.labels.tolist() if x not in p_set]
-    return Aligned(labels, pw, qw, only_p, only_q)
+    return Aligned(labels, pw, qw, only_p, only_q, (p.exponent, q.exponent))
 
 
 def normalization_notes(h: Histogram, name: str) -> tuple[list[str], list[str]]:
@@ -240,5 +262,6 @@ def normalization_notes(h: Histogram, name: str) -> tuple[list[str], list[str]]:
         return [], []
     if h.looks_like_counts():
         what = "observations" if h.observations else "counts"
-        return [f"{name}: {what} with total {total:g} normalized to probabilities"], []
-    return [], [f"{name}: values sum to {total:.6g}, not 1, and are not whole counts; normalized to sum 1"]
+        return [f"{name}: {what} with total {show_total(total)} normalized to probabilities"], []
+    shown = f"{total:.6g}" if math.isfinite(total) else show_total(total)
+    return [], [f"{name}: values sum to {shown}, not 1, and are not whole counts; normalized to sum 1"]

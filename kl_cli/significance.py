@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .distribution import Aligned
 from .errors import InputError, UsageError
 from .measures import METRICS, measure_many
 from .smoothing import Smoothing, smooth
@@ -56,11 +57,12 @@ class Intervals:
     seed: int | None
 
 
-def sample_counts(weights: np.ndarray, stated_n: int | None, name: str) -> np.ndarray:
+def sample_counts(weights: np.ndarray, stated_n: int | None, name: str, exponent: int = 0) -> np.ndarray:
     """Whole counts of one side for resampling.
 
     Counts are used as they are. Probabilities need a stated sample size
-    (``--n-p``/``--n-q``): they are scaled to it and rounded.
+    (``--n-p``/``--n-q``): they are scaled to it and rounded. ``exponent``:
+    the true weights are ``weights * 2**exponent``.
     """
     w = np.asarray(weights, dtype=np.float64)
     if stated_n is not None:
@@ -70,6 +72,8 @@ def sample_counts(weights: np.ndarray, stated_n: int | None, name: str) -> np.nd
         if counts.sum() < 1:
             raise UsageError(f"a sample size of {stated_n} leaves {name} with no whole observation")
         return counts
+    if exponent:  # counts beyond the largest float
+        raise InputError(f"{name}: counts too large to resample (they sum to over {np.finfo(float).max:.2g})")
     if not np.all(np.floor(w) == w):
         flag = "--n-p" if name == "P" else "--n-q"
         raise InputError(
@@ -176,11 +180,11 @@ NO_RESAMPLING = Resampling()
 
 
 def resample(
-    pw: np.ndarray, qw: np.ndarray, observed: dict[str, float], settings: Resampling, smoothing: Smoothing, base: str
+    aligned: Aligned, observed: dict[str, float], settings: Resampling, smoothing: Smoothing, base: str
 ) -> tuple[PermutationTest | None, Intervals | None]:
-    """Run what ``settings`` asks for on two aligned weight vectors."""
-    pc = sample_counts(pw, settings.n_p, "P")
-    qc = sample_counts(qw, settings.n_q, "Q")
+    """Run what ``settings`` asks for on the aligned weights of P and Q."""
+    pc = sample_counts(aligned.p, settings.n_p, "P", aligned.exponents[0])
+    qc = sample_counts(aligned.q, settings.n_q, "Q", aligned.exponents[1])
     test = intervals = None
     if settings.permutations:
         test = permutation_test(

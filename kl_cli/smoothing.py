@@ -6,10 +6,13 @@ the probabilities and any warnings about the distortion it introduced.
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 
+from .distribution import show_total
 from .errors import UsageError
 
 METHODS = ("none", "additive", "epsilon", "mix")
@@ -72,9 +75,11 @@ def normalize(w: np.ndarray) -> np.ndarray:
     return w / total
 
 
-def smooth(w: np.ndarray, smoothing: Smoothing) -> np.ndarray:
+def smooth(w: np.ndarray, smoothing: Smoothing, exponent: int = 0) -> np.ndarray:
     """Smooth and normalize one side (weights along the last axis; a 2-D array
-    holds many resamples, one per row).
+    holds many resamples, one per row). ``exponent``: the true weights are
+    ``w * 2**exponent`` (see ``Histogram.exponent``); pseudo-counts are added
+    at the true scale.
 
     - ``none``: p = w / sum(w).
     - ``additive``: p_i = (w_i + alpha) / (sum(w) + K alpha), pseudo-counts.
@@ -88,32 +93,51 @@ def smooth(w: np.ndarray, smoothing: Smoothing) -> np.ndarray:
     if method == "none":
         return normalize(w)
     if method == "additive":
-        return normalize(w + value)
+        return _add_pseudo_counts(w, np.ldexp(value, -exponent))
     p = normalize(w)
     if method == "epsilon":
         return normalize(np.where(p == 0, value, p))
     return (1 - value) * p + value / w.shape[-1]
 
 
-def apply(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _add_pseudo_counts(w: np.ndarray, alpha: float) -> np.ndarray:
+    """(w_i + alpha) / sum(w + alpha), scaling both by a power of two first
+    when their sum could overflow (a huge --alpha, or counts near 1e308)."""
+    top = max(float(w.max()), alpha)
+    if top > sys.float_info.max / 2 / (w.shape[-1] + 1):
+        shift = int(np.frexp(top)[1])
+        w, alpha = np.ldexp(w, -shift), float(np.ldexp(alpha, -shift))
+    return normalize(w + alpha)
+
+
+def apply(
+    pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing, exponents: tuple[int, int] = (0, 0)
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Smooth and normalize both sides the same way; returns (p, q, warnings)
-    about any distortion the smoothing introduced."""
-    return smooth(pw, smoothing), smooth(qw, smoothing), distortion_warnings(pw, qw, smoothing)
+    about any distortion the smoothing introduced. ``exponents``: see ``smooth``."""
+    p, q = smooth(pw, smoothing, exponents[0]), smooth(qw, smoothing, exponents[1])
+    return p, q, distortion_warnings(pw, qw, smoothing, exponents)
 
 
-def distortion_warnings(pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing) -> list[str]:
+def distortion_warnings(
+    pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing, exponents: tuple[int, int] = (0, 0)
+) -> list[str]:
     """Say when a smoothing changes the data noticeably: pseudo-counts that are
     a large share of a side's mass, or an epsilon not far below the smallest
     real probability (the complaint against tools with a fixed 1e-4)."""
     method, value = smoothing.method, smoothing.parameter
     warnings: list[str] = []
     if method == "additive":
-        for name, w in (("P", pw), ("Q", qw)):
+        for name, w, exponent in (("P", pw, exponents[0]), ("Q", qw, exponents[1])):
             added = value * w.size
-            share = added / (w.sum() + added)
+            with np.errstate(over="ignore"):
+                total = float(np.ldexp(w.sum(), exponent))
+            # added / (total + added), in logs: either may be beyond the largest float
+            log_ratio = math.log(w.sum()) + exponent * math.log(2) - math.log(value) - math.log(w.size)
+            share = 1.0 / (1.0 + math.exp(min(log_ratio, 700.0)))
             if share > 0.1:
                 warnings.append(
-                    f"additive smoothing adds {added:g} to {name}'s total of {w.sum():g} "
+                    f"additive smoothing adds {show_total(added)} to {name}'s total of {show_total(total)} "
                     f"({share:.0%} of its mass); for probabilities rather than counts use a much smaller --alpha"
                 )
     elif method == "epsilon":

@@ -129,6 +129,16 @@ def decode(data: bytes, encoding: str, source: str, partial: bool = False, final
             f"{source}: not valid {exc.encoding} text (byte 0x{byte:02x} at offset {exc.start})",
             hint="pass --encoding, e.g. --encoding latin-1",
         ) from None
+    except UnicodeError as exc:  # e.g. 'UTF-16 stream does not start with BOM'
+        raise InputError(f"{source}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
+
+
+def _byte_order_hint(encoding: str) -> str | None:
+    """For UTF-16/32 text without a byte-order mark: name the variants that need none."""
+    name = encoding.lower().replace("_", "-").replace("utf16", "utf-16").replace("utf32", "utf-32")
+    if name in ("utf-16", "utf-32"):
+        return f"text without a byte-order mark needs --encoding {name}-le or {name}-be"
+    return None
 
 
 def read_bytes(path: str, source: str, limit: int = -1) -> bytes:
@@ -914,7 +924,7 @@ def iter_dataset(
             yield from _parquet_chunks(handle, source, chunk_rows, columns)
             return
         if fmt == "jsonl":
-            reader = pd.read_json(handle, lines=True, chunksize=chunk_rows, encoding=encoding, dtype=False)
+            reader = contextlib.closing(_jsonl_chunks(handle, source, chunk_rows, encoding))
         else:
             # Header names are stripped below, so match the wanted ones loosely.
             usecols = None if columns is None else (lambda c: str(c).strip() in columns)
@@ -929,17 +939,63 @@ def iter_dataset(
                 low_memory=False,
                 usecols=usecols,
             )
-        with reader:
+        with reader as chunks:
             any_rows = False
-            for chunk in reader:
+            for chunk in chunks:
                 any_rows = any_rows or len(chunk) > 0
-                chunk.columns = [str(c).strip() for c in chunk.columns]
+                # Names equal once trimmed are made distinct as pandas does exact repeats: a, a.1
+                chunk.columns = _unique_names([str(c).strip() for c in chunk.columns])
                 if columns is not None and fmt == "jsonl":
                     chunk = chunk[[c for c in chunk.columns if c in columns]]
                 chunk.attrs[TEXT_CELLS] = fmt != "jsonl"
                 yield chunk
         if not any_rows:
             raise InputError(f"{source}: has no data rows")
+
+
+def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> Iterator[Any]:
+    """JSON lines as DataFrames of ``chunk_rows`` rows. Every line must be a
+    JSON object whose values are numbers, strings, booleans or null (the
+    cells that can be counted); blank lines are skipped. Parsed as strictly
+    as JSON elsewhere: no NaN/Infinity tokens."""
+    import pandas as pd
+
+    def reject_constant(token: str) -> Any:
+        raise ValueError(f"{token} is not a number JSON allows")
+
+    raw = open(handle, "rb") if isinstance(handle, str) else handle  # noqa: SIM115 (closed below)
+    try:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        rows: list[dict[str, Any]] = []
+        for number, line in enumerate(text, 1):
+            if not line.strip():
+                continue
+            where = f"{source}: line {number}"
+            try:
+                row = json.loads(line, parse_constant=reject_constant)
+            except RecursionError:
+                raise InputError(f"{where}: JSON is nested too deeply") from None
+            except ValueError as exc:  # JSONDecodeError included
+                raise InputError(f"{where}: malformed JSON: {exc}") from None
+            if not isinstance(row, dict):
+                kind = "a JSON array" if isinstance(row, list) else f"{json.dumps(row)[:20]!r}"
+                raise InputError(f"{where} is {kind}, not an object: JSON lines hold one object per line")
+            for key, value in row.items():
+                if isinstance(value, (dict, list)):
+                    kind = "object" if isinstance(value, dict) else "array"
+                    raise InputError(
+                        f"{where}: field {show_label(key)} holds a JSON {kind}; "
+                        "only numbers, strings, booleans and null can be counted"
+                    )
+            rows.append(row)
+            if len(rows) == chunk_rows:
+                yield pd.DataFrame.from_records(rows)
+                rows = []
+        if rows:
+            yield pd.DataFrame.from_records(rows)
+    finally:
+        if raw is not handle:
+            raw.close()
 
 
 @contextlib.contextmanager
@@ -956,6 +1012,8 @@ def pandas_read_errors(source: str, kind: str) -> Iterator[None]:
             f"{source}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x})",
             hint="pass --encoding, e.g. --encoding latin-1",
         ) from None
+    except UnicodeError as exc:  # e.g. 'UTF-16 stream does not start with BOM'
+        raise InputError(f"{source}: cannot decode the {kind} text: {exc}") from None
     except (pd.errors.ParserError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise InputError(f"{source}: cannot parse as {kind}: {detail}") from None

@@ -61,7 +61,6 @@ COMPARE_CSV_HEADERS = (
     ["label", "p", "q", "kl_pq", "kl_qp"],
     ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"],
 )
-JSONL_LIST_ROW = re.compile(r"(^|\n)\s*\[")
 NAN_WORD = re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE)
 RUN_SECONDS = 20  # a generous limit per run; a normal fuzz run takes milliseconds
 
@@ -348,28 +347,11 @@ def drift_options(draw, columns: tuple[str, ...] = ("a", "b", "x")) -> tuple[lis
 # strict xfail test, and recognised here by its exact message so that fuzzing
 # keeps checking everything else meanwhile. When a defect is fixed its xfail
 # test starts passing (XPASS fails the suite): delete its line here too.
-KNOWN_DEFECTS = [
-    # test_jsonl_rows_that_are_not_objects: pandas fails on a JSON-lines row that is
-    # null, false, a number or a list next to object rows.
-    re.compile(
-        r"internal error: TypeError: ('\w+' object is not iterable|cannot convert dictionary update sequence"
-        r"|object of type '\w+' has no len|unhashable type: '\w+')"
-    ),
-    # test_dataset_header_names_equal_after_trimming: 'a,a<TAB>' gives two columns called 'a'.
-    re.compile(r"internal error: (ValueError: Grouper for .* not 1-dimensional|AttributeError: 'DataFrame' object)"),
-    # test_duplicate_labels_whose_sum_overflows: the weights become NaN.
-    re.compile(r"internal error: ValueError: Out of range float values are not JSON compliant"),
-    re.compile(r"values sum to nan"),
-    # test_utf16_without_a_bom: --encoding utf-16 on text that has no byte-order mark.
-    re.compile(r"internal error: UnicodeError: UTF-16 stream does not start with BOM"),
-]
+KNOWN_DEFECTS: list[re.Pattern[str]] = []  # none known now
 
 
 # Python warnings that leak onto stderr, each pinned by a strict xfail test.
-KNOWN_WARNINGS = [
-    # test_duplicate_labels_whose_sum_overflows
-    re.compile(r"RuntimeWarning: invalid value encountered in divide"),
-]
+KNOWN_WARNINGS: list[re.Pattern[str]] = []
 
 
 def _known_defect(result, inputs: str) -> bool:
@@ -401,9 +383,8 @@ def check(result, tools, *, fmt: str, may_exceed: bool, inputs: str, command: st
     assert result.printed_warnings == [], "a real run would print these on stderr"
     out = result.stdout
     assert out.endswith("\n"), "no output"
-    # A label may be called 'nan'; otherwise no NaN may appear. (JSON-lines rows that
-    # are lists make pandas invent a column named NaN: test_jsonl_rows_that_are_not_objects.)
-    if "nan" not in inputs.lower() and not (command == "drift" and JSONL_LIST_ROW.search(inputs)):
+    # A label may be called 'nan'; otherwise no NaN may appear.
+    if "nan" not in inputs.lower():
         assert not NAN_WORD.search(out), "NaN in the output"
     if fmt != "csv":  # CSV keeps labels exact, control characters included
         assert tools.raw_controls(out) == [], tools.raw_controls(out)
@@ -617,11 +598,6 @@ def _run_drift_on(tools, workdir, name: str, content: bytes, *opts: str):
     return invoke(tools, ["drift", "reference.csv", str(path), *opts])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: JSON lines whose rows are not all objects ('{}' then 'null', a list...) are not refused: "
-    "pandas crashes ('internal error: TypeError: ...') or invents columns (one named 'nan')",
-)
 @pytest.mark.parametrize(
     "content",
     [b"{}\nnull\n", b"{}\n[null]\n", b"{}\nfalse\n", b"[]\nnull\n", b"{}\n[[[],null]]\n", b'{"a":1}\n[[null,null]]\n'],
@@ -663,11 +639,6 @@ def test_carriage_return_and_nul_in_a_table(workdir, tools, content):
     assert "internal error" not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: drift/profile data whose header names are equal once trimmed of tabs ('a,a<TAB>') gives "
-    "'internal error' (Grouper for 'a' not 1-dimensional / 'DataFrame' object has no attribute 'dtype')",
-)
 @pytest.mark.parametrize("command", ["drift", "profile"])
 def test_dataset_header_names_equal_after_trimming(workdir, tools, command):
     path = workdir / "dupdata.csv"
@@ -681,12 +652,6 @@ def test_dataset_header_names_equal_after_trimming(workdir, tools, command):
         check(result, tools, fmt="json", may_exceed=True, inputs="", command=command)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: duplicate labels whose summed weight overflows (b=1e308,b=1e308) become NaN: 'values sum "
-    "to nan' on stderr, a RuntimeWarning, wrong values (0.0 for disjoint supports) and 'internal error: "
-    "ValueError: Out of range float values are not JSON compliant: nan' for --format json",
-)
 def test_duplicate_labels_whose_sum_overflows(workdir, tools):
     result = invoke(tools, ["compare", "a=1,b=1", "b=1e308,b=1e308,a=1", "--format", "json"])
     check(result, tools, fmt="json", may_exceed=False, inputs="")
@@ -704,11 +669,6 @@ def test_debug_after_double_dash_is_an_argument(workdir, tools):
     assert "internal error" not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: compare --encoding utf-16 on UTF-16 text without a byte-order mark (UTF-16LE from iconv, "
-    "or a few NUL bytes) gives 'internal error: UnicodeError: UTF-16 stream does not start with BOM'",
-)
 @pytest.mark.parametrize("content", ["w,v\na,1\n".encode("utf-16-le"), b"\x00\x00\x00\x00"], ids=["utf-16-le", "nuls"])
 def test_utf16_without_a_bom(workdir, tools, content):
     path = workdir / "nobom.csv"

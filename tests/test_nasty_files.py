@@ -746,6 +746,39 @@ def test_text_in_a_numeric_column_names_the_file(tmp_path, tools, side):
     assert_names_the_file(run(*args, "--chunk-rows", "1000"), bad, tools, "num")
 
 
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b'{"x": 1}\n{"x": {"deep": 1}}\n', "line 2: field 'x' holds a JSON object"),
+        (b'{"x": 1}\n{"x": [1, 2]}\n', "line 2: field 'x' holds a JSON array"),
+        (b'{"x": 1}\n{"x": NaN}\n', "line 2: malformed JSON: NaN is not a number JSON allows"),
+        (b'[{"x": 1}, {"x": 2}]\n', "line 1 is a JSON array, not an object"),
+        (b'{"x": 1}\n{"x": 2\n', "line 2: malformed JSON"),
+        (b'{"x": 1}\n7\n', "line 2 is '7', not an object"),
+    ],
+    ids=["object-cell", "array-cell", "nan-token", "json-array", "cut-off", "number-row"],
+)
+def test_json_lines_are_strict(tmp_path, good, tools, content, fragment):
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(content)
+    for args in (["drift", good, str(path)], ["drift", str(path), good], ["profile", str(path), "-o", "-"]):
+        line = assert_names_the_file(run(*args), str(path), tools)
+        assert fragment in line, line
+
+
+def test_json_lines_keep_their_types_and_missing_keys(tmp_path):
+    """Rows with different keys (absent is missing), CRLF, a byte-order mark, a
+    blank line; a date-like column name changes nothing (no date guessing)."""
+    path = tmp_path / "rows.jsonl"
+    rows = ['{"created_at": 1700000000, "k": "a"}', '{"k": "b"}', "", '{"created_at": 1700000001, "k": true}']
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")
+    result = run("profile", str(path), "-o", "-")
+    assert result.exit_code == 0, result.output
+    columns = json.loads(result.stdout)["columns"]
+    assert columns["created_at"]["counts"] == {"1700000000": 1, "1700000001": 1, "(missing)": 1}
+    assert columns["k"]["counts"] == {"a": 1, "b": 1, "true": 1, "(missing)": 0}
+
+
 MIXED_CELLS = {
     # pandas types a CSV column per chunk: one text cell turns its chunk's numbers into text
     "numbers-then-text.csv": "k,v\n" + "".join(f"{['1', '2.0', '0.10'][i % 3]},{i}\n" for i in range(2500)) + "A,1\n",

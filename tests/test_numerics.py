@@ -162,11 +162,6 @@ def test_counts_whose_sum_overflows_leave_stderr_clean(tmp_path):
     stderr_is_ours(proc.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: counts whose total overflows are rescaled by their maximum and then reported as a tiny "
-    "sample ('P has only 3 observations', n_p 3)",
-)
 def test_counts_whose_sum_overflows_are_not_a_small_sample(kl):
     result, data = kl.report("a=1e308,b=1e308,c=1e308", "a=1e6,b=1e6,c=1e6")
     assert data["n_p"] is None or data["n_p"] >= 1e308
@@ -175,16 +170,38 @@ def test_counts_whose_sum_overflows_are_not_a_small_sample(kl):
     assert not any("total 3 " in n for n in data["notes"]), data["notes"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: additive smoothing is applied to the rescaled weights, so --alpha 1 on counts of 1e308 "
-    "moves a third of the mass onto the empty category",
-)
 def test_additive_smoothing_on_counts_whose_sum_overflows():
     r = compare("a=1e308,b=1e308,c=0", "a=1,b=1,c=1", smoothing="additive", parameter=1.0)
     # Exactly (1e308 + 1) / (2e308 + 3) and 1 / (2e308 + 3): one pseudo-count is nothing next to 1e308.
     assert r.p[0] == pytest.approx(0.5, rel=1e-12) and r.p[1] == pytest.approx(0.5, rel=1e-12)
     assert r.p[2] < 1e-300
+
+
+@given(
+    p=st.lists(st.integers(1, 1000), min_size=2, max_size=12),
+    shift=st.integers(0, 1013),
+    smoothing=st.sampled_from(["none", "epsilon", "mix"]),
+)
+def test_counts_scaled_by_a_power_of_two_give_the_same_result(p, shift, smoothing):
+    """Counts times 2**shift (up to 1e308 each, summing far past the largest
+    float) are the same distribution: every metric is unchanged, and the
+    sample size is the true one (or beyond floats, then null in JSON)."""
+    q = list(range(1, len(p) + 1))
+    plain = compare(p, q, smoothing=smoothing)
+    scaled = compare([math.ldexp(x, shift) for x in p], q, smoothing=smoothing)
+    for m in METRICS:
+        assert scaled.metrics[m] == pytest.approx(plain.metrics[m], rel=1e-14, abs=1e-300), m
+    exact = sum(p) << shift  # an int: exact at any size
+    if exact > np.finfo(float).max:
+        assert scaled.n_p == math.inf and scaled.to_dict()["n_p"] is None
+    else:
+        assert scaled.n_p == pytest.approx(float(exact), rel=1e-15) == scaled.to_dict()["n_p"]
+
+
+def test_a_huge_alpha_is_uniform_and_said_so():
+    r = compare("1,2,3", "3,2,1", smoothing="additive", parameter=1e308)
+    assert r.p.tolist() == pytest.approx([1 / 3] * 3, rel=1e-12) and r.metrics["kl_pq"] == pytest.approx(0, abs=1e-12)
+    assert sum("additive smoothing adds over 1.8e+308" in w and "(100% of its mass)" in w for w in r.warnings) == 2
 
 
 # ---------------------------------------------------------------------------
