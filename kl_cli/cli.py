@@ -12,7 +12,7 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
@@ -166,7 +166,7 @@ class DatasetArgs:
         return {
             "encoding": self.encoding,
             "chunk_rows": self.chunk_rows,
-            "read_stdin": read_stdin,
+            "open_stdin": open_stdin,
             "progress": progress,
         }
 
@@ -307,11 +307,11 @@ def check_encoding(encoding: str) -> None:
         raise UsageError(f"unknown --encoding {encoding!r}") from None
 
 
-def read_stdin() -> bytes:
+def open_stdin() -> BinaryIO:
     stream = sys.stdin.buffer
     if stream.isatty():
         click.echo("kl-cli: reading standard input (end with Ctrl-D)", err=True)
-    return stream.read()
+    return stream
 
 
 def emit_warnings(warnings: list[str]) -> None:
@@ -422,10 +422,10 @@ def compare(
         from .binning import binned_pair
         from .sources import load_samples
 
-        (pv, p_name), (qv, q_name) = load_samples(p, q, options, read_stdin)
+        (pv, p_name), (qv, q_name) = load_samples(p, q, options, open_stdin)
         hp, hq, note = binned_pair(pv, qv, bins, binning, p_name, q_name)
     else:
-        hp, hq = load_pair(p, q, options, read_stdin)
+        hp, hq = load_pair(p, q, options, open_stdin)
         note = None
     resampling = Resampling(permutations, bootstrap, confidence, seed, n_p, n_q)
     result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling)

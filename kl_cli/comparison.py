@@ -174,9 +174,9 @@ def compare(
     if q is None:
         if not isinstance(p, str):
             raise InputError("Q is missing", hint="pass two distributions")
-        from .sources import load_pair
+        from .sources import load_pair, no_stdin
 
-        hp, hq = load_pair(p, None, options, lambda: b"")
+        hp, hq = load_pair(p, None, options, no_stdin)
     else:
         hp, hq = to_histogram(p, "P", options), to_histogram(q, "Q", options)
     sm = smoothing if isinstance(smoothing, Smoothing) else make_smoothing(smoothing, parameter)

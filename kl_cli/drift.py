@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from .comparison import NO_SMOOTHING, Comparison, compare_histograms, finite_or_none, pct
 from .distribution import make_histogram
@@ -270,7 +270,7 @@ def run_drift(
     exclude: list[str] | None = None,
     encoding: str = "utf-8",
     chunk_rows: int | None = None,
-    read_stdin: Callable[[], bytes] | None = None,
+    open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> DriftReport:
     """Compare every shared column of ``current`` with ``reference``.
@@ -287,7 +287,7 @@ def run_drift(
     read_kwargs = {
         "encoding": encoding,
         "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
-        "read_stdin": read_stdin,
+        "open_stdin": open_stdin,
         "progress": progress,
     }
     ref = reference_profile(reference, options, set(explicit), columns, read_kwargs)

@@ -16,7 +16,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -547,18 +547,18 @@ def write_profile(profile: Profile, path: str) -> None:
 def frames_of(paths: list[str], progress: Callable[[str, int], None] | None = None, **kwargs: Any) -> Frames:
     """A re-readable source of the chunks of several data files, one after
     another; ``progress(source, rows so far)`` is called after each chunk.
-    A stream (stdin, a FIFO) is read once and its bytes kept for later passes."""
-    from .sources import is_stream, iter_dataset, read_stream
+    A stream (stdin, a FIFO) is copied once (``spool_stream``) for later passes."""
+    from .sources import is_stream, iter_dataset, spool_stream
 
-    held: dict[str, bytes] = {}
+    held: dict[str, BinaryIO] = {}
 
     def frames(columns: list[str] | None) -> Iterator[Any]:
         for path in paths:
             source = path if path != "-" else "stdin"
             if path not in held and is_stream(path):
-                held[path] = read_stream(path, source, kwargs.get("read_stdin"))
+                held[path] = spool_stream(path, source, kwargs.get("open_stdin"))
             rows = 0
-            for chunk in iter_dataset(path, source, columns=columns, data=held.get(path), **kwargs):
+            for chunk in iter_dataset(path, source, columns=columns, spooled=held.get(path), **kwargs):
                 rows += len(chunk)
                 if progress is not None:
                     progress(source, rows)

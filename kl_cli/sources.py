@@ -16,10 +16,11 @@ import math
 import numbers
 import os
 import stat
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -156,7 +157,8 @@ def read_bytes(path: str, source: str, limit: int = -1) -> bytes:
 def is_stream(path: str) -> bool:
     """True for a source that can be read only once: standard input ('-'), a
     FIFO, a process substitution ``<(...)``, ``/dev/stdin`` fed by a pipe.
-    Such a source is read into memory once, never sniffed and then reopened."""
+    Such a source is read once (``read_stream``, ``spool_stream``), never
+    sniffed and then reopened."""
     if path == "-":
         return True
     try:
@@ -166,13 +168,72 @@ def is_stream(path: str) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def read_stream(path: str, source: str, read_stdin: Callable[[], bytes] | None) -> bytes:
-    """All the bytes of a stream (see ``is_stream``), read once."""
-    if path != "-":
-        return read_bytes(path, source)
-    if read_stdin is None:
-        raise UsageError("standard input ('-') is only read by the command line")
-    return read_stdin()
+# A stream for drift or profile is copied once, into memory up to this size
+# and to a temporary file beyond it, so a large one costs disk, not memory.
+STREAM_MEMORY = 32 << 20
+_BLOCK = 1 << 20
+
+
+def read_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> bytes:
+    """All the bytes of a stream (see ``is_stream``), read once; its first
+    line must end within MAX_JSON_BYTES (a one-line JSON document can be that long)."""
+    return b"".join(_stream_blocks(path, source, open_stdin, MAX_JSON_BYTES))
+
+
+def spool_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> BinaryIO:
+    """A stream copied once into a seekable file (memory, then disk), to be
+    read as often as needed; its first line must end within MAX_FIRST_LINE."""
+    spool: BinaryIO = io.BytesIO()
+    try:
+        for block in _stream_blocks(path, source, open_stdin, MAX_FIRST_LINE):
+            if spool.tell() + len(block) > STREAM_MEMORY and isinstance(spool, io.BytesIO):
+                on_disk = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
+                on_disk.write(spool.getbuffer())
+                spool = on_disk
+            spool.write(block)
+    except OSError as exc:  # no space left for the temporary copy
+        spool.close()
+        raise InputError(f"{source}: cannot keep a copy of the stream: {exc.strerror or exc}") from None
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
+
+
+def _stream_blocks(
+    path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int
+) -> Iterator[bytes]:
+    """The blocks of a stream, read once. One whose first line does not end
+    within ``first_line_limit`` bytes is refused as it is read (``/dev/zero``
+    would otherwise fill memory); Parquet, being binary, is exempt."""
+    if path == "-":
+        if open_stdin is None:
+            raise UsageError("standard input ('-') is only read by the command line")
+        handle, owned = open_stdin(), False
+    else:
+        try:
+            handle, owned = open(path, "rb"), True  # noqa: SIM115 (closed below)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    try:
+        seen, line_ended = 0, False
+        while True:
+            try:
+                block = handle.read(_BLOCK)
+            except OSError as exc:
+                raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+            if not block:
+                return
+            if not line_ended:
+                line_ended = b"\n" in block or (seen == 0 and block.startswith(b"PAR1"))
+                if not line_ended and seen + len(block) > first_line_limit:
+                    raise InputError(f"{source}: the first line is longer than {first_line_limit >> 20} MiB")
+            seen += len(block)
+            yield block
+    finally:
+        if owned:
+            handle.close()
 
 
 def sniff_format(path: str | None, text: str) -> str:
@@ -634,9 +695,9 @@ def _looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.lower().endswith(KNOWN_EXTENSIONS) or spec.startswith(".")
 
 
-def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], bytes]) -> _Loaded:
+def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
     if is_stream(spec):
-        return _load_stream(spec, role, options, read_stdin)
+        return _load_stream(spec, role, options, open_stdin)
     if os.path.exists(spec):
         name = f"{role} ({spec})"
         head = read_bytes(spec, name, limit=4096)
@@ -661,12 +722,12 @@ def _load(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], b
     return _Loaded(name, inline=make_histogram(values, labels, name))
 
 
-def _load_stream(spec: str, role: str, options: ReadOptions, read_stdin: Callable[[], bytes]) -> _Loaded:
+def _load_stream(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
     """Standard input, a FIFO or ``/dev/stdin``: read whole, once, then parsed
     from memory. A single line on '-' may be an inline list."""
     stdin = spec == "-"
     name = f"{role} (stdin)" if stdin else f"{role} ({spec})"
-    data = read_stream(spec, name, read_stdin)
+    data = read_stream(spec, name, open_stdin)
     text = decode(data, options.encoding, name)
     stripped = text.strip()
     if not stripped:
@@ -717,7 +778,7 @@ def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[st
 
 
 def _sides(
-    p_spec: str, q_spec: str | None, options: ReadOptions, read_stdin: Callable[[], bytes]
+    p_spec: str, q_spec: str | None, options: ReadOptions, open_stdin: Callable[[], BinaryIO]
 ) -> list[tuple[_Loaded, str]]:
     """P's and Q's sources, read as far as their format.
 
@@ -726,9 +787,9 @@ def _sides(
     """
     if p_spec == "-" and q_spec == "-":
         raise UsageError("P and Q cannot both be standard input ('-')")
-    loaded_p = _load(p_spec, "P", options, read_stdin)
+    loaded_p = _load(p_spec, "P", options, open_stdin)
     if q_spec is not None:
-        return [(loaded_p, "P"), (_load(q_spec, "Q", options, read_stdin), "Q")]
+        return [(loaded_p, "P"), (_load(q_spec, "Q", options, open_stdin), "Q")]
     holds_both = json_pair(loaded_p.json_value) or (
         loaded_p.table is not None and bool(options.p_column and options.q_column)
     )
@@ -746,10 +807,10 @@ def load_pair(
     p_spec: str,
     q_spec: str | None,
     options: ReadOptions,
-    read_stdin: Callable[[], bytes],
+    open_stdin: Callable[[], BinaryIO],
 ) -> tuple[Histogram, Histogram]:
     """Read P and Q from command-line words (inline text, a path or ``-``)."""
-    (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, read_stdin)
+    (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, open_stdin)
     needed = None
     if lp.table is not None and lp.table is lq.table:
         # One table holds both sides: read the columns of both in one go.
@@ -761,14 +822,14 @@ def load_samples(
     p_spec: str,
     q_spec: str | None,
     options: ReadOptions,
-    read_stdin: Callable[[], bytes],
+    open_stdin: Callable[[], BinaryIO],
 ) -> tuple[tuple[np.ndarray, str], tuple[np.ndarray, str]]:
     """Read P and Q as raw numeric observations (``compare --samples``).
 
     Returns (values, source name) for each side; empty cells and JSON nulls
     are NaN, i.e. missing.
     """
-    pairs = _sides(p_spec, q_spec, options, read_stdin)
+    pairs = _sides(p_spec, q_spec, options, open_stdin)
     p, q = (_samples(loaded, role, options) for loaded, role in pairs)
     return p, q
 
@@ -809,7 +870,7 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
     if isinstance(obj, Histogram):
         return obj
     if isinstance(obj, str):
-        return _histogram(_load(obj, role, options, _no_stdin), role, options)
+        return _histogram(_load(obj, role, options, no_stdin), role, options)
     if isinstance(obj, Mapping):
         numbers = [_json_number(v, f"{role}: label {show_label(k)}") for k, v in obj.items()]
         return make_histogram(numbers, list(obj), role)
@@ -826,7 +887,7 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
     return make_histogram(arr, None, role)
 
 
-def _no_stdin() -> bytes:
+def no_stdin() -> bytes:
     raise UsageError("standard input ('-') is only read by the command line")
 
 
@@ -879,27 +940,29 @@ def iter_dataset(
     *,
     encoding: str = "utf-8",
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    read_stdin: Callable[[], bytes] | None = None,
+    open_stdin: Callable[[], BinaryIO] | None = None,
     columns: list[str] | None = None,
-    data: bytes | None = None,
+    spooled: BinaryIO | None = None,
 ) -> Any:
     """Yield the rows of a CSV/TSV/JSON-lines/Parquet file as DataFrames of at
     most ``chunk_rows`` rows, so memory is bounded by the chunk, not the file.
-    ``data``: the file's bytes, already read (a stream read once, see
-    ``is_stream``); a stream not yet read is read whole here.
+    ``spooled``: a stream's copy from ``spool_stream`` (read from its start);
+    a stream not yet copied is copied here.
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
     naming the source.
     """
     import pandas as pd
 
-    if data is None and is_stream(path):
-        data = read_stream(path, source, read_stdin)
-    if data is not None:
-        head = data[:4096]
+    if spooled is None and is_stream(path):
+        spooled = spool_stream(path, source, open_stdin)
+    if spooled is not None:
+        spooled.seek(0)
+        head = spooled.read(4096)
+        spooled.seek(0)
         fmt = dataset_format("" if path == "-" else path, head)
-        first_line_ends = fmt == "parquet" or len(data) <= MAX_FIRST_LINE or b"\n" in data[:MAX_FIRST_LINE]
-        handle: Any = io.BytesIO(data)
+        first_line_ends = True  # checked as it was copied
+        handle: Any = spooled
     else:
         if os.path.isdir(path):
             raise InputError(f"{source}: is a directory, not a file")
@@ -964,8 +1027,8 @@ def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> I
         raise ValueError(f"{token} is not a number JSON allows")
 
     raw = open(handle, "rb") if isinstance(handle, str) else handle  # noqa: SIM115 (closed below)
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
-        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         rows: list[dict[str, Any]] = []
         for number, line in enumerate(text, 1):
             if not line.strip():
@@ -994,6 +1057,7 @@ def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> I
         if rows:
             yield pd.DataFrame.from_records(rows)
     finally:
+        text.detach()  # a handle given to us (a spooled stream) stays open for the next pass
         if raw is not handle:
             raw.close()
 

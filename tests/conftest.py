@@ -239,8 +239,11 @@ class ChildRun:
     seconds: float
 
 
-def run_measured(args: Sequence[str], *, max_rss_mb: float, timeout: float, cwd: str | Path | None = None) -> ChildRun:
-    """Run ``python -m kl_cli ARGS`` and measure its peak RSS with ``os.wait4``.
+def run_measured(
+    args: Sequence[str], *, max_rss_mb: float, timeout: float, cwd: str | Path | None = None, stdin: Any = None
+) -> ChildRun:
+    """Run ``python -m kl_cli ARGS`` (``stdin``: a file or pipe to read) and
+    measure its peak RSS with ``os.wait4``.
 
     A watchdog thread kills the child as soon as its resident memory passes
     ``max_rss_mb`` or it runs longer than ``timeout`` seconds, so a memory
@@ -254,7 +257,7 @@ def run_measured(args: Sequence[str], *, max_rss_mb: float, timeout: float, cwd:
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "kl_cli", *args], stdout=out, stderr=err, cwd=cwd)
+        proc = subprocess.Popen([sys.executable, "-m", "kl_cli", *args], stdin=stdin, stdout=out, stderr=err, cwd=cwd)
         killed: list[str] = []
         done = threading.Event()
 

@@ -217,13 +217,23 @@ def test_a_fifo_is_read_once(tmp_path, good, tools, case):
         assert data["drift_detected"] is False and data["total_columns"] == 2
 
 
+@pytest.mark.parametrize("copy", ["memory", "disk"])
 @pytest.mark.parametrize("how", ["fifo", "stdin"])
-def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, tools, how):
+def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, tools, how, copy):
     """A numeric reference column too large to keep in memory is read twice;
-    a stream gives its bytes once, so they are kept for the second pass."""
+    a stream gives its bytes once, so they are copied (to memory, or to a
+    temporary file when large) for the second pass."""
+    import tempfile
+
     import kl_cli.binning as binning
+    import kl_cli.sources as sources
 
     monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)  # force the second pass
+    spilled = []
+    if copy == "disk":
+        monkeypatch.setattr(sources, "STREAM_MEMORY", 1000)
+        real_temporary_file = tempfile.TemporaryFile
+        monkeypatch.setattr(tempfile, "TemporaryFile", lambda: spilled.append(1) or real_temporary_file())
     content = "num,cat\n" + "".join(f"{i * 37 % 1000 / 7},c{i % 5}\n" for i in range(500))
     steady = tmp_path / "steady.csv"
     steady.write_text(content)
@@ -243,6 +253,45 @@ def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, tools, how
     got, want = json.loads(result.stdout), json.loads(expected.stdout)
     assert got["columns"] == want["columns"]
     assert any(c["type"] == "numeric" for c in got["columns"])
+    assert len(spilled) == (1 if copy == "disk" else 0)
+
+
+ENDLESS_LINE = """
+import sys
+block = bytes(1 << 16)
+try:
+    while True:
+        sys.stdout.buffer.write(block)
+except OSError:  # the reader is gone
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "limit"),
+    [
+        (["compare", "-", "0.5,0.5"], "64 MiB"),
+        (["drift", "GOOD", "-"], "16 MiB"),
+        (["profile", "-", "-o", "-"], "16 MiB"),
+    ],
+    ids=["compare", "drift", "profile"],
+)
+def test_an_endless_line_on_stdin_is_refused_as_it_is_read(good, args, limit, tools):
+    """/dev/zero-like input: NUL bytes with no newline, forever. Refused once
+    the first line passes the limit, with memory bounded, not read to the end."""
+    producer = subprocess.Popen([sys.executable, "-c", ENDLESS_LINE], stdout=subprocess.PIPE)
+    try:
+        r = tools.run_measured(
+            [good if a == "GOOD" else a for a in args], max_rss_mb=MAX_RSS_MB, timeout=60, stdin=producer.stdout
+        )
+    finally:
+        producer.kill()
+        producer.wait(10)
+        producer.stdout.close()
+    assert r.killed_for is None, f"{r.killed_for}: {r.peak_rss_mb:.0f} MB"
+    lines = r.stderr.decode().splitlines()
+    assert r.returncode == 2 and len(lines) == 1, lines
+    assert "stdin" in lines[0] and f"the first line is longer than {limit}" in lines[0], lines
 
 
 def test_stdin_cannot_be_both_sides_of_drift(tools):
