@@ -279,10 +279,10 @@ def run_drift(
     ``explicit`` names the profile options the user set on purpose (they
     must then agree with a profile's). Returns a ``DriftReport``.
     """
-    from .sources import DEFAULT_CHUNK_ROWS
+    from .sources import DEFAULT_CHUNK_ROWS, reads_stdin
 
     check_settings(settings)
-    if reference == "-" and current == "-":
+    if reads_stdin(reference) and reads_stdin(current):
         raise UsageError("the reference and the current data cannot both be standard input ('-')")
     read_kwargs = {
         "encoding": encoding,

@@ -168,6 +168,10 @@ class _Accumulator:
             key = canonical(value)
             self.text_counts[key] = self.text_counts.get(key, 0) + n
 
+    def add_missing(self, n: int) -> None:
+        self.rows += n
+        self.missing += n
+
     def category_counts(self, where: str) -> dict[str, float]:
         """Counts per distinct value, numbers and text together, then missing."""
         if self.number_counts is None and self.summary.n_finite + self.summary.neg_inf + self.summary.pos_inf:
@@ -186,7 +190,9 @@ class _Accumulator:
 
 # The first characters of the CSV cells that can read as numbers ('inf' and
 # 'Infinity' included); only cells starting so are parsed (a cheap filter).
-_NUMBER_START = list("0123456789+-.iI")
+_NUMBER_START = frozenset("0123456789+-.iI")
+# CSV cells pandas reads as booleans in a column of nothing else (any case).
+_BOOLEANS = {"true": True, "false": False}
 
 
 def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, float], int]:
@@ -195,9 +201,9 @@ def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, fl
 
     A cell's type is its own, never decided by the other cells of its chunk,
     so that results do not depend on --chunk-rows: a JSON cell keeps its JSON
-    type; a CSV cell (``text_cells``) that reads as a number is that number,
-    exactly as pandas reads it in a column of numbers, even when another cell
-    of the chunk made pandas keep the whole column as text."""
+    type; a CSV cell (``text_cells``) that reads as a number or a boolean is
+    that number or boolean, exactly as pandas reads it in a column of such
+    cells, even when another cell of the chunk made pandas keep it as text."""
     missing = series.isna().to_numpy()
     present = series[~missing]
     n_missing = int(missing.sum())
@@ -208,26 +214,35 @@ def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, fl
     counts = present.value_counts(sort=False)
     cells = np.asarray(counts.index, dtype=object)
     n = counts.to_numpy(dtype=np.int64)
-    parsed = _numbers_of(cells, text_cells)
+    parsed = _text_numbers(cells) if text_cells else _json_numbers(cells)
     is_number = ~np.isnan(parsed)
-    others = dict(zip(cells[~is_number].tolist(), n[~is_number].astype(np.float64).tolist()))
+    others: dict[Any, float] = {}
+    for cell, c in zip(cells[~is_number].tolist(), n[~is_number].tolist()):
+        if text_cells and isinstance(cell, str):
+            cell = _BOOLEANS.get(cell.lower(), cell)
+        others[cell] = others.get(cell, 0.0) + float(c)
     return np.repeat(parsed[is_number], n[is_number]), others, n_missing
 
 
-def _numbers_of(cells: np.ndarray, text_cells: bool) -> np.ndarray:
-    """Each distinct cell as a number, NaN where it is not one."""
+def _text_numbers(cells: np.ndarray) -> np.ndarray:
+    """Each distinct CSV cell as the number pandas reads it as, NaN for other text."""
     import pandas as pd
 
     out = np.full(len(cells), np.nan)
-    if text_cells:
-        maybe = np.isin(cells.astype(str).astype("U1"), _NUMBER_START)
-        if maybe.any():
-            parsed = pd.to_numeric(pd.Series(cells[maybe], dtype=object), errors="coerce")
-            out[maybe] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
-        return out
+    maybe = np.fromiter((str(c)[:1] in _NUMBER_START for c in cells.tolist()), dtype=bool, count=len(cells))
+    if maybe.any():
+        parsed = pd.to_numeric(pd.Series(cells[maybe], dtype=object), errors="coerce")
+        out[maybe] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
+def _json_numbers(cells: np.ndarray) -> np.ndarray:
+    """Each distinct JSON cell as a number when it is one (not a boolean), else NaN.
+    The JSON reader refuses numbers beyond the float range, so float() is exact enough."""
+    out = np.full(len(cells), np.nan)
     for i, cell in enumerate(cells.tolist()):
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            out[i] = float(cell) if not isinstance(cell, int) or abs(cell) < 2**1023 else math.copysign(np.inf, cell)
+            out[i] = float(cell)
     return out
 
 
@@ -272,6 +287,8 @@ def build_profile(
             if wanted is None or name in wanted:
                 acc = accs.setdefault(name, _Accumulator(keep_all_numbers=name in options.categorical))
                 acc.add(frame[name], text_cells)
+    for acc in accs.values():  # rows without the column (JSON lines that lack the key) are missing
+        acc.add_missing(rows - acc.rows)
     for forced in (*options.categorical, *options.numeric):
         if forced not in accs:
             raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
@@ -286,9 +303,7 @@ def build_profile(
             hint="read a copy that is not being written to",
         )
         for frame in frames(second):
-            for name in second:
-                if name not in frame.columns:
-                    raise changed
+            for name in (n for n in second if n in frame.columns):  # absent: all missing
                 numbers, others, _ = typed_cells(frame[name], cells_are_text(frame))
                 if others:
                     raise changed
@@ -367,6 +382,9 @@ def count_against(
             else:
                 chunk = _count_categories_chunk(series, text_cells)
             counts[name] = merge_counts(counts.get(name, {}), chunk)
+    for name, col in counts.items():  # rows without the column (JSON lines that lack the key) are missing
+        col[MISSING] = col.get(MISSING, 0.0) + (rows - col_rows[name])
+    col_rows = dict.fromkeys(col_rows, rows)
     for name, col in counts.items():
         if reference.columns[name].type == "categorical":
             missing = col.pop(MISSING, 0.0)

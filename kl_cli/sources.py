@@ -16,6 +16,7 @@ import math
 import numbers
 import os
 import stat
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -49,15 +50,6 @@ class ReadOptions:
 
 # ---------------------------------------------------------------------------
 # Inline syntax: 0.7,0.3 or rain=0.7,dry=0.3
-
-
-def parse_inline(text: str, source: str) -> Histogram:
-    """Parse ``0.7,0.3`` (positional) or ``rain=0.7, dry=0.3`` (labelled).
-
-    Raises ``InputError`` saying which item is wrong.
-    """
-    values, labels = split_inline(text, source)
-    return make_histogram(values, labels, source)
 
 
 class InlineSyntaxError(InputError):
@@ -166,6 +158,17 @@ def is_stream(path: str) -> bool:
     except OSError:
         return False  # missing or unreadable: the regular path says why
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def reads_stdin(path: str) -> bool:
+    """True for '-' and for a path that is this process's standard input (/dev/stdin)."""
+    if path == "-":
+        return True
+    try:
+        mine, there = os.fstat(0), os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISREG(there.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
 
 
 # A stream for drift or profile is copied once, into memory up to this size
@@ -413,7 +416,7 @@ class TableSource:
         src: Any = self.path if self.path is not None else io.StringIO(self.text or "")
         # Every column is parsed, not only those used: with usecols pandas
         # would silently cut rows that have more fields than the header.
-        with pandas_read_errors(self.name, "TSV" if self.sep == "\t" else "CSV"):
+        with pandas_read_errors(self.name, "TSV" if self.sep == "\t" else "CSV", self.encoding):
             frame = pd.read_csv(
                 src,
                 sep=self.sep,
@@ -683,10 +686,10 @@ def histogram_from_table(table: TableSource, plan: _Plan, needed: list[str]) -> 
 
 @dataclass(frozen=True)
 class _Loaded:
-    """A source read as far as its format: inline histogram, JSON value or table."""
+    """A source read as far as its format: inline values and labels, JSON value or table."""
 
     name: str
-    inline: Histogram | None = None
+    inline: tuple[list[float], list[str] | None] | None = None
     json_value: Any = None
     table: Any = None
 
@@ -719,7 +722,7 @@ def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], B
         raise InputError(
             f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
         ) from None
-    return _Loaded(name, inline=make_histogram(values, labels, name))
+    return _Loaded(name, inline=(values, labels))
 
 
 def _load_stream(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
@@ -734,7 +737,7 @@ def _load_stream(spec: str, role: str, options: ReadOptions, open_stdin: Callabl
         raise InputError(f"{name}: standard input is empty" if stdin else f"{name}: the file is empty")
     if stdin and "\n" not in stripped and stripped[:1] not in "[{":
         try:
-            return _Loaded(name, inline=parse_inline(stripped, name))
+            return _Loaded(name, inline=split_inline(stripped, name))
         except InputError:
             pass  # not inline; let the table reader say what is wrong
     fmt = sniff_format(None if stdin else spec, text)
@@ -767,7 +770,7 @@ def _finish(name: str, fmt: str, text: str, options: ReadOptions) -> _Loaded:
 
 def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[str] | None = None) -> Histogram:
     if loaded.inline is not None:
-        return loaded.inline
+        return make_histogram(*loaded.inline, loaded.name)
     if loaded.table is not None:
         plan = plan_table(loaded.table, role, options)
         return histogram_from_table(loaded.table, plan, needed or plan.needed)
@@ -837,9 +840,10 @@ def load_samples(
 def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarray, str]:
     name = loaded.name
     if loaded.inline is not None:
-        if loaded.inline.labels is not None:
+        values, labels = loaded.inline
+        if labels is not None:
             raise InputError(f"{name}: --samples takes plain numbers (observations), not label=value pairs")
-        return loaded.inline.weights, name
+        return np.asarray(values, dtype=np.float64), name  # observations as given: any sign, any size
     if loaded.table is not None:
         plan = plan_table(loaded.table, role, options, labels=False)
         if not plan.numeric:
@@ -982,32 +986,37 @@ def iter_dataset(
         raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
-    with pandas_read_errors(source, fmt.upper()):
+    with pandas_read_errors(source, fmt.upper(), encoding):
         if fmt == "parquet":
             yield from _parquet_chunks(handle, source, chunk_rows, columns)
             return
+        sep = "\t" if fmt == "tsv" else ","
+        wanted = None  # the positions and names of the columns asked for
         if fmt == "jsonl":
             reader = contextlib.closing(_jsonl_chunks(handle, source, chunk_rows, encoding))
         else:
-            # Header names are stripped below, so match the wanted ones loosely.
-            usecols = None if columns is None else (lambda c: str(c).strip() in columns)
+            if columns is not None:
+                header = pd.read_csv(handle, sep=sep, nrows=0, encoding=encoding, skipinitialspace=True).columns
+                if not isinstance(handle, str):
+                    handle.seek(0)
+                names = _column_names(header)
+                wanted = [(i, name) for i, name in enumerate(names) if name in columns]
             reader = pd.read_csv(
                 handle,
-                sep="\t" if fmt == "tsv" else ",",
+                sep=sep,
                 chunksize=chunk_rows,
                 encoding=encoding,
                 keep_default_na=False,
                 na_values=MISSING_SPELLINGS,
                 skipinitialspace=True,
                 low_memory=False,
-                usecols=usecols,
+                usecols=None if wanted is None else [i for i, _ in wanted],
             )
         with reader as chunks:
             any_rows = False
             for chunk in chunks:
                 any_rows = any_rows or len(chunk) > 0
-                # Names equal once trimmed are made distinct as pandas does exact repeats: a, a.1
-                chunk.columns = _unique_names([str(c).strip() for c in chunk.columns])
+                chunk.columns = _column_names(chunk.columns) if wanted is None else [name for _, name in wanted]
                 if columns is not None and fmt == "jsonl":
                     chunk = chunk[[c for c in chunk.columns if c in columns]]
                 chunk.attrs[TEXT_CELLS] = fmt != "jsonl"
@@ -1016,16 +1025,19 @@ def iter_dataset(
             raise InputError(f"{source}: has no data rows")
 
 
+def _column_names(header: Any) -> list[str]:
+    """Header names trimmed; names equal once trimmed are made distinct as
+    pandas does exact repeats (a, a.1), by position, so every pass agrees."""
+    return _unique_names([str(c).strip() for c in header])
+
+
 def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> Iterator[Any]:
     """JSON lines as DataFrames of ``chunk_rows`` rows. Every line must be a
     JSON object whose values are numbers, strings, booleans or null (the
     cells that can be counted); blank lines are skipped. Parsed as strictly
     as JSON elsewhere: no NaN/Infinity tokens."""
-    import pandas as pd
 
-    def reject_constant(token: str) -> Any:
-        raise ValueError(f"{token} is not a number JSON allows")
-
+    decoder = json.JSONDecoder(parse_constant=_no_constant)  # numbers stay on the C fast path
     raw = open(handle, "rb") if isinstance(handle, str) else handle  # noqa: SIM115 (closed below)
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
@@ -1033,37 +1045,88 @@ def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> I
         for number, line in enumerate(text, 1):
             if not line.strip():
                 continue
-            where = f"{source}: line {number}"
             try:
-                row = json.loads(line, parse_constant=reject_constant)
+                row = _decode_line(decoder, line)
             except RecursionError:
-                raise InputError(f"{where}: JSON is nested too deeply") from None
+                raise InputError(f"{source}: line {number}: JSON is nested too deeply") from None
+            except _BadNumber as exc:
+                raise InputError(f"{source}: line {number}: {exc}") from None
             except ValueError as exc:  # JSONDecodeError included
-                raise InputError(f"{where}: malformed JSON: {exc}") from None
-            if not isinstance(row, dict):
-                kind = "a JSON array" if isinstance(row, list) else f"{json.dumps(row)[:20]!r}"
-                raise InputError(f"{where} is {kind}, not an object: JSON lines hold one object per line")
-            for key, value in row.items():
-                if isinstance(value, (dict, list)):
-                    kind = "object" if isinstance(value, dict) else "array"
-                    raise InputError(
-                        f"{where}: field {show_label(key)} holds a JSON {kind}; "
-                        "only numbers, strings, booleans and null can be counted"
-                    )
+                raise InputError(f"{source}: line {number}: malformed JSON: {exc}") from None
+            if type(row) is not dict or not all(map(_countable, row.values())):
+                _refuse_row(row, f"{source}: line {number}")
             rows.append(row)
             if len(rows) == chunk_rows:
-                yield pd.DataFrame.from_records(rows)
+                yield _frame_of(rows)
                 rows = []
         if rows:
-            yield pd.DataFrame.from_records(rows)
+            yield _frame_of(rows)
     finally:
         text.detach()  # a handle given to us (a spooled stream) stays open for the next pass
         if raw is not handle:
             raw.close()
 
 
+def _decode_line(decoder: json.JSONDecoder, line: str) -> Any:
+    """One JSON document on a line: the C scanner directly (the public decode
+    adds two regular-expression matches per line), the full decoder only to
+    word the error when there is one."""
+    text = line.strip()
+    try:
+        value, end = decoder.scan_once(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        return decoder.decode(text)  # raises the JSONDecodeError that says what is wrong
+    return value
+
+
+_FLOAT_MAX_INT = int(sys.float_info.max)
+
+
+def _countable(value: Any) -> bool:
+    """A JSON cell that can be counted: a number within the float range (the
+    parser turns 1e400 into inf), a string, a boolean or null."""
+    kind = type(value)
+    if kind is float:
+        return math.isfinite(value)
+    if kind is int:
+        return -_FLOAT_MAX_INT <= value <= _FLOAT_MAX_INT
+    return kind is str or kind is bool or value is None
+
+
+def _refuse_row(row: Any, where: str) -> None:
+    """Say what is wrong with a row that is not an object of countable cells."""
+    if not isinstance(row, dict):
+        kind = "a JSON array" if isinstance(row, list) else f"{json.dumps(row)[:20]!r}"
+        raise InputError(f"{where} is {kind}, not an object: JSON lines hold one object per line")
+    for key, value in row.items():
+        if isinstance(value, (dict, list)):
+            kind = "object" if isinstance(value, dict) else "array"
+            raise InputError(
+                f"{where}: field {show_label(key)} holds a JSON {kind}; "
+                "only numbers, strings, booleans and null can be counted"
+            )
+        if not _countable(value):
+            raise InputError(f"{where}: field {show_label(key)} holds a number beyond the range of a float")
+
+
+def _frame_of(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))  # the index keeps rows that are {}
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _no_constant(token: str) -> Any:
+    raise _BadNumber(f"{token} is not a number JSON allows")
+
+
 @contextlib.contextmanager
-def pandas_read_errors(source: str, kind: str) -> Iterator[None]:
+def pandas_read_errors(source: str, kind: str, encoding: str = "utf-8") -> Iterator[None]:
     """Turn what pandas raises on a bad file into one-line ``InputError``s."""
     import pandas as pd
 
@@ -1077,7 +1140,7 @@ def pandas_read_errors(source: str, kind: str) -> Iterator[None]:
             hint="pass --encoding, e.g. --encoding latin-1",
         ) from None
     except UnicodeError as exc:  # e.g. 'UTF-16 stream does not start with BOM'
-        raise InputError(f"{source}: cannot decode the {kind} text: {exc}") from None
+        raise InputError(f"{source}: cannot decode the {kind} text: {exc}", hint=_byte_order_hint(encoding)) from None
     except (pd.errors.ParserError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise InputError(f"{source}: cannot parse as {kind}: {detail}") from None

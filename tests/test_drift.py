@@ -507,6 +507,26 @@ def test_compare_samples_inline_counts_by_bins():
     assert cats["(4.5, inf)"] == (0.5, 0.5)
 
 
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [("-1,2,-3,4", "1,-2,3,-4"), ("1e308,1e308,1,2", "1,2,3,1e308"), ("-1e308,1e308,0", "1e308,-1e308,5")],
+    ids=["negative", "huge", "both-signs"],
+)
+def test_compare_samples_inline_are_the_observations_as_given(tmp_path, p, q):
+    """Inline observations are numbers of any sign and size, read exactly as
+    the same lists in JSON files are (they are not weights to validate or scale)."""
+    pf, qf = tmp_path / "p.json", tmp_path / "q.json"
+    pf.write_text(f"[{p}]")
+    qf.write_text(f"[{q}]")
+    inline = run("compare", "--samples", "--bins", "3", "--format", "json", "--", p, q)
+    files = run("compare", str(pf), str(qf), "--samples", "--bins", "3", "--format", "json")
+    assert inline.exit_code == 0 and files.exit_code == 0, (inline.output, files.output)
+    a, b = strict_json(inline.stdout), strict_json(files.stdout)
+    assert a["metrics"] == b["metrics"] and [c["label"] for c in a["categories"]] == [
+        c["label"] for c in b["categories"]
+    ]
+
+
 def test_compare_samples_rejects_text_and_labels():
     text = run("compare", REFERENCE, CURRENT, "--samples", "--column", "plan")
     assert text.exit_code == 2 and "holds text" in one_error_line(text)

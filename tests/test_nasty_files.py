@@ -322,6 +322,21 @@ def test_dev_stdin_redirected_from_a_file(tmp_path, good, args):
         assert json.loads(proc.stdout)["total_columns"] == 2
 
 
+def test_drift_refuses_stdin_twice_whatever_it_is_called():
+    content = GOOD_DATA.encode()
+    for args in (["-", "/dev/stdin"], ["/dev/stdin", "-"]):
+        producer = subprocess.Popen(
+            [sys.executable, "-c", f"import sys; sys.stdout.buffer.write({content!r})"], stdout=subprocess.PIPE
+        )
+        try:
+            proc = _kl_cli(["drift", *args], producer.stdout)
+        finally:
+            producer.stdout.close()
+            producer.wait(30)
+        lines = proc.stderr.decode().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and "both be standard input" in lines[0], lines
+
+
 @pytest.mark.parametrize(
     "args",
     [["compare", "/dev/stdin", "a=1,b=3", "--format", "value"], ["drift", "GOOD", "/dev/stdin", "--format", "json"]],
@@ -573,6 +588,19 @@ def test_utf16_datasets_with_the_encoding_given(tmp_path, tools):
     assert [c["column"] for c in data["columns"]] == ["x", "y"] and data["drift_detected"] is False
 
 
+@pytest.mark.parametrize("role", ["drift-reference", "drift-current", "profile"])
+def test_utf16_dataset_without_a_bom_names_the_variants(tmp_path, good, tools, role):
+    path = tmp_path / "le.csv"
+    path.write_bytes(GOOD_DATA.encode("utf-16-le"))
+    args = [*args_for(role, str(path), good), "--encoding", "utf-16"]
+    if role == "drift-current":  # the reference is read first, with the same encoding: use a UTF-16 one
+        ref = tmp_path / "ref16.csv"
+        ref.write_bytes(GOOD_DATA.encode("utf-16"))
+        args = ["drift", str(ref), str(path), "--encoding", "utf-16"]
+    line = assert_names_the_file(run(*args), str(path), tools, "byte-order mark")
+    assert "--encoding utf-16-le or utf-16-be" in line, line
+
+
 def test_utf16_dataset_is_named_as_utf16(tmp_path, good, tools):
     path = tmp_path / "u16.csv"
     path.write_bytes(GOOD_DATA.encode("utf-16"))
@@ -800,7 +828,7 @@ def test_text_in_a_numeric_column_names_the_file(tmp_path, tools, side):
     [
         (b'{"x": 1}\n{"x": {"deep": 1}}\n', "line 2: field 'x' holds a JSON object"),
         (b'{"x": 1}\n{"x": [1, 2]}\n', "line 2: field 'x' holds a JSON array"),
-        (b'{"x": 1}\n{"x": NaN}\n', "line 2: malformed JSON: NaN is not a number JSON allows"),
+        (b'{"x": 1}\n{"x": NaN}\n', "line 2: NaN is not a number JSON allows"),
         (b'[{"x": 1}, {"x": 2}]\n', "line 1 is a JSON array, not an object"),
         (b'{"x": 1}\n{"x": 2\n', "line 2: malformed JSON"),
         (b'{"x": 1}\n7\n', "line 2 is '7', not an object"),
@@ -855,6 +883,97 @@ def test_a_profile_does_not_depend_on_the_chunk_size(tmp_path, name, categorical
         assert "A" in k["counts"] and not any(label in k["counts"] for label in ("0.10", "2.0", "0.0"))
     else:  # the JSON string "1" is text, the JSON number 1 a number; both count as the label '1'
         assert profiles[0]["v"]["type"] == "categorical"
+
+
+# Pairs (reference, current) that must give one verdict at every chunk size.
+CHUNK_PAIRS = {
+    # a chunk of only True/False is booleans to pandas; one 'maybe' made it text
+    "booleans.csv": (
+        "k,n\n" + "".join(f"{['True', 'False'][i % 2]},{i % 3}\n" for i in range(2000)),
+        "k,n\n" + "".join(f"{['True', 'false'][i % 2]},{i % 3}\n" for i in range(2000)) + "maybe,1\n",
+    ),
+    # a key that first appears after the first chunk: the rows before lack it (missing)
+    "late-key.jsonl": (
+        "".join(f'{{"a": {i % 3}, "b": "x"}}\n' for i in range(1000)),
+        "".join(f'{{"a": {i % 3}}}\n' if i < 500 else f'{{"a": {i % 3}, "b": "x"}}\n' for i in range(1000)),
+    ),
+    # rows that are {} are rows, all of whose cells are missing
+    "empty-rows.jsonl": (
+        "".join('{"a": 1}\n{}\n' for _ in range(300)),
+        "".join('{"a": 1}\n{}\n{}\n' for _ in range(200)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CHUNK_PAIRS))
+def test_drift_does_not_depend_on_the_chunk_size(tmp_path, name):
+    reference, current = tmp_path / f"ref-{name}", tmp_path / f"cur-{name}"
+    reference.write_text(CHUNK_PAIRS[name][0])
+    current.write_text(CHUNK_PAIRS[name][1])
+    outputs = []
+    for chunk in ("1", "7", "1000", "1000000"):
+        result = run("drift", str(reference), str(current), "--format", "json", "--chunk-rows", chunk)
+        assert result.exit_code in (0, 1), result.output
+        outputs.append((result.exit_code, result.stdout))
+        profile = run("profile", str(current), "-o", "-", "--chunk-rows", chunk)
+        assert profile.exit_code == 0, profile.output
+        outputs.append((0, json.dumps(json.loads(profile.stdout)["columns"])))
+    assert all(o == outputs[0] for o in outputs[0::2]) and all(o == outputs[1] for o in outputs[1::2])
+    report = json.loads(outputs[0][1])
+    if name == "booleans.csv":  # 'False' and 'false' are one boolean; one row of 'maybe' is no drift
+        assert report["drift_detected"] is False
+        k = json.loads(outputs[1][1])["k"]["counts"]
+        assert set(k) == {"true", "false", "maybe", "(missing)"}
+    elif name == "late-key.jsonl":
+        b = next(c for c in report["columns"] if c["column"] == "b")
+        assert b["n_current"] == 1000 and b["drifted"] is True  # half of the rows lack 'b'
+    else:
+        assert json.loads(outputs[1][1])["a"]["counts"] == {"1": 200, "(missing)": 400}
+
+
+def test_header_names_equal_once_trimmed_survive_the_second_pass(tmp_path, monkeypatch):
+    import kl_cli.binning as binning
+
+    monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)  # force a second pass over the numeric one
+    path = tmp_path / "dup.csv"
+    path.write_text("n,n\t\n" + "".join(f"c{i % 3},{i / 3}\n" for i in range(500)))
+    result = run("profile", str(path), "-o", "-")
+    assert result.exit_code == 0, result.output
+    columns = json.loads(result.stdout)["columns"]
+    assert [columns[c]["type"] for c in ("n", "n.1")] == ["categorical", "numeric"]
+
+
+def test_json_lines_with_a_key_absent_from_a_whole_chunk_survive_the_second_pass(tmp_path, monkeypatch):
+    import kl_cli.binning as binning
+
+    monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)
+    path = tmp_path / "gap.jsonl"
+    path.write_text('{"c": "x"}\n' * 300 + "".join(f'{{"a": {i / 7}}}\n' for i in range(500)))
+    outputs = set()
+    for chunk in ("100", "1000000"):
+        result = run("profile", str(path), "-o", "-", "--chunk-rows", chunk)
+        assert result.exit_code == 0, result.output
+        outputs.add(json.dumps(json.loads(result.stdout)["columns"]))
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["a"]["counts"]["(missing)"] == 300
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "1e400", "-1e999"])
+def test_json_lines_numbers_beyond_floats_are_refused(tmp_path, good, tools, number):
+    path = tmp_path / "big.jsonl"
+    path.write_text(f'{{"x": 1}}\n{{"x": {number}}}\n{{"x": 3}}\n')
+    for args in (["profile", str(path), "-o", "-"], ["drift", good, str(path)], ["drift", str(path), good]):
+        line = assert_names_the_file(run(*args), str(path), tools)
+        assert "line 2" in line and "beyond the range of a float" in line, line
+
+
+def test_one_long_distinct_cell_costs_no_memory(tmp_path, tools):
+    """The number check looks at each distinct cell's first character only:
+    a fixed-width array as wide as the longest cell took 2 GB for this file."""
+    path = tmp_path / "long.csv"
+    path.write_text("k,v\n" + "".join(f"id{i},{i % 5}\n" for i in range(10000)) + "x" * 50000 + ",1\n")
+    r = tools.run_measured(["profile", str(path), "-o", "-"], max_rss_mb=400, timeout=60)
+    assert r.killed_for is None and r.returncode == 0, (r.killed_for, r.peak_rss_mb, r.stderr)
 
 
 def test_one_text_cell_gives_the_same_verdict_whatever_the_chunk_size(tmp_path):
