@@ -161,6 +161,17 @@ def quantile_edges(order_stat: Any, n: int, bins: int) -> np.ndarray:
     return np.clip(edges, a, b)
 
 
+def uniform_edges(low: float, high: float, bins: int) -> np.ndarray:
+    """The bins - 1 interior edges of equal-width bins from low to high; for a
+    range wider than the largest float (-1e308 to 1e308), as weighted means."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = low + (high - low) * np.arange(1, bins) / bins
+    if np.all(np.isfinite(edges)):
+        return edges
+    t = np.arange(1, bins) / bins
+    return low * (1 - t) + high * t
+
+
 def needed_ranks(n: int, bins: int) -> np.ndarray:
     h = (n - 1) * np.arange(1, bins) / bins
     lo = np.floor(h).astype(np.int64)
@@ -258,7 +269,7 @@ class NumericSummary:
         return all(seen.get(b, 0.0) == float(self.bucket_counts[b]) for b in self.targets.tolist())
 
     def _uniform_raw(self, bins: int) -> np.ndarray:
-        return self.low + (self.high - self.low) * np.arange(1, bins) / bins
+        return uniform_edges(self.low, self.high, bins)
 
     def finish(self, bins: int, binning: str) -> tuple[Bins, np.ndarray]:
         """The bins (edges from these values) and the count in each bin."""

@@ -98,7 +98,7 @@ def true_weights(w: np.ndarray | float, exponent: int) -> np.ndarray:
 
 def show_total(total: float) -> str:
     """A total for a message; one beyond the largest float is said so, not 'inf'."""
-    return f"{total:g}" if math.isfinite(total) else f"over {sys.float_info.max:.2g}"
+    return f"{total:g}" if math.isfinite(total) else f"more than {sys.float_info.max:.2g}"
 
 
 def make_histogram(

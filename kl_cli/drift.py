@@ -279,11 +279,14 @@ def run_drift(
     ``explicit`` names the profile options the user set on purpose (they
     must then agree with a profile's). Returns a ``DriftReport``.
     """
-    from .sources import DEFAULT_CHUNK_ROWS, reads_stdin
+    from .sources import DEFAULT_CHUNK_ROWS, one_stream
 
     check_settings(settings)
-    if reads_stdin(reference) and reads_stdin(current):
-        raise UsageError("the reference and the current data cannot both be standard input ('-')")
+    if one_stream(reference, current):
+        raise UsageError(
+            "the reference and the current data cannot both be read from one stream (standard input '-', a FIFO): "
+            "it can be read only once"
+        )
     read_kwargs = {
         "encoding": encoding,
         "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,

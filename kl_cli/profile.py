@@ -193,6 +193,24 @@ class _Accumulator:
 _NUMBER_START = frozenset("0123456789+-.iI")
 # CSV cells pandas reads as booleans in a column of nothing else (any case).
 _BOOLEANS = {"true": True, "false": False}
+# JSON booleans, counted apart from the numbers 1 and 0 (True == 1 in Python).
+_JSON_BOOLEAN = {True: "true", False: "false"}
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Numbers as float64; integers beyond the float range (a 310-digit CSV
+    cell) become +-inf, as pandas reads 1e400."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        return np.array([_float(v) for v in values], dtype=np.float64)
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, float], int]:
@@ -210,7 +228,9 @@ def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, fl
     if len(present) == 0:
         return np.empty(0), {}, n_missing
     if _holds_numbers(present):
-        return present.to_numpy(dtype=np.float64), {}, n_missing
+        return _floats(present), {}, n_missing
+    if not text_cells and present.dtype == object:  # JSON: true and 1 must not count as one value
+        present = present.map(lambda v: _JSON_BOOLEAN.get(v, v) if type(v) is bool else v)
     counts = present.value_counts(sort=False)
     cells = np.asarray(counts.index, dtype=object)
     n = counts.to_numpy(dtype=np.int64)
@@ -229,10 +249,11 @@ def _text_numbers(cells: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     out = np.full(len(cells), np.nan)
-    maybe = np.fromiter((str(c)[:1] in _NUMBER_START for c in cells.tolist()), dtype=bool, count=len(cells))
+    # pandas' number parser skips leading white space (tab, \v, \f too)
+    maybe = np.fromiter((str(c).lstrip()[:1] in _NUMBER_START for c in cells.tolist()), dtype=bool, count=len(cells))
     if maybe.any():
         parsed = pd.to_numeric(pd.Series(cells[maybe], dtype=object), errors="coerce")
-        out[maybe] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+        out[maybe] = _floats(parsed)
     return out
 
 
@@ -242,7 +263,7 @@ def _json_numbers(cells: np.ndarray) -> np.ndarray:
     out = np.full(len(cells), np.nan)
     for i, cell in enumerate(cells.tolist()):
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            out[i] = float(cell)
+            out[i] = _float(cell)
     return out
 
 

@@ -155,20 +155,30 @@ def is_stream(path: str) -> bool:
         return True
     try:
         mode = os.stat(path).st_mode
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return False  # missing or unreadable: the regular path says why
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def reads_stdin(path: str) -> bool:
-    """True for '-' and for a path that is this process's standard input (/dev/stdin)."""
-    if path == "-":
+def one_stream(a: str, b: str) -> bool:
+    """True when two sources are one stream (see ``is_stream``), which can be
+    read only once: '-' twice, '-' and /dev/stdin, a FIFO named twice."""
+    if a == "-" and b == "-":
         return True
+    ia, ib = _stream_identity(a), _stream_identity(b)
+    return ia is not None and ia == ib
+
+
+def _stream_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a stream; None for a regular file (it can be opened
+    again) or a path that cannot be examined."""
     try:
-        mine, there = os.fstat(0), os.stat(path)
+        st = os.fstat(0) if path == "-" else os.stat(path)
     except (OSError, ValueError):
-        return False
-    return not stat.S_ISREG(there.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+        return None
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    return st.st_dev, st.st_ino
 
 
 # A stream for drift or profile is copied once, into memory up to this size
@@ -788,8 +798,10 @@ def _sides(
     With ``q_spec`` omitted, P's source must hold both distributions: JSON
     ``{"p": ..., "q": ...}`` or a table with ``--p-column`` and ``--q-column``.
     """
-    if p_spec == "-" and q_spec == "-":
-        raise UsageError("P and Q cannot both be standard input ('-')")
+    if q_spec is not None and one_stream(p_spec, q_spec):
+        raise UsageError(
+            "P and Q cannot both be read from one stream (standard input '-', a FIFO): it can be read only once"
+        )
     loaded_p = _load(p_spec, "P", options, open_stdin)
     if q_spec is not None:
         return [(loaded_p, "P"), (_load(q_spec, "Q", options, open_stdin), "Q")]
@@ -1016,7 +1028,8 @@ def iter_dataset(
             any_rows = False
             for chunk in chunks:
                 any_rows = any_rows or len(chunk) > 0
-                chunk.columns = _column_names(chunk.columns) if wanted is None else [name for _, name in wanted]
+                if fmt != "jsonl":  # JSON keys are exact; CSV header names are trimmed
+                    chunk.columns = _column_names(chunk.columns) if wanted is None else [name for _, name in wanted]
                 if columns is not None and fmt == "jsonl":
                     chunk = chunk[[c for c in chunk.columns if c in columns]]
                 chunk.attrs[TEXT_CELLS] = fmt != "jsonl"

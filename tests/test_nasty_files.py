@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -334,7 +335,7 @@ def test_drift_refuses_stdin_twice_whatever_it_is_called():
             producer.stdout.close()
             producer.wait(30)
         lines = proc.stderr.decode().splitlines()
-        assert proc.returncode == 2 and len(lines) == 1 and "both be standard input" in lines[0], lines
+        assert proc.returncode == 2 and len(lines) == 1 and "one stream" in lines[0], lines
 
 
 @pytest.mark.parametrize(
@@ -929,6 +930,77 @@ def test_drift_does_not_depend_on_the_chunk_size(tmp_path, name):
         assert b["n_current"] == 1000 and b["drifted"] is True  # half of the rows lack 'b'
     else:
         assert json.loads(outputs[1][1])["a"]["counts"] == {"1": 200, "(missing)": 400}
+
+
+# Single files whose profile must not depend on the chunk size (found by fuzzing).
+CHUNK_FILES = {
+    "true-and-one.jsonl": '{"x": true}\n{"x": 1}\n{"x": false}\n{"x": 0}\n',  # True == 1 in Python
+    "keys-with-spaces.jsonl": '{" a": 1}\n{"a": 2}\n',  # JSON keys are exact, never trimmed
+    "booleans-any-case.csv": "x\nTrue\nabc\nFALSE\n",
+    "white-space-before-numbers.csv": 'x\n\t1\nabc\n\x0b2\n"  3"\n',
+    "integers-beyond-floats.csv": "x\n1" + "0" * 309 + "\nabc\n-1" + "0" * 309 + "\n",
+    "integers-beyond-floats-only.csv": "x\n1" + "0" * 309 + "\n5\n",
+}
+
+
+@pytest.mark.parametrize("name", list(CHUNK_FILES))
+def test_a_profile_of_odd_cells_does_not_depend_on_the_chunk_size(tmp_path, tools, name):
+    path = tmp_path / name
+    path.write_text(CHUNK_FILES[name])
+    outputs = set()
+    for chunk in ("1", "2", "1000"):
+        result = run("profile", str(path), "-o", "-", "--chunk-rows", chunk)
+        assert result.exit_code == 0, result.output
+        outputs.add(json.dumps(json.loads(result.stdout)["columns"], sort_keys=True))
+    assert len(outputs) == 1, outputs
+    columns = json.loads(outputs.pop())
+    counts = next(iter(columns.values()))["counts"]
+    expected = {
+        "true-and-one.jsonl": {"true": 1, "1": 1, "false": 1, "0": 1},
+        "keys-with-spaces.jsonl": {"1": 1, "(missing)": 1},
+        "booleans-any-case.csv": {"true": 1, "false": 1, "abc": 1},
+        "white-space-before-numbers.csv": {"1": 1, "2": 1, "3": 1, "abc": 1},
+        "integers-beyond-floats.csv": {"inf": 1, "-inf": 1, "abc": 1},
+        "integers-beyond-floats-only.csv": {"inf": 1, "5": 1},
+    }[name]
+    assert {k: v for k, v in counts.items() if k != "(missing)" or v} == expected
+    if name == "keys-with-spaces.jsonl":
+        assert sorted(columns) == [" a", "a"]
+
+
+@pytest.mark.parametrize(
+    "args", [["profile", "{}", "-o", "-", "--binning", "uniform"], ["drift", "{}", "{}", "--binning", "uniform"]]
+)
+def test_uniform_bins_over_the_whole_float_range(tmp_path, tools, args):
+    path = tmp_path / "wide.csv"
+    path.write_text("x\n" + "".join(f"{v}\n" for v in [-1.7e308, 1.7e308, *range(40)]))
+    result = run(*[str(path) if a == "{}" else a for a in args])
+    assert result.exit_code == 0, result.output
+    assert all(line.startswith("kl-cli: warning: ") for line in result.stderr.splitlines()), result.stderr
+    if args[0] == "profile":
+        edges = json.loads(result.stdout)["columns"]["x"]["edges"]
+        assert len(edges) == 9 and all(math.isfinite(e) for e in edges) and edges == sorted(edges)
+    sample = run("compare", "--samples", str(path), "0,1", "--binning", "uniform", "--bins", "3", "--format", "json")
+    labels = [c["label"] for c in tools.strict_json(sample.stdout)["categories"] if c["label"] != "(missing)"]
+    assert "inf, inf" not in " ".join(labels) and len(labels) == 3, labels
+
+
+def test_one_fifo_twice_is_refused_not_a_hang(tmp_path, tools):
+    for args in (["compare", "{}", "{}", "--column", "x"], ["drift", "{}", "{}"]):
+        fifo = tmp_path / f"twice-{args[0]}.csv"
+        thread = _fifo(fifo, GOOD_DATA.encode())
+        try:
+            with tools.time_limit(5, f"kl-cli {args[0]} on one FIFO twice"):
+                result = run(*[str(fifo) if a == "{}" else a for a in args])
+        finally:
+            _release(fifo, thread)
+        line = tools.one_line_error(result, ["one stream"])
+        assert "internal error" not in line
+
+
+def test_a_nul_byte_in_an_argument_is_an_input_error(tools):
+    line = tools.one_line_error(run("compare", "--", "\x00=0", "\x00=0"), [])
+    assert "internal error" not in line
 
 
 def test_header_names_equal_once_trimmed_survive_the_second_pass(tmp_path, monkeypatch):

@@ -202,7 +202,7 @@ def test_counts_scaled_by_a_power_of_two_give_the_same_result(p, shift, smoothin
 def test_a_huge_alpha_is_uniform_and_said_so():
     r = compare("1,2,3", "3,2,1", smoothing="additive", parameter=1e308)
     assert r.p.tolist() == pytest.approx([1 / 3] * 3, rel=1e-12) and r.metrics["kl_pq"] == pytest.approx(0, abs=1e-12)
-    assert sum("additive smoothing adds over 1.8e+308" in w and "(100% of its mass)" in w for w in r.warnings) == 2
+    assert sum("additive smoothing adds more than 1.8e+308" in w and "(100% of its mass)" in w for w in r.warnings) == 2
 
 
 # ---------------------------------------------------------------------------
