@@ -22,7 +22,7 @@ import numpy as np
 
 from .binning import MISSING, Bins, NumericSummary
 from .errors import InputError, UsageError
-from .sources import cells_are_text
+from .sources import MISSING_SPELLINGS, cells_are_text
 
 PROFILE_FORMAT = "kl-cli-profile"
 PROFILE_VERSION = 1
@@ -193,6 +193,7 @@ class _Accumulator:
 _NUMBER_START = frozenset("0123456789+-.iI")
 # CSV cells pandas reads as booleans in a column of nothing else (any case).
 _BOOLEANS = {"true": True, "false": False}
+_MISSING_TEXT = frozenset(MISSING_SPELLINGS)
 # JSON booleans, counted apart from the numbers 1 and 0 (True == 1 in Python).
 _JSON_BOOLEAN = {True: "true", False: "false"}
 
@@ -239,6 +240,9 @@ def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, fl
     others: dict[Any, float] = {}
     for cell, c in zip(cells[~is_number].tolist(), n[~is_number].tolist()):
         if text_cells and isinstance(cell, str):
+            if cell in _MISSING_TEXT:  # pandas skips its missing spellings beside a huge integer
+                n_missing += c
+                continue
             cell = _BOOLEANS.get(cell.lower(), cell)
         others[cell] = others.get(cell, 0.0) + float(c)
     return np.repeat(parsed[is_number], n[is_number]), others, n_missing

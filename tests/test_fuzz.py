@@ -548,6 +548,48 @@ GOOD_PAIRS = [
 ]
 
 
+# Cells that pandas types differently depending on what else is in the chunk.
+chunk_cells = st.one_of(
+    st.sampled_from(["", "nan", "NaN", "NULL", "null", "None", "NA", "True", "FALSE", "tRUE", "maybe"]),
+    st.sampled_from(["0.10", "2.0", "\t3", " 4", "1e5", "-0", "inf", "-Infinity", "007", "1" + "0" * 310]),
+    st.integers(-5, 40).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    st.text(st.characters(codec="ascii", exclude_characters=',"\r\n'), max_size=3),
+)
+jsonl_cells = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 30), st.floats(-1e3, 1e3), st.sampled_from(["1", "a", " "])
+)
+
+
+@st.composite
+def chunked_dataset(draw) -> tuple[str, str]:
+    """A small CSV or JSON-lines dataset of two columns built from cells that
+    pandas types by chunk; JSON rows may lack keys or be empty."""
+    rows = draw(st.integers(1, 12))
+    if draw(st.booleans()):
+        lines = [",".join(draw(chunk_cells) for _ in range(2)) for _ in range(rows)]
+        return "data.csv", "k,v\n" + "\n".join(f'"{c}"' if " " in c else c for c in lines) + "\n"
+    objects = [draw(st.dictionaries(st.sampled_from(["k", "v"]), jsonl_cells, max_size=2)) for _ in range(rows)]
+    return "data.jsonl", "".join(json.dumps(o) + "\n" for o in objects)
+
+
+@FUZZ
+@given(dataset=chunked_dataset(), forced=st.sampled_from([[], ["--categorical", "k"], ["--numeric", "v"]]))
+def test_results_do_not_depend_on_the_chunk_size(workdir, tools, dataset, forced):
+    """profile and drift read datasets chunk by chunk; every cell is typed on
+    its own, so the chunk size never changes an answer (README, Guarantees)."""
+    name, text = dataset
+    (workdir / name).write_text(text)
+    runs = {}
+    for chunk in ("1", "3", "1000"):
+        profile = invoke(tools, ["profile", name, "-o", "-", "--chunk-rows", chunk, *forced])
+        drift = invoke(tools, ["drift", name, name, "--format", "json", "--chunk-rows", chunk, *forced])
+        runs[chunk] = [(r.exit_code, r.stdout, r.stderr) for r in (profile, drift)]
+        check(profile, tools, fmt="json", may_exceed=False, inputs=text, command="profile")
+        check(drift, tools, fmt="json", may_exceed=True, inputs=text, command="drift")
+    assert runs["1"] == runs["3"] == runs["1000"]
+
+
 @FUZZ
 @given(pair=st.sampled_from(GOOD_PAIRS), options=compare_options())
 def test_option_combinations_compare(workdir, tools, pair, options):

@@ -940,6 +940,8 @@ CHUNK_FILES = {
     "white-space-before-numbers.csv": 'x\n\t1\nabc\n\x0b2\n"  3"\n',
     "integers-beyond-floats.csv": "x\n1" + "0" * 309 + "\nabc\n-1" + "0" * 309 + "\n",
     "integers-beyond-floats-only.csv": "x\n1" + "0" * 309 + "\n5\n",
+    # pandas forgets its missing spellings in a chunk holding an integer beyond 64 bits
+    "missing-beside-a-huge-integer.csv": "x,y\n1" + "0" * 30 + ",a\n,a\nnan,a\nNA,a\n",
 }
 
 
@@ -962,6 +964,7 @@ def test_a_profile_of_odd_cells_does_not_depend_on_the_chunk_size(tmp_path, tool
         "white-space-before-numbers.csv": {"1": 1, "2": 1, "3": 1, "abc": 1},
         "integers-beyond-floats.csv": {"inf": 1, "-inf": 1, "abc": 1},
         "integers-beyond-floats-only.csv": {"inf": 1, "5": 1},
+        "missing-beside-a-huge-integer.csv": {"1e+30": 1, "NA": 1, "(missing)": 2},
     }[name]
     assert {k: v for k, v in counts.items() if k != "(missing)" or v} == expected
     if name == "keys-with-spaces.jsonl":
