@@ -42,6 +42,8 @@ class KlGroup(click.Group):
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in (args[: args.index("--")] if "--" in args else args)
         try:
+            if any("\x00" in a for a in args):  # only possible in-process: no shell passes a NUL byte
+                raise UsageError("an argument holds a NUL byte")
             rv = super().main(args, prog_name or "kl-cli", complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else EXIT_OK
         except click.exceptions.Exit as exc:
@@ -299,12 +301,17 @@ def pick_smoothing(method: str, alpha: float | None, epsilon: float | None, lamb
 
 
 def check_encoding(encoding: str) -> None:
+    """A known codec that turns bytes into text (not hex, base64, rot13, zlib...)."""
     import codecs
 
     try:
         codecs.lookup(encoding)
     except LookupError:
         raise UsageError(f"unknown --encoding {encoding!r}") from None
+    try:
+        b"\x00\x00\x00\x00".decode(encoding, errors="ignore")  # not empty: b"".decode checks nothing
+    except LookupError:
+        raise UsageError(f"--encoding {encoding!r} is not a text encoding") from None
 
 
 def open_stdin() -> BinaryIO:

@@ -942,6 +942,7 @@ CHUNK_FILES = {
     "integers-beyond-floats-only.csv": "x\n1" + "0" * 309 + "\n5\n",
     # pandas forgets its missing spellings in a chunk holding an integer beyond 64 bits
     "missing-beside-a-huge-integer.csv": "x,y\n1" + "0" * 30 + ",a\n,a\nnan,a\nNA,a\n",
+    "missing-beside-two-to-the-63.csv": "x,y\n9223372036854775808,a\nnan,a\n",
 }
 
 
@@ -965,6 +966,7 @@ def test_a_profile_of_odd_cells_does_not_depend_on_the_chunk_size(tmp_path, tool
         "integers-beyond-floats.csv": {"inf": 1, "-inf": 1, "abc": 1},
         "integers-beyond-floats-only.csv": {"inf": 1, "5": 1},
         "missing-beside-a-huge-integer.csv": {"1e+30": 1, "NA": 1, "(missing)": 2},
+        "missing-beside-two-to-the-63.csv": {"9.223372036854776e+18": 1, "(missing)": 1},
     }[name]
     assert {k: v for k, v in counts.items() if k != "(missing)" or v} == expected
     if name == "keys-with-spaces.jsonl":
@@ -1001,8 +1003,31 @@ def test_one_fifo_twice_is_refused_not_a_hang(tmp_path, tools):
         assert "internal error" not in line
 
 
-def test_a_nul_byte_in_an_argument_is_an_input_error(tools):
-    line = tools.one_line_error(run("compare", "--", "\x00=0", "\x00=0"), [])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", "--", "\x00=0", "\x00=0"],
+        ["drift", "a\x00.csv", "b.csv"],
+        ["profile", "a\x00.csv", "-o", "-"],
+        ["profile", "GOOD", "-o", "x\x00.json"],
+        ["compare", "GOOD", "a=1", "--encoding", "utf\x008"],
+    ],
+)
+def test_a_nul_byte_in_an_argument_is_a_usage_error(good, tools, args):
+    """Only possible in-process (no shell passes a NUL byte), but still one line."""
+    line = tools.one_line_error(run(*[good if a == "GOOD" else a for a in args]), ["NUL byte"])
+    assert "internal error" not in line
+
+
+@pytest.mark.parametrize("codec", ["hex", "rot13", "base64", "zlib"])
+@pytest.mark.parametrize("command", ["compare", "drift", "profile"])
+def test_an_encoding_that_is_not_text_is_refused(good, tools, codec, command):
+    args = {
+        "compare": ["compare", good, "a=1"],
+        "drift": ["drift", good, good],
+        "profile": ["profile", good, "-o", "-"],
+    }[command]
+    line = tools.one_line_error(run(*args, "--encoding", codec), [f"--encoding '{codec}' is not a text encoding"])
     assert "internal error" not in line
 
 
