@@ -17,7 +17,6 @@ import numbers
 import os
 import stat
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -151,13 +150,7 @@ def is_stream(path: str) -> bool:
     FIFO, a process substitution ``<(...)``, ``/dev/stdin`` fed by a pipe.
     Such a source is read once (``read_stream``, ``spool_stream``), never
     sniffed and then reopened."""
-    if path == "-":
-        return True
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):  # ValueError: a NUL byte in the path
-        return False  # missing or unreadable: the regular path says why
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    return path == "-" or _stream_identity(path) is not None
 
 
 def one_stream(a: str, b: str) -> bool:
@@ -170,8 +163,9 @@ def one_stream(a: str, b: str) -> bool:
 
 
 def _stream_identity(path: str) -> tuple[int, int] | None:
-    """(device, inode) of a stream; None for a regular file (it can be opened
-    again) or a path that cannot be examined."""
+    """(device, inode) of a stream; None for a regular file or folder (it can
+    be opened again) or a path that cannot be examined (missing, unreadable,
+    a NUL byte: the regular path says why)."""
     try:
         st = os.fstat(0) if path == "-" else os.stat(path)
     except (OSError, ValueError):
@@ -196,6 +190,8 @@ def read_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | Non
 def spool_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> BinaryIO:
     """A stream copied once into a seekable file (memory, then disk), to be
     read as often as needed; its first line must end within MAX_FIRST_LINE."""
+    import tempfile  # only here: 6 ms of imports that compare's start-up need not pay
+
     spool: BinaryIO = io.BytesIO()
     try:
         for block in _stream_blocks(path, source, open_stdin, MAX_FIRST_LINE):

@@ -469,27 +469,12 @@ def test_100mb_label_cell_drift(big, tools, tmp_path):
         assert json.loads(r.stdout)["drift_detected"] is True
 
 
-def test_100mb_header_line_compare(big, tools):
-    path = big("wide")
-    r = tools.run_measured(["compare", str(path), "a=1"], max_rss_mb=MAX_RSS_MB, timeout=60)
-    _check_big(r, path)
-
-
-def test_100mb_header_line_drift(big, tools, good):
-    path = big("wide")
-    r = tools.run_measured(["drift", good, str(path)], max_rss_mb=MAX_RSS_MB, timeout=60)
-    _check_big(r, path)
-
-
-def test_100mb_json_line_compare(big, tools):
-    path = big("json")
-    r = tools.run_measured(["compare", str(path), "a=1"], max_rss_mb=MAX_RSS_MB, timeout=60)
-    _check_big(r, path)
-
-
-def test_100mb_json_line_drift(big, tools, good):
-    path = big("json")
-    r = tools.run_measured(["drift", good, str(path)], max_rss_mb=MAX_RSS_MB, timeout=60)
+@pytest.mark.parametrize("kind", ["wide", "json"], ids=["header-line", "json-line"])
+@pytest.mark.parametrize("command", ["compare", "drift"])
+def test_100mb_single_line(big, tools, good, kind, command):
+    path = big(kind)
+    args = ["compare", str(path), "a=1"] if command == "compare" else ["drift", good, str(path)]
+    r = tools.run_measured(args, max_rss_mb=MAX_RSS_MB, timeout=60)
     _check_big(r, path)
 
 

@@ -344,25 +344,25 @@ def test_ctrl_c_while_computing(tmp_path):
             proc.kill()
 
 
-# Runs kl-cli with the read of the data file that pandas' C parser makes
-# paused: a SIGINT then arrives while the CSV is being read.
-PAUSING_READER = r"""
+# The parts of the two pausing scripts below: a file-handle proxy that can
+# pause (drop a marker file, then sleep until the SIGINT comes), and the run.
+PAUSING_PROXY = r"""
 import builtins, os, sys, time
 
 marker, target = sys.argv[1], os.path.abspath(sys.argv[2])
 del sys.argv[1:3]
-real_open = builtins.open
+real_open, real_fdopen = builtins.open, os.fdopen
 
 
-class Paused:
+def pause():
+    with real_open(marker, "w"):
+        pass
+    time.sleep(60)
+
+
+class Proxy:
     def __init__(self, handle):
         self._handle = handle
-
-    def read(self, *args):
-        with real_open(marker, "w"):
-            pass
-        time.sleep(60)
-        return self._handle.read(*args)
 
     def __iter__(self):
         return iter(self._handle)
@@ -375,6 +375,23 @@ class Paused:
 
     def __getattr__(self, name):
         return getattr(self._handle, name)
+"""
+RUN_KL_CLI = r"""
+from kl_cli.cli import run
+
+sys.argv[0] = "kl-cli"
+run()
+"""
+
+# Runs kl-cli with the read of the data file that pandas' C parser makes
+# paused: a SIGINT then arrives while the CSV is being read.
+PAUSING_READER = (
+    PAUSING_PROXY
+    + r"""
+class Paused(Proxy):
+    def read(self, *args):
+        pause()
+        return self._handle.read(*args)
 
 
 def paused_open(file, mode="r", *args, **kwargs):
@@ -386,11 +403,9 @@ def paused_open(file, mode="r", *args, **kwargs):
 
 
 builtins.open = paused_open
-from kl_cli.cli import run
-
-sys.argv[0] = "kl-cli"
-run()
 """
+    + RUN_KL_CLI
+)
 
 
 @pytest.mark.parametrize("command", ["compare", "drift", "profile"])
@@ -436,18 +451,14 @@ def test_a_huge_permutation_count_is_refused_or_runs_in_bounded_memory(tools, tm
 # Runs kl-cli with every file it opens for writing in the output folder slowed
 # down: the first write stops halfway, drops a marker and sleeps. A SIGINT sent
 # then lands in the middle of writing the profile, whatever the writer's design.
-PAUSING_WRITER = r"""
-import builtins, os, sys, time
-
-marker, folder = sys.argv[1], os.path.abspath(sys.argv[2])
-del sys.argv[1:3]
-real_open, real_fdopen = builtins.open, os.fdopen
+PAUSING_WRITER = (
+    PAUSING_PROXY
+    + r"""
+folder = target
 
 
-class Paused:
-    def __init__(self, handle):
-        self._handle = handle
-        self._paused = False
+class Paused(Proxy):
+    _paused = False
 
     def write(self, data):
         if self._paused:
@@ -456,19 +467,8 @@ class Paused:
         half = len(data) // 2
         self._handle.write(data[:half])
         self._handle.flush()
-        with real_open(marker, "w"):
-            pass
-        time.sleep(60)
+        pause()
         return half + self._handle.write(data[half:])
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self._handle.__exit__(*exc)
-
-    def __getattr__(self, name):
-        return getattr(self._handle, name)
 
 
 def writing(mode):
@@ -489,11 +489,9 @@ def paused_fdopen(fd, mode="r", *args, **kwargs):
 
 builtins.open = paused_open
 os.fdopen = paused_fdopen
-from kl_cli.cli import run
-
-sys.argv[0] = "kl-cli"
-run()
 """
+    + RUN_KL_CLI
+)
 
 
 def _existing_profile(folder: Path, data: str) -> tuple[Path, bytes]:
