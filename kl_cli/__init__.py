@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "DriftReport", "Profile", "compare", "drift", "profile"]
 
 
 def __getattr__(name: str) -> Any:
     # Imported lazily so that `import kl_cli` (and the CLI's start-up) stays light.
-    if name in ("compare", "Comparison"):
-        from . import comparison
+    if name in __all__:
+        from . import api
 
-        return getattr(comparison, name)
+        return getattr(api, name)
     raise AttributeError(name)

@@ -1,14 +1,27 @@
-"""The project's exception types.
+"""The project's exception types and exit statuses (leaf: standard library only).
 
-Every problem the user can fix is a ``KlError``; ``cli.py`` maps each to exit
+Every problem the user can fix is a ``KlError``; the CLI maps each to exit
 status 2 with its message on one line. Nothing here knows about Click.
 """
 
 from __future__ import annotations
 
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit statuses, as diff, cmp and grep use them."""
+
+    OK = 0
+    EXCEEDED = 1  # over the limit the user asked for (only when one was asked for)
+    TROUBLE = 2  # bad usage, unreadable or malformed input, an internal error
+    INTERRUPTED = 130
+
 
 class KlError(Exception):
     """Base class: a problem with what the user asked for or gave us."""
+
+    status = ExitStatus.TROUBLE
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

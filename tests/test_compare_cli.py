@@ -230,7 +230,7 @@ def test_internal_error_is_one_line(kl, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kl_cli.comparison.measure", boom)
+    monkeypatch.setattr("kl_cli.reports.compare.measure", boom)
     kl.error("0.7,0.3", "0.4,0.6", needles=["internal error", "RuntimeError", "boom", "--debug"])
 
 
@@ -245,7 +245,7 @@ def test_interrupt_exits_130(kl, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kl_cli.comparison.measure", interrupted)
+    monkeypatch.setattr("kl_cli.reports.compare.measure", interrupted)
     result = kl.run("0.7,0.3", "0.4,0.6")
     assert result.exit_code == 130
     assert "Traceback" not in result.stderr
@@ -347,7 +347,7 @@ def test_api_options():
     r = compare([0.7, 0.3], [0.4, 0.6], base="2")
     assert r.metrics["kl_pq"] == pytest.approx(KL_PQ / math.log(2), rel=1e-12)
     assert r.unit == "bits"
-    s = compare([3, 0], [1, 1], smoothing="additive", parameter=0.5)
+    s = compare([3, 0], [1, 1], smoothing="additive", alpha=0.5)
     assert s.to_dict()["smoothing"] == {"method": "additive", "parameter": 0.5}
     assert s.p.tolist() == pytest.approx([3.5 / 4, 0.5 / 4])
 

@@ -217,7 +217,7 @@ def test_profile_to_stdout_is_strict_json():
 
 
 def test_profile_write_is_atomic_and_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    import kl_cli.profile as profile_mod
+    import kl_cli.profiles.store as profile_mod
 
     prof = tmp_path / "p.json"
     assert run("profile", REFERENCE, "-o", str(prof)).exit_code == 0
@@ -390,12 +390,12 @@ def test_parquet_reads_when_pyarrow_is_installed(tmp_path):
 def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
     path = tmp_path / "x.parquet"
     path.write_bytes(b"PAR1" + b"\0" * 32)
-    import kl_cli.sources
+    import kl_cli.inputs.datasets
 
     def no_pyarrow():
         raise ImportError("No module named 'pyarrow'")
 
-    monkeypatch.setattr(kl_cli.sources, "_import_parquet", no_pyarrow)
+    monkeypatch.setattr(kl_cli.inputs.datasets, "_import_parquet", no_pyarrow)
     result = run("drift", REFERENCE, str(path))
     assert result.exit_code == 2
     assert "kl-cli[parquet]" in one_error_line(result)
@@ -455,7 +455,7 @@ def test_empty_and_header_only_files(tmp_path):
 
 
 def test_chunked_and_two_pass_results_equal_in_memory(tmp_path, monkeypatch):
-    import kl_cli.binning
+    import kl_cli.core.binning
 
     whole = tmp_path / "whole.json"
     assert run("profile", REFERENCE, "-o", str(whole), "--chunk-rows", "100000000").exit_code == 0
@@ -463,21 +463,21 @@ def test_chunked_and_two_pass_results_equal_in_memory(tmp_path, monkeypatch):
     assert run("profile", REFERENCE, "-o", str(chunked), "--chunk-rows", "97").exit_code == 0
     # Force the bounded path: values beyond this many per column are not kept,
     # and a second pass resolves the exact quantiles.
-    monkeypatch.setattr(kl_cli.binning, "IN_MEMORY_VALUES", 50)
+    monkeypatch.setattr(kl_cli.core.binning, "IN_MEMORY_VALUES", 50)
     bounded = tmp_path / "bounded.json"
     assert run("profile", REFERENCE, "-o", str(bounded), "--chunk-rows", "97").exit_code == 0
     a, b, c = (strict_json(p.read_text())["columns"] for p in (whole, chunked, bounded))
     assert a == b == c
     for binning in ("quantile", "uniform"):
         direct = run("drift", REFERENCE, CURRENT, "--format", "json", "--binning", binning, "--chunk-rows", "101")
-        monkeypatch.setattr(kl_cli.binning, "IN_MEMORY_VALUES", 10**9)
+        monkeypatch.setattr(kl_cli.core.binning, "IN_MEMORY_VALUES", 10**9)
         memory = run("drift", REFERENCE, CURRENT, "--format", "json", "--binning", binning)
-        monkeypatch.setattr(kl_cli.binning, "IN_MEMORY_VALUES", 50)
+        monkeypatch.setattr(kl_cli.core.binning, "IN_MEMORY_VALUES", 50)
         assert strict_json(direct.stdout)["columns"] == strict_json(memory.stdout)["columns"]
 
 
 def test_quantile_edges_match_numpy():
-    from kl_cli.binning import make_bins
+    from kl_cli.core.binning import make_bins
 
     rng = np.random.default_rng(5)
     for values in (rng.normal(size=1001), rng.lognormal(2, 1, size=5000), rng.integers(0, 50, 777).astype(float)):
@@ -545,7 +545,7 @@ def test_every_command_and_option_is_documented():
 
 
 def test_progress_shows_only_on_a_terminal_and_never_on_stdout(monkeypatch, capsys):
-    from kl_cli.render import ReadProgress
+    from kl_cli.render.progress import ReadProgress
 
     # Not a terminal (as under CliRunner or in CI): nothing is ever shown.
     result = run("drift", REFERENCE, CURRENT, "--format", "json")

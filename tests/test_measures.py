@@ -1,4 +1,4 @@
-"""The math: kl_cli.measures.measure against known values, scipy, exact
+"""The math: kl_cli.core.measures.measure against known values, scipy, exact
 arithmetic and the properties every divergence must have."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
 from kl_cli import compare
-from kl_cli.measures import METRICS, measure
+from kl_cli.core.measures import measure
+from kl_cli.vocabulary import METRICS
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)

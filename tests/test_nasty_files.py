@@ -226,8 +226,8 @@ def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, tools, how
     temporary file when large) for the second pass."""
     import tempfile
 
-    import kl_cli.binning as binning
-    import kl_cli.sources as sources
+    import kl_cli.core.binning as binning
+    import kl_cli.inputs.streams as sources
 
     monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)  # force the second pass
     spilled = []
@@ -730,7 +730,7 @@ def test_drift_file_changes_while_read(tmp_path, tools, monkeypatch, how, side):
 def test_drift_reference_changes_between_its_two_passes(tmp_path, tools, monkeypatch, how):
     """A numeric column larger than memory allows is read twice (bucket counts,
     then exact edges); the file changes once the first pass has read it all."""
-    import kl_cli.binning as binning
+    import kl_cli.core.binning as binning
 
     monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)  # force the bounded-memory second pass
     path = tmp_path / "moving.csv"
@@ -1017,7 +1017,7 @@ def test_an_encoding_that_is_not_text_is_refused(good, tools, codec, command):
 
 
 def test_header_names_equal_once_trimmed_survive_the_second_pass(tmp_path, monkeypatch):
-    import kl_cli.binning as binning
+    import kl_cli.core.binning as binning
 
     monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)  # force a second pass over the numeric one
     path = tmp_path / "dup.csv"
@@ -1029,7 +1029,7 @@ def test_header_names_equal_once_trimmed_survive_the_second_pass(tmp_path, monke
 
 
 def test_json_lines_with_a_key_absent_from_a_whole_chunk_survive_the_second_pass(tmp_path, monkeypatch):
-    import kl_cli.binning as binning
+    import kl_cli.core.binning as binning
 
     monkeypatch.setattr(binning, "IN_MEMORY_VALUES", 50)
     path = tmp_path / "gap.jsonl"

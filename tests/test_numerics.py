@@ -21,7 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kl_cli import compare
-from kl_cli.measures import METRICS, measure
+from kl_cli.core.measures import measure
+from kl_cli.vocabulary import METRICS
 
 # A numpy RuntimeWarning (overflow, invalid value) would be a line on a real
 # run's stderr: here it is an error.
@@ -31,6 +32,13 @@ LN2 = math.log(2.0)
 DIVERGENCES = ("kl_pq", "kl_qp", "js_divergence", "js_distance", "jeffreys", "total_variation", "hellinger")
 SMOOTHINGS = (("none", None), ("additive", 0.5), ("epsilon", 1e-9), ("mix", 0.01))
 BASES = ("e", "2", "10")
+
+
+def smoothing_parameter(method: str, value: float | None) -> dict:
+    """The API keyword of a smoothing method's parameter (the CLI's option name)."""
+    if value is None or method == "none":
+        return {}
+    return {{"additive": "alpha", "epsilon": "epsilon", "mix": "lambda_"}[method]: value}
 
 
 def inline(weights, labels=None) -> str:
@@ -172,7 +180,7 @@ def test_counts_whose_sum_overflows_are_not_a_small_sample(kl):
 
 
 def test_additive_smoothing_on_counts_whose_sum_overflows():
-    r = compare("a=1e308,b=1e308,c=0", "a=1,b=1,c=1", smoothing="additive", parameter=1.0)
+    r = compare("a=1e308,b=1e308,c=0", "a=1,b=1,c=1", smoothing="additive", alpha=1.0)
     # Exactly (1e308 + 1) / (2e308 + 3) and 1 / (2e308 + 3): one pseudo-count is nothing next to 1e308.
     assert r.p[0] == pytest.approx(0.5, rel=1e-12) and r.p[1] == pytest.approx(0.5, rel=1e-12)
     assert r.p[2] < 1e-300
@@ -200,7 +208,7 @@ def test_counts_scaled_by_a_power_of_two_give_the_same_result(p, shift, smoothin
 
 
 def test_a_huge_alpha_is_uniform_and_said_so():
-    r = compare("1,2,3", "3,2,1", smoothing="additive", parameter=1e308)
+    r = compare("1,2,3", "3,2,1", smoothing="additive", alpha=1e308)
     assert r.p.tolist() == pytest.approx([1 / 3] * 3, rel=1e-12) and r.metrics["kl_pq"] == pytest.approx(0, abs=1e-12)
     assert sum("additive smoothing adds more than 1.8e+308" in w and "(100% of its mass)" in w for w in r.warnings) == 2
 
@@ -308,7 +316,7 @@ def test_equal_up_to_rounding_is_never_negative(w, ulps, smoothing, base):
     if ulps % 2 and smoothing[0] != "additive":  # pseudo-counts depend on the scale; the others do not
         qw = qw * 3.0  # proportional: the same distribution
     method, parameter = smoothing
-    r = compare(pw, qw, base=base, smoothing=method, parameter=parameter)
+    r = compare(pw, qw, base=base, smoothing=method, **smoothing_parameter(method, parameter))
     assert_sane(r.metrics, base)
     for key in ("kl_pq", "kl_qp", "js_divergence", "jeffreys", "total_variation"):
         assert r.metrics[key] <= 1e-12, (key, r.metrics[key])
@@ -338,7 +346,7 @@ def test_js_is_finite_and_bounded_through_compare(pairs, smoothing, base):
     if not ((pw > 0).any() and (qw > 0).any()):  # (not .sum(): it would overflow here, in the test)
         pw, qw = pw + 1.0, qw + 1.0
     method, parameter = smoothing
-    m = compare(pw, qw, base=base, smoothing=method, parameter=parameter).metrics
+    m = compare(pw, qw, base=base, smoothing=method, **smoothing_parameter(method, parameter)).metrics
     assert_sane(m, base)
     assert math.isfinite(m["js_divergence"]) and math.isfinite(m["js_distance"])
     if base == "2":
@@ -392,14 +400,14 @@ def test_philentropy_26_epsilon_on_large_sparse_vectors_is_never_negative(eps):
         qw = np.zeros(n)
         pw[rng.choice(n, 500, replace=False)] = rng.random(500)
         qw[rng.choice(n, 500, replace=False)] = rng.random(500)
-        r = compare(pw, qw, smoothing="epsilon", parameter=eps)
+        r = compare(pw, qw, smoothing="epsilon", epsilon=eps)
         assert math.fsum(r.p.tolist()) == pytest.approx(1.0, abs=1e-12)  # renormalized after the epsilon
         assert math.fsum(r.q.tolist()) == pytest.approx(1.0, abs=1e-12)
         kl_pq, kl_qp = _epsilon_reference(pw, qw, eps)
         assert r.metrics["kl_pq"] >= 0 and r.metrics["kl_qp"] >= 0
         assert r.metrics["kl_pq"] == pytest.approx(kl_pq, rel=1e-9)
         assert r.metrics["kl_qp"] == pytest.approx(kl_qp, rel=1e-9)
-        same = compare(pw, pw.copy(), smoothing="epsilon", parameter=eps).metrics
+        same = compare(pw, pw.copy(), smoothing="epsilon", epsilon=eps).metrics
         assert same["kl_pq"] == 0.0 and same["kl_qp"] == 0.0
 
 
@@ -521,7 +529,7 @@ def test_compare_agrees_with_exact_arithmetic(seed, base, method, parameter):
     qc = rng.integers(0, 50, k)
     pc[0] += 1
     qc[-1] += 1
-    r = compare(pc.tolist(), qc.tolist(), base=base, smoothing=method, parameter=parameter)
+    r = compare(pc.tolist(), qc.tolist(), base=base, smoothing=method, **smoothing_parameter(method, parameter))
     with localcontext() as ctx:
         ctx.prec = 50
         t, tv, hel = _exact([Fraction(int(x)) for x in pc], [Fraction(int(x)) for x in qc], method, parameter, base)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import kl_cli.sources as sources
+import kl_cli.inputs.tables as sources
 from kl_cli.cli import cli
 
 

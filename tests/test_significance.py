@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from kl_cli.cli import cli
-from kl_cli.measures import measure
-from kl_cli.significance import bootstrap_intervals, permutation_test
-from kl_cli.smoothing import Smoothing
+from kl_cli.core.measures import measure
+from kl_cli.core.significance import bootstrap_intervals, permutation_test
+from kl_cli.core.smoothing import Smoothing
 
 NONE = Smoothing()
 

@@ -1,30 +1,30 @@
 """The compare pipeline and its result: align -> smooth -> measure -> report.
 
-``compare`` is the Python API the CLI calls, so a notebook gets exactly the
-numbers the terminal shows. ``Comparison`` is plain data: renderers format
-it, nothing here prints.
+``compare_histograms`` is what the CLI and the Python API both run, so a
+notebook gets exactly the numbers the terminal shows. ``Comparison`` is
+plain data: renderers format it, nothing here prints.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from . import smoothing as smoothing_mod
-from .distribution import Histogram, align, normalization_notes, show_label, show_total
-from .errors import InputError
-from .measures import METRICS, UNITS, measure
-from .significance import NO_RESAMPLING, Intervals, PermutationTest, Resampling, resample
-from .smoothing import Smoothing, make_smoothing
-from .sources import ReadOptions, to_histogram
+from ..core import smoothing as smoothing_mod
+from ..core.histogram import Histogram, align, normalization_notes
+from ..core.measures import measure
+from ..core.significance import NO_RESAMPLING, Intervals, PermutationTest, Resampling, resample
+from ..core.smoothing import Smoothing
+from ..errors import InputError
+from ..text import finite_or_none, show_total
+from ..vocabulary import METRICS, UNITS
+from .explain import explain
 
 NO_SMOOTHING = Smoothing()
-
-# Directions whose ratio is below this are described as "about even".
-NEAR_SYMMETRIC = 1.1
 
 
 @dataclass(frozen=True)
@@ -140,49 +140,6 @@ class Comparison:
         }
 
 
-def finite_or_none(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def compare(
-    p: Any,
-    q: Any = None,
-    *,
-    base: str = "e",
-    smoothing: str | Smoothing = "none",
-    parameter: float | None = None,
-    strict: bool = False,
-    options: ReadOptions | None = None,
-) -> Comparison:
-    """Compare two distributions: KL both ways, Jensen-Shannon and the rest.
-
-    ``p`` and ``q`` may be lists, dicts ``{label: weight}``, numpy arrays,
-    pandas Series, lists of strings (raw observations) or command-line style
-    strings (``"0.7,0.3"``, ``"rain=0.7,dry=0.3"``, a file path). Categories
-    are matched by label; each side is normalized to sum 1. ``base`` is
-    ``"e"``, ``"2"`` or ``"10"``; ``smoothing`` is ``none``, ``additive``,
-    ``epsilon`` or ``mix`` with its ``parameter`` (alpha, epsilon, lambda).
-    With ``strict``, a side that is neither probabilities nor whole counts
-    is an error instead of a warning.
-
-    >>> r = compare([0.7, 0.3], [0.4, 0.6])
-    >>> round(r.metrics["kl_pq"], 6), round(r.metrics["kl_qp"], 6)
-    (0.183787, 0.192042)
-    """
-    options = options or ReadOptions()
-    if q is None:
-        if not isinstance(p, str):
-            raise InputError("Q is missing", hint="pass two distributions")
-        from .sources import load_pair, no_stdin
-
-        hp, hq = load_pair(p, None, options, no_stdin)
-    else:
-        hp, hq = to_histogram(p, "P", options), to_histogram(q, "Q", options)
-    sm = smoothing if isinstance(smoothing, Smoothing) else make_smoothing(smoothing, parameter)
-    return compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict)
-
-
 def compare_histograms(
     hp: Histogram,
     hq: Histogram,
@@ -267,95 +224,60 @@ def sample_size_warnings(n_p: float | None, n_q: float | None, k: int) -> list[s
     return out
 
 
-# ---------------------------------------------------------------------------
-# The explanation
+def run_compare(
+    p: Any,
+    q: Any = None,
+    *,
+    column: str | None = None,
+    p_column: str | None = None,
+    q_column: str | None = None,
+    label_column: str | None = None,
+    encoding: str = "utf-8",
+    smoothing: str | Smoothing = "none",
+    alpha: float | None = None,
+    epsilon: float | None = None,
+    lambda_: float | None = None,
+    base: str | int | float = "e",
+    strict: bool = False,
+    permutations: int = 0,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int | None = None,
+    n_p: int | None = None,
+    n_q: int | None = None,
+    samples: bool = False,
+    bins: int = 10,
+    binning: str = "quantile",
+    open_stdin: Callable[[], BinaryIO] | None = None,
+) -> Comparison:
+    """Read P and Q, then align, smooth, measure and (when asked) resample.
 
+    The keyword names are ``kl-cli compare``'s options; the CLI and the
+    Python API both call this. ``p`` and ``q`` are command-line words
+    (inline lists, paths, ``-`` when ``open_stdin`` is given) or Python
+    objects (lists, dicts, arrays, pandas Series); ``q`` may be omitted when
+    ``p``'s source holds both sides.
+    """
+    from ..core.binning import binned_pair
+    from ..inputs.sides import load_pair, load_samples, to_histogram
+    from ..inputs.tables import ReadOptions
+    from .options import check_base, resampling_from, smoothing_from
 
-def pct(x: float) -> str:
-    """A probability as a short percentage: 0.2 -> '20%', 0.01234 -> '1.23%'."""
-    if x == 0:
-        return "0%"
-    if x < 1e-4:
-        return f"{100 * x:.2g}%"
-    return f"{100 * x:.3g}%"
-
-
-def num(x: float) -> str:
-    """A metric value for prose."""
-    return "infinite" if math.isinf(x) else f"{x:.4g}"
-
-
-def _list_labels(labels: list[str], limit: int = 3) -> str:
-    shown = ", ".join(show_label(x, 30) for x in labels[:limit])
-    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
-
-
-def _zero_sentence(zero: str, other: str, z: np.ndarray, o: np.ndarray, r: Comparison) -> str:
-    """'Q gives 0 to 'hail', where P gives 3%.' (the largest named when several)."""
-    idx = np.flatnonzero((z == 0) & (o > 0))
-    top = int(idx[np.argmax(o[idx])])
-    labels = [r.label(int(i)) for i in idx]
-    if len(idx) == 1:
-        return f"{zero} gives 0 to {show_label(labels[0], 30)}, where {other} gives {pct(o[top])}."
-    return (
-        f"{zero} gives 0 to {_list_labels(labels)}, where {other} gives up to {pct(o[top])} "
-        f"({show_label(r.label(top), 30)})."
-    )
-
-
-def explain(r: Comparison) -> list[str]:
-    """Sentences on the asymmetry of KL for this pair, category by category."""
-    kl_pq, kl_qp = r.metrics["kl_pq"], r.metrics["kl_qp"]
-    unit = r.unit
-    if kl_pq == 0 and kl_qp == 0:
-        return ["P and Q are identical on every category, so every divergence is 0."]
-    lines = []
-    zq, zp = r.zero_in_q(), r.zero_in_p()
-    if math.isinf(kl_pq) or math.isinf(kl_qp):
-        if zq:
-            lines.append(
-                f"KL(P||Q) is infinite: {_zero_sentence('Q', 'P', r.q, r.p, r)} KL(P||Q) weighs every "
-                "category by P, so an outcome P expects and Q rules out is infinitely surprising."
-            )
-        if zp:
-            lines.append(
-                f"KL(Q||P) is infinite: {_zero_sentence('P', 'Q', r.p, r.q, r)} KL(Q||P) weighs every "
-                "category by Q, so an outcome Q expects and P rules out is infinitely surprising."
-            )
-        finite = [f"KL({a}) = {num(v)} {unit}" for a, v in (("P||Q", kl_pq), ("Q||P", kl_qp)) if math.isfinite(v)]
-        if finite:
-            lines.append(f"The other direction stays finite: {finite[0]}.")
-        if r.smoothing.method == "none":
-            lines.append(
-                "For a finite value, smooth both sides: --smoothing additive for counts, "
-                "--smoothing epsilon or --smoothing mix for probabilities."
-            )
-        return lines
-    big, small = max(kl_pq, kl_qp), min(kl_pq, kl_qp)
-    ratio = big / small if small > 0 else math.inf
-    if ratio < NEAR_SYMMETRIC:
-        lines.append(
-            f"The two directions nearly agree: KL(P||Q) = {num(kl_pq)} and KL(Q||P) = {num(kl_qp)} {unit}, "
-            "so P and Q differ about evenly in both directions."
-        )
+    sm = smoothing_from(smoothing, alpha, epsilon, lambda_)
+    base = check_base(base)
+    resampling = resampling_from(permutations, bootstrap, confidence, seed, n_p, n_q)
+    read = ReadOptions(column, p_column, q_column, label_column, encoding)
+    note = None
+    if samples:
+        (pv, p_name), (qv, q_name) = load_samples(p, q, read, open_stdin)
+        hp, hq, note = binned_pair(pv, qv, bins, binning, p_name, q_name)
+    elif isinstance(p, str) and (q is None or isinstance(q, str)):
+        hp, hq = load_pair(p, q, read, open_stdin)
     else:
-        first, second = ("P||Q", "Q||P") if kl_pq >= kl_qp else ("Q||P", "P||Q")
-        lines.append(f"KL({first}) = {num(big)} {unit} is {ratio:.3g}x KL({second}) = {num(small)} {unit}.")
-    # The category that drives each direction most.
-    i = int(np.argmax(r.terms_pq))
-    if r.p[i] > r.q[i]:
-        lines.append(
-            f"Q gives {show_label(r.label(i), 30)} {pct(r.q[i])} where P gives {pct(r.p[i])}: KL(P||Q) "
-            f"punishes Q for missing mass that P expects (this category adds {num(r.terms_pq[i])} {unit})."
-        )
-    j = int(np.argmax(r.terms_qp))
-    if r.q[j] > r.p[j]:
-        lines.append(
-            f"P gives {show_label(r.label(j), 30)} {pct(r.p[j])} where Q gives {pct(r.q[j])}: KL(Q||P) "
-            f"punishes P for missing mass that Q expects (this category adds {num(r.terms_qp[j])} {unit})."
-        )
-    lines.append(
-        "KL(P||Q) is the extra surprise of predicting with Q when the data follow P: "
-        "read it when P is the truth (observations, reference) and Q the model or the newcomer."
-    )
-    return lines
+        if q is None:
+            raise InputError("Q is missing", hint="pass two distributions")
+        hp, hq = to_histogram(p, "P", read), to_histogram(q, "Q", read)
+    result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling)
+    if note:
+        result.notes.append(note)
+    return result

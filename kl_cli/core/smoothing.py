@@ -12,20 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distribution import show_total
-from .errors import UsageError
+from ..errors import UsageError
+from ..text import show_total
+from ..vocabulary import SMOOTHING_METHODS as METHODS
+from ..vocabulary import SMOOTHING_PARAMETERS as PARAMETERS
 
-METHODS = ("none", "additive", "epsilon", "mix")
 # A sum this close to 1 is 1 up to the rounding of summing millions of
 # float64 values (about 1e-16 each); such input is not divided again.
 ROUNDING = 1e-14
-
-# The parameter each method takes, its CLI option and its default.
-PARAMETERS = {
-    "additive": ("alpha", 1.0),
-    "epsilon": ("epsilon", 1e-10),
-    "mix": ("lambda", 0.01),
-}
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, UsageError
+from ..errors import InputError, UsageError
+from ..vocabulary import BINNINGS, MISSING
 
-MISSING = "(missing)"
-
-BINNINGS = ("quantile", "uniform")
 # Up to this many edges, bins are counted by comparison sweeps, not searchsorted.
 FEW_EDGES = 32
 
@@ -104,7 +102,7 @@ def binned_pair(
 ) -> tuple[Any, Any, str | None]:
     """Bin two samples of numbers with edges from P alone (as drift does);
     returns the two histograms and the note on merged edges, if any."""
-    from .distribution import make_histogram
+    from .histogram import make_histogram
 
     finite = p_values[np.isfinite(p_values)]
     if finite.size == 0:

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distribution import Aligned
-from .errors import InputError, UsageError
-from .measures import METRICS, measure_many
+from ..errors import InputError, UsageError
+from ..vocabulary import METRICS
+from .histogram import Aligned
+from .measures import measure_many
 from .smoothing import Smoothing, smooth
 
 # Observed and null values this close count as ties (rounding differs between

@@ -8,25 +8,22 @@ Reference is P, current is Q, so KL(P||Q) = KL(reference||current).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from .comparison import NO_SMOOTHING, Comparison, compare_histograms, finite_or_none, pct
-from .distribution import make_histogram
-from .errors import InputError, UsageError
-from .measures import METRICS
-from .profile import (
-    Profile,
-    ProfileOptions,
-    build_profile,
-    count_against,
-    frames_of,
-    load_profile,
-    looks_like_profile,
-)
-from .significance import NO_RESAMPLING, Resampling
-from .smoothing import Smoothing
+from ..core.histogram import make_histogram
+from ..core.significance import NO_RESAMPLING, Resampling
+from ..core.smoothing import Smoothing
+from ..errors import InputError, UsageError
+from ..inputs.datasets import DEFAULT_CHUNK_ROWS, frames_of
+from ..inputs.streams import one_stream
+from ..profiles.build import build_profile, count_against
+from ..profiles.model import Profile, ProfileOptions, check_profile_options
+from ..profiles.store import load_profile, looks_like_profile
+from ..text import finite_or_none, pct
+from ..vocabulary import METRICS
+from .compare import NO_SMOOTHING, Comparison, compare_histograms
 
 
 @dataclass(frozen=True)
@@ -240,49 +237,61 @@ def reference_profile(
     return build_profile(frames_of([reference], **read_kwargs), options, [reference], columns)
 
 
-def check_profile_options(have: ProfileOptions, asked: ProfileOptions, explicit: set[str], name: str) -> None:
-    """A profile fixes bins and types; a command line that asks otherwise is an error."""
-    for key in ("bins", "binning", "categorical", "numeric"):
-        if key not in explicit:
-            continue
-        a, b = getattr(have, key), getattr(asked, key)
-        if key in ("categorical", "numeric"):
-            a, b = sorted(a), sorted(b)
-        if a != b:
-            raise UsageError(
-                f"profile {name} was built with --{key} {_show(a)}, but --{key} {_show(b)} was given",
-                hint="drop the option, or rebuild the profile with it",
-            )
-
-
-def _show(v: Any) -> str:
-    return ",".join(v) if isinstance(v, list) else str(v)
-
-
 def run_drift(
-    reference: str,
-    current: str,
+    reference: Any,
+    current: Any,
     *,
-    settings: DriftSettings = DriftSettings(),
-    options: ProfileOptions = ProfileOptions(),  # noqa: B008 - frozen value
-    explicit: set[str] | frozenset[str] = frozenset(),
-    columns: list[str] | None = None,
-    exclude: list[str] | None = None,
+    columns: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+    bins: int | None = None,
+    binning: str | None = None,
+    categorical: str | Iterable[str] | None = (),
+    numeric: str | Iterable[str] | None = (),
     encoding: str = "utf-8",
     chunk_rows: int | None = None,
+    metric: str = "js_distance",
+    threshold: float = 0.1,
+    smoothing: str | Smoothing = "none",
+    alpha: float | None = None,
+    epsilon: float | None = None,
+    lambda_: float | None = None,
+    base: str | int | float = "2",
+    max_drift_share: float | None = None,
+    permutations: int = 0,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int | None = None,
+    significance: float = 0.05,
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> DriftReport:
     """Compare every shared column of ``current`` with ``reference``.
 
-    ``reference`` is a data file or a profile written by ``kl-cli profile``;
-    ``explicit`` names the profile options the user set on purpose (they
-    must then agree with a profile's). Returns a ``DriftReport``.
+    The keyword names are ``kl-cli drift``'s options. ``reference`` is a
+    data file, a profile file written by ``kl-cli profile``, a ``Profile``
+    or a pandas DataFrame; ``current`` a data file or a DataFrame. Options
+    that shape the profile (bins, binning, categorical, numeric), when
+    given, must agree with a profile's. Returns a ``DriftReport``.
     """
-    from .sources import DEFAULT_CHUNK_ROWS, one_stream
+    from .options import check_base, column_names, profile_options_from, resampling_from, smoothing_from
 
+    options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    columns = column_names(columns) or None
+    exclude = column_names(exclude)
+    resampling = resampling_from(permutations, bootstrap, confidence, seed)
+    if not (isinstance(significance, (int, float)) and 0 < significance < 1):
+        raise UsageError(f"--significance must be between 0 and 1 (exclusive), got {significance!r}")
+    settings = DriftSettings(
+        metric,
+        threshold,
+        check_base(base),
+        smoothing_from(smoothing, alpha, epsilon, lambda_),
+        max_drift_share,
+        resampling,
+        float(significance),
+    )
     check_settings(settings)
-    if one_stream(reference, current):
+    if isinstance(reference, str) and isinstance(current, str) and one_stream(reference, current):
         raise UsageError(
             "the reference and the current data cannot both be read from one stream (standard input '-', a FIFO): "
             "it can be read only once"

@@ -8,29 +8,19 @@ source gave none and categories are known only by position).
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
+from ..text import show_label, show_total
 
 # Sums within this of 1 are taken as probabilities, not as weights that need
 # rescaling (the tolerance the issue asks for; float sums of 0.1-style
 # decimals are off by ~1e-16, far inside it).
 SUM_TOLERANCE = 1e-6
-
-
-def show_label(label: str, limit: int = 60) -> str:
-    """A label quoted for a one-line message: escapes made visible, long ones cut."""
-    from .render import visible
-
-    text = "'" + visible(str(label)) + "'"
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
 
 
 @dataclass(frozen=True)
@@ -55,13 +45,6 @@ class Histogram:
 
     def __len__(self) -> int:
         return int(self.weights.shape[0])
-
-    @property
-    def label_strings(self) -> np.ndarray:
-        """Labels as an object array of str (positions for positional data)."""
-        if self.labels is None:
-            return np.array([str(i) for i in range(len(self))], dtype=object)
-        return self.labels
 
     @cached_property
     def total(self) -> float:
@@ -94,11 +77,6 @@ def true_weights(w: np.ndarray | float, exponent: int) -> np.ndarray:
         return np.asarray(w)
     with np.errstate(over="ignore"):
         return np.ldexp(w, exponent)
-
-
-def show_total(total: float) -> str:
-    """A total for a message; one beyond the largest float is said so, not 'inf'."""
-    return f"{total:g}" if math.isfinite(total) else f"more than {sys.float_info.max:.2g}"
 
 
 def make_histogram(
@@ -206,11 +184,6 @@ class Aligned:
     only_in_p: list[str]
     only_in_q: list[str]
     exponents: tuple[int, int] = (0, 0)  # of P's and Q's weights (see ``Histogram.exponent``)
-
-    def label_strings(self) -> np.ndarray:
-        if self.labels is None:
-            return np.array([str(i) for i in range(self.p.size)], dtype=object)
-        return self.labels
 
 
 def align(p: Histogram, q: Histogram) -> Aligned:

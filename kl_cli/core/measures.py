@@ -13,22 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-METRICS = (
-    "kl_pq",
-    "kl_qp",
-    "js_divergence",
-    "js_distance",
-    "jeffreys",
-    "cross_entropy_pq",
-    "cross_entropy_qp",
-    "entropy_p",
-    "entropy_q",
-    "total_variation",
-    "hellinger",
-)
-BASE_FREE = frozenset({"total_variation", "hellinger"})
-BASES = {"e": math.e, "2": 2.0, "10": 10.0}
-UNITS = {"e": "nats", "2": "bits", "10": "hartleys"}
+from ..vocabulary import BASES
+
 LN2 = math.log(2.0)
 
 
@@ -40,10 +26,6 @@ class Measures:
     terms_pq: np.ndarray
     terms_qp: np.ndarray
     base: str
-
-    @property
-    def infinite(self) -> list[str]:
-        return [k for k in METRICS if math.isinf(self.metrics[k])]
 
 
 def measure(p: np.ndarray, q: np.ndarray, base: str = "e") -> Measures:
@@ -207,17 +189,3 @@ def _nonneg(x: np.ndarray) -> np.ndarray:
     """Clamp a mathematically non-negative sum that rounding pushed below 0
     (to +0.0, never -0.0)."""
     return np.where(x > 0, x, 0.0)
-
-
-def bound(metric: str, base: str, k: int) -> tuple[float, float]:
-    """The range a metric can take with K categories, in the given base."""
-    scale = math.log(BASES[base])
-    if metric in BASE_FREE:
-        return 0.0, 1.0
-    if metric == "js_divergence":
-        return 0.0, LN2 / scale
-    if metric == "js_distance":
-        return 0.0, math.sqrt(LN2 / scale)
-    if metric.startswith("entropy"):
-        return 0.0, math.log(k) / scale if k > 1 else 0.0
-    return 0.0, math.inf

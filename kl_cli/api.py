@@ -1,0 +1,75 @@
+"""The Python API: the commands as functions, with the command line's option names.
+
+>>> from kl_cli import compare
+>>> r = compare({"rain": 0.7, "dry": 0.3}, {"dry": 0.6, "rain": 0.4}, base=2)
+>>> round(r.metrics["kl_pq"], 6)
+0.265148
+
+Each function returns the command's result object; its ``to_dict()`` is
+exactly what ``--format json`` prints. Options that only shape the printed
+report (``format``, ``top``, ``detail``, ``debug``) are the renderers'
+business, and ``fail_above`` is the caller's: compare the returned metric.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .profiles.model import Profile
+from .reports.compare import Comparison, run_compare
+from .reports.drift import DriftReport, run_drift
+from .reports.profile import run_profile
+
+__all__ = ["Comparison", "DriftReport", "Profile", "compare", "drift", "profile"]
+
+
+def compare(p: Any, q: Any = None, **options: Any) -> Comparison:
+    """Compare distribution P with Q: KL both ways, Jensen-Shannon and the rest.
+
+    ``p`` and ``q`` may be lists, dicts ``{label: weight}``, numpy arrays,
+    pandas Series, lists of strings (raw observations) or command-line
+    words (``"0.7,0.3"``, ``"rain=0.7,dry=0.3"``, a file path). Options, by
+    ``kl-cli compare``'s names: ``column``, ``p_column``, ``q_column``,
+    ``label_column``, ``encoding``, ``smoothing`` (``none``, ``additive``,
+    ``epsilon``, ``mix``) with ``alpha``, ``epsilon`` or ``lambda_``,
+    ``base`` (``"e"``, ``2``, ``10`` or their strings), ``strict``,
+    ``permutations``, ``bootstrap``, ``confidence``, ``seed``, ``n_p``,
+    ``n_q``, ``samples``, ``bins``, ``binning``.
+
+    >>> r = compare([0.7, 0.3], [0.4, 0.6])
+    >>> round(r.metrics["kl_pq"], 6), round(r.metrics["kl_qp"], 6)
+    (0.183787, 0.192042)
+    """
+    return run_compare(p, q, **_api_names(options))
+
+
+def drift(reference: Any, current: Any, **options: Any) -> DriftReport:
+    """Check ``current`` for drift from ``reference``, column by column.
+
+    ``reference`` is a data file, a profile file, a ``Profile`` or a pandas
+    DataFrame; ``current`` a data file or a DataFrame. Options by ``kl-cli
+    drift``'s names: ``columns``, ``exclude``, ``bins``, ``binning``,
+    ``categorical``, ``numeric``, ``encoding``, ``chunk_rows``, ``metric``,
+    ``threshold``, ``smoothing`` with ``alpha``/``epsilon``/``lambda_``,
+    ``base``, ``max_drift_share``, ``permutations``, ``bootstrap``,
+    ``confidence``, ``seed``, ``significance``.
+    """
+    return run_drift(reference, current, **_api_names(options))
+
+
+def profile(*data: Any, **options: Any) -> Profile:
+    """Profile ``data`` (paths, DataFrames, profiles) as one dataset.
+
+    Options by ``kl-cli profile``'s names: ``columns``, ``exclude``,
+    ``bins``, ``binning``, ``categorical``, ``numeric``, ``encoding``,
+    ``chunk_rows``. ``to_dict()`` of the result is the profile JSON.
+    """
+    return run_profile(list(data), **_api_names(options))
+
+
+def _api_names(options: dict[str, Any]) -> dict[str, Any]:
+    """``lambda`` is a Python keyword: accept it as ``lambda_`` or in a ``**{"lambda": x}``."""
+    if "lambda" in options:
+        options = dict(options)
+        options["lambda_"] = options.pop("lambda")
+    return options

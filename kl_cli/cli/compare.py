@@ -1,0 +1,81 @@
+"""`kl-cli compare P Q`: options into one call, the result to a renderer."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..vocabulary import BINNINGS, METRICS, OUTPUT_FORMATS
+from .app import EXIT_EXCEEDED, EXIT_OK
+from .options import (
+    base_option,
+    debug_option,
+    emit_warnings,
+    exceeded,
+    input_options,
+    open_stdin,
+    resampling_options,
+    smoothing_options,
+)
+
+
+@click.command()
+@click.argument("p")
+@click.argument("q", required=False)
+@input_options
+@smoothing_options
+@base_option("e")
+@click.option("--strict", is_flag=True, help="Error (instead of warn) when a side is neither probabilities nor counts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table (rich report), json (strict), csv (per category), markdown, or value (the --metric number).",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(METRICS),
+    default="kl_pq",
+    show_default=True,
+    help="The metric for --format value and --fail-above.",
+)
+@click.option("--fail-above", type=float, help="Exit 1 when --metric exceeds this value (infinite always does).")
+@click.option("--top", type=click.IntRange(min=0), default=15, show_default=True, help="Categories shown; 0 for all.")
+@resampling_options
+@click.option("--n-p", type=click.IntRange(min=1), help="Sample size behind P's probabilities (for resampling).")
+@click.option("--n-q", type=click.IntRange(min=1), help="Sample size behind Q's probabilities (for resampling).")
+@click.option("--samples", is_flag=True, help="P and Q are raw numeric observations: bin them with edges from P.")
+@click.option("--bins", type=click.IntRange(min=1), default=10, show_default=True, help="Bins for --samples.")
+@click.option(
+    "--binning",
+    type=click.Choice(BINNINGS),
+    default="quantile",
+    show_default=True,
+    help="Bin edges for --samples: equal-frequency (quantile) or equal-width (uniform), from P.",
+)
+@debug_option
+def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any) -> int:
+    """Compare distribution P with Q.
+
+    P and Q are inline lists (0.7,0.3 or rain=0.7,dry=0.3), CSV/TSV/JSON
+    files, or - for standard input. Q may be omitted when P's source holds
+    both (JSON {"p": ..., "q": ...}, or a table with --p-column and
+    --q-column). Exit status: 0 ok, 1 --metric over --fail-above, 2 trouble.
+    """
+    from ..render.compare import render_compare
+    from ..reports.compare import run_compare
+
+    if fail_above is not None and math.isnan(fail_above):
+        raise UsageError("--fail-above must be a number, not nan")
+    options.pop("debug")
+    result = run_compare(p, q, open_stdin=open_stdin, **options)
+    emit_warnings(result.warnings)
+    render_compare(result, fmt, sys.stdout, top=top, metric=metric)
+    sys.stdout.flush()
+    return EXIT_EXCEEDED if exceeded(result.metrics[metric], fail_above) else EXIT_OK

@@ -1,0 +1,83 @@
+"""`kl-cli drift REFERENCE CURRENT`: options into one call, the result to a renderer."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..vocabulary import DRIFT_FORMATS, METRICS
+from .app import EXIT_EXCEEDED, EXIT_OK
+from .options import (
+    base_option,
+    dataset_options,
+    debug_option,
+    emit_warnings,
+    open_stdin,
+    resampling_options,
+    smoothing_options,
+)
+
+
+@click.command()
+@click.argument("reference")
+@click.argument("current")
+@dataset_options
+@click.option(
+    "--metric",
+    type=click.Choice(METRICS),
+    default="js_distance",
+    show_default=True,
+    help="The metric a column is judged by (all are reported).",
+)
+@click.option("--threshold", type=float, default=0.1, show_default=True, help="A column drifts above this.")
+@smoothing_options
+@base_option("2")
+@click.option(
+    "--max-drift-share",
+    type=float,
+    help="Drift only when at least this share of columns drifted (default: any column).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(DRIFT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table (rich report), json (strict), csv (one row per column) or markdown (for CI summaries).",
+)
+@click.option("--detail", help="Also show the full per-category report of this column.")
+@resampling_options
+@click.option(
+    "--significance",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="With --permutations, a column drifts only if its p-value is also below this.",
+)
+@debug_option
+def drift(reference: str, current: str, fmt: str, detail: str | None, **options: Any) -> int:
+    """Check CURRENT data for drift from REFERENCE, column by column.
+
+    REFERENCE is a data file (CSV, TSV, JSON lines, Parquet) or a profile
+    written by `kl-cli profile`; CURRENT is a data file or - for standard
+    input. Numeric columns are binned with edges from the reference only.
+    Exit status: 0 no drift, 1 drift detected, 2 trouble.
+    """
+    from ..render.drift import render_drift
+    from ..render.progress import ReadProgress
+    from ..reports.drift import run_drift
+
+    options.pop("debug")
+    with ReadProgress() as progress:
+        report = run_drift(reference, current, open_stdin=open_stdin, progress=progress, **options)
+    if detail is not None:
+        match = [c for c in report.columns if c.column == detail]
+        if not match or match[0].comparison is None:
+            raise UsageError(f"--detail {detail!r}: no such compared column")
+    emit_warnings(report.warnings)
+    render_drift(report, fmt, sys.stdout, detail=detail)
+    sys.stdout.flush()
+    return EXIT_EXCEEDED if report.drift_detected else EXIT_OK

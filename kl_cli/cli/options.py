@@ -1,0 +1,158 @@
+"""Option groups defined once and shared by the commands, and the small helpers they need."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+import click
+
+from ..errors import UsageError
+from ..inputs.datasets import DEFAULT_CHUNK_ROWS
+from ..text import visible
+from ..vocabulary import BINNINGS, SMOOTHING_METHODS
+
+
+def say(kind: str, message: str) -> None:
+    """One line on stderr, control characters made visible."""
+    click.echo(f"kl-cli: {kind}: {visible(' '.join(message.split()))}", err=True)
+
+
+def smoothing_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--lambda", "lambda_", type=float, help="Uniform share for --smoothing mix (default 0.01).")(f)
+    f = click.option(
+        "--epsilon", type=float, help="Value that replaces zeros for --smoothing epsilon (default 1e-10)."
+    )(f)
+    f = click.option("--alpha", type=float, help="Pseudo-count for --smoothing additive (default 1).")(f)
+    f = click.option(
+        "--smoothing",
+        type=click.Choice(SMOOTHING_METHODS),
+        default="none",
+        show_default=True,
+        help="How to treat zero probabilities; both sides are smoothed the same way.",
+    )(f)
+    return f
+
+
+def base_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--base",
+        type=click.Choice(["e", "2", "10"]),
+        default=default,
+        show_default=True,
+        help="Logarithm base: e (nats), 2 (bits), 10 (hartleys).",
+    )
+
+
+def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that read whole datasets (drift, profile)."""
+    for decorator in reversed(
+        [
+            click.option("--columns", multiple=True, help="Only these columns (comma-separated, repeatable)."),
+            click.option("--exclude", multiple=True, help="Leave out these columns (comma-separated, repeatable)."),
+            click.option("--bins", type=int, help="Bins for numeric columns (default 10); always honoured."),
+            click.option("--binning", type=click.Choice(BINNINGS), help="quantile (default) or uniform bin edges."),
+            click.option("--categorical", multiple=True, help="Treat these columns as categorical."),
+            click.option("--numeric", multiple=True, help="Treat these columns as numeric (binned)."),
+            encoding_option("Text encoding of the data files."),
+            click.option(
+                "--chunk-rows",
+                type=click.IntRange(min=1),
+                default=DEFAULT_CHUNK_ROWS,
+                show_default=True,
+                help="Rows read at a time; memory is bounded by this, not the file size.",
+            ),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def encoding_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--encoding, checked as it is parsed: a known codec that turns bytes into text."""
+    return click.option(
+        "--encoding",
+        default="utf-8",
+        show_default=True,
+        help=help,
+        callback=lambda ctx, param, value: check_encoding(value),
+    )
+
+
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = encoding_option("Text encoding of files and standard input.")(f)
+    f = click.option("--label-column", help="Column holding the category labels.")(f)
+    f = click.option("--q-column", help="Value column for Q (overrides --column).")(f)
+    f = click.option("--p-column", help="Value column for P (overrides --column).")(f)
+    f = click.option("--column", help="Column of values (or raw observations) in a CSV/TSV source.")(f)
+    return f
+
+
+def resampling_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Permutation test and bootstrap options, shared by compare and drift."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--permutations",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Permutation test of 'P and Q are samples of one distribution' (0 = off).",
+            ),
+            click.option(
+                "--bootstrap",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Bootstrap resamples for confidence intervals of every metric (0 = off).",
+            ),
+            click.option(
+                "--confidence",
+                type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                default=0.95,
+                show_default=True,
+                help="Confidence level of the bootstrap intervals.",
+            ),
+            click.option("--seed", type=click.IntRange(min=0), help="Seed that makes resampling reproducible."),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def debug_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")(f)
+
+
+def check_encoding(encoding: str) -> str:
+    """A known codec that turns bytes into text (not hex, base64, rot13, zlib...)."""
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"unknown --encoding {encoding!r}") from None
+    try:
+        b"\x00\x00\x00\x00".decode(encoding, errors="ignore")  # not empty: b"".decode checks nothing
+    except LookupError:
+        raise UsageError(f"--encoding {encoding!r} is not a text encoding") from None
+    return encoding
+
+
+def open_stdin() -> BinaryIO:
+    stream = sys.stdin.buffer
+    if stream.isatty():
+        click.echo("kl-cli: reading standard input (end with Ctrl-D)", err=True)
+    return stream
+
+
+def emit_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        say("warning", w)
+
+
+def exceeded(value: float, limit: float | None) -> bool:
+    """True when a limit was given and the value is over it (inf always is)."""
+    return limit is not None and (math.isinf(value) or value > limit)

@@ -1,0 +1,39 @@
+"""`kl-cli profile DATA... -o OUT`: options into one call, the profile to a file or stdout."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .app import EXIT_OK
+from .options import dataset_options, debug_option, open_stdin
+
+
+@click.command()
+@click.argument("data", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Where to write the profile JSON (- for standard output).")
+@dataset_options
+@debug_option
+def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
+    """Write a small reference profile of DATA for later drift checks.
+
+    Several data files are profiled as one dataset. A profile given among
+    DATA fixes the types and bin edges, and the data files are added to its
+    counts; several profiles are merged by adding counts.
+    """
+    from ..profiles.store import write_profile
+    from ..render.progress import ReadProgress
+    from ..render.writers import write_json
+    from ..reports.profile import run_profile
+
+    options.pop("debug")
+    with ReadProgress() as progress:
+        result = run_profile(list(data), open_stdin=open_stdin, progress=progress, **options)
+    if output == "-":
+        write_json(result.to_dict(), sys.stdout)
+    else:
+        write_profile(result, output)
+        click.echo(f"kl-cli: wrote profile of {result.rows} rows, {len(result.columns)} columns to {output}", err=True)
+    return EXIT_OK

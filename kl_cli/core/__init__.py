@@ -1,0 +1,1 @@
+"""The mathematics: histograms, smoothing, measures, binning, significance (numpy only, no I/O)."""

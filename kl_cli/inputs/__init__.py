@@ -1,0 +1,1 @@
+"""Sources into histograms, samples and dataset chunks: formats, streams, the cell rule."""

@@ -1,0 +1,249 @@
+"""P and Q from what the user gave: command-line words (inline, paths, ``-``) or Python objects."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ..core.histogram import Histogram, count_observations, make_histogram
+from ..errors import InputError, UsageError
+from ..text import show_label
+from .inline import InlineSyntaxError, split_inline
+from .jsondoc import _json_number, histogram_from_json, json_pair, parse_json_text
+from .streams import MAX_JSON_BYTES, decode, is_stream, one_stream, read_bytes, read_stream
+from .tables import ReadOptions, TableSource, histogram_from_table, parse_numbers, plan_table
+
+KNOWN_EXTENSIONS = (".csv", ".tsv", ".tab", ".json")
+TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+
+
+def sniff_format(path: str | None, text: str) -> str:
+    """'json', 'tsv' or 'csv': by extension, else by content.
+
+    Content rule (as sqlite-utils does): a leading ``[`` or ``{`` means JSON;
+    a tab and no comma in the first line means TSV; otherwise CSV.
+    """
+    if path is not None:
+        ext = os.path.splitext(path)[1].lower()
+        if ext == ".json":
+            return "json"
+        if ext in TABLE_SEPARATORS:
+            return "tsv" if TABLE_SEPARATORS[ext] == "\t" else "csv"
+    head = text.lstrip()
+    if head[:1] in ("[", "{"):
+        return "json"
+    first = head.split("\n", 1)[0]
+    return "tsv" if "\t" in first and "," not in first else "csv"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A source read as far as its format: inline values and labels, JSON value or table."""
+
+    name: str
+    inline: tuple[list[float], list[str] | None] | None = None
+    json_value: Any = None
+    table: Any = None
+
+
+def _looks_like_path(spec: str) -> bool:
+    return os.sep in spec or spec.lower().endswith(KNOWN_EXTENSIONS) or spec.startswith(".")
+
+
+def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
+    if is_stream(spec):
+        return _load_stream(spec, role, options, open_stdin)
+    if os.path.exists(spec):
+        name = f"{role} ({spec})"
+        head = read_bytes(spec, name, limit=4096)
+        if not head.strip():
+            raise InputError(f"{name}: the file is empty")
+        fmt = sniff_format(spec, decode(head, options.encoding, name, partial=True))
+        if fmt == "json":
+            _check_json_size(os.path.getsize(spec), name)
+            return _finish(name, fmt, decode(read_bytes(spec, name), options.encoding, name), options)
+        return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], _pandas_encoding(options.encoding), path=spec))
+    name = f"{role} ({spec})" if len(spec) <= 40 else role
+    try:
+        values, labels = split_inline(spec, name)
+    except InlineSyntaxError as exc:
+        if _looks_like_path(spec):
+            raise InputError(
+                f"{role}: no such file {show_label(spec, 1000)} (and it is not an inline list like 0.7,0.3 either)"
+            ) from None
+        raise InputError(
+            f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
+        ) from None
+    return _Loaded(name, inline=(values, labels))
+
+
+def _load_stream(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
+    """Standard input, a FIFO or ``/dev/stdin``: read whole, once, then parsed
+    from memory. A single line on '-' may be an inline list."""
+    stdin = spec == "-"
+    name = f"{role} (stdin)" if stdin else f"{role} ({spec})"
+    data = read_stream(spec, name, open_stdin)
+    text = decode(data, options.encoding, name)
+    stripped = text.strip()
+    if not stripped:
+        raise InputError(f"{name}: standard input is empty" if stdin else f"{name}: the file is empty")
+    if stdin and "\n" not in stripped and stripped[:1] not in "[{":
+        try:
+            return _Loaded(name, inline=split_inline(stripped, name))
+        except InputError:
+            pass  # not inline; let the table reader say what is wrong
+    fmt = sniff_format(None if stdin else spec, text)
+    if fmt == "json":
+        _check_json_size(len(data), name)
+    return _finish(name, fmt, text, options)
+
+
+def _check_json_size(size: int, name: str) -> None:
+    if size > MAX_JSON_BYTES:
+        raise InputError(
+            f"{name}: JSON input over {MAX_JSON_BYTES >> 20} MiB is not read (it would take many times its size in "
+            "memory)",
+            hint="give large data as CSV, which is read column by column",
+        )
+
+
+_SEPARATOR = {"csv": ",", "tsv": "\t"}
+
+
+def _pandas_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _finish(name: str, fmt: str, text: str, options: ReadOptions) -> _Loaded:
+    if fmt == "json":
+        return _Loaded(name, json_value=parse_json_text(text, name))
+    return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], "utf-8", text=text))
+
+
+def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[str] | None = None) -> Histogram:
+    if loaded.inline is not None:
+        return make_histogram(*loaded.inline, loaded.name)
+    if loaded.table is not None:
+        plan = plan_table(loaded.table, role, options)
+        return histogram_from_table(loaded.table, plan, needed or plan.needed)
+    value = loaded.json_value
+    if json_pair(value):
+        return histogram_from_json(value[role.lower()], f"{loaded.name} [{role.lower()}]")
+    return histogram_from_json(value, loaded.name)
+
+
+def _sides(
+    p_spec: str, q_spec: str | None, options: ReadOptions, open_stdin: Callable[[], BinaryIO]
+) -> list[tuple[_Loaded, str]]:
+    """P's and Q's sources, read as far as their format.
+
+    With ``q_spec`` omitted, P's source must hold both distributions: JSON
+    ``{"p": ..., "q": ...}`` or a table with ``--p-column`` and ``--q-column``.
+    """
+    if q_spec is not None and one_stream(p_spec, q_spec):
+        raise UsageError(
+            "P and Q cannot both be read from one stream (standard input '-', a FIFO): it can be read only once"
+        )
+    loaded_p = _load(p_spec, "P", options, open_stdin)
+    if q_spec is not None:
+        return [(loaded_p, "P"), (_load(q_spec, "Q", options, open_stdin), "Q")]
+    holds_both = json_pair(loaded_p.json_value) or (
+        loaded_p.table is not None and bool(options.p_column and options.q_column)
+    )
+    if not holds_both:
+        raise UsageError(
+            "Q is missing",
+            hint="give a second source, or one file holding both: "
+            'JSON {"p": ..., "q": ...} or a table with --p-column and --q-column',
+        )
+    name = loaded_p.name[len("P ") :]
+    return [(replace(loaded_p, name=f"P {name}"), "P"), (replace(loaded_p, name=f"Q {name}"), "Q")]
+
+
+def load_pair(
+    p_spec: str,
+    q_spec: str | None,
+    options: ReadOptions,
+    open_stdin: Callable[[], BinaryIO],
+) -> tuple[Histogram, Histogram]:
+    """Read P and Q from command-line words (inline text, a path or ``-``)."""
+    (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, open_stdin)
+    needed = None
+    if lp.table is not None and lp.table is lq.table:
+        # One table holds both sides: read the columns of both in one go.
+        needed = plan_table(lp.table, "P", options).needed + plan_table(lq.table, "Q", options).needed
+    return _histogram(lp, rp, options, needed), _histogram(lq, rq, options, needed)
+
+
+def load_samples(
+    p_spec: str,
+    q_spec: str | None,
+    options: ReadOptions,
+    open_stdin: Callable[[], BinaryIO],
+) -> tuple[tuple[np.ndarray, str], tuple[np.ndarray, str]]:
+    """Read P and Q as raw numeric observations (``compare --samples``).
+
+    Returns (values, source name) for each side; empty cells and JSON nulls
+    are NaN, i.e. missing.
+    """
+    pairs = _sides(p_spec, q_spec, options, open_stdin)
+    p, q = (_samples(loaded, role, options) for loaded, role in pairs)
+    return p, q
+
+
+def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarray, str]:
+    name = loaded.name
+    if loaded.inline is not None:
+        values, labels = loaded.inline
+        if labels is not None:
+            raise InputError(f"{name}: --samples takes plain numbers (observations), not label=value pairs")
+        return np.asarray(values, dtype=np.float64), name  # observations as given: any sign, any size
+    if loaded.table is not None:
+        plan = plan_table(loaded.table, role, options, labels=False)
+        if not plan.numeric:
+            raise InputError(
+                f"{name}: column {show_label(plan.value)} holds text, not numbers",
+                hint="--samples bins numeric observations; without it, text observations are counted",
+            )
+        needed = [c for c in (options.p_column, options.q_column, options.column) if c in loaded.table.columns]
+        column = loaded.table.column(plan.value, [*needed, plan.value])
+        return parse_numbers(column, name, plan.value, empty_ok=True), name
+    value = loaded.json_value
+    if json_pair(value):
+        value = value[role.lower()]
+    if not isinstance(value, list) or not value:
+        raise InputError(f"{name}: --samples needs a non-empty JSON list of numbers")
+    numbers = [np.nan if v is None else _json_number(v, f"{name}: item {i + 1}") for i, v in enumerate(value)]
+    return np.asarray(numbers, dtype=np.float64), name
+
+
+def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> Histogram:
+    """A ``Histogram`` from a list, tuple, dict, numpy array, pandas Series,
+    ``Histogram`` or a command-line style string (inline, path)."""
+    options = options or ReadOptions()
+    if isinstance(obj, Histogram):
+        return obj
+    if isinstance(obj, str):
+        return _histogram(_load(obj, role, options, no_stdin), role, options)
+    if isinstance(obj, Mapping):
+        numbers = [_json_number(v, f"{role}: label {show_label(k)}") for k, v in obj.items()]
+        return make_histogram(numbers, list(obj), role)
+    index = getattr(obj, "index", None)
+    if index is not None and hasattr(obj, "to_numpy"):  # a pandas Series
+        values = obj.to_numpy()
+        positional = type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+        if values.dtype.kind in "OUST":
+            return count_observations(values.astype(object), role)
+        return make_histogram(values, None if positional else [str(x) for x in index], role)
+    arr = np.asarray(obj)
+    if arr.dtype.kind in "OUS" and all(isinstance(v, str) for v in arr.tolist()):
+        return count_observations(arr.astype(object), role)
+    return make_histogram(arr, None, role)
+
+
+def no_stdin() -> bytes:
+    raise UsageError("standard input ('-') is only read by the command line")

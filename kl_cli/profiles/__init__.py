@@ -1,0 +1,1 @@
+"""Profiles: per-column counts of datasets, built, merged, checked and stored."""

@@ -1,0 +1,115 @@
+"""The profile value types: per-column counts of a dataset and the options that shaped them.
+
+A profile is the sufficient statistic of a reference dataset for drift: per
+column its type, the rule that typed it, the bin edges (numeric) and the
+counts per category or bin, ``(missing)`` included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UsageError
+
+PROFILE_FORMAT = "kl-cli-profile"
+PROFILE_VERSION = 1
+# A numeric column with more distinct values than this is binned; fewer, and
+# each value is its own category.
+NUMERIC_DISTINCT = 20
+# A text column with more distinct values than this share of its rows (and
+# than NUMERIC_DISTINCT) looks like an identifier: counting it says nothing.
+ID_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ProfileOptions:
+    """The choices that shape a profile; a profile records them."""
+
+    bins: int = 10
+    binning: str = "quantile"
+    categorical: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bins": self.bins,
+            "binning": self.binning,
+            "categorical": sorted(self.categorical),
+            "numeric": sorted(self.numeric),
+        }
+
+
+@dataclass
+class ColumnProfile:
+    """One column: its type, why, its bins (numeric) and counts by label."""
+
+    name: str
+    type: str  # "numeric" | "categorical" | "skipped"
+    typed_by: str
+    counts: dict[str, float]
+    rows: int
+    edges: tuple[float, ...] | None = None
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "typed_by": self.typed_by, "rows": self.rows}
+        if self.edges is not None:
+            out["edges"] = list(self.edges)
+        if self.reason:
+            out["reason"] = self.reason
+        if self.notes:
+            out["notes"] = list(self.notes)
+        out["counts"] = {k: _int_if_whole(v) for k, v in self.counts.items()}
+        return out
+
+
+@dataclass
+class Profile:
+    """Per-column counts of one or more datasets, and the options used."""
+
+    columns: dict[str, ColumnProfile]
+    rows: int
+    options: ProfileOptions
+    sources: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            made_by = f"kl-cli {version('kl-cli')}"
+        except PackageNotFoundError:  # running from a source tree
+            made_by = "kl-cli"
+        return {
+            "format": PROFILE_FORMAT,
+            "version": PROFILE_VERSION,
+            "created_by": made_by,
+            "sources": list(self.sources),
+            "rows": self.rows,
+            "options": self.options.to_dict(),
+            "columns": {name: col.to_dict() for name, col in self.columns.items()},
+        }
+
+
+def _int_if_whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def check_profile_options(have: ProfileOptions, asked: ProfileOptions, explicit: set[str], name: str) -> None:
+    """A profile fixes bins and types; a command line that asks otherwise is an error."""
+    for key in ("bins", "binning", "categorical", "numeric"):
+        if key not in explicit:
+            continue
+        a, b = getattr(have, key), getattr(asked, key)
+        if key in ("categorical", "numeric"):
+            a, b = sorted(a), sorted(b)
+        if a != b:
+            raise UsageError(
+                f"profile {name} was built with --{key} {_show(a)}, but --{key} {_show(b)} was given",
+                hint="drop the option, or rebuild the profile with it",
+            )
+
+
+def _show(v: Any) -> str:
+    return ",".join(v) if isinstance(v, list) else str(v)

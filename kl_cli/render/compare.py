@@ -1,0 +1,218 @@
+"""compare's report in every format: table (rich), json, csv, markdown, value.
+
+User text (labels, paths) only ever enters rich as ``Text`` after
+``visible()``, so it is never parsed as markup and control characters
+never reach the terminal raw.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TextIO
+
+from ..reports.compare import Comparison
+from ..text import exact, number, visible
+from ..vocabulary import BASE_FREE, METRIC_NAMES, metric_range
+from .writers import md_escape, md_table, write_csv, write_json, write_value
+
+METRIC_CSV_HEADER = ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"]
+
+
+def metric_csv_rows(r: Comparison) -> list[list[str]]:
+    """One row per metric with its p-value and interval (empty when not computed)."""
+    rows = []
+    for k, v in r.metrics.items():
+        p = "" if r.test is None else exact(r.test.p_value[k])
+        m = "" if r.test is None else exact(r.test.null_mean[k])
+        lo, hi = ("", "") if r.intervals is None else tuple(exact(x) for x in r.intervals.bounds[k])
+        rows.append([k, exact(v), p, m, lo, hi])
+    return rows
+
+
+def category_rows(r: Comparison) -> list[list[Any]]:
+    """label, p, q, kl_pq term, kl_qp term for every category, ranked."""
+    return [[r.label(int(i)), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.ranked()]
+
+
+def render_compare(r: Comparison, fmt: str, out: TextIO, *, top: int = 15, metric: str = "kl_pq") -> None:
+    """Write one comparison in the chosen format."""
+    if fmt == "json":
+        write_json(r.to_dict(), out)
+    elif fmt == "value":
+        write_value(r.metrics[metric], out)
+    elif fmt == "csv" and (r.test is not None or r.intervals is not None):
+        write_csv(METRIC_CSV_HEADER, metric_csv_rows(r), out)
+    elif fmt == "csv":
+        rows = [[label, exact(p), exact(q), exact(a), exact(b)] for label, p, q, a, b in category_rows(r)]
+        write_csv(["label", "p", "q", "kl_pq", "kl_qp"], rows, out)
+    elif fmt == "markdown":
+        out.write(compare_markdown(r, top) + "\n")
+    else:
+        compare_table(r, out, top)
+
+
+def _bounds(r: Comparison, metric: str) -> str:
+    low, high = metric_range(metric, r.base, r.size)
+    return f"[{number(low, 4)}, {'∞' if math.isinf(high) else number(high, 4)}]"
+
+
+def _unit(r: Comparison, metric: str) -> str:
+    return "" if metric in BASE_FREE else r.unit
+
+
+def metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
+    """The metrics table, shared by the terminal and markdown reports: one row
+    per metric, with p-value, null mean and interval columns when resampled."""
+    header = ["metric", "id", "value", "unit", "range"]
+    if r.test is not None:
+        header += ["p-value", "null mean"]
+    if r.intervals is not None:
+        header.append(f"{r.intervals.confidence:.0%} interval")
+    rows = []
+    for k, v in r.metrics.items():
+        row = [METRIC_NAMES[k], k, number(v), _unit(r, k), _bounds(r, k)]
+        if r.test is not None:
+            row += [number(r.test.p_value[k], 3), number(r.test.null_mean[k], 4)]
+        if r.intervals is not None:
+            low, high = r.intervals.bounds[k]
+            row.append(f"[{number(low, 4)}, {number(high, 4)}]")
+        rows.append(row)
+    return header, rows
+
+
+def resampling_lines(r: Comparison) -> list[str]:
+    """How the p-values and intervals were obtained, in words."""
+    lines = []
+    if r.test is not None:
+        worst = max(r.test.monte_carlo_error(k) for k in r.metrics)
+        lines.append(
+            f"p-values: permutation test of 'P and Q are samples of one distribution', {r.test.permutations} "
+            f"permutations (seed {r.test.seed}); Monte-Carlo error up to ±{worst:.2g}. The null mean "
+            "is what each metric averages at these sample sizes when nothing differs: its bias."
+        )
+    if r.intervals is not None:
+        lines.append(
+            f"intervals: percentile bootstrap, {r.intervals.resamples} multinomial resamples of each side "
+            f"(seed {r.intervals.seed})."
+        )
+    return lines
+
+
+def compare_markdown(r: Comparison, top: int) -> str:
+    parts = [
+        f"### KL divergence: {md_escape(r.p_source)} vs {md_escape(r.q_source)}",
+        "",
+        f"Base {r.base} ({r.unit}); smoothing: {r.smoothing.describe()}.",
+        "",
+        md_table(*_md_metric_rows(r)),
+        "",
+    ]
+    parts += [f"{line}\n" for line in resampling_lines(r)]
+    rows = category_rows(r)
+    shown = rows if top <= 0 else rows[:top]
+    parts.append(
+        md_table(
+            ["category", "P", "Q", "P log P/Q", "Q log Q/P"],
+            ([md_escape(lab), number(p), number(q), number(a), number(b)] for lab, p, q, a, b in shown),
+        )
+    )
+    if len(rows) > len(shown):
+        parts.append(f"\n… {len(rows) - len(shown)} more categories")
+    parts.append("")
+    parts += [f"- {md_escape(line)}" for line in r.explanation()]
+    if r.only_in_p or r.only_in_q:
+        parts.append("")
+        parts.append(f"Only in P: {_md_list(r.only_in_p)}. Only in Q: {_md_list(r.only_in_q)}.")
+    if r.notes:
+        parts.append("")
+        parts += [f"> {md_escape(n)}" for n in r.notes]
+    return "\n".join(parts)
+
+
+def _md_metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
+    header, rows = metric_rows(r)
+    return header, [[row[0], f"`{row[1]}`", *row[2:]] for row in rows]
+
+
+def _md_list(labels: list[str]) -> str:
+    return ", ".join(md_escape(x) for x in labels) if labels else "none"
+
+
+def _bar(fraction: float, width: int) -> str:
+    """A horizontal bar of eighth-blocks, ``fraction`` of ``width`` cells long."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("" if rest == 0 else " ▏▎▍▌▋▊▉"[rest])
+
+
+def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None) -> None:
+    """The rich terminal report: metrics, categories with bars, explanation."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
+    title = Text("KL divergence: ", style="bold")
+    title.append(visible(r.p_source, 60), style="bold blue")
+    title.append(" vs ", style="bold")
+    title.append(visible(r.q_source, 60), style="bold magenta")
+    console.print(title)
+    console.print(Text(f"base {r.base} ({r.unit}) · smoothing: {r.smoothing.describe()} · {r.size} categories"))
+
+    metrics = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    header, rows = metric_rows(r)
+    if r.test is not None or r.intervals is not None:
+        # Room for the resampling columns: the id names the metric, and the
+        # ranges are in the plain report.
+        keep = [i for i, name in enumerate(header) if name not in ("metric", "range")]
+        header = [header[i] for i in keep]
+        rows = [[row[i] for i in keep] for row in rows]
+    for name in header:
+        metrics.add_column(
+            name, justify="left" if name in ("metric", "id", "unit", "range") else "right", no_wrap=name != "metric"
+        )
+    at = header.index("value")
+    for (key, value), row in zip(r.metrics.items(), rows):
+        style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
+        metrics.add_row(*row[:at], Text(row[at], style=style), *row[at + 1 :])
+    console.print(metrics)
+    for line in resampling_lines(r):
+        console.print(Text(line, style="dim"))
+
+    rows = category_rows(r)
+    shown = rows if top <= 0 else rows[:top]
+    biggest = max((max(p, q) for _, p, q, _, _ in shown), default=1.0) or 1.0
+    cats = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+    cats.add_column("category", overflow="fold", max_width=32)
+    cats.add_column("P", justify="right")
+    cats.add_column("Q", justify="right")
+    cats.add_column("P vs Q", no_wrap=True)
+    cats.add_column("P log P/Q", justify="right")
+    cats.add_column("Q log Q/P", justify="right")
+    only_p, only_q = set(r.only_in_p), set(r.only_in_q)
+    for label, p, q, a, b in shown:
+        name = Text(visible(label, 30))
+        if label in only_p:
+            name.append(" (P only)", style="dim")
+        elif label in only_q:
+            name.append(" (Q only)", style="dim")
+        bars = Text(_bar(p / biggest, 10).ljust(10), style="blue")
+        bars.append(" ")
+        bars.append(_bar(q / biggest, 10).ljust(10), style="magenta")
+        cats.add_row(
+            name,
+            number(p, 4),
+            number(q, 4),
+            bars,
+            Text(number(a, 4), style="bold red" if math.isinf(a) else ""),
+            Text(number(b, 4), style="bold red" if math.isinf(b) else ""),
+        )
+    console.print(cats)
+    if len(rows) > len(shown):
+        console.print(Text(f"… {len(rows) - len(shown)} more categories (--top 0 shows all)", style="dim"))
+    console.print()
+    for line in r.explanation():
+        console.print(Text(visible(line)))
+    for note in r.notes:
+        console.print(Text("note: " + visible(note), style="dim"))

@@ -1,0 +1,211 @@
+"""drift's report in every format: table (rich), json, csv (one row per column), markdown."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TextIO
+
+from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
+from ..text import exact, number, visible
+from .compare import compare_markdown, compare_table
+from .writers import md_escape, md_table, write_csv, write_json
+
+DRIFT_CSV_HEADER = [
+    "column",
+    "type",
+    "typed_by",
+    "n_reference",
+    "n_current",
+    "metric",
+    "value",
+    "threshold",
+    "drifted",
+    "skipped",
+    "top_label",
+    "top_reference",
+    "top_current",
+    "p_value",
+    "null_mean",
+    "ci_low",
+    "ci_high",
+]
+
+
+def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | None = None) -> None:
+    """Write a drift report in the chosen format."""
+    if fmt == "json":
+        write_json(report.to_dict(), out)
+    elif fmt == "csv":
+        write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
+    elif fmt == "markdown":
+        out.write(drift_markdown(report) + "\n")
+    else:
+        drift_table(report, out)
+    if detail is not None and fmt in ("table", "markdown"):
+        col = next(c for c in report.columns if c.column == detail)
+        out.write("\n")
+        if fmt == "markdown":
+            out.write(compare_markdown(col.comparison, top=0) + "\n")
+        else:
+            compare_table(col.comparison, out, top=0)
+
+
+def drift_csv_rows(report: DriftReport) -> list[list[str]]:
+    rows = []
+    s = report.settings
+    for c in report.columns:
+        top = c.top(1)
+        t = top[0] if top else {"label": "", "reference": "", "current": ""}
+        rows.append(
+            [
+                c.column,
+                c.type,
+                c.typed_by,
+                str(c.n_reference),
+                str(c.n_current),
+                s.metric,
+                "" if c.value is None else exact(c.value),
+                exact(s.threshold),
+                "true" if c.drifted else "false",
+                c.reason or "",
+                t["label"],
+                "" if t["reference"] == "" else exact(t["reference"]),
+                "" if t["current"] == "" else exact(t["current"]),
+                *_drift_resampling_cells(c, exact),
+            ]
+        )
+    return rows
+
+
+def _drift_resampling_cells(c: ColumnDrift, fmt: Callable[[float], str]) -> list[str]:
+    """p-value, null mean, interval low and high of a column's metric ('' when not computed)."""
+    r = c.comparison
+    test = None if r is None else r.test
+    intervals = None if r is None else r.intervals
+    cells = ["", ""] if test is None else [fmt(test.p_value[c.metric]), fmt(test.null_mean[c.metric])]
+    cells += ["", ""] if intervals is None else [fmt(x) for x in intervals.bounds[c.metric]]
+    return cells
+
+
+def _extra_headers(s: DriftSettings) -> list[str]:
+    out = ["p-value"] if s.resampling.permutations else []
+    return out + ([f"{s.resampling.confidence:.0%} interval"] if s.resampling.bootstrap else [])
+
+
+def _extra_cells(c: ColumnDrift, s: DriftSettings) -> list[str]:
+    """The p-value and interval cells of a drift row, as the headers ask."""
+    p, _, lo, hi = _drift_resampling_cells(c, lambda x: number(x, 3))
+    out = [p] if s.resampling.permutations else []
+    return out + ([f"[{lo}, {hi}]" if lo else ""] if s.resampling.bootstrap else [])
+
+
+def _significance_line(s: DriftSettings) -> str:
+    return (
+        f"A column drifts when {s.metric} exceeds {number(s.threshold)} and its permutation p-value "
+        f"({s.resampling.permutations} permutations, seed {s.resampling.seed}) is below {number(s.significance)}."
+    )
+
+
+def _drift_status(c: ColumnDrift) -> str:
+    if c.reason:
+        return "skipped"
+    return "DRIFT" if c.drifted else "ok"
+
+
+def drift_markdown(report: DriftReport) -> str:
+    s = report.settings
+    icon = "❌" if report.drift_detected else "✅"
+    parts = [
+        f"### {icon} Drift check: {md_escape(report.current)} vs {md_escape(report.reference)}",
+        "",
+        f"Metric `{s.metric}` (base {s.base}), threshold {number(s.threshold)}; "
+        f"smoothing: {s.smoothing.describe()}. **{md_escape(report.verdict())}.**",
+        "",
+        md_table(
+            ["column", "type", "n ref / n cur", s.metric, *_extra_headers(s), "status", "largest change"],
+            (
+                [
+                    md_escape(c.column),
+                    c.type,
+                    f"{c.n_reference} / {c.n_current}",
+                    "" if c.value is None else number(c.value, 4),
+                    *_extra_cells(c, s),
+                    f"**{_drift_status(c)}**" if c.drifted else _drift_status(c),
+                    md_escape(c.reason or c.top_text()),
+                ]
+                for c in report.columns
+            ),
+        ),
+    ]
+    if s.resampling.permutations:
+        parts += ["", _significance_line(s)]
+    notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
+    if notes:
+        parts.append("")
+        parts += [f"> {md_escape(n)}" for n in notes]
+    return "\n".join(parts)
+
+
+def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    s = report.settings
+    console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
+    title = Text("Drift check: ", style="bold")
+    title.append(visible(report.current, 60), style="bold magenta")
+    title.append(" against ", style="bold")
+    title.append(visible(report.reference, 60), style="bold blue")
+    console.print(title)
+    console.print(
+        Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {s.smoothing.describe()}")
+    )
+    extra = _extra_headers(s)
+    # With p-value and interval columns there is no room for the largest
+    # change on the row: it follows the table instead.
+    inline_change = not extra
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    table.add_column("column", overflow="fold", max_width=24)
+    table.add_column("type")
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column(s.metric, justify="right", no_wrap=True)
+    for name in extra:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("status")
+    if inline_change:
+        table.add_column("largest change", overflow="fold")
+    for c in report.columns:
+        status = _drift_status(c)
+        style = {"DRIFT": "bold red", "ok": "green", "skipped": "yellow"}[status]
+        cells = [
+            Text(visible(c.column, 24)),
+            {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
+            f"{c.n_reference}/{c.n_current}",
+            "" if c.value is None else number(c.value, 4),
+            *_extra_cells(c, s),
+            Text(status, style=style),
+        ]
+        if inline_change:
+            cells.append(Text(visible(c.reason or c.top_text(with_column=False), 80)))
+        table.add_row(*cells)
+    console.print(table)
+    if not inline_change:
+        for c in report.columns:
+            change = c.reason or c.top_text(with_column=False)
+            console.print(Text(f"{visible(c.column, 40)}: {visible(change, 120)}"))
+    console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
+    if s.resampling.permutations:
+        console.print(Text(_significance_line(s), style="dim"))
+    for c in report.columns:
+        if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > s.threshold)):
+            console.print(Text(f"{visible(c.column)}: {c.why}", style="dim"))
+    verdict_style = "bold red" if report.drift_detected else "bold green"
+    console.print(Text(report.verdict(), style=verdict_style))
+    for note in report.notes:
+        console.print(Text("note: " + visible(note), style="dim"))
+    for c in report.columns:
+        for note in c.notes:
+            console.print(Text(f"note: {visible(c.column)}: {visible(note)}", style="dim"))

@@ -1,0 +1,1 @@
+"""The pipelines of the commands and their result objects (plain data, ``to_dict()`` = JSON)."""

@@ -1,0 +1,96 @@
+"""Text formatting of labels and numbers: the one set of formatters (leaf).
+
+Every message, report and file kl-cli writes formats labels and numbers
+through these functions, so a label is quoted, escaped and cut the same way
+everywhere and a number has one spelling per purpose.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import unicodedata
+
+# Characters that must never reach a terminal or a table cell raw: controls
+# (ESC, BEL, newline...), format characters (bidi marks) and separators.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def visible(text: str, limit: int | None = None) -> str:
+    """Make every control or format character visible as an escape
+    (``\\x1b``, ``\\n``, ``\\u200f``) and cut to ``limit`` characters with an ellipsis.
+    Applying it twice changes nothing more, so text may pass through it at
+    every layer that shows it.
+
+    >>> visible("a\\x1bb"), visible("abcdef", 4)
+    ('a\\\\x1bb', 'abc…')
+    """
+    shown = "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
+        for ch in str(text)
+    )
+    if limit is not None and len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return shown
+
+
+def show_label(label: str, limit: int = 60) -> str:
+    """A label quoted for a one-line message: escapes made visible, long ones cut.
+
+    >>> show_label("rain")
+    "'rain'"
+    """
+    text = "'" + visible(str(label)) + "'"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def show_labels(labels: list[str], limit: int = 3, width: int = 30) -> str:
+    """A few labels for prose: "'a', 'b', 'c' and 2 more"."""
+    shown = ", ".join(show_label(x, width) for x in labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def show_total(total: float) -> str:
+    """A total for a message; one beyond the largest float is said so, not 'inf'."""
+    return f"{total:g}" if math.isfinite(total) else f"more than {sys.float_info.max:.2g}"
+
+
+def number(x: float, digits: int = 6) -> str:
+    """A number for humans: ``digits`` significant digits, 'inf' for infinity."""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{digits}g}"
+
+
+def exact(x: float) -> str:
+    """A number for machines: the shortest repr that round-trips, 'inf' for infinity."""
+    x = float(x)
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+def prose_number(x: float) -> str:
+    """A metric value in a sentence: 4 significant digits, or 'infinite'."""
+    return "infinite" if math.isinf(x) else f"{x:.4g}"
+
+
+def pct(x: float) -> str:
+    """A probability as a short percentage.
+
+    >>> pct(0.2), pct(0.01234), pct(0)
+    ('20%', '1.23%', '0%')
+    """
+    if x == 0:
+        return "0%"
+    if x < 1e-4:
+        return f"{100 * x:.2g}%"
+    return f"{100 * x:.3g}%"
+
+
+def finite_or_none(x: float) -> float | None:
+    """A number for strict JSON: infinite (or NaN) values become None (null)."""
+    x = float(x)
+    return x if math.isfinite(x) else None

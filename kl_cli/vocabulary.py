@@ -1,0 +1,91 @@
+"""The vocabulary every layer shares (leaf: standard library only).
+
+Metric ids, their names and units, logarithm bases, smoothing methods,
+binnings, the output and input formats, and the missing category. One
+place, so that the CLI, the JSON keys and the Python API never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+
+METRICS = (
+    "kl_pq",
+    "kl_qp",
+    "js_divergence",
+    "js_distance",
+    "jeffreys",
+    "cross_entropy_pq",
+    "cross_entropy_qp",
+    "entropy_p",
+    "entropy_q",
+    "total_variation",
+    "hellinger",
+)
+METRIC_NAMES = {
+    "kl_pq": "KL(P‖Q)",
+    "kl_qp": "KL(Q‖P)",
+    "js_divergence": "Jensen-Shannon divergence",
+    "js_distance": "Jensen-Shannon distance",
+    "jeffreys": "Jeffreys (= PSI in nats)",
+    "cross_entropy_pq": "cross-entropy H(P,Q)",
+    "cross_entropy_qp": "cross-entropy H(Q,P)",
+    "entropy_p": "entropy H(P)",
+    "entropy_q": "entropy H(Q)",
+    "total_variation": "total variation",
+    "hellinger": "Hellinger distance",
+}
+# Metrics that have no unit: the same in every base.
+BASE_FREE = frozenset({"total_variation", "hellinger"})
+
+BASES = {"e": math.e, "2": 2.0, "10": 10.0}
+UNITS = {"e": "nats", "2": "bits", "10": "hartleys"}
+
+
+def metric_range(metric: str, base: str, k: int) -> tuple[float, float]:
+    """The range a metric can take with K categories, in the given base."""
+    scale = math.log(BASES[base])
+    if metric in BASE_FREE:
+        return 0.0, 1.0
+    if metric == "js_divergence":
+        return 0.0, math.log(2.0) / scale
+    if metric == "js_distance":
+        return 0.0, math.sqrt(math.log(2.0) / scale)
+    if metric.startswith("entropy"):
+        return 0.0, math.log(k) / scale if k > 1 else 0.0
+    return 0.0, math.inf
+
+
+def base_name(base: object) -> str:
+    """'e', '2' or '10' from any of their spellings (2, 2.0, "2", math.e, "e").
+
+    >>> base_name(2), base_name("10"), base_name(math.e)
+    ('2', '10', 'e')
+    """
+    if isinstance(base, str) and base in BASES:
+        return base
+    if isinstance(base, (int, float)) and not isinstance(base, bool):
+        for name, value in BASES.items():
+            if float(base) == value:
+                return name
+    raise ValueError(f"base must be one of e, 2, 10, got {base!r}")
+
+
+SMOOTHING_METHODS = ("none", "additive", "epsilon", "mix")
+# The parameter each smoothing method takes and its default.
+SMOOTHING_PARAMETERS = {
+    "additive": ("alpha", 1.0),
+    "epsilon": ("epsilon", 1e-10),
+    "mix": ("lambda", 0.01),
+}
+
+BINNINGS = ("quantile", "uniform")
+
+OUTPUT_FORMATS = ("table", "json", "csv", "markdown", "value")
+DRIFT_FORMATS = ("table", "json", "csv", "markdown")
+
+# The category of missing cells in every report and profile.
+MISSING = "(missing)"
+# Cells read as missing: empty, and the spellings of "nothing" that data
+# tools write. Deliberately not "NA"/"N/A", which can be real categories.
+MISSING_SPELLINGS = ("", "nan", "NaN", "NULL", "null", "None")
