@@ -89,3 +89,22 @@ MISSING = "(missing)"
 # Cells read as missing: empty, and the spellings of "nothing" that data
 # tools write. Deliberately not "NA"/"N/A", which can be real categories.
 MISSING_SPELLINGS = ("", "nan", "NaN", "NULL", "null", "None")
+
+
+def missing_label(labels: object) -> str:
+    """The label missing cells are shown under: ``(missing)``, unless a real
+    category is called that, then ``(missing cells)`` (and so on), so real
+    data is never merged into the missing category.
+
+    >>> missing_label({"a"}), missing_label({"(missing)"})
+    ('(missing)', '(missing cells)')
+    """
+    taken = set(labels)  # type: ignore[call-overload]
+    for candidate in (MISSING, "(missing cells)", "(missing values)"):
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"(missing cells {n})" in taken:
+        n += 1
+    return f"(missing cells {n})"
+

@@ -1,53 +1,226 @@
-"""The cell rule: how one table cell becomes a missing value, a number, a boolean or text.
+"""The cell rule: how one table cell becomes missing, a number, a boolean or text.
 
-One rule for every command and every format, so one column always gives
-one answer. A cell's type is its own, never decided by its neighbours.
+One rule for every command and every format, so one column always gives one
+answer, and a cell's type is its own, never decided by its neighbours (so no
+result depends on the chunk size):
+
+- Text cells (CSV, TSV): leading and trailing white space is not part of a
+  cell. A cell is missing when it is one of ``MISSING_SPELLINGS`` (empty,
+  ``nan``, ``NaN``, ``NULL``, ``null``, ``None``); a number when it is an
+  ASCII decimal or ``inf``/``infinity`` that Python's ``float`` reads (no
+  ``_`` separators, not a NaN); a boolean when it is ``true`` or ``false`` in
+  any case; otherwise text.
+- Typed cells (JSON, Parquet, DataFrames) keep their type: null and NaN are
+  missing, numbers (not booleans) are numbers, booleans are booleans,
+  strings follow the text rule above only for white space and missing
+  spellings (a JSON string ``"3"`` is text).
+- Labels: an integer keeps its exact value at any size (``str(int)``); a
+  float that is a whole number below 2**53 prints as that integer (3 and
+  3.0 are one category); other floats print as their shortest repr;
+  booleans as ``true``/``false``.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..vocabulary import MISSING, MISSING_SPELLINGS
+from ..vocabulary import MISSING_SPELLINGS
+
+_MISSING_TEXT = frozenset(MISSING_SPELLINGS)
+_BOOLEANS = {"true": True, "false": False}
+# An ASCII decimal number, or an infinity, as Python's float() reads it.
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity)", re.IGNORECASE)
+_INTEGER = re.compile(r"[+-]?\d+")
+_EXACT = 2**53
 
 
-def canonical(value: Any) -> str:
-    """The label of one cell: numbers print the same whether read as int or
-    float (3 and 3.0 are both '3'); missing cells are '(missing)'."""
-    if value is None:
-        return MISSING
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
+@dataclass
+class TypedCells:
+    """One chunk of one column, split by the cell rule.
+
+    ``numbers``: one float64 per number cell (for binning); ``number_labels``:
+    the count per label of the number cells (None when ``label_limit`` was
+    passed: too many distinct numbers to be categories); ``others``: the
+    count per label of boolean and text cells; ``missing``: missing cells.
+    """
+
+    numbers: np.ndarray
+    number_labels: dict[str, float] | None
+    others: dict[str, float] = field(default_factory=dict)
+    missing: int = 0
+
+
+def number_label(value: float | int) -> str:
+    """The category label of a number: exact for integers, one spelling for 3 and 3.0."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return str(int(value))
+    value = float(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) < _EXACT:
+        return str(int(value))
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
+def classify_text(cell: str) -> tuple[str, Any]:
+    """('missing', None), ('number', int or float), ('boolean', label) or ('text', label) for one text cell.
+
+    >>> classify_text(" 3 "), classify_text("NULL"), classify_text("True"), classify_text("1_000")
+    (('number', 3), ('missing', None), ('boolean', 'true'), ('text', '1_000'))
+    """
+    text = cell.strip()
+    if text in _MISSING_TEXT:
+        return "missing", None
+    if _NUMBER.fullmatch(text):
+        if _INTEGER.fullmatch(text):
+            return "number", int(text)
+        return "number", float(text)
+    boolean = text.lower()
+    if boolean in _BOOLEANS:
+        return "boolean", boolean
+    return "text", text
+
+
+def classify_value(value: Any) -> tuple[str, Any]:
+    """The same for a typed cell (JSON, Parquet, a DataFrame)."""
+    if value is None:
+        return "missing", None
+    if isinstance(value, (bool, np.bool_)):
+        return "boolean", "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return "number", int(value)
     if isinstance(value, (float, np.floating)):
         if math.isnan(value):
-            return MISSING
-        if float(value).is_integer() and abs(value) < 2**53:
-            return str(int(value))
-        return repr(float(value))
-    return str(value)
+            return "missing", None
+        return "number", float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return ("missing", None) if text in _MISSING_TEXT else ("text", text)
+    if _is_na(value):  # pandas' NA, NaT and friends
+        return "missing", None
+    return "text", str(value).strip()
 
 
-# The first characters of the CSV cells that can read as numbers ('inf' and
-# 'Infinity' included); only cells starting so are parsed (a cheap filter).
-_NUMBER_START = frozenset("0123456789+-.iI")
-# CSV cells pandas reads as booleans in a column of nothing else (any case).
-_BOOLEANS = {"true": True, "false": False}
-_MISSING_TEXT = frozenset(MISSING_SPELLINGS)
-# JSON booleans, counted apart from the numbers 1 and 0 (True == 1 in Python).
-_JSON_BOOLEAN = {True: "true", False: "false"}
+def _is_na(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def typed_cells(series: Any, text_cells: bool, label_limit: int | None = None) -> TypedCells:
+    """One chunk's column by the cell rule (see the module docstring).
+
+    Distinct cells are classified once each. A column of many distinct
+    text cells that are all numbers (a measurement) is parsed in one
+    vectorized pass. ``label_limit``: beyond this many distinct numbers,
+    their labels are not computed (``number_labels`` is None).
+    """
+    values = series
+    isna = values.isna().to_numpy()
+    n_missing = int(isna.sum())
+    present = values[~isna] if n_missing else values
+    if len(present) == 0:
+        return TypedCells(np.empty(0), {}, {}, n_missing)
+    if not text_cells and _holds_numbers(present):
+        numbers = _floats(present.to_numpy())
+        bad = np.isnan(numbers)
+        n_missing += int(bad.sum())
+        numbers = numbers[~bad]
+        return TypedCells(numbers, _labels_of_numbers(present[~bad], label_limit), {}, n_missing)
+    if text_cells and len(present) > 10_000:
+        fast = _numeric_text(present, label_limit)
+        if fast is not None:
+            fast.missing += n_missing
+            return fast
+    if not text_cells and present.dtype == object:
+        # JSON booleans must not merge with the numbers 1 and 0 (True == 1 in Python).
+        present = present.map(lambda v: ("\x00bool", v) if type(v) is bool else v)
+    counts = present.value_counts(sort=False, dropna=False)
+    numbers_parts: list[np.ndarray] = []
+    number_labels: dict[str, float] = {}
+    others: dict[str, float] = {}
+    for cell, n in zip(counts.index.tolist(), counts.to_numpy(dtype=np.int64).tolist()):
+        if isinstance(cell, tuple) and cell[:1] == ("\x00bool",):
+            kind, value = "boolean", "true" if cell[1] else "false"
+        elif text_cells and isinstance(cell, str):
+            kind, value = classify_text(cell)
+        else:
+            kind, value = classify_value(cell)
+        if kind == "missing":
+            n_missing += n
+        elif kind == "number":
+            numbers_parts.append(np.full(n, _float(value)))
+            label = number_label(value)
+            number_labels[label] = number_labels.get(label, 0.0) + n
+        else:
+            others[value] = others.get(value, 0.0) + n
+    numbers = np.concatenate(numbers_parts) if numbers_parts else np.empty(0)
+    if label_limit is not None and len(number_labels) > label_limit:
+        labels: dict[str, float] | None = None
+    else:
+        labels = number_labels
+    return TypedCells(numbers, labels, others, n_missing)
+
+
+def _numeric_text(present: Any, label_limit: int | None) -> TypedCells | None:
+    """A long chunk of text cells that are all numbers, parsed at once; None when
+    any cell is not a plain number (then the cells are classified one by one).
+
+    pyarrow's string-to-double cast reads the same decimal grammar as the
+    rule (checked by a regular expression first, so what it accepts never
+    differs: no '_', no non-ASCII digits, no NaN spellings)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    arr = pa.array(present.to_numpy(dtype=object), type=pa.string()) if present.dtype == object else None
+    if arr is None:
+        try:
+            arr = pa.array(present, type=pa.string())
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+    trimmed = pc.utf8_trim_whitespace(arr)
+    ok = pc.match_substring_regex(trimmed, r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+    if not pc.all(ok).as_py():
+        return None
+    numbers = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+    labels = None
+    if label_limit is None or len(np.unique(numbers[: 4 * (label_limit + 1)])) <= label_limit:
+        tally = pc.value_counts(trimmed)
+        counts: dict[str, float] = {}
+        for text, n in zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist()):
+            value: float | int = int(text) if _INTEGER.fullmatch(text) else float(text)
+            label = number_label(value)
+            counts[label] = counts.get(label, 0.0) + n
+        labels = counts if label_limit is None or len(counts) <= label_limit else None
+    return TypedCells(numbers, labels, {}, 0)
+
+
+def _labels_of_numbers(present: Any, label_limit: int | None) -> dict[str, float] | None:
+    counts = present.value_counts(sort=False)
+    if label_limit is not None and len(counts) > label_limit:
+        return None
+    out: dict[str, float] = {}
+    for value, n in zip(counts.index.tolist(), counts.to_numpy(dtype=np.int64).tolist()):
+        label = number_label(value)
+        out[label] = out.get(label, 0.0) + n
+    return out
 
 
 def _floats(values: Any) -> np.ndarray:
-    """Numbers as float64; integers beyond the float range (a 310-digit CSV
-    cell) become +-inf, as pandas reads 1e400."""
+    """Numbers as float64; integers beyond the float range become +-inf."""
     try:
         return np.asarray(values, dtype=np.float64)
-    except OverflowError:
+    except (OverflowError, TypeError, ValueError):
         return np.array([_float(v) for v in values], dtype=np.float64)
 
 
@@ -56,63 +229,6 @@ def _float(value: Any) -> float:
         return float(value)
     except OverflowError:
         return math.inf if value > 0 else -math.inf
-
-
-def typed_cells(series: Any, text_cells: bool) -> tuple[np.ndarray, dict[Any, float], int]:
-    """One chunk's column split by cell: its numbers (float64, one per cell),
-    its other cells (distinct value -> count) and its count of missing cells.
-
-    A cell's type is its own, never decided by the other cells of its chunk,
-    so that results do not depend on --chunk-rows: a JSON cell keeps its JSON
-    type; a CSV cell (``text_cells``) that reads as a number or a boolean is
-    that number or boolean, exactly as pandas reads it in a column of such
-    cells, even when another cell of the chunk made pandas keep it as text."""
-    missing = series.isna().to_numpy()
-    present = series[~missing]
-    n_missing = int(missing.sum())
-    if len(present) == 0:
-        return np.empty(0), {}, n_missing
-    if _holds_numbers(present):
-        return _floats(present), {}, n_missing
-    if not text_cells and present.dtype == object:  # JSON: true and 1 must not count as one value
-        present = present.map(lambda v: _JSON_BOOLEAN.get(v, v) if type(v) is bool else v)
-    counts = present.value_counts(sort=False)
-    cells = np.asarray(counts.index, dtype=object)
-    n = counts.to_numpy(dtype=np.int64)
-    parsed = _text_numbers(cells) if text_cells else _json_numbers(cells)
-    is_number = ~np.isnan(parsed)
-    others: dict[Any, float] = {}
-    for cell, c in zip(cells[~is_number].tolist(), n[~is_number].tolist()):
-        if text_cells and isinstance(cell, str):
-            if cell in _MISSING_TEXT:  # pandas skips its missing spellings beside a huge integer
-                n_missing += c
-                continue
-            cell = _BOOLEANS.get(cell.lower(), cell)
-        others[cell] = others.get(cell, 0.0) + float(c)
-    return np.repeat(parsed[is_number], n[is_number]), others, n_missing
-
-
-def _text_numbers(cells: np.ndarray) -> np.ndarray:
-    """Each distinct CSV cell as the number pandas reads it as, NaN for other text."""
-    import pandas as pd
-
-    out = np.full(len(cells), np.nan)
-    # pandas' number parser skips leading white space (tab, \v, \f too)
-    maybe = np.fromiter((str(c).lstrip()[:1] in _NUMBER_START for c in cells.tolist()), dtype=bool, count=len(cells))
-    if maybe.any():
-        parsed = pd.to_numeric(pd.Series(cells[maybe], dtype=object), errors="coerce")
-        out[maybe] = _floats(parsed)
-    return out
-
-
-def _json_numbers(cells: np.ndarray) -> np.ndarray:
-    """Each distinct JSON cell as a number when it is one (not a boolean), else NaN.
-    The JSON reader refuses numbers beyond the float range, so float() is exact enough."""
-    out = np.full(len(cells), np.nan)
-    for i, cell in enumerate(cells.tolist()):
-        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            out[i] = _float(cell)
-    return out
 
 
 def _holds_numbers(series: Any) -> bool:
@@ -125,6 +241,6 @@ def _holds_numbers(series: Any) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(dtype):
         return True
-    if isinstance(dtype, np.dtype) and dtype.kind == "O":  # numpy object, not pandas' str: look at the cells
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
         return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in series.tolist())
     return False

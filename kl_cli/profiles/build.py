@@ -11,14 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from ..core.binning import Bins, NumericSummary
 from ..errors import InputError, UsageError
-from ..inputs.cells import canonical, typed_cells
+from ..inputs.cells import typed_cells
 from ..inputs.datasets import cells_are_text
-from ..vocabulary import MISSING
-from .model import ID_SHARE, NUMERIC_DISTINCT, ColumnProfile, Profile, ProfileOptions
+from .model import ID_SHARE, MISSING_KEY, NUMERIC_DISTINCT, ColumnProfile, Profile, ProfileOptions
 
 # ---------------------------------------------------------------------------
 # Accumulating one column over chunks
@@ -33,7 +30,7 @@ class _Accumulator:
 
     keep_all_numbers: bool = False
     summary: NumericSummary = field(default_factory=NumericSummary)
-    number_counts: dict[float, float] | None = field(default_factory=dict)
+    number_counts: dict[str, float] | None = field(default_factory=dict)
     text_counts: dict[str, float] = field(default_factory=dict)
     missing: int = 0
     rows: int = 0
@@ -44,37 +41,34 @@ class _Accumulator:
 
     def add(self, series: Any, text_cells: bool = False) -> None:
         self.rows += len(series)
-        numbers, others, missing = typed_cells(series, text_cells)
-        self.missing += missing
-        if numbers.size:
-            self.summary.add(numbers)
+        limit = None if self.keep_all_numbers or self.number_counts is None else NUMERIC_DISTINCT
+        cells = typed_cells(series, text_cells, label_limit=limit)
+        self.missing += cells.missing
+        if cells.numbers.size:
+            self.summary.add(cells.numbers)
             if self.number_counts is not None:
-                uniq, n = np.unique(numbers, return_counts=True)
-                for value, c in zip(uniq.tolist(), n.tolist()):
-                    self.number_counts[value] = self.number_counts.get(value, 0) + c
-                if len(self.number_counts) > NUMERIC_DISTINCT and not self.keep_all_numbers:
-                    self.number_counts = None  # a binned column: the summary is enough
-        for value, n in others.items():
-            key = canonical(value)
-            self.text_counts[key] = self.text_counts.get(key, 0) + n
+                if cells.number_labels is None:
+                    self.number_counts = None
+                else:
+                    self.number_counts = merge_counts(self.number_counts, cells.number_labels)
+                    if len(self.number_counts) > NUMERIC_DISTINCT and not self.keep_all_numbers:
+                        self.number_counts = None  # a binned column: the summary is enough
+        self.text_counts = merge_counts(self.text_counts, cells.others)
 
     def add_missing(self, n: int) -> None:
         self.rows += n
         self.missing += n
 
-    def category_counts(self, where: str) -> dict[str, float]:
+    def category_counts(self, where: str) -> dict[str | None, float]:
         """Counts per distinct value, numbers and text together, then missing."""
         if self.number_counts is None and self.summary.n_finite + self.summary.neg_inf + self.summary.pos_inf:
             raise InputError(
                 f"{where} mixes many distinct numbers with text such as {next(iter(self.text_counts))!r}",
                 hint="pass --categorical to count every value as a category",
             )
-        counts = dict(self.text_counts)
-        for value, c in (self.number_counts or {}).items():
-            key = canonical(value)
-            counts[key] = counts.get(key, 0) + float(c)
-        ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        ordered[MISSING] = ordered.get(MISSING, 0) + float(self.missing)
+        counts = merge_counts(self.text_counts, self.number_counts or {})
+        ordered: dict[str | None, float] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        ordered[MISSING_KEY] = float(self.missing)
         return ordered
 
 
@@ -121,10 +115,10 @@ def build_profile(
         )
         for frame in frames(second):
             for name in (n for n in second if n in frame.columns):  # absent: all missing
-                numbers, others, _ = typed_cells(frame[name], cells_are_text(frame))
-                if others:
+                cells = typed_cells(frame[name], cells_are_text(frame), label_limit=0)
+                if cells.others:
                     raise changed
-                accs[name].summary.add_detail(numbers)
+                accs[name].summary.add_detail(cells.numbers)
         if not all(accs[name].summary.detail_matches() for name in second):
             raise changed
     profile_columns = {}
@@ -133,7 +127,7 @@ def build_profile(
         if kind == "numeric":
             bins, counts = acc.summary.finish(options.bins, options.binning)
             col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
-            col.counts = {**dict(zip(bins.labels, counts.tolist())), MISSING: float(acc.missing)}
+            col.counts = {**dict(zip(bins.labels, counts.tolist())), MISSING_KEY: float(acc.missing)}
             if bins.note:
                 col.notes.append(bins.note)
         elif kind == "skipped":
@@ -200,36 +194,35 @@ def count_against(
                 chunk = _count_categories_chunk(series, text_cells)
             counts[name] = merge_counts(counts.get(name, {}), chunk)
     for name, col in counts.items():  # rows without the column (JSON lines that lack the key) are missing
-        col[MISSING] = col.get(MISSING, 0.0) + (rows - col_rows[name])
+        col[MISSING_KEY] = col.get(MISSING_KEY, 0.0) + (rows - col_rows[name])
     col_rows = dict.fromkeys(col_rows, rows)
     for name, col in counts.items():
         if reference.columns[name].type == "categorical":
-            missing = col.pop(MISSING, 0.0)
-            counts[name] = {**dict(sorted(col.items(), key=lambda kv: (-kv[1], kv[0]))), MISSING: missing}
+            missing = col.pop(MISSING_KEY, 0.0)
+            ordered = dict(sorted(col.items(), key=lambda kv: (-kv[1], kv[0])))  # type: ignore[arg-type]
+            counts[name] = {**ordered, MISSING_KEY: missing}
     return counts, col_rows, rows
 
 
-def _count_numeric_chunk(series: Any, text_cells: bool, bins: Bins, name: str, source: str) -> dict[str, float]:
-    numbers, others, missing = typed_cells(series, text_cells)
-    if others:
-        example = next(iter(others))  # e.g. true/false, which pandas reads as booleans
+def _count_numeric_chunk(
+    series: Any, text_cells: bool, bins: Bins, name: str, source: str
+) -> dict[str | None, float]:
+    cells = typed_cells(series, text_cells, label_limit=0)
+    if cells.others:
+        example = next(iter(cells.others))
         raise InputError(
-            f"{source}: column {name!r} holds {str(example)!r}, which is not a number, "
+            f"{source}: column {name!r} holds {example!r}, which is not a number, "
             "but the column is numeric in the reference"
         )
-    return bins.counts_by_label(numbers, missing)
+    counts: dict[str | None, float] = dict(zip(bins.labels, bins.count(cells.numbers).tolist()))
+    counts[MISSING_KEY] = float(cells.missing)
+    return counts
 
 
-def _count_categories_chunk(series: Any, text_cells: bool) -> dict[str, float]:
-    import pandas as pd
-
-    numbers, others, missing = typed_cells(series, text_cells)
-    out: dict[str, float] = {}
-    distinct = pd.Series(numbers).value_counts(sort=False)  # hashing: faster than sorting
-    for value, c in [*distinct.items(), *others.items()]:
-        key = canonical(value)
-        out[key] = out.get(key, 0) + float(c)
-    out[MISSING] = out.get(MISSING, 0.0) + float(missing)
+def _count_categories_chunk(series: Any, text_cells: bool) -> dict[str | None, float]:
+    cells = typed_cells(series, text_cells)
+    out: dict[str | None, float] = merge_counts(cells.others, cells.number_labels or {})
+    out[MISSING_KEY] = out.get(MISSING_KEY, 0.0) + float(cells.missing)
     return out
 
 

@@ -2,7 +2,7 @@
 
 A profile is the sufficient statistic of a reference dataset for drift: per
 column its type, the rule that typed it, the bin edges (numeric) and the
-counts per category or bin, ``(missing)`` included.
+counts per category or bin, and the count of missing cells.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from typing import Any
 from ..errors import UsageError
 
 PROFILE_FORMAT = "kl-cli-profile"
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
+# Versions this kl-cli reads: 1 kept missing cells as a "(missing)" count,
+# where a real cell "(missing)" could not be told apart.
+READABLE_VERSIONS = (1, 2)
+# The key of the missing count in a column's counts: not a string, so no
+# real cell can ever be merged into it.
+MISSING_KEY = None
 # A numeric column with more distinct values than this is binned; fewer, and
 # each value is its own category.
 NUMERIC_DISTINCT = 20
@@ -47,7 +53,7 @@ class ColumnProfile:
     name: str
     type: str  # "numeric" | "categorical" | "skipped"
     typed_by: str
-    counts: dict[str, float]
+    counts: dict[str | None, float]  # MISSING_KEY: the missing cells
     rows: int
     edges: tuple[float, ...] | None = None
     reason: str | None = None
@@ -61,7 +67,8 @@ class ColumnProfile:
             out["reason"] = self.reason
         if self.notes:
             out["notes"] = list(self.notes)
-        out["counts"] = {k: _int_if_whole(v) for k, v in self.counts.items()}
+        out["missing"] = _int_if_whole(self.counts.get(MISSING_KEY, 0.0))
+        out["counts"] = {k: _int_if_whole(v) for k, v in self.counts.items() if k is not MISSING_KEY}
         return out
 
 

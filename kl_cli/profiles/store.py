@@ -9,7 +9,8 @@ import os
 import secrets
 
 from ..errors import InputError
-from .model import PROFILE_FORMAT, PROFILE_VERSION, ColumnProfile, Profile, ProfileOptions
+from ..vocabulary import MISSING
+from .model import MISSING_KEY, PROFILE_FORMAT, READABLE_VERSIONS, ColumnProfile, Profile, ProfileOptions
 
 # ---------------------------------------------------------------------------
 # Files
@@ -36,9 +37,11 @@ def load_profile(path: str) -> Profile:
     data = parse_json_text(read_bytes(path, name).decode("utf-8-sig", errors="replace"), name)
     if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
         raise InputError(f'{name}: not a kl-cli profile (no "format": "{PROFILE_FORMAT}")')
-    if data.get("version") != PROFILE_VERSION:
+    version = data.get("version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        readable = " and ".join(map(str, READABLE_VERSIONS))
         raise InputError(
-            f"{name}: profile format version {data.get('version')!r}, but this kl-cli reads version {PROFILE_VERSION}",
+            f"{name}: profile format version {version!r}, but this kl-cli reads versions {readable}",
             hint="rebuild it with kl-cli profile",
         )
     try:
@@ -49,7 +52,9 @@ def load_profile(path: str) -> Profile:
         columns = {}
         for cname, col in data["columns"].items():
             edges = tuple(float(e) for e in col["edges"]) if "edges" in col else None
-            counts = {str(k): float(v) for k, v in col["counts"].items()}
+            counts: dict[str | None, float] = {str(k): float(v) for k, v in col["counts"].items()}
+            # version 1 counted missing cells under the label "(missing)"
+            counts[MISSING_KEY] = counts.pop(MISSING, 0.0) if version == 1 else float(col["missing"])
             if any(not math.isfinite(v) or v < 0 for v in counts.values()):
                 raise ValueError(f"column {cname!r} has a negative or non-finite count")
             columns[cname] = ColumnProfile(

@@ -19,10 +19,10 @@ from ..errors import InputError, UsageError
 from ..inputs.datasets import DEFAULT_CHUNK_ROWS, frames_of
 from ..inputs.streams import one_stream
 from ..profiles.build import build_profile, count_against
-from ..profiles.model import Profile, ProfileOptions, check_profile_options
+from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile_options
 from ..profiles.store import load_profile, looks_like_profile
 from ..text import finite_or_none, pct
-from ..vocabulary import METRICS
+from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import NO_SMOOTHING, Comparison, compare_histograms
 
 
@@ -237,6 +237,11 @@ def reference_profile(
     return build_profile(frames_of([reference], **read_kwargs), options, [reference], columns)
 
 
+def _labelled(counts: dict[str | None, float], missing: str) -> tuple[list[float], list[str]]:
+    """Weights and labels of a column's counts, the missing count under ``missing``."""
+    return list(counts.values()), [missing if k is MISSING_KEY else k for k in counts]
+
+
 def run_drift(
     reference: Any,
     current: Any,
@@ -324,9 +329,12 @@ def run_drift(
             verdict.why = f"skipped: {col.reason}"
             results.append(verdict)
             continue
-        hp = make_histogram(list(col.counts.values()), list(col.counts), f"reference {name!r}")
         cur_counts = counts[name]
-        hq = make_histogram(list(cur_counts.values()), list(cur_counts), f"current {name!r}")
+        shown = missing_label({k for k in (*col.counts, *cur_counts) if k is not MISSING_KEY})
+        hp = make_histogram(*_labelled(col.counts, shown), f"reference {name!r}")
+        hq = make_histogram(*_labelled(cur_counts, shown), f"current {name!r}")
+        if shown != MISSING:
+            verdict.notes.append(f"missing cells are shown as {shown}: the data hold a real category {MISSING}")
         verdict.comparison = compare_histograms(
             hp, hq, base=settings.base, smoothing=settings.smoothing, resampling=settings.resampling
         )
