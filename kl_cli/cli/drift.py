@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
+from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
@@ -25,6 +26,8 @@ from .options import (
 @click.argument("reference")
 @click.argument("current")
 @dataset_options
+@click.option("--reference-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="REFERENCE's format.")
+@click.option("--current-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="CURRENT's format.")
 @click.option(
     "--metric",
     type=click.Choice(METRICS),

@@ -11,6 +11,7 @@ import click
 
 from ..errors import UsageError
 from ..inputs.datasets import DEFAULT_CHUNK_ROWS
+from ..inputs.registry import INPUT_FORMATS
 from ..text import visible
 from ..vocabulary import BINNINGS, SMOOTHING_METHODS
 
@@ -57,6 +58,7 @@ def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--categorical", multiple=True, help="Treat these columns as categorical."),
             click.option("--numeric", multiple=True, help="Treat these columns as numeric (binned)."),
             encoding_option("Text encoding of the data files."),
+            *table_layout_options(),
             click.option(
                 "--chunk-rows",
                 type=click.IntRange(min=1),
@@ -68,6 +70,27 @@ def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
     ):
         f = decorator(f)
     return f
+
+
+def table_layout_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """--input-format, --delimiter and --header/--no-header: what the user states of a table's layout."""
+    return [
+        click.option(
+            "--input-format",
+            type=click.Choice(INPUT_FORMATS, case_sensitive=False),
+            help="Read every input as this format (default: recognized by content, then extension).",
+        ),
+        click.option(
+            "--delimiter",
+            help="Field delimiter of delimited text: a character, or comma, semicolon, tab, pipe (default: sniffed).",
+        ),
+        click.option(
+            "--header/--no-header",
+            default=None,
+            help="Whether the first row of delimited text is a header (default: a first row of numbers above "
+            "numeric columns is data).",
+        ),
+    ]
 
 
 def encoding_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -83,6 +106,10 @@ def encoding_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., A
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = encoding_option("Text encoding of files and standard input.")(f)
+    for decorator in reversed(table_layout_options()):
+        f = decorator(f)
+    f = click.option("--p-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="P's format.")(f)
+    f = click.option("--q-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="Q's format.")(f)
     f = click.option("--label-column", help="Column holding the category labels.")(f)
     f = click.option("--q-column", help="Value column for Q (overrides --column).")(f)
     f = click.option("--p-column", help="Value column for P (overrides --column).")(f)

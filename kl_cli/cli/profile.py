@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .app import EXIT_OK
-from .options import dataset_options, debug_option, open_stdin
+from .options import dataset_options, debug_option, open_stdin, say
 
 
 @click.command()
@@ -31,6 +31,8 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
     options.pop("debug")
     with ReadProgress() as progress:
         result = run_profile(list(data), open_stdin=open_stdin, progress=progress, **options)
+    for note in result.notes:
+        say("note", note)
     if output == "-":
         write_json(result.to_dict(), sys.stdout)
     else:

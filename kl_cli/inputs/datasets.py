@@ -2,56 +2,40 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import math
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..errors import InputError
 from ..text import show_label
-from ..vocabulary import MISSING_SPELLINGS
-from .parse_errors import pandas_read_errors, unique_names
-from .streams import MAX_FIRST_LINE, is_stream, spool_stream
+from .delimited import iter_text_chunks, sniff_layout
+from .source import Source
+from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, decode, is_stream, spool_stream
 
-DATASET_FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 DEFAULT_CHUNK_ROWS = 1_000_000
 
 
-# Set in the ``attrs`` of the chunks of CSV/TSV files: their cells are text as
-# written, so any cell that reads as a number is one (``profile.typed_cells``);
-# JSON and Parquet cells carry their own types.
+@dataclass(frozen=True)
+class TableOptions:
+    """How to read a table: its text encoding, and what the user stated of its layout."""
+
+    encoding: str = "utf-8"
+    input_format: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+
+
+# Set in the ``attrs`` of the chunks of delimited text: their cells are text
+# as written, typed by the cell rule; JSON and Parquet cells carry their own types.
 TEXT_CELLS = "kl_cli.text_cells"
 
 
 def cells_are_text(frame: Any) -> bool:
     return bool(frame.attrs.get(TEXT_CELLS, False))
-
-
-def dataset_format(path: str, head: bytes) -> str:
-    """csv, tsv, jsonl or parquet: by extension, else by the first bytes."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext in DATASET_FORMATS:
-        return DATASET_FORMATS[ext]
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text[:1] == b"{":
-        return "jsonl"
-    first = text.split(b"\n", 1)[0]
-    return "tsv" if b"\t" in first and b"," not in first else "csv"
 
 
 def iter_dataset(
@@ -63,89 +47,75 @@ def iter_dataset(
     open_stdin: Callable[[], BinaryIO] | None = None,
     columns: list[str] | None = None,
     spooled: BinaryIO | None = None,
+    table: TableOptions | None = None,
+    messages: list[tuple[str, str]] | None = None,
 ) -> Any:
-    """Yield the rows of a CSV/TSV/JSON-lines/Parquet file as DataFrames of at
-    most ``chunk_rows`` rows, so memory is bounded by the chunk, not the file.
-    ``spooled``: a stream's copy from ``spool_stream`` (read from its start);
-    a stream not yet copied is copied here.
+    """Yield the rows of a table in any format as DataFrames of at most
+    ``chunk_rows`` rows (only ``columns``, when given, are read), so memory is
+    bounded by the chunk, not the file. ``spooled``: a stream's copy (see
+    ``Source``). Layout notes and warnings (a headerless file) are appended
+    to ``messages`` as ("note" | "warning", text).
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
     naming the source.
     """
-    import pandas as pd
-
-    if spooled is None and is_stream(path):
-        spooled = spool_stream(path, source, open_stdin)
-    if spooled is not None:
-        spooled.seek(0)
-        head = spooled.read(4096)
-        spooled.seek(0)
-        fmt = dataset_format("" if path == "-" else path, head)
-        first_line_ends = True  # checked as it was copied
-        handle: Any = spooled
+    table = table or TableOptions(encoding=encoding)
+    src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
+    fmt = src.format
+    any_rows = False
+    if fmt == "parquet":
+        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns)
+    elif fmt in ("csv", "tsv"):
+        if not src.first_line_ends():
+            raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
+        delimiter = table.delimiter or ("\t" if fmt == "tsv" and table.input_format == "tsv" else None)
+        layout = sniff_layout(src, table.encoding, delimiter=delimiter, header=table.header)
+        if messages is not None:
+            messages += [("note", n) for n in layout.notes] + [("warning", w) for w in layout.warnings]
+        chunks = iter_text_chunks(src, layout, table.encoding, chunk_rows, columns)
     else:
-        if os.path.isdir(path):
-            raise InputError(f"{source}: is a directory, not a file")
-        try:
-            with open(path, "rb") as probe:
-                head = probe.read(4096)
-                fmt = dataset_format(path, head)
-                first_line_ends = fmt == "parquet" or b"\n" in head or _line_ends_within(probe, MAX_FIRST_LINE)
-        except OSError as exc:
-            raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
-        handle = path
-    if not head.strip():
-        raise InputError(f"{source}: the file is empty")
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
-    if not first_line_ends:
-        raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        encoding = "utf-8-sig"
-    with pandas_read_errors(source, fmt.upper(), encoding):
-        if fmt == "parquet":
-            yield from _parquet_chunks(handle, source, chunk_rows, columns)
-            return
-        sep = "\t" if fmt == "tsv" else ","
-        wanted = None  # the positions and names of the columns asked for
+        if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and _is_utf8(table.encoding):
+            raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
+        chunks = _json_chunks(src, chunk_rows, table.encoding, fmt)
+    for chunk in chunks:
+        any_rows = any_rows or len(chunk) > 0
+        if columns is not None and fmt in ("json", "jsonl"):
+            chunk = chunk[[c for c in chunk.columns if c in columns]]
+        chunk.attrs[TEXT_CELLS] = fmt in ("csv", "tsv")
+        yield chunk
+    if not any_rows:
+        raise InputError(f"{source}: has no data rows")
+
+
+def _is_utf8(encoding: str) -> bool:
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+
+
+def _json_chunks(src: Source, chunk_rows: int, encoding: str, fmt: str) -> Iterator[Any]:
+    """JSON lines, or a JSON document of records (a list of row objects, or one object: one row)."""
+    enc = "utf-8-sig" if _is_utf8(encoding) else encoding
+    with src.reading() as handle:
         if fmt == "jsonl":
-            reader = contextlib.closing(_jsonl_chunks(handle, source, chunk_rows, encoding))
-        else:
-            if columns is not None:
-                header = pd.read_csv(handle, sep=sep, nrows=0, encoding=encoding, skipinitialspace=True).columns
-                if not isinstance(handle, str):
-                    handle.seek(0)
-                names = _column_names(header)
-                wanted = [(i, name) for i, name in enumerate(names) if name in columns]
-            reader = pd.read_csv(
-                handle,
-                sep=sep,
-                chunksize=chunk_rows,
-                encoding=encoding,
-                keep_default_na=False,
-                na_values=list(MISSING_SPELLINGS),
-                skipinitialspace=True,
-                low_memory=False,
-                usecols=None if wanted is None else [i for i, _ in wanted],
-            )
-        with reader as chunks:
-            any_rows = False
-            for chunk in chunks:
-                any_rows = any_rows or len(chunk) > 0
-                if fmt != "jsonl":  # JSON keys are exact; CSV header names are trimmed
-                    chunk.columns = _column_names(chunk.columns) if wanted is None else [name for _, name in wanted]
-                if columns is not None and fmt == "jsonl":
-                    chunk = chunk[[c for c in chunk.columns if c in columns]]
-                chunk.attrs[TEXT_CELLS] = fmt != "jsonl"
-                yield chunk
-        if not any_rows:
-            raise InputError(f"{source}: has no data rows")
+            yield from _jsonl_chunks(handle, src.name, chunk_rows, enc)
+            return
+        data = handle.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise InputError(
+            f"{src.name}: a JSON document over {MAX_JSON_BYTES >> 20} MiB is not read", hint="give it as JSON lines"
+        )
+    from .jsondoc import parse_json_text
 
-
-def _column_names(header: Any) -> list[str]:
-    """Header names trimmed; names equal once trimmed are made distinct as
-    pandas does exact repeats (a, a.1), by position, so every pass agrees."""
-    return unique_names([str(c).strip() for c in header])
+    value = parse_json_text(decode(data, encoding, src.name), src.name)
+    rows = [value] if isinstance(value, dict) else value
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InputError(
+            f"{src.name}: a JSON table must be a list of row objects (records), like [{{\"a\": 1}}, {{\"a\": 2}}]"
+        )
+    for number, row in enumerate(rows, 1):
+        if not all(map(_countable, row.values())):
+            _refuse_row(row, f"{src.name}: record {number}")
+    for start in range(0, len(rows), chunk_rows):
+        yield _frame_of(rows[start : start + chunk_rows])
 
 
 def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> Iterator[Any]:
@@ -261,17 +231,24 @@ def _import_parquet() -> Any:
     return pq
 
 
-def _parquet_chunks(handle: Any, source: str, chunk_rows: int, columns: list[str] | None = None) -> Any:
+def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None) -> Any:
+    source = src.name
     try:
         pq = _import_parquet()
     except ImportError:
         raise InputError(f"{source}: reading Parquet needs pyarrow", hint="pip install 'kl-cli[parquet]'") from None
+    handle = src.seekable_copy()
     try:
         parquet = pq.ParquetFile(handle)
-        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
+        present = [c for c in columns if c in parquet.schema_arrow.names] if columns is not None else None
+        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=present):
             yield batch.to_pandas()
+    except InputError:
+        raise
     except Exception as exc:  # pyarrow raises its own error classes
-        raise InputError(f"{source}: cannot read Parquet: {exc}") from None
+        raise InputError(f"{source}: cannot read Parquet: {' '.join(str(exc).split())[:200]}") from None
+    finally:
+        handle.close()
 
 
 # A source of data chunks that can be read more than once: called with the
@@ -279,19 +256,32 @@ def _parquet_chunks(handle: Any, source: str, chunk_rows: int, columns: list[str
 Frames = Callable[[list[str] | None], Iterable[Any]]
 
 
-def frames_of(paths: list[str], progress: Callable[[str, int], None] | None = None, **kwargs: Any) -> Frames:
+def frames_of(
+    paths: list[Any],
+    progress: Callable[[str, int], None] | None = None,
+    messages: list[tuple[str, str]] | None = None,
+    **kwargs: Any,
+) -> Frames:
     """A re-readable source of the chunks of several data files, one after
     another; ``progress(source, rows so far)`` is called after each chunk.
     A stream (stdin, a FIFO) is copied once (``spool_stream``) for later passes."""
     held: dict[str, BinaryIO] = {}
 
     def frames(columns: list[str] | None) -> Iterator[Any]:
+        first_pass = not held.get("\x00read")
+        held["\x00read"] = True  # type: ignore[assignment]
         for path in paths:
+            if not isinstance(path, str):  # a pandas DataFrame: its cells carry their types
+                frame = path.copy(deep=False)
+                frame.columns = [str(c) for c in frame.columns]
+                yield frame if columns is None else frame[[c for c in frame.columns if c in columns]]
+                continue
             source = path if path != "-" else "stdin"
             if path not in held and is_stream(path):
                 held[path] = spool_stream(path, source, kwargs.get("open_stdin"))
             rows = 0
-            for chunk in iter_dataset(path, source, columns=columns, spooled=held.get(path), **kwargs):
+            notes = messages if first_pass else None
+            for chunk in iter_dataset(path, source, columns=columns, spooled=held.get(path), messages=notes, **kwargs):
                 rows += len(chunk)
                 if progress is not None:
                     progress(source, rows)

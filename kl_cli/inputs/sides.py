@@ -14,8 +14,9 @@ from ..errors import InputError, UsageError
 from ..text import show_label
 from .inline import InlineSyntaxError, split_inline
 from .jsondoc import _json_number, histogram_from_json, json_pair, parse_json_text
-from .streams import MAX_JSON_BYTES, decode, is_stream, one_stream, read_bytes, read_stream
-from .tables import ReadOptions, TableSource, histogram_from_table, parse_numbers, plan_table
+from .source import Source
+from .streams import MAX_JSON_BYTES, decode, is_stream, one_stream, spool_stream
+from .tables import ChunkTable, ReadOptions, histogram_from_table, parse_numbers, plan_table
 
 KNOWN_EXTENSIONS = (".csv", ".tsv", ".tab", ".json")
 TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -54,19 +55,11 @@ def _looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.lower().endswith(KNOWN_EXTENSIONS) or spec.startswith(".")
 
 
-def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
-    if is_stream(spec):
-        return _load_stream(spec, role, options, open_stdin)
-    if os.path.exists(spec):
-        name = f"{role} ({spec})"
-        head = read_bytes(spec, name, limit=4096)
-        if not head.strip():
-            raise InputError(f"{name}: the file is empty")
-        fmt = sniff_format(spec, decode(head, options.encoding, name, partial=True))
-        if fmt == "json":
-            _check_json_size(os.path.getsize(spec), name)
-            return _finish(name, fmt, decode(read_bytes(spec, name), options.encoding, name), options)
-        return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], _pandas_encoding(options.encoding), path=spec))
+def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None) -> _Loaded:
+    stream = is_stream(spec)
+    if stream or os.path.exists(spec):
+        name = f"{role} (stdin)" if spec == "-" else f"{role} ({spec})"
+        return _load_source(spec, name, role, options, open_stdin, stream)
     name = f"{role} ({spec})" if len(spec) <= 40 else role
     try:
         values, labels = split_inline(spec, name)
@@ -81,25 +74,39 @@ def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], B
     return _Loaded(name, inline=(values, labels))
 
 
-def _load_stream(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO]) -> _Loaded:
-    """Standard input, a FIFO or ``/dev/stdin``: read whole, once, then parsed
-    from memory. A single line on '-' may be an inline list."""
-    stdin = spec == "-"
-    name = f"{role} (stdin)" if stdin else f"{role} ({spec})"
-    data = read_stream(spec, name, open_stdin)
-    text = decode(data, options.encoding, name)
-    stripped = text.strip()
-    if not stripped:
-        raise InputError(f"{name}: standard input is empty" if stdin else f"{name}: the file is empty")
-    if stdin and "\n" not in stripped and stripped[:1] not in "[{":
-        try:
-            return _Loaded(name, inline=split_inline(stripped, name))
-        except InputError:
-            pass  # not inline; let the table reader say what is wrong
-    fmt = sniff_format(None if stdin else spec, text)
-    if fmt == "json":
+def _load_source(
+    spec: str, name: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None, stream: bool
+) -> _Loaded:
+    """A file or a stream, in any format the registry knows (compressed or not)."""
+    if stream and open_stdin is None and spec == "-":
+        raise UsageError("standard input ('-') is only read by the command line")
+    table = options.table(role)
+    spooled = spool_stream(spec, name, open_stdin) if stream else None
+    source = Source(spec, name, stated=table.input_format, spooled=spooled)
+    if spec == "-" and source.compression is None and table.input_format is None:
+        head = source.head.strip()
+        if b"\n" not in head and head[:1] not in (b"[", b"{") and len(head) < (1 << 16):
+            try:
+                text = decode(head, options.encoding, name)
+                return _Loaded(name, inline=split_inline(text.strip(), name))
+            except InputError:
+                pass  # not inline; let the table reader say what is wrong
+    if source.format == "json":
+        with source.reading() as handle:
+            data = handle.read(MAX_JSON_BYTES + 1)
         _check_json_size(len(data), name)
-    return _finish(name, fmt, text, options)
+        value = parse_json_text(decode(data, options.encoding, name), name)
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            import pandas as pd
+
+            from .datasets import _countable, _refuse_row
+
+            for number, row in enumerate(value, 1):
+                if not all(map(_countable, row.values())):
+                    _refuse_row(row, f"{name}: record {number}")
+            return _Loaded(name, table=ChunkTable(name, spec, table, frame=pd.DataFrame(value)))
+        return _Loaded(name, json_value=value)
+    return _Loaded(name, table=ChunkTable(name, spec, table, spooled=spooled))
 
 
 def _check_json_size(size: int, name: str) -> None:
@@ -116,12 +123,6 @@ _SEPARATOR = {"csv": ",", "tsv": "\t"}
 
 def _pandas_encoding(encoding: str) -> str:
     return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-
-
-def _finish(name: str, fmt: str, text: str, options: ReadOptions) -> _Loaded:
-    if fmt == "json":
-        return _Loaded(name, json_value=parse_json_text(text, name))
-    return _Loaded(name, table=TableSource(name, _SEPARATOR[fmt], "utf-8", text=text))
 
 
 def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[str] | None = None) -> Histogram:
@@ -211,7 +212,7 @@ def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarr
             )
         needed = [c for c in (options.p_column, options.q_column, options.column) if c in loaded.table.columns]
         column = loaded.table.column(plan.value, [*needed, plan.value])
-        return parse_numbers(column, name, plan.value, empty_ok=True), name
+        return parse_numbers(column, loaded.table, plan.value, empty_ok=True), name
     value = loaded.json_value
     if json_pair(value):
         value = value[role.lower()]

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..core.histogram import Histogram, make_histogram, sum_by_label
+from ..core.histogram import Histogram, make_histogram
 from ..errors import InputError, UsageError
 from ..text import show_label
-from ..vocabulary import MISSING
-from .parse_errors import pandas_read_errors, unique_names
-from .streams import decode
+from ..vocabulary import missing_label
+from .cells import classify_text, classify_value, number_label, typed_cells
+from .datasets import TableOptions, cells_are_text
 
 # Columns are classified from the first rows: enough to tell numbers from
 # text, and the big read then parses only the columns that are used.
@@ -37,161 +35,94 @@ class ReadOptions:
     q_column: str | None = None
     label_column: str | None = None
     encoding: str = "utf-8"
+    input_format: str | None = None
+    p_format: str | None = None
+    q_format: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+
+    def table(self, role: str) -> TableOptions:
+        """How to read this side's table: its stated format wins over --input-format."""
+        from .delimited import check_delimiter
+        from .registry import check_format
+
+        own = self.p_format if role == "P" else self.q_format
+        return TableOptions(self.encoding, check_format(own or self.input_format), check_delimiter(self.delimiter),
+                            self.header)
 
     def value_column(self, role: str) -> str | None:
         own = self.p_column if role == "P" else self.q_column
         return own if own is not None else self.column
 
 
-class TableSource:
-    """A CSV/TSV source: its header and first rows, read at once with the
-    standard csv module (no pandas import for that); whole columns read
-    later, once, and only those that are used.
+class ChunkTable:
+    """A table for compare, in any format, read through the one dataset reader.
 
-    Cells are kept as text; numbers are parsed by ``histogram_from_table``
-    so that a bad cell can be reported with its line.
-    """
+    Its first rows (``peek``) choose the columns; whole columns are read
+    later, once, and only those that are used. ``frame``: a table already in
+    memory (JSON records)."""
 
-    def __init__(self, name: str, sep: str, encoding: str, path: str | None = None, text: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        spec: str,
+        table: TableOptions,
+        *,
+        spooled: Any = None,
+        frame: Any = None,
+        messages: list[tuple[str, str]] | None = None,
+    ) -> None:
+        from .datasets import iter_dataset
+
         self.name = name
-        self.sep = sep
-        self.encoding = encoding
-        self.path = path
-        self.text = text
+        self.spec = spec
+        self.table = table
+        self.spooled = spooled
+        self.frame = frame
+        self.messages = messages if messages is not None else []
+        self.header = True
+        if frame is None:
+            first = next(iter(iter_dataset(spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table,
+                                           messages=self.messages)))
+            self.text_cells = cells_are_text(first)
+        else:
+            first = frame.head(PEEK_ROWS)
+            self.text_cells = False
+        self.header = not any("without a header" in text for _, text in self.messages)
+        self.columns = [str(c) for c in first.columns]
+        self.peek = {c: [_peek_cell(v) for v in first[c].tolist()] for c in first.columns}
         self._full: dict[str, Any] = {}
-        head, self._complete = self._head()
-        try:
-            rows = [row for row in csv.reader(io.StringIO(head), delimiter=sep) if row]
-        except csv.Error as exc:  # a NUL byte, a stray carriage return, a giant field
-            kind = "TSV" if sep == "\t" else "CSV"
-            raise InputError(f"{name}: cannot parse as {kind}: {exc}") from None
-        # Lines up to the header's: the whole-column reads skip them.
-        lines = head.splitlines()
-        self._header_lines = next((i + 1 for i, line in enumerate(lines) if line.strip()), 1)
-        if not self._complete:
-            rows = rows[:-1]  # the last row may be cut off
-        if not rows:
-            raise InputError(f"{name}: the file is empty" if self._complete else f"{name}: the header row is too long")
-        self.raw_columns = rows[0]
-        self.columns = unique_names([c.strip() for c in rows[0]])
-        data = rows[1 : PEEK_ROWS + 1]
-        if self._complete and len(rows) - 1 > PEEK_ROWS:
-            data = rows[1:]  # a small file: every row is here already
-        if not data:
-            if self._complete:
-                raise InputError(f"{name}: has a header row but no data rows")
-            raise InputError(f"{name}: the first data row is longer than {PEEK_BYTES} bytes")
-        width = len(self.columns)
-        for i, row in enumerate(data):
-            if len(row) > width:
-                raise InputError(f"{name}: line {i + 2} has {len(row)} fields, but the header has {width}")
-        self.peek = {c: [row[j] if j < len(row) else "" for row in data] for j, c in enumerate(self.columns)}
-        self._complete = self._complete and len(data) == len(rows) - 1
 
-    def _head(self) -> tuple[str, bool]:
-        """The first PEEK_BYTES of text, and whether that is all of it."""
-        if self.text is not None:
-            return self.text, True
-        assert self.path is not None
-        with open(self.path, "rb") as handle:
-            data = handle.read(PEEK_BYTES + 1)
-        complete = len(data) <= PEEK_BYTES
-        return decode(data[:PEEK_BYTES], self.encoding, self.name, final=complete), complete
+    def chunks(self, columns: list[str]) -> Any:
+        from .datasets import iter_dataset
 
-    def _read(self, usecols: list[str], as_text: set[str]) -> Any:
-        """Read whole columns with pandas: those in ``as_text`` as text, the
-        others with pandas' own (fast) parsing; ``usecols`` are returned."""
+        if self.frame is not None:
+            yield self.frame[columns]
+            return
+        yield from iter_dataset(self.spec, self.name, columns=columns, spooled=self.spooled, table=self.table)
+
+    def column(self, name: str, needed: list[str], as_text: Any = frozenset()) -> Any:
+        """The whole column ``name`` as a pandas Series; the first call reads all ``needed`` columns."""
         import pandas as pd
 
-        src: Any = self.path if self.path is not None else io.StringIO(self.text or "")
-        # Every column is parsed, not only those used: with usecols pandas
-        # would silently cut rows that have more fields than the header.
-        with pandas_read_errors(self.name, "TSV" if self.sep == "\t" else "CSV", self.encoding):
-            frame = pd.read_csv(
-                src,
-                sep=self.sep,
-                header=None,
-                skiprows=self._header_lines,
-                names=self.columns,
-                dtype={c: str for c in as_text},
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=True,
-                encoding=self.encoding,
-            )
-        return frame[[c for c in self.columns if c in set(usecols)]]
-
-    def column(self, name: str, needed: list[str], as_text: set[str] | frozenset[str] = frozenset()) -> Any:
-        """The whole column ``name`` as a pandas Series; the first call reads
-        all ``needed`` columns.
-
-        Columns in ``as_text`` (labels) are kept as text; the others are
-        parsed by pandas, which is twice as fast as text for large files, and
-        come back as numbers or as text when they are not all numbers.
-        """
-        import pandas as pd
-
-        if self._complete:
-            return pd.Series(self.peek[name], dtype=object, name=name)
         if name not in self._full:
-            frame = self._read(sorted(set(needed) | {name}), set(as_text) & (set(needed) | {name}))
+            wanted = [c for c in self.columns if c in set(needed) | {name}]
+            parts = list(self.chunks(wanted))
+            frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
             self._full.update({c: frame[c] for c in frame.columns})
         return self._full[name]
 
-    def count_text(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Each distinct cell of a column, exactly as written, and how often
-        it occurs. A large file is counted by pyarrow when it is installed
-        (1.6x faster than pandas here, see benchmarks/), else by pandas."""
-        if self._complete:
-            counts = Counter(self.peek[name])
-            return np.array(list(counts), dtype=object), np.array(list(counts.values()), dtype=np.float64)
-        counted = self._count_with_pyarrow(name)
-        if counted is not None:
-            return counted
-        raw = self.column(name, [name])
-        if not _is_text(raw):  # pandas read numbers: re-read as text, exactly as written
-            raw = self._read([name], {name})[name]
-        series = raw.value_counts(sort=False)
-        self.release(name)
-        return series.index.to_numpy(dtype=object), series.to_numpy(dtype=np.float64)
-
-    def _count_with_pyarrow(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Count with pyarrow's CSV reader; None when it is not installed or
-        does not read the file the way pandas would (then pandas decides)."""
-        raw_name = self.raw_columns[self.columns.index(name)]
-        if self.path is None or self.raw_columns.count(raw_name) > 1:
-            return None
-        try:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-            import pyarrow.csv as pv
-        except ImportError:
-            return None
-        try:
-            table = pv.read_csv(
-                self.path,
-                read_options=pv.ReadOptions(encoding=_arrow_encoding(self.encoding)),
-                # Any row pyarrow finds invalid (too few or too many fields)
-                # sends the file to pandas, whose rules are the reference.
-                parse_options=pv.ParseOptions(delimiter=self.sep, invalid_row_handler=lambda row: "error"),
-                convert_options=pv.ConvertOptions(
-                    include_columns=[raw_name], column_types={raw_name: pa.string()}, strings_can_be_null=False
-                ),
-            )
-            counts = pc.value_counts(table.column(raw_name))
-        except (pa.ArrowException, ValueError, KeyError, LookupError):
-            return None
-        # to_pylist, not to_numpy: for strings that would import pandas (0.2 s).
-        values = np.array(counts.field("values").to_pylist(), dtype=object)
-        return values, np.array(counts.field("counts").to_pylist(), dtype=np.float64)
-
-    def release(self, name: str) -> None:
-        """Forget a whole column once it is counted (a big file's column is large)."""
-        self._full.pop(name, None)
+    def line_of(self, row: int) -> str:
+        """Where row ``row`` (0-based, data rows) is, for a message."""
+        if self.frame is not None or not self.text_cells:
+            return f"row {row + 1}"
+        return f"line {row + 1 + (1 if self.header else 0)}"
 
 
-def _arrow_encoding(encoding: str) -> str:
-    return "utf8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+def _peek_cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
 
 
 def _is_text(column: Any) -> bool:
@@ -224,7 +155,7 @@ def _is_numeric(cells: list[str]) -> bool:
 class _Kinds(dict):
     """Column name -> numeric?, classified on first use (most plans need one or two)."""
 
-    def __init__(self, table: TableSource) -> None:
+    def __init__(self, table: ChunkTable) -> None:
         super().__init__()
         self.table = table
 
@@ -247,7 +178,7 @@ class _Plan:
         return [self.value] if self.label is None else [self.value, self.label]
 
 
-def plan_table(table: TableSource, role: str, options: ReadOptions, *, labels: bool = True) -> _Plan:
+def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bool = True) -> _Plan:
     """Pick the value and label columns of a table for one side.
 
     Value column: the one named, else the only numeric column, else the only
@@ -298,54 +229,61 @@ def plan_table(table: TableSource, role: str, options: ReadOptions, *, labels: b
     return _Plan(wanted, label_col, True, tuple(c for c in others if c != label_col))
 
 
-def parse_numbers(raw: Any, source: str, column: str, *, empty_ok: bool = False) -> np.ndarray:
-    """A text column as floats; a cell that is not a finite number (or empty,
-    unless ``empty_ok``, when it becomes NaN) is an error naming its line."""
-    import pandas as pd
-
-    if not _is_text(raw):  # already parsed by pandas: check, do not re-parse
-        parsed = raw.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = ~np.isfinite(parsed)
-        if bad.any() and not (empty_ok and np.isnan(parsed[bad]).all()):
-            i = int(np.argmax(bad & ~np.isnan(parsed))) if empty_ok else int(np.argmax(bad))
-            raise InputError(
-                f"{source}: line {i + 2}: column {show_label(column)} has {parsed[i]!r}, not a finite number"
-            )
-        return parsed
-    cells = raw.str.strip()
-    parsed = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(parsed)
-    if empty_ok:
-        bad &= (cells != "").to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        cell = cells.iloc[i]
-        what = "is empty" if cell == "" else f"has {show_label(cell)}, which is not a finite number"
-        raise InputError(f"{source}: line {i + 2}: column {show_label(column)} {what}")
-    return parsed
-
-
-def histogram_from_table(table: TableSource, plan: _Plan, needed: list[str]) -> Histogram:
-    """Build one side's histogram from its planned columns."""
+def parse_numbers(raw: Any, table: ChunkTable, column: str, *, empty_ok: bool = False) -> np.ndarray:
+    """A column as floats by the cell rule; a cell that is not a finite number
+    (or missing, unless ``empty_ok``: then NaN) is an error naming its line."""
     source = table.name
-    notes = []
+    values = raw.tolist()
+    out = np.empty(len(values))
+    for i, cell in enumerate(values):
+        kind, value = classify_text(cell) if isinstance(cell, str) and table.text_cells else classify_value(cell)
+        if kind == "number" and math.isfinite(float(value)):
+            out[i] = float(value)
+            continue
+        if kind == "missing" and empty_ok:
+            out[i] = np.nan
+            continue
+        shown = str(cell).strip() if cell is not None else ""
+        what = "is empty" if kind == "missing" else f"has {show_label(shown)}, which is not a finite number"
+        raise InputError(f"{source}: {table.line_of(i)}: column {show_label(column)} {what}")
+    return out
+
+
+def histogram_from_table(table: ChunkTable, plan: _Plan, needed: list[str]) -> Histogram:
+    """Build one side's histogram from its planned columns, cells typed by the cell rule."""
+    source = table.name
+    notes = [text for kind, text in table.messages if kind == "note"]
+    warnings = [text for kind, text in table.messages if kind == "warning"]
     if plan.unused:
         notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in plan.unused)}")
     if not plan.numeric:
-        # Count the raw cells first, then clean the (few) distinct labels.
-        raw_labels, raw_counts = table.count_text(plan.value)
-        labels = np.array([str(x).strip() or MISSING for x in raw_labels], dtype=object)
-        merged, weights, _ = sum_by_label(labels, raw_counts)
-        warnings = []
-        n_missing = float(weights[merged == MISSING].sum())
-        if n_missing:
-            warnings.append(f"{source}: {n_missing:g} empty cells in {show_label(plan.value)} counted as {MISSING}")
+        counts: dict[str, float] = {}
+        missing = 0
+        for chunk in table.chunks([plan.value]):
+            cells = typed_cells(chunk[plan.value], table.text_cells)
+            for part in (cells.others, cells.number_labels or {}):
+                for label, n in part.items():
+                    counts[label] = counts.get(label, 0.0) + n
+            missing += cells.missing
+        if missing:
+            shown = missing_label(counts)
+            counts[shown] = counts.get(shown, 0.0) + missing
+            warnings.append(f"{source}: {missing:g} missing cells in {show_label(plan.value)} counted as {shown}")
         notes.insert(0, f"{source}: column {show_label(plan.value)} read as raw observations")
-        return Histogram(weights, merged, source, True, tuple(warnings), tuple(notes))
-    labels_as_text = {plan.label} if plan.label else set()
-    raw = table.column(plan.value, needed, labels_as_text)
-    values = parse_numbers(raw, source, plan.value)
+        if not counts:
+            raise InputError(f"{source}: no observations in column {show_label(plan.value)}")
+        labels = np.array(list(counts), dtype=object)
+        weights = np.array(list(counts.values()), dtype=np.float64)
+        return Histogram(weights, labels, source, True, tuple(warnings), tuple(notes))
+    raw = table.column(plan.value, needed)
+    values = parse_numbers(raw, table, plan.value)
     labels = None
     if plan.label is not None:
-        labels = table.column(plan.label, needed, labels_as_text).str.strip().to_numpy(dtype=object)
-    return make_histogram(values, labels, source, notes=notes)
+        cells = table.column(plan.label, needed).tolist()
+        labels = np.empty(len(cells), dtype=object)
+        for i, cell in enumerate(cells):
+            kind, value = classify_text(cell) if isinstance(cell, str) and table.text_cells else classify_value(cell)
+            if kind == "missing":
+                raise InputError(f"{source}: {table.line_of(i)}: column {show_label(plan.label)} has no label")
+            labels[i] = number_label(value) if kind == "number" else value
+    return make_histogram(values, labels, source, notes=notes, warnings=warnings)

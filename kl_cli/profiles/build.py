@@ -82,20 +82,29 @@ Frames = Callable[[list[str] | None], Iterable[Any]]
 
 
 def build_profile(
-    frames: Frames, options: ProfileOptions, sources: list[str], columns: Iterable[str] | None = None
+    frames: Frames,
+    options: ProfileOptions,
+    sources: list[str],
+    columns: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
 ) -> Profile:
     """Type each column, choose bins from these data, and count.
 
-    One pass over the data, and a second over its numeric columns only when
-    they hold more values than are kept in memory (see ``binning``)."""
-    wanted = None if columns is None else set(columns)
+    Only ``columns`` (all when None) less ``exclude`` are typed and counted,
+    so a column left out can never fail. One pass over the data, and a second
+    over its numeric columns only when they hold more values than are kept
+    in memory (see ``binning``)."""
+    left_out = set(exclude)
+    wanted = None if columns is None and not left_out else {c for c in (columns or ()) if c not in left_out}
+    if columns is None and left_out:
+        wanted = None
     accs: dict[str, _Accumulator] = {}
     rows = 0
     for frame in frames(None):
         rows += len(frame)
         text_cells = cells_are_text(frame)
         for name in frame.columns:
-            if wanted is None or name in wanted:
+            if (wanted is None or name in wanted) and name not in left_out:
                 acc = accs.setdefault(name, _Accumulator(keep_all_numbers=name in options.categorical))
                 acc.add(frame[name], text_cells)
     for acc in accs.values():  # rows without the column (JSON lines that lack the key) are missing
@@ -168,8 +177,8 @@ def _type(name: str, acc: _Accumulator, options: ProfileOptions, source: str) ->
 
 
 def count_against(
-    frames: Iterable[Any], reference: Profile, source: str = "current data"
-) -> tuple[dict[str, dict[str, float]], dict[str, int], int]:
+    frames: Iterable[Any], reference: Profile, source: str = "current data", wanted: set[str] | None = None
+) -> tuple[dict[str, dict[str | None, float]], dict[str, int], int]:
     """Count each column of the current data with the reference's types and edges.
 
     Returns counts per column, rows per column and the total row count.
@@ -186,7 +195,7 @@ def count_against(
             series = frame[name]
             col_rows[name] = col_rows.get(name, 0) + len(series)
             ref = reference.columns.get(name)
-            if ref is None or ref.type == "skipped":
+            if ref is None or ref.type == "skipped" or (wanted is not None and name not in wanted):
                 continue
             if ref.type == "numeric":
                 chunk = _count_numeric_chunk(series, text_cells, Bins(ref.edges or ()), name, source)

@@ -80,6 +80,7 @@ class Profile:
     rows: int
     options: ProfileOptions
     sources: list[str]
+    notes: list[str] = field(default_factory=list)  # how the data were read (a file without a header)
 
     def to_dict(self) -> dict[str, Any]:
         from importlib.metadata import PackageNotFoundError, version
@@ -96,6 +97,7 @@ class Profile:
             "rows": self.rows,
             "options": self.options.to_dict(),
             "columns": {name: col.to_dict() for name, col in self.columns.items()},
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
 

@@ -233,6 +233,11 @@ def run_compare(
     q_column: str | None = None,
     label_column: str | None = None,
     encoding: str = "utf-8",
+    input_format: str | None = None,
+    p_format: str | None = None,
+    q_format: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
     smoothing: str | Smoothing = "none",
     alpha: float | None = None,
     epsilon: float | None = None,
@@ -266,7 +271,9 @@ def run_compare(
     sm = smoothing_from(smoothing, alpha, epsilon, lambda_)
     base = check_base(base)
     resampling = resampling_from(permutations, bootstrap, confidence, seed, n_p, n_q)
-    read = ReadOptions(column, p_column, q_column, label_column, encoding)
+    read = ReadOptions(
+        column, p_column, q_column, label_column, encoding, input_format, p_format, q_format, delimiter, header
+    )
     note = None
     if samples:
         (pv, p_name), (qv, q_name) = load_samples(p, q, read, open_stdin)

@@ -16,7 +16,9 @@ from ..core.histogram import make_histogram
 from ..core.significance import NO_RESAMPLING, Resampling
 from ..core.smoothing import Smoothing
 from ..errors import InputError, UsageError
-from ..inputs.datasets import DEFAULT_CHUNK_ROWS, frames_of
+from ..inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions, frames_of
+from ..inputs.delimited import check_delimiter
+from ..inputs.registry import check_format
 from ..inputs.streams import one_stream
 from ..profiles.build import build_profile, count_against
 from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile_options
@@ -121,6 +123,7 @@ class DriftReport:
     only_in_reference: list[str]
     only_in_current: list[str]
     notes: list[str] = field(default_factory=list)
+    read_warnings: list[str] = field(default_factory=list)  # from reading the data (a header in doubt)
 
     @property
     def compared(self) -> list[ColumnDrift]:
@@ -141,7 +144,7 @@ class DriftReport:
 
     @property
     def warnings(self) -> list[str]:
-        out = []
+        out = list(self.read_warnings)
         for c in self.compared:
             out += [f"column {c.column!r}: {w}" for w in c.comparison.warnings]  # type: ignore[union-attr]
         return out
@@ -222,19 +225,29 @@ def check_settings(settings: DriftSettings) -> None:
 
 
 def reference_profile(
-    reference: str,
+    reference: Any,
     options: ProfileOptions,
     explicit: set[str],
     columns: list[str] | None,
+    exclude: list[str],
     read_kwargs: dict[str, Any],
 ) -> Profile:
-    """The reference as a profile: loaded from a profile file (its options must
-    agree with any given on the command line) or built from a data file."""
-    if looks_like_profile(reference):
-        profile = load_profile(reference)
-        check_profile_options(profile.options, options, explicit, reference)
+    """The reference as a profile: a ``Profile``, a profile file (its options
+    must agree with any given on the command line), or data (a file or a
+    DataFrame), of which only the wanted columns are typed and counted."""
+    if isinstance(reference, Profile) or (isinstance(reference, str) and looks_like_profile(reference)):
+        profile = reference if isinstance(reference, Profile) else load_profile(reference)
+        check_profile_options(profile.options, options, explicit, _name(reference))
         return profile
-    return build_profile(frames_of([reference], **read_kwargs), options, [reference], columns)
+    return build_profile(frames_of([reference], **read_kwargs), options, [_name(reference)], columns, exclude)
+
+
+def _name(data: Any) -> str:
+    if isinstance(data, str):
+        return "stdin" if data == "-" else data
+    if isinstance(data, Profile):
+        return ", ".join(data.sources) or "profile"
+    return "DataFrame"
 
 
 def _labelled(counts: dict[str | None, float], missing: str) -> tuple[list[float], list[str]]:
@@ -253,6 +266,11 @@ def run_drift(
     categorical: str | Iterable[str] | None = (),
     numeric: str | Iterable[str] | None = (),
     encoding: str = "utf-8",
+    input_format: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
+    reference_format: str | None = None,
+    current_format: str | None = None,
     chunk_rows: int | None = None,
     metric: str = "js_distance",
     threshold: float = 0.1,
@@ -301,22 +319,26 @@ def run_drift(
             "the reference and the current data cannot both be read from one stream (standard input '-', a FIFO): "
             "it can be read only once"
         )
-    read_kwargs = {
+    messages: list[tuple[str, str]] = []
+    read_kwargs: dict[str, Any] = {
         "encoding": encoding,
         "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
         "open_stdin": open_stdin,
         "progress": progress,
+        "messages": messages,
     }
-    ref = reference_profile(reference, options, set(explicit), columns, read_kwargs)
-    wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in (exclude or [])}
+    ref_kwargs = {**read_kwargs, "table": _table(encoding, reference_format or input_format, delimiter, header)}
+    cur_kwargs = {**read_kwargs, "table": _table(encoding, current_format or input_format, delimiter, header)}
+    ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs)
     if columns:
         unknown = [c for c in columns if c not in ref.columns]
         if unknown:
             raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
-    cur_name = "stdin" if current == "-" else current
-    counts, cur_rows, _ = count_against(frames_of([current], **read_kwargs)(None), ref, cur_name)
+    wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude}
+    ref_name, cur_name = _name(reference), _name(current)
+    counts, cur_rows, _ = count_against(frames_of([current], **cur_kwargs)(None), ref, cur_name, wanted)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
-    only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns)]
+    only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns) and n not in exclude]
     results = []
     for name, col in ref.columns.items():
         if name not in wanted or name not in cur_rows:
@@ -341,14 +363,27 @@ def run_drift(
         verdict.value = verdict.comparison.metrics[settings.metric]
         verdict.judge(settings)
         results.append(verdict)
-    if not results:
+    if not any(r.comparison is not None for r in results):
+        # A check that compared nothing is trouble, never a pass.
+        if results:
+            skipped = ", ".join(f"{r.column!r} ({r.reason})" for r in results[:3])
+            raise InputError(
+                f"{cur_name} vs {ref_name}: no column could be compared, every shared column was skipped: {skipped}",
+                hint="--categorical forces a column to be counted",
+            )
         raise InputError(
-            f"{cur_name} shares no column with {reference}: nothing to compare",
+            f"{cur_name} shares no column with {ref_name}: nothing to compare",
             hint=f"its columns are {', '.join(map(repr, list(cur_rows)[:10])) or 'none'}",
         )
-    notes = []
+    notes = [text for kind, text in messages if kind == "note"]
     if only_ref:
         notes.append(f"columns only in the reference (not compared): {', '.join(only_ref)}")
     if only_cur:
         notes.append(f"columns only in the current data (not compared): {', '.join(only_cur)}")
-    return DriftReport(reference, cur_name, settings, results, only_ref, only_cur, notes)
+    report = DriftReport(ref_name, cur_name, settings, results, only_ref, only_cur, notes)
+    report.read_warnings = [text for kind, text in messages if kind == "warning"]
+    return report
+
+
+def _table(encoding: str, fmt: str | None, delimiter: str | None, header: bool | None) -> TableOptions:
+    return TableOptions(encoding, check_format(fmt), check_delimiter(delimiter), header)

@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 from ..errors import UsageError
-from ..inputs.datasets import DEFAULT_CHUNK_ROWS, frames_of
+from ..inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions, frames_of
+from ..inputs.delimited import check_delimiter
+from ..inputs.registry import check_format
 from ..profiles.build import build_profile, extend_profile, merge_profiles
 from ..profiles.model import Profile, check_profile_options
 from ..profiles.store import load_profile, looks_like_profile
@@ -14,7 +16,7 @@ from .options import column_names, profile_options_from
 
 
 def run_profile(
-    data: list[str],
+    data: list[Any],
     *,
     columns: str | Iterable[str] | None = None,
     exclude: str | Iterable[str] | None = None,
@@ -23,6 +25,9 @@ def run_profile(
     categorical: str | Iterable[str] | None = (),
     numeric: str | Iterable[str] | None = (),
     encoding: str = "utf-8",
+    input_format: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
     chunk_rows: int | None = None,
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
@@ -41,13 +46,16 @@ def run_profile(
         raise UsageError("no data to profile")
     if data.count("-") > 1:
         raise UsageError("standard input ('-') can be given only once")
+    messages: list[tuple[str, str]] = []
     read_kwargs: dict[str, Any] = {
         "encoding": encoding,
         "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
         "open_stdin": open_stdin,
         "progress": progress,
+        "messages": messages,
+        "table": TableOptions(encoding, check_format(input_format), check_delimiter(delimiter), header),
     }
-    profiles = [p for p in data if looks_like_profile(p)]
+    profiles = [p for p in data if isinstance(p, str) and looks_like_profile(p)]
     files = [p for p in data if p not in profiles]
     if profiles:
         loaded = [load_profile(p) for p in profiles]
@@ -55,9 +63,11 @@ def run_profile(
             check_profile_options(prof.options, options, set(explicit), path)
         result = merge_profiles(loaded)
         for path in files:
-            result = extend_profile(result, frames_of([path], **read_kwargs)(None), path)
+            result = extend_profile(result, frames_of([path], **read_kwargs)(None), str(path))
     else:
-        result = build_profile(frames_of(files, **read_kwargs), options, list(files), columns)
+        names = [f if isinstance(f, str) else "DataFrame" for f in files]
+        result = build_profile(frames_of(files, **read_kwargs), options, names, columns, exclude)
     for name in exclude or []:
         result.columns.pop(name, None)
+    result.notes = [text for _, text in messages]
     return result

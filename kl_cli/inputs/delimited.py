@@ -1,0 +1,288 @@
+"""Delimited text (CSV, TSV, semicolon, pipe): the layout of a file, then its cells as text.
+
+The layout is decided once from the head of the file, for every command:
+
+- the delimiter: stated (``--delimiter``), else the one of comma,
+  semicolon, tab and pipe that splits the first lines into the same number
+  of fields (a ``.tsv`` name prefers tab);
+- the header: stated (``--header``/``--no-header``), else a first row whose
+  cells read as numbers above numeric columns is data, and the columns are
+  named by position "1", "2", ...; a header name that reappears as a value
+  in its own column gets a warning naming ``--no-header``.
+
+Cells are then read by pyarrow's CSV reader as text, exactly as written
+(the cell rule in ``cells`` types them), in batches, so memory is bounded by
+the batch. Every row must have as many fields as the header: a row with
+more or fewer is an error naming its line. A one-column file's blank lines
+are missing cells; elsewhere blank lines hold no row and are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InputError, UsageError
+from ..text import show_label
+from .cells import classify_text
+from .parse_errors import unique_names
+from .source import Source
+
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+# Rows of the head used to decide the delimiter and the header.
+SNIFF_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a delimited file is laid out."""
+
+    delimiter: str
+    header: bool
+    names: list[str]  # column names: the header's (trimmed, made distinct) or positions "1", "2", ...
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return len(self.names)
+
+
+def check_delimiter(value: str | None) -> str | None:
+    """The delimiter a user stated: a name (comma, semicolon, tab, pipe) or one character (``\\t`` too)."""
+    if value is None:
+        return None
+    if value.lower() in DELIMITERS:
+        return DELIMITERS[value.lower()]
+    if value in ("\\t", "\t"):
+        return "\t"
+    if len(value) != 1 or value in "\r\n\"" or value.isalnum():
+        raise UsageError(
+            f"--delimiter {value!r} is not a delimiter; give one character, or comma, semicolon, tab or pipe"
+        )
+    return value
+
+
+def decode_head(source: Source, encoding: str) -> str:
+    """The head of the file as text (a character cut at its end is dropped)."""
+    name = encoding.lower().replace("_", "-")
+    if name in ("utf-8", "utf8"):
+        if source.head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise InputError(f"{source.name}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
+        encoding = "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        return decoder.decode(source.head, final=len(source.head) < (1 << 16))
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source.name}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+            hint="pass --encoding, e.g. --encoding latin-1",
+        ) from None
+    except UnicodeError as exc:
+        from .streams import _byte_order_hint
+
+        raise InputError(f"{source.name}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
+
+
+def sniff_layout(
+    source: Source, encoding: str, *, delimiter: str | None = None, header: bool | None = None
+) -> Layout:
+    """Decide the delimiter and the header of a delimited file from its head."""
+    text = decode_head(source, encoding)
+    complete = len(source.head) < (1 << 16)
+    lines = text.splitlines()
+    if not complete and lines:
+        lines = lines[:-1]  # the last line may be cut
+    if "\x00" in text:
+        raise InputError(f"{source.name}: cannot parse as CSV: the text holds a NUL byte")
+    if delimiter is None:
+        delimiter = _sniff_delimiter(lines, prefer_tab=source.format == "tsv")
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines[: SNIFF_ROWS * 4])), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{source.name}: cannot parse as CSV: {exc}") from None
+    rows = [r for r in rows if r]
+    if not rows:
+        raise InputError(f"{source.name}: the first row is longer than 64 KiB or the file is empty")
+    first, rest = rows[0], rows[1 : SNIFF_ROWS + 1]
+    notes: list[str] = []
+    warnings: list[str] = []
+    if header is None:
+        header = not _first_row_is_data(first, rest)
+        if not header:
+            notes.append(
+                f"{source.name}: the first row holds numbers above numeric columns, so it is data: "
+                "read without a header, columns named by position 1, 2, ... (--header reads it as one)"
+            )
+    if header:
+        names = unique_names([c.strip() for c in first])
+        for j, name in enumerate(names):
+            if name and any(j < len(r) and r[j].strip() == name for r in rest):
+                warnings.append(
+                    f"{source.name}: the header {show_label(name)} also appears as a value in its own column; "
+                    "if the file has no header row, pass --no-header"
+                )
+                break
+    else:
+        names = [str(i + 1) for i in range(len(first))]
+    return Layout(delimiter, header, names, notes, warnings)
+
+
+def _sniff_delimiter(lines: list[str], prefer_tab: bool) -> str:
+    """The candidate that splits the first lines into the same number (> 1) of fields."""
+    sample = [line for line in lines[:SNIFF_ROWS] if line.strip()]
+    candidates = ["\t", ",", ";", "|"] if prefer_tab else [",", ";", "\t", "|"]
+    best, best_score = ("\t" if prefer_tab else ","), 0
+    for cand in candidates:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO("\n".join(sample)), delimiter=cand)]
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        agree = sum(w == widths[0] for w in widths)
+        if agree * 10 >= len(widths) * 9 and agree > best_score:  # nine rows in ten agree
+            best, best_score = cand, agree
+    return best
+
+
+def _first_row_is_data(first: list[str], rest: list[list[str]]) -> bool:
+    """A first row is data when, in every column whose other cells are numbers,
+    it holds a number too (and there is at least one such column)."""
+    if not rest:
+        return all(classify_text(c)[0] == "number" for c in first if c.strip())
+    numeric_columns = []
+    for j in range(len(first)):
+        kinds = [classify_text(r[j])[0] for r in rest if j < len(r)]
+        present = [k for k in kinds if k != "missing"]
+        if present and all(k == "number" for k in present):
+            numeric_columns.append(j)
+    if not numeric_columns:
+        return False
+    return all(classify_text(first[j])[0] in ("number", "missing") for j in numeric_columns)
+
+
+def iter_text_chunks(
+    source: Source,
+    layout: Layout,
+    encoding: str,
+    chunk_rows: int,
+    columns: list[str] | None = None,
+) -> Iterator[Any]:
+    """The rows as pandas DataFrames of text cells (at most ``chunk_rows`` rows
+    each; only ``columns`` when given), with the layout's column names."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    wanted = layout.names if columns is None else [c for c in layout.names if c in columns]
+    bad: list[Any] = []
+
+    def on_bad_row(row: Any) -> str:
+        bad.append(row)
+        return "error"
+
+    # Arrow reads a column set by position; names made distinct stand in for the header.
+    read_options = pv.ReadOptions(
+        column_names=layout.names,
+        skip_rows=1 if layout.header else 0,
+        encoding=_arrow_encoding(encoding),
+        block_size=_block_size(chunk_rows, source),
+        use_threads=True,
+    )
+    parse_options = pv.ParseOptions(
+        delimiter=layout.delimiter,
+        newlines_in_values=True,
+        ignore_empty_lines=layout.width > 1,
+        invalid_row_handler=on_bad_row,
+    )
+    convert_options = pv.ConvertOptions(
+        column_types=dict.fromkeys(layout.names, pa.string()),
+        include_columns=wanted,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    import pandas as pd
+
+    with source.reading() as handle:
+        try:
+            reader = pv.open_csv(
+                handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+            )
+            pending: list[Any] = []
+            held = 0
+            for batch in reader:
+                pending.append(batch)
+                held += batch.num_rows
+                while held >= chunk_rows:
+                    table = pa.Table.from_batches(pending)
+                    yield _frame(table.slice(0, chunk_rows), wanted, pd)
+                    rest = table.slice(chunk_rows)
+                    pending, held = ([rest] if rest.num_rows else []), rest.num_rows
+            if held:
+                yield _frame(pa.Table.from_batches(pending) if len(pending) > 1 else pending[0], wanted, pd)
+        except pa.ArrowInvalid as exc:
+            if bad:
+                raise _ragged(source, layout, encoding, bad[0]) from None
+            raise _arrow_error(source, exc) from None
+
+
+def _frame(table: Any, names: list[str], pd: Any) -> Any:
+    if not isinstance(table, pd.DataFrame):
+        if hasattr(table, "to_batches") or hasattr(table, "schema"):
+            frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+        else:
+            frame = table
+    frame.columns = names
+    return frame
+
+
+def _block_size(chunk_rows: int, source: Source) -> int:
+    """Bytes Arrow parses at a time: about ``chunk_rows`` rows, by the head's average row length."""
+    lines = max(1, source.head.count(b"\n"))
+    per_row = max(8, len(source.head) // lines)
+    return int(min(max(per_row * chunk_rows, 1 << 16), 1 << 26))
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+
+
+def _ragged(source: Source, layout: Layout, encoding: str, row: Any) -> InputError:
+    """The error for a row with too many or too few fields, naming its line."""
+    line = _line_of(source, layout, encoding)
+    where = f"line {line}" if line else "a row"
+    have = getattr(row, "actual_columns", None)
+    text = str(getattr(row, "text", ""))[:60]
+    what = "the header has" if layout.header else "the first row has"
+    return InputError(
+        f"{source.name}: {where} has {have} fields, but {what} {layout.width} ({show_label(text)})",
+        hint="every row needs as many fields as the header",
+    )
+
+
+def _line_of(source: Source, layout: Layout, encoding: str) -> int | None:
+    """The line number of the first row whose field count differs (found again with the csv module)."""
+    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    with source.reading() as handle:
+        text = io.TextIOWrapper(handle, encoding=enc, errors="replace", newline="")
+        reader = csv.reader(text, delimiter=layout.delimiter)
+        start = reader.line_num
+        for row in reader:
+            if not row and layout.width > 1:
+                continue
+            if len(row) != layout.width and not (layout.width == 1 and not row):
+                return reader.line_num if reader.line_num > start else None
+    return None
+
+
+def _arrow_error(source: Source, exc: Exception) -> InputError:
+    message = " ".join(str(exc).split())
+    if "UTF8" in message or "utf8" in message.lower():
+        return InputError(
+            f"{source.name}: not valid UTF-8 text", hint="pass --encoding, e.g. --encoding latin-1"
+        )
+    return InputError(f"{source.name}: cannot parse as CSV: {message[:200]}")

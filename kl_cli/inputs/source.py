@@ -1,0 +1,138 @@
+"""One source of data, opened the same way for every command.
+
+A ``Source`` is a path or a stream (standard input, a FIFO), read as its
+format says: decompressed when its first bytes say it is compressed, its
+format recognized by the registry (a stated format wins). A stream is
+copied once (memory, then disk) so that it can be read again for a second
+pass; a file is simply reopened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from ..errors import InputError
+from .compression import decompression_errors, open_decompressed
+from .registry import Compression, compression_of, recognize
+from .streams import MAX_FIRST_LINE, is_stream, spool_stream
+
+HEAD_BYTES = 1 << 16
+
+
+class _Unclosing(io.BufferedReader):
+    """A view of a spooled copy that leaves the copy open when it is closed."""
+
+    def close(self) -> None:  # the spool is the Source's to close
+        self.detach()
+
+
+class Source:
+    """A path or stream, its compression and its format."""
+
+    def __init__(
+        self,
+        spec: str,
+        name: str,
+        *,
+        stated: str | None = None,
+        open_stdin: Callable[[], BinaryIO] | None = None,
+        spooled: BinaryIO | None = None,
+    ) -> None:
+        self.spec = spec
+        self.name = name
+        self.stream = spooled is not None or is_stream(spec)
+        self._spool = spooled
+        if self.stream and self._spool is None:
+            self._spool = spool_stream(spec, name, open_stdin)
+        elif not self.stream:
+            if os.path.isdir(spec):
+                raise InputError(f"{name}: is a directory, not a file")
+            if not os.path.exists(spec):
+                raise InputError(f"{name}: no such file")
+        with self._raw() as raw:
+            raw_head = raw.read(8)
+        self.compression: Compression | None = compression_of(raw_head, None if self.stream else spec)
+        self.head = self._read_head()
+        if not self.head.strip(b" \t\r\n\xef\xbb\xbf"):
+            raise InputError(f"{name}: standard input is empty" if spec == "-" else f"{name}: the file is empty")
+        self.format = recognize(self.head, None if spec == "-" else spec, stated)
+
+    @property
+    def path(self) -> str | None:
+        """The file's path when readers may open it themselves (a plain file)."""
+        return None if self.stream or self.compression else self.spec
+
+    def _raw(self) -> BinaryIO:
+        if self._spool is not None:
+            self._spool.seek(0)
+            return _Unclosing(self._spool)  # type: ignore[arg-type]
+        try:
+            return open(self.spec, "rb")
+        except OSError as exc:
+            raise InputError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
+
+    def open(self) -> BinaryIO:
+        """The content's bytes from the start (decompressed); the caller closes it."""
+        raw = self._raw()
+        if self.compression is None:
+            return raw
+        return open_decompressed(raw, self.compression, self.name)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[BinaryIO]:
+        """``open()`` as a context, with read errors of the file or the
+        decompression turned into one-line errors naming the source."""
+        handle = self.open()
+        try:
+            yield handle
+        except OSError as exc:
+            raise InputError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
+        except decompression_errors() as exc:
+            what = self.compression.name if self.compression else "compressed"
+            raise InputError(f"{self.name}: corrupt {what} data: {exc}") from None
+        finally:
+            handle.close()
+
+    def seekable_copy(self) -> BinaryIO:
+        """A seekable file of the content (Parquet needs one): the file itself,
+        or the decompressed content copied to a temporary file."""
+        if self.compression is None:
+            return self._raw()
+        import shutil
+        import tempfile
+
+        copy = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
+        with self.reading() as handle:
+            shutil.copyfileobj(handle, copy, 1 << 20)
+        copy.seek(0)
+        return copy
+
+    def _read_head(self) -> bytes:
+        try:
+            with self.reading() as handle:
+                return handle.read(HEAD_BYTES)
+        except InputError:
+            raise
+        except Exception as exc:  # an unreadable archive and the like
+            raise InputError(f"{self.name}: cannot read: {exc}") from None
+
+    def first_line_ends(self) -> bool:
+        """Whether the first line ends within MAX_FIRST_LINE bytes (a text check)."""
+        if b"\n" in self.head or len(self.head) < HEAD_BYTES:
+            return True
+        with self.reading() as handle:
+            seen = 0
+            while seen < MAX_FIRST_LINE:
+                block = handle.read(1 << 20)
+                if not block or b"\n" in block:
+                    return True
+                seen += len(block)
+        return False
+
+    def close(self) -> None:
+        if self._spool is not None and not self.stream:
+            self._spool.close()
