@@ -107,4 +107,3 @@ def missing_label(labels: object) -> str:
     while f"(missing cells {n})" in taken:
         n += 1
     return f"(missing cells {n})"
-

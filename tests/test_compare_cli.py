@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import click
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import METRIC_IDS
+from helpers import METRIC_IDS, SAMPLE_DATA
 
 from kl_cli import Comparison, compare
 from kl_cli.cli import cli
@@ -19,7 +18,6 @@ from kl_cli.errors import InputError, KlError
 
 KL_PQ = 0.7 * math.log(0.7 / 0.4) + 0.3 * math.log(0.3 / 0.6)
 KL_QP = 0.4 * math.log(0.4 / 0.7) + 0.6 * math.log(0.6 / 0.3)
-SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 def kl_of(p: list[float], q: list[float]) -> float:

@@ -9,46 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import SAMPLE_DATA, by_column, error_line, run, strict_json, write_csv
 
 from kl_cli.cli import cli
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
-REFERENCE = str(SAMPLE / "reference.csv")
-CURRENT = str(SAMPLE / "current.csv")
+REFERENCE = str(SAMPLE_DATA / "reference.csv")
+CURRENT = str(SAMPLE_DATA / "current.csv")
 DRIFTED = {"plan", "basket_value", "channel"}
 STABLE = {"region", "age", "rating"}
-
-
-def strict_json(text: str) -> dict:
-    def reject(token: str) -> None:
-        raise AssertionError(f"non-strict JSON token {token}")
-
-    return json.loads(text, parse_constant=reject)
-
-
-def run(*args: str, input: str | bytes | None = None):
-    return CliRunner().invoke(cli, list(args), input=input)
-
-
-def one_error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("kl-cli: error:"), lines[0]
-    assert "Traceback" not in result.stderr
-    return lines[0]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> str:
-    with path.open("w", newline="") as handle:
-        w = csv.writer(handle)
-        w.writerow(header)
-        w.writerows(rows)
-    return str(path)
-
-
-def by_column(report: dict) -> dict[str, dict]:
-    return {c["column"]: c for c in report["columns"]}
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +103,7 @@ def test_committed_sample_profile_matches_reference_data(tmp_path):
     prof = tmp_path / "p.json"
     run("profile", REFERENCE, "-o", str(prof))
     fresh = strict_json(prof.read_text())
-    kept = strict_json((SAMPLE / "reference.profile.json").read_text())
+    kept = strict_json((SAMPLE_DATA / "reference.profile.json").read_text())
     assert fresh["columns"] == kept["columns"]
 
 
@@ -190,7 +158,7 @@ def test_merging_profiles_with_different_edges_is_an_error(tmp_path):
     run("profile", fb, "-o", str(tmp_path / "b.json"))
     result = run("profile", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "-o", str(tmp_path / "c.json"))
     assert result.exit_code == 2
-    assert "'x'" in one_error_line(result)
+    assert "'x'" in error_line(result)
 
 
 def test_profile_version_and_option_conflicts(tmp_path):
@@ -198,7 +166,7 @@ def test_profile_version_and_option_conflicts(tmp_path):
     run("profile", REFERENCE, "-o", str(prof))
     result = run("drift", str(prof), CURRENT, "--bins", "5")
     assert result.exit_code == 2
-    line = one_error_line(result)
+    line = error_line(result)
     assert "--bins 10" in line and "--bins 5" in line
     # The same value as the profile's is no conflict.
     assert run("drift", str(prof), CURRENT, "--bins", "10").exit_code == 1
@@ -207,7 +175,7 @@ def test_profile_version_and_option_conflicts(tmp_path):
     prof.write_text(json.dumps(data))
     result = run("drift", str(prof), CURRENT)
     assert result.exit_code == 2
-    assert "version 99" in one_error_line(result)
+    assert "version 99" in error_line(result)
 
 
 def test_profile_to_stdout_is_strict_json():
@@ -349,7 +317,7 @@ def test_detail_shows_the_full_comparison():
     assert "enterprise" in out
     bad = run("drift", REFERENCE, CURRENT, "--detail", "nope")
     assert bad.exit_code == 2
-    assert "nope" in one_error_line(bad)
+    assert "nope" in error_line(bad)
 
 
 def test_current_from_stdin():
@@ -398,7 +366,7 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setattr(kl_cli.inputs.datasets, "_import_parquet", no_pyarrow)
     result = run("drift", REFERENCE, str(path))
     assert result.exit_code == 2
-    assert "kl-cli[parquet]" in one_error_line(result)
+    assert "kl-cli[parquet]" in error_line(result)
 
 
 # ---------------------------------------------------------------------------
@@ -409,7 +377,7 @@ def test_text_in_forced_numeric_column_names_the_column(tmp_path):
     ref = write_csv(tmp_path / "r.csv", ["x"], [["1"], ["oops"], ["3"]])
     result = run("drift", ref, ref, "--numeric", "x")
     assert result.exit_code == 2
-    assert "'x'" in one_error_line(result)
+    assert "'x'" in error_line(result)
 
 
 def test_text_in_current_numeric_column_names_the_column(tmp_path):
@@ -417,7 +385,7 @@ def test_text_in_current_numeric_column_names_the_column(tmp_path):
     cur = write_csv(tmp_path / "c.csv", ["amount"], [["5"], ["lots"]])
     result = run("drift", ref, cur)
     assert result.exit_code == 2
-    assert "'amount'" in one_error_line(result)
+    assert "'amount'" in error_line(result)
 
 
 @pytest.mark.parametrize(
@@ -436,7 +404,7 @@ def test_text_in_current_numeric_column_names_the_column(tmp_path):
 def test_errors_are_one_line_and_exit_2(args, fragment):
     result = run(*args)
     assert result.exit_code == 2
-    assert fragment in one_error_line(result)
+    assert fragment in error_line(result)
 
 
 def test_empty_and_header_only_files(tmp_path):
@@ -447,7 +415,7 @@ def test_empty_and_header_only_files(tmp_path):
     for path in (empty, header):
         result = run("drift", REFERENCE, str(path))
         assert result.exit_code == 2
-        assert str(path) in one_error_line(result)
+        assert str(path) in error_line(result)
 
 
 # ---------------------------------------------------------------------------
@@ -529,13 +497,13 @@ def test_compare_samples_inline_are_the_observations_as_given(tmp_path, p, q):
 
 def test_compare_samples_rejects_text_and_labels():
     text = run("compare", REFERENCE, CURRENT, "--samples", "--column", "plan")
-    assert text.exit_code == 2 and "holds text" in one_error_line(text)
+    assert text.exit_code == 2 and "holds text" in error_line(text)
     labelled = run("compare", "a=1,b=2", "a=2,b=1", "--samples")
-    assert labelled.exit_code == 2 and "plain numbers" in one_error_line(labelled)
+    assert labelled.exit_code == 2 and "plain numbers" in error_line(labelled)
 
 
 def test_every_command_and_option_is_documented():
-    readme = (SAMPLE.parent / "README.md").read_text()
+    readme = (SAMPLE_DATA.parent / "README.md").read_text()
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"kl-cli {name}" in readme, name

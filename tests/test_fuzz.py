@@ -26,7 +26,7 @@ import re
 import warnings
 
 import pytest
-from click.testing import CliRunner
+from helpers import assert_one_line_error, describe, raw_controls, run, strict_json, time_limit
 from hypothesis import HealthCheck, event, given, note, reject, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
@@ -360,11 +360,11 @@ def _known_defect(result, inputs: str) -> bool:
     return any(sig.search(w) for w in result.printed_warnings for sig in KNOWN_WARNINGS)
 
 
-def check(result, tools, *, fmt: str, may_exceed: bool, inputs: str, command: str = "compare") -> None:
+def check(result, *, fmt: str, may_exceed: bool, inputs: str, command: str = "compare") -> None:
     """Every invariant of issue 5, point 1, on one run."""
     fuzzing = currently_in_test_context()  # check() also serves the plain regression tests
     if fuzzing:
-        note(tools.describe(result))
+        note(describe(result))
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     if fuzzing:
@@ -374,7 +374,7 @@ def check(result, tools, *, fmt: str, may_exceed: bool, inputs: str, command: st
     if fuzzing and _known_defect(result, inputs):
         reject()
     if result.exit_code == 2:
-        tools.one_line_error(result)  # one 'kl-cli: error:' line, nothing on stdout
+        assert_one_line_error(result)  # one 'kl-cli: error:' line, nothing on stdout
         assert result.printed_warnings == [], "a real run would print these on stderr too"
         assert "internal error" not in result.stderr, result.stderr
         return
@@ -387,9 +387,9 @@ def check(result, tools, *, fmt: str, may_exceed: bool, inputs: str, command: st
     if "nan" not in inputs.lower():
         assert not NAN_WORD.search(out), "NaN in the output"
     if fmt != "csv":  # CSV keeps labels exact, control characters included
-        assert tools.raw_controls(out) == [], tools.raw_controls(out)
+        assert raw_controls(out) == [], raw_controls(out)
     if fmt == "json":
-        data = tools.strict_json(out)
+        data = strict_json(out)
         assert isinstance(data, dict)
         _no_nan(data)
     elif fmt == "csv":
@@ -446,13 +446,13 @@ def workdir(tmp_path_factory):
 HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
 
-def invoke(tools, args: list[str], input: bytes | None = None):
+def invoke(args: list[str], input: bytes | None = None):
     """Run kl-cli in-process under a time limit. Python warnings are recorded
     (pytest would swallow them) as the stderr lines a real run would print."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with tools.time_limit(RUN_SECONDS, f"kl-cli {args!r}"):
-            result = CliRunner().invoke(cli, args, input=input)
+        with time_limit(RUN_SECONDS, f"kl-cli {args!r}"):
+            result = run(*args, input=input)
     result.printed_warnings = [
         f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}"
         for w in caught
@@ -474,12 +474,12 @@ def text_of(data: bytes) -> str:
     pq=st.one_of(coherent_inline_pairs(), st.tuples(inline_argument, st.one_of(st.none(), inline_argument))),
     options=light_compare_options(),
 )
-def test_inline_arguments(workdir, tools, pq, options):
+def test_inline_arguments(workdir, pq, options):
     p, q = pq
     opts, fmt, fail_above = options
     args = ["compare", *opts, "--", p, *([] if q is None else [q])]
-    result = invoke(tools, args)
-    check(result, tools, fmt=fmt, may_exceed=fail_above, inputs=" ".join(args))
+    result = invoke(args)
+    check(result, fmt=fmt, may_exceed=fail_above, inputs=" ".join(args))
 
 
 @FUZZ
@@ -489,14 +489,14 @@ def test_inline_arguments(workdir, tools, pq, options):
     role=st.sampled_from(["P", "Q", "both"]),
     options=light_compare_options(),
 )
-def test_file_bytes_compare(workdir, tools, content, ext, role, options):
+def test_file_bytes_compare(workdir, content, ext, role, options):
     path = workdir / f"fuzzed{ext}"
     path.write_bytes(content)
     opts, fmt, fail_above = options
     other = "forecast.csv"
     sources = {"P": [str(path), other], "Q": [other, str(path)], "both": [str(path), str(path)]}[role]
-    result = invoke(tools, ["compare", *sources, *opts])
-    check(result, tools, fmt=fmt, may_exceed=fail_above, inputs=text_of(content) + " ".join(opts))
+    result = invoke(["compare", *sources, *opts])
+    check(result, fmt=fmt, may_exceed=fail_above, inputs=text_of(content) + " ".join(opts))
 
 
 @FUZZ
@@ -506,13 +506,13 @@ def test_file_bytes_compare(workdir, tools, content, ext, role, options):
     role=st.sampled_from(["current", "reference"]),
     options=light_drift_options(),
 )
-def test_file_bytes_drift(workdir, tools, content, ext, role, options):
+def test_file_bytes_drift(workdir, content, ext, role, options):
     path = workdir / f"fuzzed_data{ext}"
     path.write_bytes(content)
     opts, fmt = options
     sources = [str(path), "current.csv"] if role == "reference" else ["reference.csv", str(path)]
-    result = invoke(tools, ["drift", *sources, *opts])
-    check(result, tools, fmt=fmt, may_exceed=True, inputs=text_of(content) + " ".join(opts), command="drift")
+    result = invoke(["drift", *sources, *opts])
+    check(result, fmt=fmt, may_exceed=True, inputs=text_of(content) + " ".join(opts), command="drift")
 
 
 @FUZZ
@@ -521,16 +521,15 @@ def test_file_bytes_drift(workdir, tools, content, ext, role, options):
     role=st.sampled_from(["compare-P", "compare-Q", "drift-current"]),
     fmt=st.sampled_from(DRIFT_FORMATS),
 )
-def test_bytes_on_stdin(workdir, tools, content, role, fmt):
+def test_bytes_on_stdin(workdir, content, role, fmt):
     args = {
         "compare-P": ["compare", "-", "observed.json"],
         "compare-Q": ["compare", "forecast.csv", "-"],
         "drift-current": ["drift", "reference.csv", "-"],
     }[role]
-    result = invoke(tools, [*args, "--format", fmt], input=content)
+    result = invoke([*args, "--format", fmt], input=content)
     check(
         result,
-        tools,
         fmt=fmt,
         may_exceed=role.startswith("drift"),
         inputs=text_of(content),
@@ -575,36 +574,36 @@ def chunked_dataset(draw) -> tuple[str, str]:
 
 @FUZZ
 @given(dataset=chunked_dataset(), forced=st.sampled_from([[], ["--categorical", "k"], ["--numeric", "v"]]))
-def test_results_do_not_depend_on_the_chunk_size(workdir, tools, dataset, forced):
+def test_results_do_not_depend_on_the_chunk_size(workdir, dataset, forced):
     """profile and drift read datasets chunk by chunk; every cell is typed on
     its own, so the chunk size never changes an answer (README, Guarantees)."""
     name, text = dataset
     (workdir / name).write_text(text)
     runs = {}
     for chunk in ("1", "3", "1000"):
-        profile = invoke(tools, ["profile", name, "-o", "-", "--chunk-rows", chunk, *forced])
-        drift = invoke(tools, ["drift", name, name, "--format", "json", "--chunk-rows", chunk, *forced])
+        profile = invoke(["profile", name, "-o", "-", "--chunk-rows", chunk, *forced])
+        drift = invoke(["drift", name, name, "--format", "json", "--chunk-rows", chunk, *forced])
         runs[chunk] = [(r.exit_code, r.stdout, r.stderr) for r in (profile, drift)]
-        check(profile, tools, fmt="json", may_exceed=False, inputs=text, command="profile")
-        check(drift, tools, fmt="json", may_exceed=True, inputs=text, command="drift")
+        check(profile, fmt="json", may_exceed=False, inputs=text, command="profile")
+        check(drift, fmt="json", may_exceed=True, inputs=text, command="drift")
     assert runs["1"] == runs["3"] == runs["1000"]
 
 
 @FUZZ
 @given(pair=st.sampled_from(GOOD_PAIRS), options=compare_options())
-def test_option_combinations_compare(workdir, tools, pair, options):
+def test_option_combinations_compare(workdir, pair, options):
     opts, fmt, fail_above = options
-    result = invoke(tools, ["compare", *pair, *opts])
-    check(result, tools, fmt=fmt, may_exceed=fail_above, inputs=" ".join(opts))
+    result = invoke(["compare", *pair, *opts])
+    check(result, fmt=fmt, may_exceed=fail_above, inputs=" ".join(opts))
 
 
 @FUZZ
 @given(options=drift_options(), swap=st.booleans())
-def test_option_combinations_drift(workdir, tools, options, swap):
+def test_option_combinations_drift(workdir, options, swap):
     opts, fmt = options
     sources = ["current.csv", "reference.csv"] if swap else ["reference.csv", "current.csv"]
-    result = invoke(tools, ["drift", *sources, *opts])
-    check(result, tools, fmt=fmt, may_exceed=True, inputs=" ".join(opts), command="drift")
+    result = invoke(["drift", *sources, *opts])
+    check(result, fmt=fmt, may_exceed=True, inputs=" ".join(opts), command="drift")
 
 
 @pytest.mark.parametrize(
@@ -634,10 +633,10 @@ def test_every_documented_option_is_fuzzed(command, strategies):
 # Defects found by fuzzing, pinned with their smallest inputs
 
 
-def _run_drift_on(tools, workdir, name: str, content: bytes, *opts: str):
+def _run_drift_on(workdir, name: str, content: bytes, *opts: str):
     path = workdir / name
     path.write_bytes(content)
-    return invoke(tools, ["drift", "reference.csv", str(path), *opts])
+    return invoke(["drift", "reference.csv", str(path), *opts])
 
 
 @pytest.mark.parametrize(
@@ -645,80 +644,80 @@ def _run_drift_on(tools, workdir, name: str, content: bytes, *opts: str):
     [b"{}\nnull\n", b"{}\n[null]\n", b"{}\nfalse\n", b"[]\nnull\n", b"{}\n[[[],null]]\n", b'{"a":1}\n[[null,null]]\n'],
     ids=["null", "list", "false", "lists", "nested", "nan-column"],
 )
-def test_jsonl_rows_that_are_not_objects(workdir, tools, content):
-    result = _run_drift_on(tools, workdir, "rows.jsonl", content)
-    line = tools.one_line_error(result, ["rows.jsonl"])
+def test_jsonl_rows_that_are_not_objects(workdir, content):
+    result = _run_drift_on(workdir, "rows.jsonl", content)
+    line = assert_one_line_error(result, ["rows.jsonl"])
     assert "internal error" not in line
 
 
 # Found by this fuzz ('internal error: AttributeError: 'DataFrame' object has no
 # attribute 'str''), fixed since: header names equal once trimmed are made unique.
 @pytest.mark.parametrize("content", [b"a, a\n1,2\n3,4\n", b"a,a \nx,2\ny,4\n", b"\x00\t\x0b\x00\n\x00"])
-def test_table_header_names_equal_after_trimming(workdir, tools, content):
+def test_table_header_names_equal_after_trimming(workdir, content):
     path = workdir / "dup.csv"
     path.write_bytes(content)
     for args, stdin in (([str(path), "1,1"], None), (["-", "1,1"], content), ([str(path), "x=1,y=1"], None)):
-        result = invoke(tools, ["compare", *args, "--format", "json"], input=stdin)
-        check(result, tools, fmt="json", may_exceed=False, inputs=text_of(content))
+        result = invoke(["compare", *args, "--format", "json"], input=stdin)
+        check(result, fmt="json", may_exceed=False, inputs=text_of(content))
 
 
 @pytest.mark.parametrize(("name", "content"), [("bools.csv", b"x\ntrue\n"), ("bools.jsonl", b'{"x": false}\n')])
-def test_booleans_in_a_numeric_column(workdir, tools, name, content):
-    result = _run_drift_on(tools, workdir, name, content)  # x is numeric in reference.csv
-    line = tools.one_line_error(result, ["'x'"])
+def test_booleans_in_a_numeric_column(workdir, name, content):
+    result = _run_drift_on(workdir, name, content)  # x is numeric in reference.csv
+    line = assert_one_line_error(result, ["'x'"])
     assert "internal error" not in line
 
 
 # Found by this fuzz ("internal error: Error: new-line character seen in unquoted
 # field" from the csv-module peek), fixed since.
 @pytest.mark.parametrize("content", [b"\r\x00", b"a\r\x00\n"])
-def test_carriage_return_and_nul_in_a_table(workdir, tools, content):
+def test_carriage_return_and_nul_in_a_table(workdir, content):
     path = workdir / "crnul.csv"
     path.write_bytes(content)
-    line = tools.one_line_error(invoke(tools, ["compare", str(path), "1"]), ["crnul.csv"])
+    line = assert_one_line_error(invoke(["compare", str(path), "1"]), ["crnul.csv"])
     assert "internal error" not in line
-    line = tools.one_line_error(invoke(tools, ["compare", "-", "1"], input=content), ["stdin"])
+    line = assert_one_line_error(invoke(["compare", "-", "1"], input=content), ["stdin"])
     assert "internal error" not in line
 
 
 @pytest.mark.parametrize("command", ["drift", "profile"])
-def test_dataset_header_names_equal_after_trimming(workdir, tools, command):
+def test_dataset_header_names_equal_after_trimming(workdir, command):
     path = workdir / "dupdata.csv"
     path.write_bytes(b"a,a\t\nu,v\nw,z\n")
     args = ["drift", "reference.csv", str(path)] if command == "drift" else ["profile", str(path), "-o", "-"]
-    result = invoke(tools, [*args, "--format", "json"] if command == "drift" else args)
+    result = invoke([*args, "--format", "json"] if command == "drift" else args)
     if result.exit_code == 2:
-        line = tools.one_line_error(result, ["dupdata.csv"])
+        line = assert_one_line_error(result, ["dupdata.csv"])
         assert "internal error" not in line
     else:
-        check(result, tools, fmt="json", may_exceed=True, inputs="", command=command)
+        check(result, fmt="json", may_exceed=True, inputs="", command=command)
 
 
-def test_duplicate_labels_whose_sum_overflows(workdir, tools):
-    result = invoke(tools, ["compare", "a=1,b=1", "b=1e308,b=1e308,a=1", "--format", "json"])
-    check(result, tools, fmt="json", may_exceed=False, inputs="")
-    data = tools.strict_json(result.stdout)
+def test_duplicate_labels_whose_sum_overflows(workdir):
+    result = invoke(["compare", "a=1,b=1", "b=1e308,b=1e308,a=1", "--format", "json"])
+    check(result, fmt="json", may_exceed=False, inputs="")
+    data = strict_json(result.stdout)
     assert data["metrics"]["kl_qp"] == pytest.approx(math.log(2), rel=1e-9)  # Q is (almost) all on 'b'
     assert not any("nan" in w for w in data["warnings"])
-    disjoint = invoke(tools, ["compare", "a=1", "b=1e308,b=1e308", "--format", "value"])
-    check(disjoint, tools, fmt="value", may_exceed=False, inputs="")
+    disjoint = invoke(["compare", "a=1", "b=1e308,b=1e308", "--format", "value"])
+    check(disjoint, fmt="value", may_exceed=False, inputs="")
     assert disjoint.stdout == "inf\n"
 
 
-def test_debug_after_double_dash_is_an_argument(workdir, tools):
-    result = invoke(tools, ["compare", "--", "a=1", "--debug"])
-    line = tools.one_line_error(result, ["--debug"])
+def test_debug_after_double_dash_is_an_argument(workdir):
+    result = invoke(["compare", "--", "a=1", "--debug"])
+    line = assert_one_line_error(result, ["--debug"])
     assert "internal error" not in line
 
 
 @pytest.mark.parametrize("content", ["w,v\na,1\n".encode("utf-16-le"), b"\x00\x00\x00\x00"], ids=["utf-16-le", "nuls"])
-def test_utf16_without_a_bom(workdir, tools, content):
+def test_utf16_without_a_bom(workdir, content):
     path = workdir / "nobom.csv"
     path.write_bytes(content)
     for extra in ([], ["--samples"]):
-        result = invoke(tools, ["compare", str(path), "a=1", "--encoding", "utf-16", *extra])
+        result = invoke(["compare", str(path), "a=1", "--encoding", "utf-16", *extra])
         if result.exit_code == 2:
-            line = tools.one_line_error(result, ["nobom.csv"])
+            line = assert_one_line_error(result, ["nobom.csv"])
             assert "internal error" not in line
         else:
-            check(result, tools, fmt="table", may_exceed=False, inputs="")
+            check(result, fmt="table", may_exceed=False, inputs="")

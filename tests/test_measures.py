@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from conftest import METRIC_IDS
+from helpers import METRIC_IDS
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from scipy.spatial.distance import jensenshannon

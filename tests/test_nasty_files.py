@@ -22,17 +22,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from kl_cli.cli import cli
+from helpers import assert_one_line_error, describe, run, run_measured, strict_json, time_limit
 
 GOOD_CSV = "w,v\na,1\nb,3\n"  # a (probability) table compare reads; kl_pq against a=1,b=3 is 0
 GOOD_DATA = "x,y\n1,a\n2,b\n3,a\n"  # a dataset drift and profile read
 MAX_RSS_MB = 1500
-
-
-def run(*args: str, input: bytes | str | None = None):
-    return CliRunner().invoke(cli, list(args), input=input)
 
 
 @pytest.fixture
@@ -57,21 +51,21 @@ def args_for(role: str, path: str, good: str, *extra: str) -> list[str]:
     return [path if a == "{}" else a for a in roles(good)[role]] + list(extra)
 
 
-def assert_names_the_file(result, path: str, tools, *needles: str) -> str:
-    line = tools.one_line_error(result, [os.path.basename(path), *needles])
+def assert_names_the_file(result, path: str, *needles: str) -> str:
+    line = assert_one_line_error(result, [os.path.basename(path), *needles])
     assert "internal error" not in line, line
     return line
 
 
-def assert_valid_or_names_the_file(result, path: str, tools) -> dict | None:
+def assert_valid_or_names_the_file(result, path: str) -> dict | None:
     """Exit 0/1 with a strictly valid JSON report, or exit 2 naming the file."""
     if result.exit_code == 2:
-        assert_names_the_file(result, path, tools)
+        assert_names_the_file(result, path)
         return None
-    assert result.exit_code in (0, 1), tools.describe(result)
+    assert result.exit_code in (0, 1), describe(result)
     assert "Traceback" not in result.stderr
     assert all(line.startswith("kl-cli: ") for line in result.stderr.splitlines()), result.stderr
-    return tools.strict_json(result.stdout)
+    return strict_json(result.stdout)
 
 
 ALL_ROLES = ["compare-P", "compare-Q", "drift-reference", "drift-current", "profile"]
@@ -82,19 +76,19 @@ ALL_ROLES = ["compare-P", "compare-Q", "drift-reference", "drift-current", "prof
 
 
 @pytest.mark.parametrize("role", [r for r in ALL_ROLES if r != "compare-P"])
-def test_a_directory(tmp_path, good, tools, role):
+def test_a_directory(tmp_path, good, role):
     folder = tmp_path / "a_folder.csv"
     folder.mkdir()
     result = run(*args_for(role, str(folder), good))
-    assert_names_the_file(result, str(folder), tools, "directory")
+    assert_names_the_file(result, str(folder), "directory")
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_a_missing_file_in_a_missing_folder(tmp_path, good, tools, role, monkeypatch):
+def test_a_missing_file_in_a_missing_folder(tmp_path, good, role, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = os.path.join("no_such_folder", "missing.csv")
     result = run(*args_for(role, path, good))
-    line = assert_names_the_file(result, path, tools)
+    line = assert_names_the_file(result, path)
     assert "no such file" in line.lower()
 
 
@@ -102,9 +96,9 @@ LONG_FOLDER = "quarterly_reports_" * 5  # any path longer than about 60 characte
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_a_missing_file_with_a_long_path_is_still_named(tmp_path, good, tools, role):
+def test_a_missing_file_with_a_long_path_is_still_named(tmp_path, good, role):
     path = str(tmp_path / LONG_FOLDER / "forecast_2024.csv")
-    assert_names_the_file(run(*args_for(role, path, good)), path, tools)
+    assert_names_the_file(run(*args_for(role, path, good)), path)
 
 
 def _unreadable(tmp_path: Path, name: str, content: str) -> str:
@@ -115,18 +109,18 @@ def _unreadable(tmp_path: Path, name: str, content: str) -> str:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode; see the monkeypatched test")
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_permission_denied_for_real(tmp_path, good, tools, role):
+def test_permission_denied_for_real(tmp_path, good, role):
     path = _unreadable(tmp_path, "secret.csv", GOOD_CSV if role.startswith("compare") else GOOD_DATA)
     os.chmod(path, 0)
     try:
         result = run(*args_for(role, path, good))
     finally:
         os.chmod(path, 0o600)
-    assert_names_the_file(result, path, tools, "ermission denied")
+    assert_names_the_file(result, path, "ermission denied")
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_permission_denied(tmp_path, good, tools, role, monkeypatch):
+def test_permission_denied(tmp_path, good, role, monkeypatch):
     """As root chmod 000 changes nothing, so make open() itself refuse the file,
     wherever it is opened from (kl-cli's readers, pandas, the profile loader)."""
     path = _unreadable(tmp_path, "secret.csv", GOOD_CSV if role.startswith("compare") else GOOD_DATA)
@@ -140,22 +134,22 @@ def test_permission_denied(tmp_path, good, tools, role, monkeypatch):
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(io, "open", guarded_open)
     result = run(*args_for(role, path, good))
-    assert_names_the_file(result, path, tools, "ermission denied")
+    assert_names_the_file(result, path, "ermission denied")
     # The guard really is what failed it: the same file reads fine without it.
     monkeypatch.undo()
     assert run(*args_for(role, path, good)).exit_code in (0, 1)
 
 
-def test_profile_output_in_a_missing_folder(tmp_path, good, tools):
+def test_profile_output_in_a_missing_folder(tmp_path, good):
     out = tmp_path / "no_such_folder" / "p.json"
-    assert_names_the_file(run("profile", good, "-o", str(out)), str(out), tools)
+    assert_names_the_file(run("profile", good, "-o", str(out)), str(out))
     assert not (tmp_path / "no_such_folder").exists()
 
 
-def test_profile_output_onto_a_folder(tmp_path, good, tools):
+def test_profile_output_onto_a_folder(tmp_path, good):
     folder = tmp_path / "folder.json"
     folder.mkdir()
-    assert_names_the_file(run("profile", good, "-o", str(folder)), str(folder), tools)
+    assert_names_the_file(run("profile", good, "-o", str(folder)), str(folder))
     assert list(folder.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kl-cli-")] == []
 
@@ -199,7 +193,7 @@ FIFO_CASES = {
 
 
 @pytest.mark.parametrize("case", list(FIFO_CASES))
-def test_a_fifo_is_read_once(tmp_path, good, tools, case):
+def test_a_fifo_is_read_once(tmp_path, good, case):
     import pandas  # noqa: F401  (imported now, so the time limit below measures the read alone)
 
     template, content = FIFO_CASES[case]
@@ -207,11 +201,11 @@ def test_a_fifo_is_read_once(tmp_path, good, tools, case):
     thread = _fifo(fifo, content.encode())
     args = [str(fifo) if a == "{}" else good if a == "GOOD" else a for a in template]
     try:
-        with tools.time_limit(2, f"kl-cli {' '.join(template)} on a FIFO"):  # a normal run takes ~50 ms
+        with time_limit(2, f"kl-cli {' '.join(template)} on a FIFO"):  # a normal run takes ~50 ms
             result = run(*args)
     finally:
         _release(fifo, thread)
-    data = assert_valid_or_names_the_file(result, str(fifo), tools)
+    data = assert_valid_or_names_the_file(result, str(fifo))
     if data is not None and case.startswith("compare"):
         assert data["metrics"]["kl_pq"] == 0.0
     elif data is not None and case.startswith("drift"):
@@ -220,7 +214,7 @@ def test_a_fifo_is_read_once(tmp_path, good, tools, case):
 
 @pytest.mark.parametrize("copy", ["memory", "disk"])
 @pytest.mark.parametrize("how", ["fifo", "stdin"])
-def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, tools, how, copy):
+def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, how, copy):
     """A numeric reference column too large to keep in memory is read twice;
     a stream gives its bytes once, so they are copied (to memory, or to a
     temporary file when large) for the second pass."""
@@ -246,7 +240,7 @@ def test_a_reference_stream_serves_both_passes(tmp_path, monkeypatch, tools, how
         fifo = tmp_path / "ref.csv"
         thread = _fifo(fifo, content.encode())
         try:
-            with tools.time_limit(5, "drift on a FIFO reference"):
+            with time_limit(5, "drift on a FIFO reference"):
                 result = run("drift", str(fifo), str(steady), "--format", "json")
         finally:
             _release(fifo, thread)
@@ -277,12 +271,12 @@ except OSError:  # the reader is gone
     ],
     ids=["compare", "drift", "profile"],
 )
-def test_an_endless_line_on_stdin_is_refused_as_it_is_read(good, args, limit, tools):
+def test_an_endless_line_on_stdin_is_refused_as_it_is_read(good, args, limit):
     """/dev/zero-like input: NUL bytes with no newline, forever. Refused once
     the first line passes the limit, with memory bounded, not read to the end."""
     producer = subprocess.Popen([sys.executable, "-c", ENDLESS_LINE], stdout=subprocess.PIPE)
     try:
-        r = tools.run_measured(
+        r = run_measured(
             [good if a == "GOOD" else a for a in args], max_rss_mb=MAX_RSS_MB, timeout=60, stdin=producer.stdout
         )
     finally:
@@ -295,8 +289,8 @@ def test_an_endless_line_on_stdin_is_refused_as_it_is_read(good, args, limit, to
     assert "stdin" in lines[0] and f"the first line is longer than {limit}" in lines[0], lines
 
 
-def test_stdin_cannot_be_both_sides_of_drift(tools):
-    line = tools.one_line_error(run("drift", "-", "-", input=GOOD_DATA), ["standard input"])
+def test_stdin_cannot_be_both_sides_of_drift():
+    line = assert_one_line_error(run("drift", "-", "-", input=GOOD_DATA), ["standard input"])
     assert "internal error" not in line
 
 
@@ -378,18 +372,18 @@ EMPTYISH = {
 
 @pytest.mark.parametrize("name", list(EMPTYISH))
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_empty_and_header_only_files(tmp_path, good, tools, role, name):
+def test_empty_and_header_only_files(tmp_path, good, role, name):
     path = tmp_path / name
     path.write_bytes(EMPTYISH[name])
-    line = assert_names_the_file(run(*args_for(role, str(path), good)), str(path), tools)
+    line = assert_names_the_file(run(*args_for(role, str(path), good)), str(path))
     assert any(word in line for word in ("empty", "no data rows", "no values", "JSON")), line
 
 
 @pytest.mark.parametrize("name", ["empty_list.json", "empty_object.json", "one_empty_row.jsonl"])
-def test_compare_refuses_json_without_values(tmp_path, good, tools, name):
+def test_compare_refuses_json_without_values(tmp_path, good, name):
     path = tmp_path / name
     path.write_text({"empty_list.json": "[]", "empty_object.json": "{}", "one_empty_row.jsonl": "{}\n"}[name])
-    assert_names_the_file(run("compare", str(path), "a=1"), str(path), tools, "empty")
+    assert_names_the_file(run("compare", str(path), "a=1"), str(path), "empty")
 
 
 @pytest.mark.parametrize(
@@ -397,13 +391,13 @@ def test_compare_refuses_json_without_values(tmp_path, good, tools, name):
     [("empty_list.json", "[]"), ("one_empty_row.jsonl", "{}\n"), ("other_table.csv", "w,v\na,1\n")],
 )
 @pytest.mark.parametrize("side", ["current", "reference"])
-def test_drift_with_nothing_to_compare_is_trouble_not_no_drift(tmp_path, good, tools, name, content, side):
+def test_drift_with_nothing_to_compare_is_trouble_not_no_drift(tmp_path, good, name, content, side):
     path = tmp_path / name
     path.write_text(content)
     args = ["drift", good, str(path)] if side == "current" else ["drift", str(path), good]
     result = run(*args)
-    assert result.exit_code == 2, tools.describe(result)
-    tools.one_line_error(result)
+    assert result.exit_code == 2, describe(result)
+    assert_one_line_error(result)
 
 
 # ---------------------------------------------------------------------------
@@ -451,19 +445,19 @@ def _check_big(run_: object, path: Path) -> None:
         assert run_.returncode in (0, 1), stderr[:500]
 
 
-def test_100mb_label_cell_compare(big, tools):
+def test_100mb_label_cell_compare(big):
     path = big("cell")
-    r = tools.run_measured(["compare", str(path), "a=1", "--format", "value"], max_rss_mb=MAX_RSS_MB, timeout=60)
+    r = run_measured(["compare", str(path), "a=1", "--format", "value"], max_rss_mb=MAX_RSS_MB, timeout=60)
     _check_big(r, path)
     if r.returncode == 0:  # the giant label is P's only category and Q rules it out
         assert r.stdout == b"inf\n"
 
 
-def test_100mb_label_cell_drift(big, tools, tmp_path):
+def test_100mb_label_cell_drift(big, tmp_path):
     path = big("cell")
     ref = tmp_path / "ref.csv"
     ref.write_text("w,v\nb,1\nc,2\n")
-    r = tools.run_measured(["drift", str(ref), str(path), "--format", "json"], max_rss_mb=MAX_RSS_MB, timeout=60)
+    r = run_measured(["drift", str(ref), str(path), "--format", "json"], max_rss_mb=MAX_RSS_MB, timeout=60)
     _check_big(r, path)
     if r.returncode != 2:
         assert json.loads(r.stdout)["drift_detected"] is True
@@ -471,10 +465,10 @@ def test_100mb_label_cell_drift(big, tools, tmp_path):
 
 @pytest.mark.parametrize("kind", ["wide", "json"], ids=["header-line", "json-line"])
 @pytest.mark.parametrize("command", ["compare", "drift"])
-def test_100mb_single_line(big, tools, good, kind, command):
+def test_100mb_single_line(big, good, kind, command):
     path = big(kind)
     args = ["compare", str(path), "a=1"] if command == "compare" else ["drift", good, str(path)]
-    r = tools.run_measured(args, max_rss_mb=MAX_RSS_MB, timeout=60)
+    r = run_measured(args, max_rss_mb=MAX_RSS_MB, timeout=60)
     _check_big(r, path)
 
 
@@ -495,19 +489,19 @@ DEEP = "[" * 200_000
         ("drift-reference", "deep_profile.json", '{"format": "kl-cli-profile", "version": 1, "x": ' + DEEP),
     ],
 )
-def test_deeply_nested_json(tmp_path, good, tools, role, name, content):
+def test_deeply_nested_json(tmp_path, good, role, name, content):
     path = tmp_path / name
     path.write_text(content)
-    with tools.time_limit(30):
+    with time_limit(30):
         result = run(*args_for(role, str(path), good))
-    assert_names_the_file(result, str(path), tools)
+    assert_names_the_file(result, str(path))
 
 
-def test_deeply_nested_json_on_stdin(tools, good):
-    with tools.time_limit(30):
-        line = tools.one_line_error(run("compare", "-", "a=1", input=DEEP), ["stdin", "nested"])
+def test_deeply_nested_json_on_stdin(good):
+    with time_limit(30):
+        line = assert_one_line_error(run("compare", "-", "a=1", input=DEEP), ["stdin", "nested"])
         assert "internal error" not in line
-        line = tools.one_line_error(run("drift", good, "-", input='{"x": ' + DEEP + "\n"), ["stdin"])
+        line = assert_one_line_error(run("drift", good, "-", input='{"x": ' + DEEP + "\n"), ["stdin"])
         assert "internal error" not in line
 
 
@@ -519,63 +513,63 @@ MIXED_DATA = b"x,y\n" + "1,café\n".encode() + "2,thé\n".encode("latin-1")
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_mixed_utf8_and_latin1(tmp_path, good, tools, role):
+def test_mixed_utf8_and_latin1(tmp_path, good, role):
     path = tmp_path / "mixed.csv"
     path.write_bytes(MIXED if role.startswith("compare") else MIXED_DATA)
-    line = assert_names_the_file(run(*args_for(role, str(path), good)), str(path), tools, "--encoding")
+    line = assert_names_the_file(run(*args_for(role, str(path), good)), str(path), "--encoding")
     assert "0xe9" in line  # the offending byte
     result = run(*args_for(role, str(path), good, "--encoding", "latin-1"))
     if role.startswith("compare"):
-        assert result.exit_code == 0, tools.describe(result)
+        assert result.exit_code == 0, describe(result)
     elif role == "drift-reference":  # the good file is ASCII, so latin-1 reads it too
-        assert result.exit_code in (0, 1), tools.describe(result)
+        assert result.exit_code in (0, 1), describe(result)
     else:
-        assert result.exit_code in (0, 1), tools.describe(result)
+        assert result.exit_code in (0, 1), describe(result)
 
 
-def test_mixed_encoding_far_into_the_file(tmp_path, good, tools):
+def test_mixed_encoding_far_into_the_file(tmp_path, good):
     """The bad byte comes after the first 4 KB and the first 2,000 rows (compare)
     or the first chunk (drift): still one error naming the file, no partial output."""
     rows = "".join(f"k{i},{i % 9 + 1}\n" for i in range(5000)).encode()
     path = tmp_path / "late.csv"
     path.write_bytes(b"w,v\n" + rows + "thé,2\n".encode("latin-1"))
-    assert_names_the_file(run("compare", str(path), "k1=1"), str(path), tools, "--encoding")
+    assert_names_the_file(run("compare", str(path), "k1=1"), str(path), "--encoding")
     data = tmp_path / "late_data.csv"
     data.write_bytes(b"x,y\n" + b"".join(f"{i},a{i % 3}\n".encode() for i in range(5000)) + "1,thé\n".encode("latin-1"))
     for args in (["drift", good, str(data), "--chunk-rows", "100"], ["drift", str(data), good, "--chunk-rows", "100"]):
-        assert_names_the_file(run(*args), str(data), tools, "--encoding")
+        assert_names_the_file(run(*args), str(data), "--encoding")
 
 
-def test_utf16_json_and_stdin_for_compare(tmp_path, tools):
+def test_utf16_json_and_stdin_for_compare(tmp_path):
     path = tmp_path / "u16.json"
     path.write_bytes('{"a": 1, "b": 3}'.encode("utf-16"))
-    assert_names_the_file(run("compare", str(path), "a=1,b=3"), str(path), tools, "UTF-16", "--encoding")
+    assert_names_the_file(run("compare", str(path), "a=1,b=3"), str(path), "UTF-16", "--encoding")
     ok = run("compare", str(path), "a=1,b=3", "--encoding", "utf-16", "--format", "value")
-    assert ok.exit_code == 0 and float(ok.stdout) == 0.0, tools.describe(ok)
+    assert ok.exit_code == 0 and float(ok.stdout) == 0.0, describe(ok)
     stdin = run("compare", "-", "a=1,b=3", input="w,v\na,1\nb,3\n".encode("utf-16"))
-    tools.one_line_error(stdin, ["stdin", "UTF-16"])
+    assert_one_line_error(stdin, ["stdin", "UTF-16"])
 
 
 @pytest.mark.parametrize("role", ["drift-reference", "drift-current", "profile"])
-def test_utf16_dataset(tmp_path, good, tools, role):
+def test_utf16_dataset(tmp_path, good, role):
     path = tmp_path / "u16.csv"
     path.write_bytes(GOOD_DATA.encode("utf-16"))
-    assert_names_the_file(run(*args_for(role, str(path), good)), str(path), tools, "--encoding")
+    assert_names_the_file(run(*args_for(role, str(path), good)), str(path), "--encoding")
 
 
-def test_utf16_datasets_with_the_encoding_given(tmp_path, tools):
+def test_utf16_datasets_with_the_encoding_given(tmp_path):
     ref = tmp_path / "r16.csv"
     cur = tmp_path / "c16.csv"
     ref.write_bytes(GOOD_DATA.encode("utf-16"))
     cur.write_bytes(GOOD_DATA.encode("utf-16"))
     result = run("drift", str(ref), str(cur), "--encoding", "utf-16", "--format", "json")
-    assert result.exit_code == 0, tools.describe(result)
-    data = tools.strict_json(result.stdout)
+    assert result.exit_code == 0, describe(result)
+    data = strict_json(result.stdout)
     assert [c["column"] for c in data["columns"]] == ["x", "y"] and data["drift_detected"] is False
 
 
 @pytest.mark.parametrize("role", ["drift-reference", "drift-current", "profile"])
-def test_utf16_dataset_without_a_bom_names_the_variants(tmp_path, good, tools, role):
+def test_utf16_dataset_without_a_bom_names_the_variants(tmp_path, good, role):
     path = tmp_path / "le.csv"
     path.write_bytes(GOOD_DATA.encode("utf-16-le"))
     args = [*args_for(role, str(path), good), "--encoding", "utf-16"]
@@ -583,14 +577,14 @@ def test_utf16_dataset_without_a_bom_names_the_variants(tmp_path, good, tools, r
         ref = tmp_path / "ref16.csv"
         ref.write_bytes(GOOD_DATA.encode("utf-16"))
         args = ["drift", str(ref), str(path), "--encoding", "utf-16"]
-    line = assert_names_the_file(run(*args), str(path), tools, "byte-order mark")
+    line = assert_names_the_file(run(*args), str(path), "byte-order mark")
     assert "--encoding utf-16-le or utf-16-be" in line, line
 
 
-def test_utf16_dataset_is_named_as_utf16(tmp_path, good, tools):
+def test_utf16_dataset_is_named_as_utf16(tmp_path, good):
     path = tmp_path / "u16.csv"
     path.write_bytes(GOOD_DATA.encode("utf-16"))
-    line = assert_names_the_file(run("drift", good, str(path)), str(path), tools)
+    line = assert_names_the_file(run("drift", good, str(path)), str(path))
     assert "UTF-16" in line and "latin-1" not in line
 
 
@@ -698,19 +692,19 @@ def _dataset(path: Path, rows: int, seed: int = 0) -> None:
 
 @pytest.mark.parametrize("how", MUTATIONS)
 @pytest.mark.parametrize("when", [("bulk", 1), ("bulk", 2)], ids=["after-first-look", "mid-read"])
-def test_compare_file_changes_while_read(tmp_path, tools, monkeypatch, how, when):
+def test_compare_file_changes_while_read(tmp_path, monkeypatch, how, when):
     path = tmp_path / "moving.csv"
     _table(path, 250_000)  # 1.5 MB: more than the first MiB that is peeked at, so it is read again
     changer = ChangeWhileReading(path, how, when, table=True, monkeypatch=monkeypatch)
     result = run("compare", str(path), "k1=1,k2=2", "--format", "json")
     monkeypatch.undo()
     assert changer.fired, f"the change never happened: {changer.counts}"
-    assert_valid_or_names_the_file(result, str(path), tools)
+    assert_valid_or_names_the_file(result, str(path))
 
 
 @pytest.mark.parametrize("how", MUTATIONS)
 @pytest.mark.parametrize("side", ["current", "reference"])
-def test_drift_file_changes_while_read(tmp_path, tools, monkeypatch, how, side):
+def test_drift_file_changes_while_read(tmp_path, monkeypatch, how, side):
     path = tmp_path / "moving.csv"
     other = tmp_path / "steady.csv"
     _dataset(path, 60_000, seed=3)  # 0.6 MB, read in chunks of 1,000 rows and in several reads
@@ -720,14 +714,14 @@ def test_drift_file_changes_while_read(tmp_path, tools, monkeypatch, how, side):
     result = run("drift", *args, "--chunk-rows", "1000", "--format", "json")
     monkeypatch.undo()
     assert changer.fired, f"the change never happened: {changer.counts}"
-    assert_valid_or_names_the_file(result, str(path), tools)
+    assert_valid_or_names_the_file(result, str(path))
 
 
 @pytest.mark.parametrize(
     "how",
     ["truncate", "garbage", "append", "other columns", "text", "shorter"],
 )
-def test_drift_reference_changes_between_its_two_passes(tmp_path, tools, monkeypatch, how):
+def test_drift_reference_changes_between_its_two_passes(tmp_path, monkeypatch, how):
     """A numeric column larger than memory allows is read twice (bucket counts,
     then exact edges); the file changes once the first pass has read it all."""
     import kl_cli.core.binning as binning
@@ -742,10 +736,10 @@ def test_drift_reference_changes_between_its_two_passes(tmp_path, tools, monkeyp
     monkeypatch.undo()
     assert changer.fired and changer.counts["open"] >= 3, changer.counts  # changed between the passes
     # Every one of these changes is seen: the second pass checks it meets the values the first counted.
-    assert_names_the_file(result, str(path), tools)
+    assert_names_the_file(result, str(path))
 
 
-def test_files_rewritten_concurrently(tmp_path, good, tools):
+def test_files_rewritten_concurrently(tmp_path, good):
     """A real writer thread truncates, rewrites and appends to the file while
     compare and drift read it, again and again."""
     import time
@@ -773,13 +767,13 @@ def test_files_rewritten_concurrently(tmp_path, good, tools):
     writer.start()
     try:
         for _ in range(6):
-            with tools.time_limit(30):
+            with time_limit(30):
                 for args in (
                     ["compare", str(path), "c1=1,c2=1", "--column", "cat", "--format", "json"],
                     ["drift", good, str(path), "--chunk-rows", "500", "--format", "json"],
                     ["drift", str(path), str(path), "--format", "json"],
                 ):
-                    assert_valid_or_names_the_file(run(*args), str(path), tools)
+                    assert_valid_or_names_the_file(run(*args), str(path))
     finally:
         stop.set()
         writer.join(5)
@@ -799,14 +793,14 @@ def _late_text(tmp_path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("side", ["current", "reference", "profile"])
-def test_text_in_a_numeric_column_names_the_file(tmp_path, tools, side):
+def test_text_in_a_numeric_column_names_the_file(tmp_path, side):
     bad, steady = _late_text(tmp_path)
     args = {
         "current": ["drift", steady, bad],
         "reference": ["drift", bad, steady],
         "profile": ["profile", bad, "-o", "-"],
     }[side]
-    assert_names_the_file(run(*args, "--chunk-rows", "1000"), bad, tools, "num")
+    assert_names_the_file(run(*args, "--chunk-rows", "1000"), bad, "num")
 
 
 @pytest.mark.parametrize(
@@ -821,11 +815,11 @@ def test_text_in_a_numeric_column_names_the_file(tmp_path, tools, side):
     ],
     ids=["object-cell", "array-cell", "nan-token", "json-array", "cut-off", "number-row"],
 )
-def test_json_lines_are_strict(tmp_path, good, tools, content, fragment):
+def test_json_lines_are_strict(tmp_path, good, content, fragment):
     path = tmp_path / "rows.jsonl"
     path.write_bytes(content)
     for args in (["drift", good, str(path)], ["drift", str(path), good], ["profile", str(path), "-o", "-"]):
-        line = assert_names_the_file(run(*args), str(path), tools)
+        line = assert_names_the_file(run(*args), str(path))
         assert fragment in line, line
 
 
@@ -932,7 +926,7 @@ CHUNK_FILES = {
 
 
 @pytest.mark.parametrize("name", list(CHUNK_FILES))
-def test_a_profile_of_odd_cells_does_not_depend_on_the_chunk_size(tmp_path, tools, name):
+def test_a_profile_of_odd_cells_does_not_depend_on_the_chunk_size(tmp_path, name):
     path = tmp_path / name
     path.write_text(CHUNK_FILES[name])
     outputs = set()
@@ -961,7 +955,7 @@ def test_a_profile_of_odd_cells_does_not_depend_on_the_chunk_size(tmp_path, tool
 @pytest.mark.parametrize(
     "args", [["profile", "{}", "-o", "-", "--binning", "uniform"], ["drift", "{}", "{}", "--binning", "uniform"]]
 )
-def test_uniform_bins_over_the_whole_float_range(tmp_path, tools, args):
+def test_uniform_bins_over_the_whole_float_range(tmp_path, args):
     path = tmp_path / "wide.csv"
     path.write_text("x\n" + "".join(f"{v}\n" for v in [-1.7e308, 1.7e308, *range(40)]))
     result = run(*[str(path) if a == "{}" else a for a in args])
@@ -971,20 +965,20 @@ def test_uniform_bins_over_the_whole_float_range(tmp_path, tools, args):
         edges = json.loads(result.stdout)["columns"]["x"]["edges"]
         assert len(edges) == 9 and all(math.isfinite(e) for e in edges) and edges == sorted(edges)
     sample = run("compare", "--samples", str(path), "0,1", "--binning", "uniform", "--bins", "3", "--format", "json")
-    labels = [c["label"] for c in tools.strict_json(sample.stdout)["categories"] if c["label"] != "(missing)"]
+    labels = [c["label"] for c in strict_json(sample.stdout)["categories"] if c["label"] != "(missing)"]
     assert "inf, inf" not in " ".join(labels) and len(labels) == 3, labels
 
 
-def test_one_fifo_twice_is_refused_not_a_hang(tmp_path, tools):
+def test_one_fifo_twice_is_refused_not_a_hang(tmp_path):
     for args in (["compare", "{}", "{}", "--column", "x"], ["drift", "{}", "{}"]):
         fifo = tmp_path / f"twice-{args[0]}.csv"
         thread = _fifo(fifo, GOOD_DATA.encode())
         try:
-            with tools.time_limit(5, f"kl-cli {args[0]} on one FIFO twice"):
+            with time_limit(5, f"kl-cli {args[0]} on one FIFO twice"):
                 result = run(*[str(fifo) if a == "{}" else a for a in args])
         finally:
             _release(fifo, thread)
-        line = tools.one_line_error(result, ["one stream"])
+        line = assert_one_line_error(result, ["one stream"])
         assert "internal error" not in line
 
 
@@ -998,21 +992,21 @@ def test_one_fifo_twice_is_refused_not_a_hang(tmp_path, tools):
         ["compare", "GOOD", "a=1", "--encoding", "utf\x008"],
     ],
 )
-def test_a_nul_byte_in_an_argument_is_a_usage_error(good, tools, args):
+def test_a_nul_byte_in_an_argument_is_a_usage_error(good, args):
     """Only possible in-process (no shell passes a NUL byte), but still one line."""
-    line = tools.one_line_error(run(*[good if a == "GOOD" else a for a in args]), ["NUL byte"])
+    line = assert_one_line_error(run(*[good if a == "GOOD" else a for a in args]), ["NUL byte"])
     assert "internal error" not in line
 
 
 @pytest.mark.parametrize("codec", ["hex", "rot13", "base64", "zlib"])
 @pytest.mark.parametrize("command", ["compare", "drift", "profile"])
-def test_an_encoding_that_is_not_text_is_refused(good, tools, codec, command):
+def test_an_encoding_that_is_not_text_is_refused(good, codec, command):
     args = {
         "compare": ["compare", good, "a=1"],
         "drift": ["drift", good, good],
         "profile": ["profile", good, "-o", "-"],
     }[command]
-    line = tools.one_line_error(run(*args, "--encoding", codec), [f"--encoding '{codec}' is not a text encoding"])
+    line = assert_one_line_error(run(*args, "--encoding", codec), [f"--encoding '{codec}' is not a text encoding"])
     assert "internal error" not in line
 
 
@@ -1044,20 +1038,20 @@ def test_json_lines_with_a_key_absent_from_a_whole_chunk_survive_the_second_pass
 
 
 @pytest.mark.parametrize("number", ["1" + "0" * 400, "1e400", "-1e999"])
-def test_json_lines_numbers_beyond_floats_are_refused(tmp_path, good, tools, number):
+def test_json_lines_numbers_beyond_floats_are_refused(tmp_path, good, number):
     path = tmp_path / "big.jsonl"
     path.write_text(f'{{"x": 1}}\n{{"x": {number}}}\n{{"x": 3}}\n')
     for args in (["profile", str(path), "-o", "-"], ["drift", good, str(path)], ["drift", str(path), good]):
-        line = assert_names_the_file(run(*args), str(path), tools)
+        line = assert_names_the_file(run(*args), str(path))
         assert "line 2" in line and "beyond the range of a float" in line, line
 
 
-def test_one_long_distinct_cell_costs_no_memory(tmp_path, tools):
+def test_one_long_distinct_cell_costs_no_memory(tmp_path):
     """The number check looks at each distinct cell's first character only:
     a fixed-width array as wide as the longest cell took 2 GB for this file."""
     path = tmp_path / "long.csv"
     path.write_text("k,v\n" + "".join(f"id{i},{i % 5}\n" for i in range(10000)) + "x" * 50000 + ",1\n")
-    r = tools.run_measured(["profile", str(path), "-o", "-"], max_rss_mb=400, timeout=60)
+    r = run_measured(["profile", str(path), "-o", "-"], max_rss_mb=400, timeout=60)
     assert r.killed_for is None and r.returncode == 0, (r.killed_for, r.peak_rss_mb, r.stderr)
 
 

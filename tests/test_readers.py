@@ -3,21 +3,11 @@ large one read by pyarrow, and a large one read by pandas (no pyarrow)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import run, strict_json
 
 import kl_cli.inputs.tables as sources
-from kl_cli.cli import cli
-
-
-def strict_json(text: str) -> dict:
-    def reject(token: str) -> None:
-        raise AssertionError(f"non-strict JSON token {token}")
-
-    return json.loads(text, parse_constant=reject)
 
 
 def make_files(tmp_path, rows: int = 3000):
@@ -38,7 +28,7 @@ def make_files(tmp_path, rows: int = 3000):
 
 
 def run_json(*args: str) -> dict:
-    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    result = run(*args, "--format", "json")
     assert result.exit_code == 0, result.stderr
     return strict_json(result.stdout)
 
@@ -83,7 +73,7 @@ def test_large_file_with_a_bad_row_is_a_clear_error(tmp_path, monkeypatch):
     path = tmp_path / "bad.csv"
     path.write_text("c\n" + "a\n" * 3000 + "b,extra,fields\n" + "a\n" * 10)
     monkeypatch.setattr(sources, "PEEK_BYTES", 1024)
-    result = CliRunner().invoke(cli, ["compare", str(path), "a=1,b=1"])
+    result = run("compare", str(path), "a=1,b=1")
     assert result.exit_code == 2
     assert "bad.csv" in result.stderr and result.stderr.count("\n") == 1
 

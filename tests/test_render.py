@@ -10,7 +10,7 @@ import math
 import re
 
 import pytest
-from conftest import METRIC_IDS, unescaped_pipes
+from helpers import METRIC_IDS, unescaped_pipes
 
 REQUIRED_KEYS = {
     "p_source",

@@ -18,27 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from kl_cli.cli import cli
+from helpers import by_column, describe, run, run_measured, strict_json, write_csv
 
 KL = [sys.executable, "-m", "kl_cli"]
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli, list(args), input=input)
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> str:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return str(path)
-
-
-def by_column(report: dict) -> dict[str, dict]:
-    return {c["column"]: c for c in report["columns"]}
 
 
 # ---------------------------------------------------------------------------
@@ -54,12 +36,12 @@ def _id_data(tmp_path: Path, name: str, distinct: int, rows: int = 100, missing:
     return write_csv(tmp_path / name, ["user_id", "plan", "seats"], data)
 
 
-def test_id_column_is_skipped_with_the_reason_in_every_format(tmp_path, tools):
+def test_id_column_is_skipped_with_the_reason_in_every_format(tmp_path):
     ref = _id_data(tmp_path, "ref.csv", distinct=100)
     cur = _id_data(tmp_path, "cur.csv", distinct=100, offset=500)  # not one id in common
     result = run("drift", ref, cur, "--format", "json")
-    assert result.exit_code == 0, tools.describe(result)  # the ids changed completely, and that is not drift
-    report = tools.strict_json(result.stdout)
+    assert result.exit_code == 0, describe(result)  # the ids changed completely, and that is not drift
+    report = strict_json(result.stdout)
     col = by_column(report)["user_id"]
     assert col["type"] == "skipped"
     assert "identifier-like" in col["skipped"] and "100 distinct values in 100 rows" in col["skipped"]
@@ -75,12 +57,12 @@ def test_id_column_is_skipped_with_the_reason_in_every_format(tmp_path, tools):
     assert "identifier-like" in skipped["skipped"] and skipped["drifted"] == "false" and skipped["value"] == ""
 
 
-def test_forcing_an_id_column_compares_it(tmp_path, tools):
+def test_forcing_an_id_column_compares_it(tmp_path):
     ref = _id_data(tmp_path, "ref.csv", distinct=100)
     cur = _id_data(tmp_path, "cur.csv", distinct=100, offset=500)
     result = run("drift", ref, cur, "--categorical", "user_id", "--format", "json")
-    assert result.exit_code == 1, tools.describe(result)  # disjoint ids: total drift
-    col = by_column(tools.strict_json(result.stdout))["user_id"]
+    assert result.exit_code == 1, describe(result)  # disjoint ids: total drift
+    col = by_column(strict_json(result.stdout))["user_id"]
     assert (col["type"], col["typed_by"]) == ("categorical", "--categorical")
     assert col["skipped"] is None and col["value"] == pytest.approx(1.0) and col["drifted"] is True
 
@@ -95,25 +77,25 @@ def test_forcing_an_id_column_compares_it(tmp_path, tools):
         (21, 60, True),  # the smallest id-like column here: more than 20 distinct values
     ],
 )
-def test_the_half_of_the_rows_boundary(tmp_path, tools, distinct, missing, skipped):
+def test_the_half_of_the_rows_boundary(tmp_path, distinct, missing, skipped):
     ref = _id_data(tmp_path, "ref.csv", distinct=distinct, missing=missing)
-    col = by_column(tools.strict_json(run("drift", ref, ref, "--format", "json").stdout))["user_id"]
+    col = by_column(strict_json(run("drift", ref, ref, "--format", "json").stdout))["user_id"]
     assert (col["type"] == "skipped") == skipped, col
     if skipped:
         assert f"{distinct} distinct values in {100 - missing} rows" in col["skipped"]
 
 
-def test_a_kept_profile_remembers_the_skip_and_its_reason(tmp_path, tools):
+def test_a_kept_profile_remembers_the_skip_and_its_reason(tmp_path):
     ref = _id_data(tmp_path, "ref.csv", distinct=100)
     cur = _id_data(tmp_path, "cur.csv", distinct=100, offset=500)
     prof = tmp_path / "ref.profile.json"
     assert run("profile", ref, "-o", str(prof)).exit_code == 0
-    stored = tools.strict_json(prof.read_text())["columns"]["user_id"]
+    stored = strict_json(prof.read_text())["columns"]["user_id"]
     assert stored["type"] == "skipped" and "identifier-like" in stored["reason"]
     assert stored["counts"] == {}  # the ids themselves are not kept
     result = run("drift", str(prof), cur, "--format", "json")
-    assert result.exit_code == 0, tools.describe(result)
-    col = by_column(tools.strict_json(result.stdout))["user_id"]
+    assert result.exit_code == 0, describe(result)
+    col = by_column(strict_json(result.stdout))["user_id"]
     assert col["type"] == "skipped" and "identifier-like" in col["skipped"]
 
 
@@ -151,7 +133,7 @@ def test_a_million_against_a_million_does_not_warn(kl):
     assert _sample_size_warnings(kl.ok(LARGE, "a=310000,b=290000,c=400000").stderr) == []
 
 
-def test_drift_of_12_rows_against_a_million_row_profile_warns(tmp_path, tools):
+def test_drift_of_12_rows_against_a_million_row_profile_warns(tmp_path):
     small = write_csv(tmp_path / "today.csv", ["plan"], [[p] for p in ["basic"] * 3 + ["pro"] * 4 + ["team"] * 5])
     prof = tmp_path / "ref.profile.json"
     assert run("profile", small, "-o", str(prof)).exit_code == 0
@@ -162,7 +144,7 @@ def test_drift_of_12_rows_against_a_million_row_profile_warns(tmp_path, tools):
     data["columns"]["plan"]["counts"] = {"basic": 300_000, "pro": 300_000, "team": 400_000, "(missing)": 0}
     prof.write_text(json.dumps(data))
     result = run("drift", str(prof), small, "--format", "json")
-    assert result.exit_code in (0, 1), tools.describe(result)
+    assert result.exit_code in (0, 1), describe(result)
     lines = _sample_size_warnings(result.stderr)
     assert len(lines) == 1 and "'plan'" in lines[0] and "only 12 observations against 1e+06" in lines[0], lines
 
@@ -432,10 +414,10 @@ def test_ctrl_c_while_reading_a_csv(tmp_path, command):
             proc.kill()
 
 
-def test_a_huge_permutation_count_is_refused_or_runs_in_bounded_memory(tools, tmp_path):
+def test_a_huge_permutation_count_is_refused_or_runs_in_bounded_memory(tmp_path):
     p = ",".join(f"k{i}={1000 + i}" for i in range(200))
     q = ",".join(f"k{i}={1200 - i}" for i in range(200))
-    r = tools.run_measured(
+    r = run_measured(
         ["compare", p, q, "--permutations", "100000000", "--seed", "1"], max_rss_mb=1500, timeout=8, cwd=tmp_path
     )
     assert r.killed_for != "memory", f"{r.peak_rss_mb:.0f} MB"

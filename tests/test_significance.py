@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from helpers import run, strict_json
 
-from kl_cli.cli import cli
 from kl_cli.core.measures import measure
 from kl_cli.core.significance import bootstrap_intervals, permutation_test
 from kl_cli.core.smoothing import Smoothing
 
 NONE = Smoothing()
-
-
-def strict_json(text: str) -> dict:
-    def reject(token: str) -> None:
-        raise AssertionError(f"non-strict JSON token {token}")
-
-    return json.loads(text, parse_constant=reject)
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
 
 
 def observed(a: np.ndarray, b: np.ndarray) -> dict[str, float]:

@@ -77,7 +77,7 @@ def iter_dataset(
         if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and _is_utf8(table.encoding):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         chunks = _json_chunks(src, chunk_rows, table.encoding, fmt)
-    for chunk in chunks:
+    for chunk in _decoding_errors(chunks, source, table.encoding):
         any_rows = any_rows or len(chunk) > 0
         if columns is not None and fmt in ("json", "jsonl"):
             chunk = chunk[[c for c in chunk.columns if c in columns]]
@@ -85,6 +85,21 @@ def iter_dataset(
         yield chunk
     if not any_rows:
         raise InputError(f"{source}: has no data rows")
+
+
+def _decoding_errors(chunks: Iterator[Any], source: str, encoding: str) -> Iterator[Any]:
+    """Text that does not decode, whichever reader found it, as one line naming the source."""
+    from .streams import _byte_order_hint
+
+    try:
+        yield from chunks
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x})",
+            hint="pass --encoding, e.g. --encoding latin-1",
+        ) from None
+    except UnicodeError as exc:
+        raise InputError(f"{source}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -109,7 +124,7 @@ def _json_chunks(src: Source, chunk_rows: int, encoding: str, fmt: str) -> Itera
     rows = [value] if isinstance(value, dict) else value
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise InputError(
-            f"{src.name}: a JSON table must be a list of row objects (records), like [{{\"a\": 1}}, {{\"a\": 2}}]"
+            f'{src.name}: a JSON table must be a list of row objects (records), like [{{"a": 1}}, {{"a": 2}}]'
         )
     for number, row in enumerate(rows, 1):
         if not all(map(_countable, row.values())):

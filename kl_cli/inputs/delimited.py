@@ -60,7 +60,7 @@ def check_delimiter(value: str | None) -> str | None:
         return DELIMITERS[value.lower()]
     if value in ("\\t", "\t"):
         return "\t"
-    if len(value) != 1 or value in "\r\n\"" or value.isalnum():
+    if len(value) != 1 or value in '\r\n"' or value.isalnum():
         raise UsageError(
             f"--delimiter {value!r} is not a delimiter; give one character, or comma, semicolon, tab or pipe"
         )
@@ -88,23 +88,17 @@ def decode_head(source: Source, encoding: str) -> str:
         raise InputError(f"{source.name}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
 
 
-def sniff_layout(
-    source: Source, encoding: str, *, delimiter: str | None = None, header: bool | None = None
-) -> Layout:
+def sniff_layout(source: Source, encoding: str, *, delimiter: str | None = None, header: bool | None = None) -> Layout:
     """Decide the delimiter and the header of a delimited file from its head."""
     text = decode_head(source, encoding)
     complete = len(source.head) < (1 << 16)
-    lines = text.splitlines()
-    if not complete and lines:
-        lines = lines[:-1]  # the last line may be cut
     if "\x00" in text:
         raise InputError(f"{source.name}: cannot parse as CSV: the text holds a NUL byte")
     if delimiter is None:
-        delimiter = _sniff_delimiter(lines, prefer_tab=source.format == "tsv")
-    try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines[: SNIFF_ROWS * 4])), delimiter=delimiter))
-    except csv.Error as exc:
-        raise InputError(f"{source.name}: cannot parse as CSV: {exc}") from None
+        delimiter = _sniff_delimiter(text, complete, prefer_tab=source.format == "tsv")
+    rows = _rows(text, delimiter, complete, SNIFF_ROWS + 1)
+    if rows is None:
+        raise InputError(f"{source.name}: cannot parse as CSV: a quote is not closed within the first 64 KiB")
     rows = [r for r in rows if r]
     if not rows:
         raise InputError(f"{source.name}: the first row is longer than 64 KiB or the file is empty")
@@ -132,16 +126,29 @@ def sniff_layout(
     return Layout(delimiter, header, names, notes, warnings)
 
 
-def _sniff_delimiter(lines: list[str], prefer_tab: bool) -> str:
-    """The candidate that splits the first lines into the same number (> 1) of fields."""
-    sample = [line for line in lines[:SNIFF_ROWS] if line.strip()]
+def _rows(text: str, delimiter: str, complete: bool, limit: int) -> list[list[str]] | None:
+    """The first ``limit`` rows of the head (a row cut by the head's end dropped); None when unparsable."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > limit:
+                break
+    except csv.Error:
+        return rows if rows else None
+    if not complete and len(rows) <= limit and rows:
+        rows = rows[:-1]
+    return rows
+
+
+def _sniff_delimiter(text: str, complete: bool, prefer_tab: bool) -> str:
+    """The candidate that splits the first rows into the same number (> 1) of fields."""
     candidates = ["\t", ",", ";", "|"] if prefer_tab else [",", ";", "\t", "|"]
     best, best_score = ("\t" if prefer_tab else ","), 0
     for cand in candidates:
-        try:
-            widths = [len(r) for r in csv.reader(io.StringIO("\n".join(sample)), delimiter=cand)]
-        except csv.Error:
-            continue
+        rows = _rows(text, cand, complete, SNIFF_ROWS)
+        widths = [len(r) for r in rows or [] if r]
         if not widths or widths[0] < 2:
             continue
         agree = sum(w == widths[0] for w in widths)
@@ -215,15 +222,15 @@ def iter_text_chunks(
             pending: list[Any] = []
             held = 0
             for batch in reader:
-                pending.append(batch)
+                pending.append(pa.Table.from_batches([batch]))
                 held += batch.num_rows
                 while held >= chunk_rows:
-                    table = pa.Table.from_batches(pending)
+                    table = pa.concat_tables(pending)
                     yield _frame(table.slice(0, chunk_rows), wanted, pd)
                     rest = table.slice(chunk_rows)
                     pending, held = ([rest] if rest.num_rows else []), rest.num_rows
             if held:
-                yield _frame(pa.Table.from_batches(pending) if len(pending) > 1 else pending[0], wanted, pd)
+                yield _frame(pa.concat_tables(pending), wanted, pd)
         except pa.ArrowInvalid as exc:
             if bad:
                 raise _ragged(source, layout, encoding, bad[0]) from None
@@ -231,11 +238,7 @@ def iter_text_chunks(
 
 
 def _frame(table: Any, names: list[str], pd: Any) -> Any:
-    if not isinstance(table, pd.DataFrame):
-        if hasattr(table, "to_batches") or hasattr(table, "schema"):
-            frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-        else:
-            frame = table
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     frame.columns = names
     return frame
 
@@ -282,7 +285,5 @@ def _line_of(source: Source, layout: Layout, encoding: str) -> int | None:
 def _arrow_error(source: Source, exc: Exception) -> InputError:
     message = " ".join(str(exc).split())
     if "UTF8" in message or "utf8" in message.lower():
-        return InputError(
-            f"{source.name}: not valid UTF-8 text", hint="pass --encoding, e.g. --encoding latin-1"
-        )
+        return InputError(f"{source.name}: not valid UTF-8 text", hint="pass --encoding, e.g. --encoding latin-1")
     return InputError(f"{source.name}: cannot parse as CSV: {message[:200]}")

@@ -47,8 +47,9 @@ class ReadOptions:
         from .registry import check_format
 
         own = self.p_format if role == "P" else self.q_format
-        return TableOptions(self.encoding, check_format(own or self.input_format), check_delimiter(self.delimiter),
-                            self.header)
+        return TableOptions(
+            self.encoding, check_format(own or self.input_format), check_delimiter(self.delimiter), self.header
+        )
 
     def value_column(self, role: str) -> str | None:
         own = self.p_column if role == "P" else self.q_column
@@ -82,8 +83,11 @@ class ChunkTable:
         self.messages = messages if messages is not None else []
         self.header = True
         if frame is None:
-            first = next(iter(iter_dataset(spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table,
-                                           messages=self.messages)))
+            first = next(
+                iter(
+                    iter_dataset(spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table, messages=self.messages)
+                )
+            )
             self.text_cells = cells_are_text(first)
         else:
             first = frame.head(PEEK_ROWS)
@@ -244,7 +248,10 @@ def parse_numbers(raw: Any, table: ChunkTable, column: str, *, empty_ok: bool = 
             out[i] = np.nan
             continue
         shown = str(cell).strip() if cell is not None else ""
-        what = "is empty" if kind == "missing" else f"has {show_label(shown)}, which is not a finite number"
+        if kind == "missing":
+            what = "is empty" if not shown else f"has {show_label(shown)}, a missing value, not a number"
+        else:
+            what = f"has {show_label(shown)}, which is not a finite number"
         raise InputError(f"{source}: {table.line_of(i)}: column {show_label(column)} {what}")
     return out
 

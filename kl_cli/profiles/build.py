@@ -213,9 +213,7 @@ def count_against(
     return counts, col_rows, rows
 
 
-def _count_numeric_chunk(
-    series: Any, text_cells: bool, bins: Bins, name: str, source: str
-) -> dict[str | None, float]:
+def _count_numeric_chunk(series: Any, text_cells: bool, bins: Bins, name: str, source: str) -> dict[str | None, float]:
     cells = typed_cells(series, text_cells, label_limit=0)
     if cells.others:
         example = next(iter(cells.others))
