@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import Kl
+from helpers import REPO, Kl
 from hypothesis import HealthCheck, settings
 
 # One profile for local runs and CI alike: deterministic (derandomize) so a
@@ -63,6 +63,13 @@ def write(tmp_path: Path) -> Callable[[str, str | bytes], str]:
         return str(path)
 
     return _write
+
+
+@pytest.fixture
+def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository's root, so ``sample_data/...`` paths (and the
+    source names the reports print) are the same relative words everywhere."""
+    monkeypatch.chdir(REPO)
 
 
 from known_defects import pytest_collection_modifyitems  # noqa: E402, F401 - the hook, in one place

@@ -17,6 +17,7 @@ import collections.abc
 import contextlib
 import csv
 import json
+import math
 import os
 import signal
 import unicodedata
@@ -32,6 +33,10 @@ from kl_cli.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = REPO / "sample_data"
+
+# The issue's known pair: KL(P||Q) and KL(Q||P) of P = (0.7, 0.3) and Q = (0.4, 0.6), in nats.
+KL_PQ = 0.7 * math.log(0.7 / 0.4) + 0.3 * math.log(0.3 / 0.6)
+KL_QP = 0.4 * math.log(0.4 / 0.7) + 0.6 * math.log(0.6 / 0.3)
 
 METRIC_IDS = (
     "kl_pq",
@@ -101,6 +106,21 @@ def error_line(result: Result) -> str:
     assert lines[0].startswith("kl-cli: error:"), lines[0]
     assert "Traceback" not in result.stderr
     return lines[0]
+
+
+def by_label(report: dict) -> dict[str, tuple[float, float]]:
+    """A compare report's categories as ``{label: (p, q)}``."""
+    return {c["label"]: (c["p"], c["q"]) for c in report["categories"]}
+
+
+def profile_counts(column: dict) -> dict[str, float]:
+    """A profile column's counts with its missing cells under "(missing)" (profile
+    format 2 keeps them apart, as "missing"; no column in these tests holds a
+    real "(missing)" cell)."""
+    counts = dict(column["counts"])
+    if "missing" in column:
+        counts["(missing)"] = column["missing"]
+    return counts
 
 
 def by_column(report: dict) -> dict[str, dict]:

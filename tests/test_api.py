@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from helpers import REPO, describe, run, strict_json
+from helpers import describe, run, strict_json
 
 from kl_cli import compare, drift, profile
 from kl_cli.errors import UsageError
@@ -23,10 +23,7 @@ WORDS = "sample_data/word_counts.tsv"  # word, speeches_2019, speeches_2023
 WEATHER = "sample_data/weather.json"  # {"p": {...}, "q": {...}}
 
 
-@pytest.fixture(autouse=True)
-def at_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Relative paths, so the source names in both reports are the same words."""
-    monkeypatch.chdir(REPO)
+pytestmark = pytest.mark.usefixtures("at_repo_root")  # relative paths: the same source names in both reports
 
 
 def cli_options(options: dict[str, Any]) -> list[str]:
@@ -161,7 +158,6 @@ def frame(path: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-@pytest.mark.xfail(strict=True, reason="DataFrame inputs not wired yet")
 def test_drift_and_profile_accept_dataframes() -> None:
     from_file, from_frame = profile(REFERENCE).to_dict(), profile(frame(REFERENCE)).to_dict()
     assert from_frame["rows"] == from_file["rows"]

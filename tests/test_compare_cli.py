@@ -10,22 +10,15 @@ import click
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import METRIC_IDS, SAMPLE_DATA
+from helpers import KL_PQ, KL_QP, METRIC_IDS, SAMPLE_DATA, by_label
 
 from kl_cli import Comparison, compare
 from kl_cli.cli import cli
 from kl_cli.errors import InputError, KlError
 
-KL_PQ = 0.7 * math.log(0.7 / 0.4) + 0.3 * math.log(0.3 / 0.6)
-KL_QP = 0.4 * math.log(0.4 / 0.7) + 0.6 * math.log(0.6 / 0.3)
-
 
 def kl_of(p: list[float], q: list[float]) -> float:
     return sum(a * math.log(a / b) for a, b in zip(p, q) if a > 0)
-
-
-def probs(data: dict) -> dict[str, tuple[float, float]]:
-    return {c["label"]: (c["p"], c["q"]) for c in data["categories"]}
 
 
 # ---------------------------------------------------------------------------
@@ -60,7 +53,7 @@ def test_additive(kl):
     assert data["smoothing"] == {"method": "additive", "parameter": 0.5}
     p = [3.5 / 5.5, 0.5 / 5.5, 1.5 / 5.5]
     q = [1.5 / 5.5, 1.5 / 5.5, 2.5 / 5.5]  # (w + alpha) / (sum w + K alpha), K = 3
-    got = probs(data)
+    got = by_label(data)
     for label, a, b in zip("abc", p, q):
         assert got[label] == pytest.approx((a, b), rel=1e-12)
     assert data["metrics"]["kl_pq"] == pytest.approx(kl_of(p, q), rel=1e-12)
@@ -71,7 +64,7 @@ def test_additive(kl):
 def test_additive_default_alpha_is_one(kl):
     data = kl.json("a=3,b=0", "a=1,b=1", "--smoothing", "additive")
     assert data["smoothing"] == {"method": "additive", "parameter": 1.0}
-    assert probs(data)["a"] == pytest.approx((4 / 5, 2 / 4))
+    assert by_label(data)["a"] == pytest.approx((4 / 5, 2 / 4))
 
 
 def test_additive_on_probabilities_warns(kl):
@@ -85,7 +78,7 @@ def test_epsilon(kl):
     z = 1 + 1e-6
     p = [0.5 / z, 0.5 / z, 1e-6 / z]
     q = [0.5 / z, 1e-6 / z, 0.5 / z]
-    got = probs(data)
+    got = by_label(data)
     for label, a, b in zip("abc", p, q):
         assert got[label] == pytest.approx((a, b), rel=1e-12)
     assert data["metrics"]["kl_pq"] == pytest.approx(kl_of(p, q), rel=1e-12)
@@ -95,8 +88,8 @@ def test_epsilon(kl):
 def test_epsilon_default(kl):
     result, data = kl.report("a=0.5,b=0.5", "a=0.25,b=0,c=0.75", "--smoothing", "epsilon")
     assert data["smoothing"] == {"method": "epsilon", "parameter": 1e-10}
-    assert probs(data)["b"][1] == pytest.approx(1e-10 / (1 + 1e-10), rel=1e-12)
-    assert probs(data)["c"][0] == pytest.approx(1e-10 / (1 + 1e-10), rel=1e-12)
+    assert by_label(data)["b"][1] == pytest.approx(1e-10 / (1 + 1e-10), rel=1e-12)
+    assert by_label(data)["c"][0] == pytest.approx(1e-10 / (1 + 1e-10), rel=1e-12)
     assert result.stderr == ""  # 1e-10 is far below the smallest probability, 0.25
 
 
@@ -120,7 +113,7 @@ def test_mix(kl):
     assert data["smoothing"] == {"method": "mix", "parameter": 0.1}
     p = [0.9 * 1 + 0.1 / 3, 0.1 / 3, 0.1 / 3]
     q = [0.9 * 0.2 + 0.1 / 3, 0.9 * 0.3 + 0.1 / 3, 0.9 * 0.5 + 0.1 / 3]
-    got = probs(data)
+    got = by_label(data)
     for label, a, b in zip("abc", p, q):
         assert got[label] == pytest.approx((a, b), rel=1e-12)
     assert data["metrics"]["kl_qp"] == pytest.approx(kl_of(q, p), rel=1e-12)
@@ -135,7 +128,7 @@ def test_mix_default_and_full_uniform(kl):
 def test_smoothing_uses_the_union_of_labels(kl):
     # 'd' exists only in Q: P gets alpha there too.
     data = kl.json("a=2,b=2", "a=1,d=3", "--smoothing", "additive")
-    got = probs(data)
+    got = by_label(data)
     assert got["d"] == pytest.approx((1 / 7, 4 / 7))
     assert got["b"] == pytest.approx((3 / 7, 1 / 7))
 

@@ -236,6 +236,25 @@ def resampling_options(draw) -> list[str]:
     return opts
 
 
+INPUT_FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "CSV", "xml"]
+DELIMITERS = [",", ";", "tab", "pipe", "\\t", "|", "ab", "", "\n"]
+
+
+@st.composite
+def layout_options(draw, sides: tuple[str, str]) -> list[str]:
+    """What a user may state of an input's layout: its format (for all inputs or
+    one side), its delimiter and whether it has a header, valid or not."""
+    opts: list[str] = []
+    for flag in ("--input-format", *sides):
+        if draw(st.integers(0, 5)) == 0:
+            opts += [flag, draw(st.sampled_from(INPUT_FORMATS))]
+    if draw(st.integers(0, 4)) == 0:
+        opts += ["--delimiter", draw(st.sampled_from(DELIMITERS))]
+    if draw(st.integers(0, 3)) == 0:
+        opts += [draw(st.sampled_from(["--header", "--no-header"]))]
+    return opts
+
+
 @st.composite
 def compare_options(draw) -> tuple[list[str], str, bool]:
     """Options of compare, sampled from its real option list; returns
@@ -269,6 +288,7 @@ def compare_options(draw) -> tuple[list[str], str, bool]:
             opts += [flag, draw(COLUMN_NAMES)]
     if draw(st.integers(0, 7)) == 0:
         opts += ["--encoding", draw(ENCODINGS)]
+    opts += draw(layout_options(("--p-format", "--q-format")))
     return opts, fmt, fail_above
 
 
@@ -337,6 +357,7 @@ def drift_options(draw, columns: tuple[str, ...] = ("a", "b", "x")) -> tuple[lis
         opts += ["--significance", draw(st.sampled_from(["0.05", "0.5", "0", "1", "2"]))]
     if draw(st.integers(0, 7)) == 0:
         opts += ["--encoding", draw(ENCODINGS)]
+    opts += draw(layout_options(("--reference-format", "--current-format")))
     return opts, fmt
 
 

@@ -66,9 +66,7 @@ def report(args: list[str], fmt: str, code: int) -> str:
     return result.stdout
 
 
-@pytest.fixture(autouse=True)
-def at_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+pytestmark = pytest.mark.usefixtures("at_repo_root")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

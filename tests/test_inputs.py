@@ -6,19 +6,13 @@ import json
 import math
 
 import pytest
-
-KL_PQ = 0.7 * math.log(0.7 / 0.4) + 0.3 * math.log(0.3 / 0.6)  # the issue's known pair
-KL_QP = 0.4 * math.log(0.4 / 0.7) + 0.6 * math.log(0.6 / 0.3)
+from helpers import KL_PQ, KL_QP, by_label
 
 
 def kl_by_hand(p: dict[str, float], q: dict[str, float]) -> float:
     """KL(P||Q) by hand, after normalizing both sides."""
     sp, sq = sum(p.values()), sum(q.values())
     return sum((v / sp) * math.log((v / sp) / (q[k] / sq)) for k, v in p.items() if v > 0)
-
-
-def by_label(data: dict) -> dict[str, tuple[float, float]]:
-    return {c["label"]: (c["p"], c["q"]) for c in data["categories"]}
 
 
 # ---------------------------------------------------------------------------

@@ -3,14 +3,11 @@ and a real pipe into standard input."""
 
 from __future__ import annotations
 
-import json
-import math
 import subprocess
 import sys
 
 import pytest
-
-KL_PQ = 0.7 * math.log(0.7 / 0.4) + 0.3 * math.log(0.3 / 0.6)
+from helpers import KL_PQ, strict_json
 
 
 def kl_cli(*args: str, input: bytes | None = None, cwd=None) -> subprocess.CompletedProcess[bytes]:
@@ -51,7 +48,7 @@ def test_pipe_into_stdin_and_json_out(tmp_path):
         producer.stdout.close()
         producer.wait(timeout=60)
     assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON {c}"))
+    data = strict_json(proc.stdout)
     assert data["metrics"]["kl_pq"] == pytest.approx(KL_PQ, rel=1e-12)
     assert "stdin" in data["p_source"]
 

@@ -7,6 +7,7 @@ stderr (``--debug`` brings the traceback back).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -113,7 +114,17 @@ def run() -> None:
     if hasattr(signal, "SIGPIPE"):
         # Default SIGPIPE handling, as csvkit does, so `kl-cli ... | head -1` is quiet.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    cli.main()
+    code = cli.main(standalone_mode=False)
+    if code == EXIT_INTERRUPTED:
+        # Interrupted: leave at once. A reader thread stuck in a read would
+        # otherwise hold the interpreter's exit (Arrow's thread pool waits for it).
+        import os
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(int(code))
+    sys.exit(code)
 
 
 @click.group(cls=KlGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -135,11 +135,10 @@ def typed_cells(series: Any, text_cells: bool, label_limit: int | None = None) -
         n_missing += int(bad.sum())
         numbers = numbers[~bad]
         return TypedCells(numbers, _labels_of_numbers(present[~bad], label_limit), {}, n_missing)
-    if text_cells and len(present) > 10_000:
-        fast = _numeric_text(present, label_limit)
-        if fast is not None:
-            fast.missing += n_missing
-            return fast
+    if text_cells and _is_arrow_text(present):
+        cells = _arrow_text_cells(present, label_limit)
+        cells.missing += n_missing
+        return cells
     if not text_cells and present.dtype == object:
         # JSON booleans must not merge with the numbers 1 and 0 (True == 1 in Python).
         present = present.map(lambda v: ("\x00bool", v) if type(v) is bool else v)
@@ -170,39 +169,76 @@ def typed_cells(series: Any, text_cells: bool, label_limit: int | None = None) -
     return TypedCells(numbers, labels, others, n_missing)
 
 
-def _numeric_text(present: Any, label_limit: int | None) -> TypedCells | None:
-    """A long chunk of text cells that are all numbers, parsed at once; None when
-    any cell is not a plain number (then the cells are classified one by one).
+# Distinct cells up to this many are classified in Python; more (a measured
+# quantity) are classified by Arrow in bulk, Python seeing only the odd ones.
+_FEW_DISTINCT = 2_000
+# An ASCII decimal that Arrow's string-to-double cast and Python's float() read
+# alike, to the same double (both round correctly).
+_ARROW_DECIMAL = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
-    pyarrow's string-to-double cast reads the same decimal grammar as the
-    rule (checked by a regular expression first, so what it accepts never
-    differs: no '_', no non-ASCII digits, no NaN spellings)."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:
-        return None
-    arr = pa.array(present.to_numpy(dtype=object), type=pa.string()) if present.dtype == object else None
-    if arr is None:
-        try:
-            arr = pa.array(present, type=pa.string())
-        except (pa.ArrowException, TypeError, ValueError):
-            return None
-    trimmed = pc.utf8_trim_whitespace(arr)
-    ok = pc.match_substring_regex(trimmed, r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
-    if not pc.all(ok).as_py():
-        return None
-    numbers = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
-    labels = None
-    if label_limit is None or len(np.unique(numbers[: 4 * (label_limit + 1)])) <= label_limit:
-        tally = pc.value_counts(trimmed)
-        counts: dict[str, float] = {}
-        for text, n in zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist()):
-            value: float | int = int(text) if _INTEGER.fullmatch(text) else float(text)
+
+def _is_arrow_text(series: Any) -> bool:
+    dtype = series.dtype
+    return getattr(dtype, "pyarrow_dtype", None) is not None and str(dtype.pyarrow_dtype) in ("string", "large_string")
+
+
+def _arrow_text_cells(present: Any, label_limit: int | None) -> TypedCells:
+    """Text cells held by Arrow: counted per distinct cell in C, then each
+    distinct cell typed by the rule (in bulk by Arrow when there are many)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tally = pc.value_counts(present.array._pa_array)
+    values, counts = tally.field("values"), tally.field("counts").to_numpy().astype(np.int64)
+    n = len(values)
+    missing = 0
+    number_values: list[np.ndarray] = []
+    number_counts: list[np.ndarray] = []
+    labelled: list[tuple[Any, int]] = []  # (int or float value, count) of numbers whose labels may be needed
+    others: dict[str, float] = {}
+    odd = np.ones(n, dtype=bool)  # the distinct cells Python must type
+    if n > _FEW_DISTINCT:
+        trimmed = pc.utf8_trim_whitespace(values)
+        is_missing = pc.is_in(trimmed, value_set=pa.array(MISSING_SPELLINGS)).to_numpy(zero_copy_only=False)
+        is_decimal = pc.match_substring_regex(trimmed, _ARROW_DECIMAL).to_numpy(zero_copy_only=False) & ~is_missing
+        missing += int(counts[is_missing].sum())
+        floats = pc.cast(pc.filter(trimmed, pa.array(is_decimal)), pa.float64()).to_numpy(zero_copy_only=False)
+        exact = np.abs(floats) < _EXACT  # beyond 2**53 an integer cell's label needs Python
+        number_values.append(floats)
+        number_counts.append(counts[is_decimal])
+        odd = ~is_missing & ~is_decimal
+        decimal_index = np.flatnonzero(is_decimal)
+        if label_limit is None or int(is_decimal.sum()) <= label_limit:
+            texts = pc.filter(trimmed, pa.array(is_decimal)).to_pylist()
+            labelled += [
+                (int(t) if _INTEGER.fullmatch(t) else v, int(c)) if not e else (v, int(c))
+                for t, v, c, e in zip(texts, floats.tolist(), counts[decimal_index].tolist(), exact.tolist())
+            ]
+        else:
+            labelled = None  # type: ignore[assignment]
+    odd_index = np.flatnonzero(odd)
+    if odd_index.size:
+        for cell, c in zip(values.take(pa.array(odd_index)).to_pylist(), counts[odd_index].tolist()):
+            kind, value = classify_text(cell)
+            if kind == "missing":
+                missing += c
+            elif kind == "number":
+                number_values.append(np.array([_float(value)]))
+                number_counts.append(np.array([c]))
+                if labelled is not None:
+                    labelled.append((value, c))
+            else:
+                others[value] = others.get(value, 0.0) + c
+    numbers = np.repeat(np.concatenate(number_values), np.concatenate(number_counts)) if number_values else np.empty(0)
+    labels: dict[str, float] | None = None
+    if labelled is not None and (label_limit is None or len(labelled) <= label_limit):
+        labels = {}
+        for value, c in labelled:
             label = number_label(value)
-            counts[label] = counts.get(label, 0.0) + n
-        labels = counts if label_limit is None or len(counts) <= label_limit else None
-    return TypedCells(numbers, labels, {}, 0)
+            labels[label] = labels.get(label, 0.0) + c
+        if label_limit is not None and len(labels) > label_limit:
+            labels = None
+    return TypedCells(numbers, labels, others, missing)
 
 
 def _labels_of_numbers(present: Any, label_limit: int | None) -> dict[str, float] | None:

@@ -77,12 +77,18 @@ def iter_dataset(
         if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and _is_utf8(table.encoding):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         chunks = _json_chunks(src, chunk_rows, table.encoding, fmt)
-    for chunk in _decoding_errors(chunks, source, table.encoding):
-        any_rows = any_rows or len(chunk) > 0
-        if columns is not None and fmt in ("json", "jsonl"):
-            chunk = chunk[[c for c in chunk.columns if c in columns]]
-        chunk.attrs[TEXT_CELLS] = fmt in ("csv", "tsv")
-        yield chunk
+    # Closed explicitly, never left to the garbage collector: an interrupt
+    # while a reader thread stops is then raised, not swallowed.
+    decoded = _decoding_errors(chunks, source, table.encoding)
+    try:
+        for chunk in decoded:
+            any_rows = any_rows or len(chunk) > 0
+            if columns is not None and fmt in ("json", "jsonl"):
+                chunk = chunk[[c for c in chunk.columns if c in columns]]
+            chunk.attrs[TEXT_CELLS] = fmt in ("csv", "tsv")
+            yield chunk
+    finally:
+        decoded.close()
     if not any_rows:
         raise InputError(f"{source}: has no data rows")
 
@@ -286,20 +292,29 @@ def frames_of(
         first_pass = not held.get("\x00read")
         held["\x00read"] = True  # type: ignore[assignment]
         for path in paths:
-            if not isinstance(path, str):  # a pandas DataFrame: its cells carry their types
+            if not isinstance(path, str):
+                # A pandas DataFrame: string cells follow the text rule (read_csv(dtype=str)
+                # holds text as written), typed cells keep their types.
                 frame = path.copy(deep=False)
                 frame.columns = [str(c) for c in frame.columns]
-                yield frame if columns is None else frame[[c for c in frame.columns if c in columns]]
+                if columns is not None:
+                    frame = frame[[c for c in frame.columns if c in columns]]
+                frame.attrs[TEXT_CELLS] = True
+                yield frame
                 continue
             source = path if path != "-" else "stdin"
             if path not in held and is_stream(path):
                 held[path] = spool_stream(path, source, kwargs.get("open_stdin"))
             rows = 0
             notes = messages if first_pass else None
-            for chunk in iter_dataset(path, source, columns=columns, spooled=held.get(path), messages=notes, **kwargs):
-                rows += len(chunk)
-                if progress is not None:
-                    progress(source, rows)
-                yield chunk
+            chunks = iter_dataset(path, source, columns=columns, spooled=held.get(path), messages=notes, **kwargs)
+            try:
+                for chunk in chunks:
+                    rows += len(chunk)
+                    if progress is not None:
+                        progress(source, rows)
+                    yield chunk
+            finally:
+                chunks.close()
 
     return frames

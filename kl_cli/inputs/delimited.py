@@ -20,9 +20,10 @@ are missing cells; elsewhere blank lines hold no row and are skipped.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,10 +193,13 @@ def iter_text_chunks(
         bad.append(row)
         return "error"
 
-    # Arrow reads a column set by position; names made distinct stand in for the header.
+    # Arrow names the columns by position (f0, f1, ...) and the header row, when
+    # there is one, is dropped from the first batch: Arrow then parses it with
+    # the rows' own quoting rules (a quoted header name may hold a newline).
+    positions = [f"f{i}" for i in range(layout.width)]
+    by_name = dict(zip(layout.names, positions))
     read_options = pv.ReadOptions(
-        column_names=layout.names,
-        skip_rows=1 if layout.header else 0,
+        autogenerate_column_names=True,
         encoding=_arrow_encoding(encoding),
         block_size=_block_size(chunk_rows, source),
         use_threads=True,
@@ -207,37 +211,105 @@ def iter_text_chunks(
         invalid_row_handler=on_bad_row,
     )
     convert_options = pv.ConvertOptions(
-        column_types=dict.fromkeys(layout.names, pa.string()),
-        include_columns=wanted,
+        column_types=dict.fromkeys(positions, pa.string()),
+        include_columns=[by_name[c] for c in wanted],
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
     import pandas as pd
 
-    with source.reading() as handle:
+    with source.reading() as handle, contextlib.ExitStack() as stack:
         try:
-            reader = pv.open_csv(
-                handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
-            )
+
+            def open_reader() -> Any:
+                return pv.open_csv(
+                    handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+                )
+
             pending: list[Any] = []
             held = 0
-            for batch in reader:
+            skip_header = layout.header
+            # Closed explicitly (not left to the garbage collector), so that an
+            # interrupt while it stops its thread is raised, never swallowed.
+            batches = _prefetched(open_reader, source)
+            stack.callback(batches.close)
+            for batch in batches:
+                if skip_header and batch.num_rows:
+                    batch, skip_header = batch.slice(1), False
                 pending.append(pa.Table.from_batches([batch]))
                 held += batch.num_rows
                 while held >= chunk_rows:
                     table = pa.concat_tables(pending)
-                    yield _frame(table.slice(0, chunk_rows), wanted, pd)
+                    yield _frame(table.slice(0, chunk_rows), wanted, pd, source)
                     rest = table.slice(chunk_rows)
                     pending, held = ([rest] if rest.num_rows else []), rest.num_rows
             if held:
-                yield _frame(pa.concat_tables(pending), wanted, pd)
-        except pa.ArrowInvalid as exc:
+                yield _frame(pa.concat_tables(pending), wanted, pd, source)
+        except pa.ArrowKeyError:  # the columns of the head are gone: the file was rewritten
+            raise InputError(
+                f"{source.name}: changed while it was read", hint="read a copy that is not being written to"
+            ) from None
+        except pa.ArrowException as exc:
             if bad:
                 raise _ragged(source, layout, encoding, bad[0]) from None
             raise _arrow_error(source, exc) from None
 
 
-def _frame(table: Any, names: list[str], pd: Any) -> Any:
+_DONE = object()
+
+
+def _prefetched(open_reader: Callable[[], Any], source: Source, depth: int = 2) -> Iterator[Any]:
+    """The batches of ``open_reader()``, opened and parsed by a thread one or two ahead of the consumer.
+
+    The main thread only ever waits on a queue, with a timeout, never inside
+    Arrow: Ctrl-C is then seen at once, even while a read is stuck (a slow
+    disk, a stalled network file), and parsing overlaps counting."""
+    import queue
+    import threading
+
+    batches: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in open_reader():
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            batches.put(exc)
+
+    worker = threading.Thread(target=produce, name="kl-cli-csv", daemon=True)
+    worker.start()
+    source.reader_busy = True
+    try:
+        while True:
+            try:
+                item = batches.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        # The producer sees the flag within 0.1 s unless a read is stuck; it is
+        # a daemon thread, so a stuck one never keeps the process alive.
+        stop.set()
+        worker.join(0.5)
+        source.reader_busy = worker.is_alive()
+
+
+def _frame(table: Any, names: list[str], pd: Any, source: Source) -> Any:
+    if table.num_columns != len(names):  # the file was rewritten after its header was read
+        raise InputError(f"{source.name}: changed while it was read", hint="read a copy that is not being written to")
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     frame.columns = names
     return frame

@@ -125,8 +125,8 @@ def _json_or_lines(text: bytes, by_ext: str | None) -> str:
     lines = text.split(b"\n", 2)
     try:
         first = json.loads(lines[0])
-    except ValueError:
-        return "json"  # a document spread over lines
+    except (ValueError, RecursionError):
+        return "json"  # a document spread over lines (its reader says what is wrong)
     if not isinstance(first, dict):
         return "json"
     if len(lines) > 1 and lines[1].strip()[:1] == b"{":

@@ -81,7 +81,7 @@ def _load_source(
     if stream and open_stdin is None and spec == "-":
         raise UsageError("standard input ('-') is only read by the command line")
     table = options.table(role)
-    spooled = spool_stream(spec, name, open_stdin) if stream else None
+    spooled = spool_stream(spec, name, open_stdin, MAX_JSON_BYTES) if stream else None
     source = Source(spec, name, stated=table.input_format, spooled=spooled)
     if spec == "-" and source.compression is None and table.input_format is None:
         head = source.head.strip()

@@ -44,6 +44,7 @@ class Source:
     ) -> None:
         self.spec = spec
         self.name = name
+        self.reader_busy = False  # a reader thread is reading (see delimited._prefetched)
         self.stream = spooled is not None or is_stream(spec)
         self._spool = spooled
         if self.stream and self._spool is None:
@@ -87,15 +88,24 @@ class Source:
         """``open()`` as a context, with read errors of the file or the
         decompression turned into one-line errors naming the source."""
         handle = self.open()
+        failed = False
         try:
             yield handle
         except OSError as exc:
+            failed = True
             raise InputError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
         except decompression_errors() as exc:
+            failed = True
             what = self.compression.name if self.compression else "compressed"
             raise InputError(f"{self.name}: corrupt {what} data: {exc}") from None
+        except BaseException:
+            failed = True
+            raise
         finally:
-            handle.close()
+            # After an interrupt a reader thread may still be inside read() (a
+            # stuck read): closing would wait for it, so the handle is left to it.
+            if not (failed and self.reader_busy):
+                handle.close()
 
     def seekable_copy(self) -> BinaryIO:
         """A seekable file of the content (Parquet needs one): the file itself,

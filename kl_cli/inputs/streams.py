@@ -105,14 +105,17 @@ def read_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | Non
     return b"".join(_stream_blocks(path, source, open_stdin, MAX_JSON_BYTES))
 
 
-def spool_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> BinaryIO:
+def spool_stream(
+    path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int = MAX_FIRST_LINE
+) -> BinaryIO:
     """A stream copied once into a seekable file (memory, then disk), to be
-    read as often as needed; its first line must end within MAX_FIRST_LINE."""
+    read as often as needed; its first line must end within ``first_line_limit``
+    (compare allows a one-line JSON document of MAX_JSON_BYTES)."""
     import tempfile  # only here: 6 ms of imports that compare's start-up need not pay
 
     spool: BinaryIO = io.BytesIO()
     try:
-        for block in _stream_blocks(path, source, open_stdin, MAX_FIRST_LINE):
+        for block in _stream_blocks(path, source, open_stdin, first_line_limit):
             if spool.tell() + len(block) > STREAM_MEMORY and isinstance(spool, io.BytesIO):
                 on_disk = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
                 on_disk.write(spool.getbuffer())

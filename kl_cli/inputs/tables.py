@@ -83,11 +83,11 @@ class ChunkTable:
         self.messages = messages if messages is not None else []
         self.header = True
         if frame is None:
-            first = next(
-                iter(
-                    iter_dataset(spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table, messages=self.messages)
-                )
-            )
+            rows = iter_dataset(spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table, messages=self.messages)
+            try:
+                first = next(rows)
+            finally:
+                rows.close()  # the rest is read later, only the columns used
             self.text_cells = cells_are_text(first)
         else:
             first = frame.head(PEEK_ROWS)

@@ -44,7 +44,7 @@ def run_profile(
     exclude = column_names(exclude)
     if not data:
         raise UsageError("no data to profile")
-    if data.count("-") > 1:
+    if sum(1 for d in data if isinstance(d, str) and d == "-") > 1:
         raise UsageError("standard input ('-') can be given only once")
     messages: list[tuple[str, str]] = []
     read_kwargs: dict[str, Any] = {
@@ -56,7 +56,7 @@ def run_profile(
         "table": TableOptions(encoding, check_format(input_format), check_delimiter(delimiter), header),
     }
     profiles = [p for p in data if isinstance(p, str) and looks_like_profile(p)]
-    files = [p for p in data if p not in profiles]
+    files = [p for p in data if not any(p is q for q in profiles)]
     if profiles:
         loaded = [load_profile(p) for p in profiles]
         for path, prof in zip(profiles, loaded):
