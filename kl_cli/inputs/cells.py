@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from ..vocabulary import MISSING_SPELLINGS
+from . import arrow
+from .arrow import TextColumn
 
 _MISSING_TEXT = frozenset(MISSING_SPELLINGS)
 _BOOLEANS = {"true": True, "false": False}
@@ -123,6 +125,8 @@ def typed_cells(series: Any, text_cells: bool, label_limit: int | None = None) -
     vectorized pass. ``label_limit``: beyond this many distinct numbers,
     their labels are not computed (``number_labels`` is None).
     """
+    if isinstance(series, TextColumn):
+        return _arrow_text_cells(series.array, label_limit)
     values = series
     isna = values.isna().to_numpy()
     n_missing = int(isna.sum())
@@ -135,10 +139,6 @@ def typed_cells(series: Any, text_cells: bool, label_limit: int | None = None) -
         n_missing += int(bad.sum())
         numbers = numbers[~bad]
         return TypedCells(numbers, _labels_of_numbers(present[~bad], label_limit), {}, n_missing)
-    if text_cells and _is_arrow_text(present):
-        cells = _arrow_text_cells(present, label_limit)
-        cells.missing += n_missing
-        return cells
     if not text_cells and present.dtype == object:
         # JSON booleans must not merge with the numbers 1 and 0 (True == 1 in Python).
         present = present.map(lambda v: ("\x00bool", v) if type(v) is bool else v)
@@ -177,19 +177,14 @@ _FEW_DISTINCT = 2_000
 _ARROW_DECIMAL = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
-def _is_arrow_text(series: Any) -> bool:
-    dtype = series.dtype
-    return getattr(dtype, "pyarrow_dtype", None) is not None and str(dtype.pyarrow_dtype) in ("string", "large_string")
-
-
-def _arrow_text_cells(present: Any, label_limit: int | None) -> TypedCells:
+def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
     """Text cells held by Arrow: counted per distinct cell in C, then each
     distinct cell typed by the rule (in bulk by Arrow when there are many)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    tally = pc.value_counts(present.array._pa_array)
-    values, counts = tally.field("values"), tally.field("counts").to_numpy().astype(np.int64)
+    tally = pc.value_counts(array)
+    values, counts = tally.field("values"), arrow.numbers(tally.field("counts")).astype(np.int64)
     n = len(values)
     missing = 0
     number_values: list[np.ndarray] = []
@@ -199,17 +194,18 @@ def _arrow_text_cells(present: Any, label_limit: int | None) -> TypedCells:
     odd = np.ones(n, dtype=bool)  # the distinct cells Python must type
     if n > _FEW_DISTINCT:
         trimmed = pc.utf8_trim_whitespace(values)
-        is_missing = pc.is_in(trimmed, value_set=pa.array(MISSING_SPELLINGS)).to_numpy(zero_copy_only=False)
-        is_decimal = pc.match_substring_regex(trimmed, _ARROW_DECIMAL).to_numpy(zero_copy_only=False) & ~is_missing
+        is_missing = arrow.flags(pc.is_in(trimmed, value_set=arrow.strings(MISSING_SPELLINGS)))
+        is_decimal = arrow.flags(pc.match_substring_regex(trimmed, _ARROW_DECIMAL)) & ~is_missing
         missing += int(counts[is_missing].sum())
-        floats = pc.cast(pc.filter(trimmed, pa.array(is_decimal)), pa.float64()).to_numpy(zero_copy_only=False)
+        decimals = pc.filter(trimmed, arrow.mask(is_decimal))
+        floats = arrow.numbers(pc.cast(decimals, pa.float64()))
         exact = np.abs(floats) < _EXACT  # beyond 2**53 an integer cell's label needs Python
         number_values.append(floats)
         number_counts.append(counts[is_decimal])
         odd = ~is_missing & ~is_decimal
         decimal_index = np.flatnonzero(is_decimal)
         if label_limit is None or int(is_decimal.sum()) <= label_limit:
-            texts = pc.filter(trimmed, pa.array(is_decimal)).to_pylist()
+            texts = decimals.to_pylist()
             labelled += [
                 (int(t) if _INTEGER.fullmatch(t) else v, int(c)) if not e else (v, int(c))
                 for t, v, c, e in zip(texts, floats.tolist(), counts[decimal_index].tolist(), exact.tolist())
@@ -218,7 +214,7 @@ def _arrow_text_cells(present: Any, label_limit: int | None) -> TypedCells:
             labelled = None  # type: ignore[assignment]
     odd_index = np.flatnonzero(odd)
     if odd_index.size:
-        for cell, c in zip(values.take(pa.array(odd_index)).to_pylist(), counts[odd_index].tolist()):
+        for cell, c in zip(values.take(arrow.indices(odd_index)).to_pylist(), counts[odd_index].tolist()):
             kind, value = classify_text(cell)
             if kind == "missing":
                 missing += c

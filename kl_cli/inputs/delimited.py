@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import InputError, UsageError
 from ..text import show_label
+from .arrow import TextChunk
 from .cells import classify_text
 from .parse_errors import unique_names
 from .source import Source
@@ -181,7 +182,7 @@ def iter_text_chunks(
     chunk_rows: int,
     columns: list[str] | None = None,
 ) -> Iterator[Any]:
-    """The rows as pandas DataFrames of text cells (at most ``chunk_rows`` rows
+    """The rows as ``TextChunk``s of text cells (at most ``chunk_rows`` rows
     each; only ``columns`` when given), with the layout's column names."""
     import pyarrow as pa
     import pyarrow.csv as pv
@@ -216,8 +217,6 @@ def iter_text_chunks(
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    import pandas as pd
-
     with source.reading() as handle, contextlib.ExitStack() as stack:
         try:
 
@@ -240,11 +239,11 @@ def iter_text_chunks(
                 held += batch.num_rows
                 while held >= chunk_rows:
                     table = pa.concat_tables(pending)
-                    yield _frame(table.slice(0, chunk_rows), wanted, pd, source)
+                    yield _frame(table.slice(0, chunk_rows), wanted, source)
                     rest = table.slice(chunk_rows)
                     pending, held = ([rest] if rest.num_rows else []), rest.num_rows
             if held:
-                yield _frame(pa.concat_tables(pending), wanted, pd, source)
+                yield _frame(pa.concat_tables(pending), wanted, source)
         except pa.ArrowKeyError:  # the columns of the head are gone: the file was rewritten
             raise InputError(
                 f"{source.name}: changed while it was read", hint="read a copy that is not being written to"
@@ -307,12 +306,10 @@ def _prefetched(open_reader: Callable[[], Any], source: Source, depth: int = 2) 
         source.reader_busy = worker.is_alive()
 
 
-def _frame(table: Any, names: list[str], pd: Any, source: Source) -> Any:
+def _frame(table: Any, names: list[str], source: Source) -> TextChunk:
     if table.num_columns != len(names):  # the file was rewritten after its header was read
         raise InputError(f"{source.name}: changed while it was read", hint="read a copy that is not being written to")
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-    frame.columns = names
-    return frame
+    return TextChunk(table, names)
 
 
 def _block_size(chunk_rows: int, source: Source) -> int:

@@ -12,6 +12,7 @@ from ..core.histogram import Histogram, make_histogram
 from ..errors import InputError, UsageError
 from ..text import show_label
 from ..vocabulary import missing_label
+from .arrow import TextChunk, TextColumn
 from .cells import classify_text, classify_value, number_label, typed_cells
 from .datasets import TableOptions, cells_are_text
 
@@ -106,14 +107,20 @@ class ChunkTable:
         yield from iter_dataset(self.spec, self.name, columns=columns, spooled=self.spooled, table=self.table)
 
     def column(self, name: str, needed: list[str], as_text: Any = frozenset()) -> Any:
-        """The whole column ``name`` as a pandas Series; the first call reads all ``needed`` columns."""
-        import pandas as pd
-
+        """The whole column ``name`` (anything with ``tolist()``); the first call reads all ``needed`` columns."""
         if name not in self._full:
             wanted = [c for c in self.columns if c in set(needed) | {name}]
             parts = list(self.chunks(wanted))
-            frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-            self._full.update({c: frame[c] for c in frame.columns})
+            if parts and isinstance(parts[0], TextChunk):
+                import pyarrow as pa
+
+                for c in wanted:
+                    self._full[c] = TextColumn(pa.chunked_array([p[c].array for p in parts], type=pa.string()))
+            else:
+                import pandas as pd
+
+                frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+                self._full.update({c: frame[c] for c in frame.columns})
         return self._full[name]
 
     def line_of(self, row: int) -> str:

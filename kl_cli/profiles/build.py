@@ -41,7 +41,8 @@ class _Accumulator:
 
     def add(self, series: Any, text_cells: bool = False) -> None:
         self.rows += len(series)
-        limit = None if self.keep_all_numbers or self.number_counts is None else NUMERIC_DISTINCT
+        # labels are needed only while the column may still be categorical
+        limit = None if self.keep_all_numbers else (0 if self.number_counts is None else NUMERIC_DISTINCT)
         cells = typed_cells(series, text_cells, label_limit=limit)
         self.missing += cells.missing
         if cells.numbers.size:
