@@ -417,7 +417,7 @@ class Bench:
         files = ("ref.csv", "cur.csv", "city")
         candidates = [
             ("pandas", "pandas", "pandas-kl", "minimal pandas: `read_csv(usecols)`, `value_counts`, KL", 1.0, "≤ 1.0"),
-            ("duckdb", "duckdb", "duckdb-kl", "DuckDB: one SQL query (counts, join, KL)", 1.25, "≤ 1.25"),
+            ("duckdb", "duckdb", "duckdb-kl", "DuckDB: one SQL query (counts, join, KL)", 1.0, "≤ 1.0"),
             ("polars", "polars", "polars-kl", "polars: `scan_csv`, `group_by().len()`, join, KL", None, "—"),
             ("pyarrow", "pandas+pyarrow", "pandas-arrow-kl", "pandas `read_csv(engine='pyarrow')` (reader)", None, "—"),
             ("pyarrow", "pyarrow", "pyarrow-kl", "`pyarrow.csv.read_csv` + `value_counts` (reader)", None, "—"),
@@ -432,6 +432,13 @@ class Bench:
         value = floats(kl.runs[0].stdout) if kl.runs else None
         for module, cmd, label, limit, target in baselines:
             skipped = None if cmd else f"skipped ({module} not installed)"
+            if cmd and cmd.failure and limit is None and cmd.failure.startswith("exit -"):
+                # A reference reader without a target killed by a signal (seen once:
+                # pandas' pyarrow engine aborting at exit under load) is another
+                # project's crash, not this project's failure: shown, not counted.
+                skipped = f"skipped ({cmd.key} crashed: {cmd.failure})"
+                cmd.failure = None
+                cmd.runs.clear()
             self.rows.append(Row(scenario, kl, label, cmd, skipped, limit, target))
             if cmd and cmd.runs and value is not None:
                 theirs = floats(cmd.runs[0].stdout)
@@ -459,8 +466,8 @@ class Bench:
                     "DuckDB: the same counts (categories, 10 reference-quantile bins, missing)",
                     duck,
                     None if duck else "skipped (duckdb not installed)",
-                    1.5,
-                    "≤ 1.5",
+                    1.25,
+                    "≤ 1.25",
                 )
             )
             if duck and duck.runs and kl.runs:

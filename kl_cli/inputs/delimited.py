@@ -207,7 +207,9 @@ def iter_text_chunks(
     )
     parse_options = pv.ParseOptions(
         delimiter=layout.delimiter,
-        newlines_in_values=True,
+        # Quoted newlines force Arrow to split the file on one core; a file
+        # without a single quote character cannot have any.
+        newlines_in_values=_may_quote(source),
         ignore_empty_lines=layout.width > 1,
         invalid_row_handler=on_bad_row,
     )
@@ -221,6 +223,14 @@ def iter_text_chunks(
         try:
 
             def open_reader() -> Any:
+                if _parse_whole(source):
+                    # A file up to WHOLE_BYTES is parsed at once, on every core
+                    # (Arrow's streaming reader parses on one); memory is bounded
+                    # by that budget, and larger files stream in batches.
+                    table = pv.read_csv(
+                        handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+                    )
+                    return iter(table.to_batches())
                 return pv.open_csv(
                     handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
                 )
@@ -310,6 +320,32 @@ def _frame(table: Any, names: list[str], source: Source) -> TextChunk:
     if table.num_columns != len(names):  # the file was rewritten after its header was read
         raise InputError(f"{source.name}: changed while it was read", hint="read a copy that is not being written to")
     return TextChunk(table, names)
+
+
+# Plain files up to this size are parsed whole with all cores; larger ones,
+# compressed ones and streams are read in batches.
+WHOLE_BYTES = 256 << 20
+
+
+def _may_quote(source: Source) -> bool:
+    """Whether the content may hold a quoted field (so a quoted newline): False
+    only for a plain file with no quote character anywhere."""
+    import mmap
+
+    if source.path is None:
+        return True
+    try:
+        with open(source.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return view.find(b'"') != -1
+    except (OSError, ValueError):
+        return True
+
+
+def _parse_whole(source: Source) -> bool:
+    import os
+
+    path = source.path
+    return path is not None and os.path.getsize(path) <= WHOLE_BYTES
 
 
 def _block_size(chunk_rows: int, source: Source) -> int:
