@@ -830,3 +830,24 @@ def test_profile_exclude_skips_a_column_that_would_fail_typing(tmp_path):
     for option, value in (("--exclude", "mixed"), ("--columns", "region")):
         _, prof = profile(tmp_path, path, option, value)
         assert_profile_matches(prof, {"region": MIXED["region"]})
+
+
+def test_one_table_holding_both_sides_names_each_side():
+    """P and Q read from two columns of one file keep their own names (found by a fresh-clone trial)."""
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            "sample_data/word_counts.tsv",
+            "--p-column",
+            "speeches_2019",
+            "--q-column",
+            "speeches_2023",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["p_source"].startswith("P (") and data["q_source"].startswith("Q (")
+    assert any(n.startswith("Q (") and "speeches_2019" in n for n in data["notes"])

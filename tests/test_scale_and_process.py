@@ -387,6 +387,20 @@ def paused_open(file, mode="r", *args, **kwargs):
 
 
 builtins.open = paused_open
+
+# Arrow reads a plain file itself, not through Python's open: its CSV readers
+# stall too, as a slow disk would make them.
+import pyarrow.csv as _csv
+
+for _name in ("read_csv", "open_csv"):
+    _real = getattr(_csv, _name)
+
+    def _stalled(source, *args, _real=_real, **kwargs):
+        if isinstance(source, (str, os.PathLike)) and os.path.abspath(source) == target:
+            pause()
+        return _real(source, *args, **kwargs)
+
+    setattr(_csv, _name, _stalled)
 """
     + RUN_KL_CLI
 )

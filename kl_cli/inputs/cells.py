@@ -181,9 +181,8 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
     """Text cells held by Arrow: counted per distinct cell in C, then each
     distinct cell typed by the rule (in bulk by Arrow when there are many)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    tally = pc.value_counts(array)
+    tally = array.value_counts()  # the method: pyarrow.compute costs 80 ms to import
     values, counts = tally.field("values"), arrow.numbers(tally.field("counts")).astype(np.int64)
     n = len(values)
     missing = 0
@@ -193,6 +192,8 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
     others: dict[str, float] = {}
     odd = np.ones(n, dtype=bool)  # the distinct cells Python must type
     if n > _FEW_DISTINCT:
+        import pyarrow.compute as pc
+
         trimmed = pc.utf8_trim_whitespace(values)
         is_missing = arrow.flags(pc.is_in(trimmed, value_set=arrow.strings(MISSING_SPELLINGS)))
         is_decimal = arrow.flags(pc.match_substring_regex(trimmed, _ARROW_DECIMAL)) & ~is_missing

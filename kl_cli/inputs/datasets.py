@@ -49,11 +49,13 @@ def iter_dataset(
     spooled: BinaryIO | None = None,
     table: TableOptions | None = None,
     messages: list[tuple[str, str]] | None = None,
+    peek: bool = False,
 ) -> Any:
     """Yield the rows of a table in any format as DataFrames of at most
     ``chunk_rows`` rows (only ``columns``, when given, are read), so memory is
     bounded by the chunk, not the file. ``spooled``: a stream's copy (see
-    ``Source``). Layout notes and warnings (a headerless file) are appended
+    ``Source``). ``peek``: only the first rows are wanted (delimited text then
+    parses only the head it sniffed). Layout notes and warnings (a headerless file) are appended
     to ``messages`` as ("note" | "warning", text).
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
@@ -72,7 +74,7 @@ def iter_dataset(
         layout = sniff_layout(src, table.encoding, delimiter=delimiter, header=table.header)
         if messages is not None:
             messages += [("note", n) for n in layout.notes] + [("warning", w) for w in layout.warnings]
-        chunks = iter_text_chunks(src, layout, table.encoding, chunk_rows, columns)
+        chunks = iter_text_chunks(src, layout, table.encoding, chunk_rows, columns, head_only=peek)
     else:
         if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and _is_utf8(table.encoding):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")

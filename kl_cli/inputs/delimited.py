@@ -181,9 +181,18 @@ def iter_text_chunks(
     encoding: str,
     chunk_rows: int,
     columns: list[str] | None = None,
+    *,
+    head_only: bool = False,
 ) -> Iterator[Any]:
     """The rows as ``TextChunk``s of text cells (at most ``chunk_rows`` rows
-    each; only ``columns`` when given), with the layout's column names."""
+    each; only ``columns`` when given), with the layout's column names.
+    ``head_only``: the first rows, from the head already read (its complete
+    lines), when they parse; else the file as usual."""
+    if head_only:
+        rows = _head_rows(source, layout, encoding, chunk_rows, columns)
+        if rows is not None:
+            yield rows
+            return
     import pyarrow as pa
     import pyarrow.csv as pv
 
@@ -228,7 +237,10 @@ def iter_text_chunks(
                     # (Arrow's streaming reader parses on one); memory is bounded
                     # by that budget, and larger files stream in batches.
                     table = pv.read_csv(
-                        handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+                        handle,
+                        read_options=read_options,
+                        parse_options=parse_options,
+                        convert_options=convert_options,
                     )
                     return iter(table.to_batches())
                 return pv.open_csv(
@@ -314,6 +326,43 @@ def _prefetched(open_reader: Callable[[], Any], source: Source, depth: int = 2) 
         stop.set()
         worker.join(0.5)
         source.reader_busy = worker.is_alive()
+
+
+def _head_rows(
+    source: Source, layout: Layout, encoding: str, chunk_rows: int, columns: list[str] | None
+) -> TextChunk | None:
+    """The first rows of the head (at most ``chunk_rows``), or None when the
+    head is cut inside a quoted field or holds no whole data row."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    head = source.head
+    if len(head) >= (1 << 16):
+        head = head[: head.rfind(b"\n") + 1]
+    wanted = layout.names if columns is None else [c for c in layout.names if c in columns]
+    positions = [f"f{i}" for i in range(layout.width)]
+    by_name = dict(zip(layout.names, positions))
+    try:
+        table = pv.read_csv(
+            io.BytesIO(head),
+            read_options=pv.ReadOptions(autogenerate_column_names=True, encoding=_arrow_encoding(encoding)),
+            parse_options=pv.ParseOptions(
+                delimiter=layout.delimiter, newlines_in_values=True, ignore_empty_lines=layout.width > 1
+            ),
+            convert_options=pv.ConvertOptions(
+                column_types=dict.fromkeys(positions, pa.string()),
+                include_columns=[by_name[c] for c in wanted],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, KeyError):
+        return None  # the full read says what is wrong
+    if layout.header:
+        table = table.slice(1)
+    if table.num_rows == 0:
+        return None
+    return TextChunk(table.slice(0, chunk_rows), wanted)
 
 
 def _frame(table: Any, names: list[str], source: Source) -> TextChunk:

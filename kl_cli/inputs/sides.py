@@ -130,7 +130,7 @@ def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[st
         return make_histogram(*loaded.inline, loaded.name)
     if loaded.table is not None:
         plan = plan_table(loaded.table, role, options)
-        return histogram_from_table(loaded.table, plan, needed or plan.needed)
+        return histogram_from_table(loaded.table, plan, needed or plan.needed, loaded.name)
     value = loaded.json_value
     if json_pair(value):
         return histogram_from_json(value[role.lower()], f"{loaded.name} [{role.lower()}]")
@@ -177,6 +177,18 @@ def load_pair(
     if lp.table is not None and lp.table is lq.table:
         # One table holds both sides: read the columns of both in one go.
         needed = plan_table(lp.table, "P", options).needed + plan_table(lq.table, "Q", options).needed
+    elif lp.table is not None and lq.table is not None:
+        # Two tables: Q is read by a second thread while P is read, so the two
+        # cores parse both files at once (Arrow releases the GIL as it parses).
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="kl-cli-q")
+        try:
+            q_side = pool.submit(_histogram, lq, rq, options)
+            hp = _histogram(lp, rp, options)  # P's error, if any, is the one reported
+            return hp, q_side.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # never wait on a stuck read
     return _histogram(lp, rp, options, needed), _histogram(lq, rq, options, needed)
 
 

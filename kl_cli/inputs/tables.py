@@ -84,7 +84,9 @@ class ChunkTable:
         self.messages = messages if messages is not None else []
         self.header = True
         if frame is None:
-            rows = iter_dataset(spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table, messages=self.messages)
+            rows = iter_dataset(
+                spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table, messages=self.messages, peek=True
+            )
             try:
                 first = next(rows)
             finally:
@@ -263,9 +265,10 @@ def parse_numbers(raw: Any, table: ChunkTable, column: str, *, empty_ok: bool = 
     return out
 
 
-def histogram_from_table(table: ChunkTable, plan: _Plan, needed: list[str]) -> Histogram:
-    """Build one side's histogram from its planned columns, cells typed by the cell rule."""
-    source = table.name
+def histogram_from_table(table: ChunkTable, plan: _Plan, needed: list[str], name: str | None = None) -> Histogram:
+    """Build one side's histogram from its planned columns, cells typed by the cell
+    rule; ``name``: the side's name (one table may hold both sides)."""
+    source = name or table.name
     notes = [text for kind, text in table.messages if kind == "note"]
     warnings = [text for kind, text in table.messages if kind == "warning"]
     if plan.unused:
