@@ -1,6 +1,6 @@
 """Arrow arrays to and from numpy without pandas.
 
-``pyarrow.array()`` and ``Array.to_numpy()`` import pandas (0.5 s here), so
+``pyarrow.array()`` and ``Array.to_numpy()`` import pandas (slow to load), so
 the reading path builds and unpacks arrays from their buffers instead; a
 drift of CSV files then never loads pandas.
 """

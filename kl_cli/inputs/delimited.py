@@ -382,13 +382,20 @@ def _may_quote(source: Source) -> bool:
     not mapped: a mapped file's pages would count towards the peak memory."""
     if source.path is None:
         return True
+    import os
+
     try:
-        with open(source.path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                if b'"' in block:
-                    return True
+        fd = os.open(source.path, os.O_RDONLY)
     except OSError:
         return True
+    try:
+        while block := os.read(fd, 1 << 20):
+            if b'"' in block:
+                return True
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
     return False
 
 
@@ -401,9 +408,9 @@ def _parse_whole(source: Source) -> bool:
 
 def _block_size(chunk_rows: int, source: Source) -> int:
     """Bytes Arrow parses at a time. Small and fixed: Arrow's streaming reader
-    reads several blocks ahead, so its memory grows with the block (measured:
-    260 MB at 4 MiB, 550 MB at 16 MiB for the same file); the batches are then
-    gathered into chunks of ``chunk_rows`` rows."""
+    reads several blocks ahead, so its memory grows with the block (the memory
+    benchmark shows it); the batches are then gathered into chunks of
+    ``chunk_rows`` rows."""
     return 4 << 20
 
 

@@ -111,7 +111,7 @@ def spool_stream(
     """A stream copied once into a seekable file (memory, then disk), to be
     read as often as needed; its first line must end within ``first_line_limit``
     (compare allows a one-line JSON document of MAX_JSON_BYTES)."""
-    import tempfile  # only here: 6 ms of imports that compare's start-up need not pay
+    import tempfile  # only here: imports that compare's start-up need not pay
 
     spool: BinaryIO = io.BytesIO()
     try:
