@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from ..errors import InputError
@@ -60,6 +59,3 @@ def decompression_errors() -> tuple[type[BaseException], ...]:
     with contextlib.suppress(ImportError):
         errors.append(importlib.import_module("zstandard").ZstdError)
     return tuple(errors)
-
-
-Opener = Callable[[], BinaryIO]

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..text import show_label
 from .delimited import iter_text_chunks, sniff_layout
 from .source import Source
-from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, decode, is_stream, spool_stream
+from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, decode, decode_error, is_stream, is_utf8, spool_stream
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 
@@ -27,6 +27,16 @@ class TableOptions:
     input_format: str | None = None
     delimiter: str | None = None
     header: bool | None = None
+
+    @classmethod
+    def stated(
+        cls, encoding: str, input_format: str | None, delimiter: str | None, header: bool | None
+    ) -> TableOptions:
+        """From what the user stated, checked (a format kl-cli reads, a delimiter)."""
+        from .delimited import check_delimiter
+        from .registry import check_format
+
+        return cls(encoding, check_format(input_format), check_delimiter(delimiter), header)
 
 
 # Set in the ``attrs`` of the chunks of delimited text: their cells are text
@@ -76,7 +86,7 @@ def iter_dataset(
             messages += [("note", n) for n in layout.notes] + [("warning", w) for w in layout.warnings]
         chunks = iter_text_chunks(src, layout, table.encoding, chunk_rows, columns, head_only=peek)
     else:
-        if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and _is_utf8(table.encoding):
+        if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and is_utf8(table.encoding):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         chunks = _json_chunks(src, chunk_rows, table.encoding, fmt)
     # Closed explicitly, never left to the garbage collector: an interrupt
@@ -97,26 +107,15 @@ def iter_dataset(
 
 def _decoding_errors(chunks: Iterator[Any], source: str, encoding: str) -> Iterator[Any]:
     """Text that does not decode, whichever reader found it, as one line naming the source."""
-    from .streams import _byte_order_hint
-
     try:
         yield from chunks
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{source}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x})",
-            hint="pass --encoding, e.g. --encoding latin-1",
-        ) from None
     except UnicodeError as exc:
-        raise InputError(f"{source}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
-
-
-def _is_utf8(encoding: str) -> bool:
-    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+        raise decode_error(exc, source, encoding) from None
 
 
 def _json_chunks(src: Source, chunk_rows: int, encoding: str, fmt: str) -> Iterator[Any]:
     """JSON lines, or a JSON document of records (a list of row objects, or one object: one row)."""
-    enc = "utf-8-sig" if _is_utf8(encoding) else encoding
+    enc = "utf-8-sig" if is_utf8(encoding) else encoding
     with src.reading() as handle:
         if fmt == "jsonl":
             yield from _jsonl_chunks(handle, src.name, chunk_rows, enc)
@@ -235,19 +234,6 @@ def _no_constant(token: str) -> Any:
     raise _BadNumber(f"{token} is not a number JSON allows")
 
 
-def _line_ends_within(handle: Any, limit: int) -> bool:
-    """Whether a newline comes within ``limit`` bytes from here (read in blocks)."""
-    seen = 0
-    while seen < limit:
-        block = handle.read(1 << 20)
-        if not block:
-            return True  # the file ends: its last line ends with it
-        if b"\n" in block:
-            return True
-        seen += len(block)
-    return False
-
-
 def _import_parquet() -> Any:
     import pyarrow.parquet as pq
 
@@ -289,10 +275,12 @@ def frames_of(
     another; ``progress(source, rows so far)`` is called after each chunk.
     A stream (stdin, a FIFO) is copied once (``spool_stream``) for later passes."""
     held: dict[str, BinaryIO] = {}
+    passes = 0
 
     def frames(columns: list[str] | None) -> Iterator[Any]:
-        first_pass = not held.get("\x00read")
-        held["\x00read"] = True  # type: ignore[assignment]
+        nonlocal passes
+        passes += 1
+        first_pass = passes == 1  # layout notes are gathered once, not per pass
         for path in paths:
             if not isinstance(path, str):
                 # A pandas DataFrame: string cells follow the text rule (read_csv(dtype=str)

@@ -19,7 +19,6 @@ are missing cells; elsewhere blank lines hold no row and are skipped.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import io
@@ -31,8 +30,8 @@ from ..errors import InputError, UsageError
 from ..text import show_label
 from .arrow import TextChunk
 from .cells import classify_text
-from .parse_errors import unique_names
 from .source import Source
+from .streams import decode, is_utf8
 
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 # Rows of the head used to decide the delimiter and the header.
@@ -54,6 +53,25 @@ class Layout:
         return len(self.names)
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """Repeated column names made distinct the way pandas does: a, a.1, a.2."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            candidate = f"{name}.{seen[name]}"
+            while candidate in seen:
+                seen[name] += 1
+                candidate = f"{name}.{seen[name]}"
+            seen[candidate] = 0
+            out.append(candidate)
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
 def check_delimiter(value: str | None) -> str | None:
     """The delimiter a user stated: a name (comma, semicolon, tab, pipe) or one character (``\\t`` too)."""
     if value is None:
@@ -71,23 +89,7 @@ def check_delimiter(value: str | None) -> str | None:
 
 def decode_head(source: Source, encoding: str) -> str:
     """The head of the file as text (a character cut at its end is dropped)."""
-    name = encoding.lower().replace("_", "-")
-    if name in ("utf-8", "utf8"):
-        if source.head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise InputError(f"{source.name}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
-        encoding = "utf-8-sig"
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        return decoder.decode(source.head, final=len(source.head) < (1 << 16))
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{source.name}: not valid {exc.encoding} text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
-            hint="pass --encoding, e.g. --encoding latin-1",
-        ) from None
-    except UnicodeError as exc:
-        from .streams import _byte_order_hint
-
-        raise InputError(f"{source.name}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
+    return decode(source.head, encoding, source.name, final=len(source.head) < (1 << 16))
 
 
 def sniff_layout(source: Source, encoding: str, *, delimiter: str | None = None, header: bool | None = None) -> Layout:
@@ -415,7 +417,7 @@ def _block_size(chunk_rows: int, source: Source) -> int:
 
 
 def _arrow_encoding(encoding: str) -> str:
-    return "utf8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+    return "utf8" if is_utf8(encoding) else encoding
 
 
 def _ragged(source: Source, layout: Layout, encoding: str, row: Any) -> InputError:
@@ -433,7 +435,7 @@ def _ragged(source: Source, layout: Layout, encoding: str, row: Any) -> InputErr
 
 def _line_of(source: Source, layout: Layout, encoding: str) -> int | None:
     """The line number of the first row whose field count differs (found again with the csv module)."""
-    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    enc = "utf-8-sig" if is_utf8(encoding) else encoding
     with source.reading() as handle:
         text = io.TextIOWrapper(handle, encoding=enc, errors="replace", newline="")
         reader = csv.reader(text, delimiter=layout.delimiter)

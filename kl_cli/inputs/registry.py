@@ -61,17 +61,9 @@ COMPRESSIONS = (
 PARQUET_MAGIC = b"PAR1"
 
 
-def compression_of(head: bytes, name: str | None) -> Compression | None:
-    """The compression of a source by its first bytes, else by its extension."""
-    for c in COMPRESSIONS:
-        if head.startswith(c.magic):
-            return c
-    if name:
-        ext = os.path.splitext(name)[1].lower()
-        for c in COMPRESSIONS:
-            if ext in c.extensions and not head:
-                return c
-    return None
+def compression_of(head: bytes) -> Compression | None:
+    """The compression of a source, by its first bytes (a name can lie)."""
+    return next((c for c in COMPRESSIONS if head.startswith(c.magic)), None)
 
 
 def inner_name(name: str | None) -> str | None:

@@ -14,31 +14,13 @@ from ..errors import InputError, UsageError
 from ..text import show_label
 from .inline import InlineSyntaxError, split_inline
 from .jsondoc import _json_number, histogram_from_json, json_pair, parse_json_text
+from .registry import COMPRESSIONS, FORMATS
 from .source import Source
 from .streams import MAX_JSON_BYTES, decode, is_stream, one_stream, spool_stream
 from .tables import ChunkTable, ReadOptions, histogram_from_table, parse_numbers, plan_table
 
-KNOWN_EXTENSIONS = (".csv", ".tsv", ".tab", ".json")
-TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
-
-
-def sniff_format(path: str | None, text: str) -> str:
-    """'json', 'tsv' or 'csv': by extension, else by content.
-
-    Content rule (as sqlite-utils does): a leading ``[`` or ``{`` means JSON;
-    a tab and no comma in the first line means TSV; otherwise CSV.
-    """
-    if path is not None:
-        ext = os.path.splitext(path)[1].lower()
-        if ext == ".json":
-            return "json"
-        if ext in TABLE_SEPARATORS:
-            return "tsv" if TABLE_SEPARATORS[ext] == "\t" else "csv"
-    head = text.lstrip()
-    if head[:1] in ("[", "{"):
-        return "json"
-    first = head.split("\n", 1)[0]
-    return "tsv" if "\t" in first and "," not in first else "csv"
+# What a path looks like (for the message when a word is neither a file nor inline).
+KNOWN_EXTENSIONS = tuple(ext for entry in (*FORMATS.values(), *COMPRESSIONS) for ext in entry.extensions)
 
 
 @dataclass(frozen=True)
@@ -116,13 +98,6 @@ def _check_json_size(size: int, name: str) -> None:
             "memory)",
             hint="give large data as CSV, which is read column by column",
         )
-
-
-_SEPARATOR = {"csv": ",", "tsv": "\t"}
-
-
-def _pandas_encoding(encoding: str) -> str:
-    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
 def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[str] | None = None) -> Histogram:

@@ -56,7 +56,7 @@ class Source:
                 raise InputError(f"{name}: no such file")
         with self._raw() as raw:
             raw_head = raw.read(8)
-        self.compression: Compression | None = compression_of(raw_head, None if self.stream else spec)
+        self.compression: Compression | None = compression_of(raw_head)
         self.head = self._read_head()
         if not self.head.strip(b" \t\r\n\xef\xbb\xbf"):
             raise InputError(f"{name}: standard input is empty" if spec == "-" else f"{name}: the file is empty")
@@ -142,7 +142,3 @@ class Source:
                     return True
                 seen += len(block)
         return False
-
-    def close(self) -> None:
-        if self._spool is not None and not self.stream:
-            self._spool.close()

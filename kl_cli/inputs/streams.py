@@ -24,7 +24,7 @@ def decode(data: bytes, encoding: str, source: str, partial: bool = False, final
     ``partial``: the bytes are the head of a file, only to be sniffed (bad
     bytes are replaced); ``final`` False: more bytes follow, so a character
     cut at the end is not an error."""
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+    if is_utf8(encoding):
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
         encoding = "utf-8-sig"
@@ -33,14 +33,25 @@ def decode(data: bytes, encoding: str, source: str, partial: bool = False, final
         return decoder.decode(data, final=final)
     except LookupError:
         raise UsageError(f"unknown --encoding {encoding!r}") from None
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
+        raise decode_error(exc, source, encoding) from None
+
+
+def decode_error(exc: UnicodeError, source: str, encoding: str) -> InputError:
+    """The one-line error for text that does not decode, whichever reader found it."""
+    if isinstance(exc, UnicodeDecodeError):
         byte = exc.object[exc.start]
-        raise InputError(
+        return InputError(
             f"{source}: not valid {exc.encoding} text (byte 0x{byte:02x} at offset {exc.start})",
             hint="pass --encoding, e.g. --encoding latin-1",
-        ) from None
-    except UnicodeError as exc:  # e.g. 'UTF-16 stream does not start with BOM'
-        raise InputError(f"{source}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding)) from None
+        )
+    # e.g. 'UTF-16 stream does not start with BOM'
+    return InputError(f"{source}: not {encoding} text: {exc}", hint=_byte_order_hint(encoding))
+
+
+def is_utf8(encoding: str) -> bool:
+    """Whether an --encoding names UTF-8 (a byte-order mark is then dropped)."""
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
 
 
 def _byte_order_hint(encoding: str) -> str | None:
@@ -66,7 +77,7 @@ def read_bytes(path: str, source: str, limit: int = -1) -> bytes:
 def is_stream(path: str) -> bool:
     """True for a source that can be read only once: standard input ('-'), a
     FIFO, a process substitution ``<(...)``, ``/dev/stdin`` fed by a pipe.
-    Such a source is read once (``read_stream``, ``spool_stream``), never
+    Such a source is read once (``spool_stream``), never
     sniffed and then reopened."""
     return path == "-" or _stream_identity(path) is not None
 
@@ -97,12 +108,6 @@ def _stream_identity(path: str) -> tuple[int, int] | None:
 # and to a temporary file beyond it, so a large one costs disk, not memory.
 STREAM_MEMORY = 32 << 20
 _BLOCK = 1 << 20
-
-
-def read_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> bytes:
-    """All the bytes of a stream (see ``is_stream``), read once; its first
-    line must end within MAX_JSON_BYTES (a one-line JSON document can be that long)."""
-    return b"".join(_stream_blocks(path, source, open_stdin, MAX_JSON_BYTES))
 
 
 def spool_stream(

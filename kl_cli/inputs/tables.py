@@ -21,12 +21,6 @@ from .datasets import TableOptions, cells_are_text
 PEEK_ROWS = 2_000
 
 
-# The head of a table read to find its columns and classify them: up to
-# PEEK_ROWS rows within the first PEEK_BYTES bytes. A file that fits is read
-# whole from it; a larger one has its used columns read afterwards.
-PEEK_BYTES = 1 << 20
-
-
 @dataclass(frozen=True)
 class ReadOptions:
     """How to find the values in a table, and how to decode text."""
@@ -44,13 +38,8 @@ class ReadOptions:
 
     def table(self, role: str) -> TableOptions:
         """How to read this side's table: its stated format wins over --input-format."""
-        from .delimited import check_delimiter
-        from .registry import check_format
-
         own = self.p_format if role == "P" else self.q_format
-        return TableOptions(
-            self.encoding, check_format(own or self.input_format), check_delimiter(self.delimiter), self.header
-        )
+        return TableOptions.stated(self.encoding, own or self.input_format, self.delimiter, self.header)
 
     def value_column(self, role: str) -> str | None:
         own = self.p_column if role == "P" else self.q_column
@@ -136,13 +125,6 @@ def _peek_cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value)
-
-
-def _is_text(column: Any) -> bool:
-    """True for a column pandas kept as text (its new string dtype or object)."""
-    import pandas as pd
-
-    return pd.api.types.is_string_dtype(column.dtype) or column.dtype == object
 
 
 def _number_like(cell: str) -> bool:

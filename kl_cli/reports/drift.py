@@ -16,9 +16,7 @@ from ..core.histogram import make_histogram
 from ..core.significance import NO_RESAMPLING, Resampling
 from ..core.smoothing import Smoothing
 from ..errors import InputError, UsageError
-from ..inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions, frames_of
-from ..inputs.delimited import check_delimiter
-from ..inputs.registry import check_format
+from ..inputs.datasets import TableOptions, frames_of
 from ..inputs.streams import one_stream
 from ..profiles.build import build_profile, count_against
 from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile_options
@@ -296,7 +294,14 @@ def run_drift(
     that shape the profile (bins, binning, categorical, numeric), when
     given, must agree with a profile's. Returns a ``DriftReport``.
     """
-    from .options import check_base, column_names, profile_options_from, resampling_from, smoothing_from
+    from .options import (
+        check_base,
+        column_names,
+        dataset_reading,
+        profile_options_from,
+        resampling_from,
+        smoothing_from,
+    )
 
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
     columns = column_names(columns) or None
@@ -320,15 +325,10 @@ def run_drift(
             "it can be read only once"
         )
     messages: list[tuple[str, str]] = []
-    read_kwargs: dict[str, Any] = {
-        "encoding": encoding,
-        "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
-        "open_stdin": open_stdin,
-        "progress": progress,
-        "messages": messages,
-    }
-    ref_kwargs = {**read_kwargs, "table": _table(encoding, reference_format or input_format, delimiter, header)}
-    cur_kwargs = {**read_kwargs, "table": _table(encoding, current_format or input_format, delimiter, header)}
+    ref_table = TableOptions.stated(encoding, reference_format or input_format, delimiter, header)
+    cur_table = TableOptions.stated(encoding, current_format or input_format, delimiter, header)
+    ref_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, ref_table)
+    cur_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, cur_table)
     ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs)
     if columns:
         unknown = [c for c in columns if c not in ref.columns]
@@ -383,7 +383,3 @@ def run_drift(
     report = DriftReport(ref_name, cur_name, settings, results, only_ref, only_cur, notes)
     report.read_warnings = [text for kind, text in messages if kind == "warning"]
     return report
-
-
-def _table(encoding: str, fmt: str | None, delimiter: str | None, header: bool | None) -> TableOptions:
-    return TableOptions(encoding, check_format(fmt), check_delimiter(delimiter), header)

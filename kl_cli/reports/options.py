@@ -8,11 +8,13 @@ decided once.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO
 
 from ..core.significance import Resampling
 from ..core.smoothing import Smoothing, make_smoothing
 from ..errors import UsageError
+from ..inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions
 from ..profiles.model import ProfileOptions
 from ..vocabulary import BINNINGS, base_name
 
@@ -65,6 +67,23 @@ def resampling_from(
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise UsageError(f"{name} must be a whole number >= 1, got {value!r}")
     return Resampling(permutations, bootstrap, float(confidence), seed, n_p, n_q)
+
+
+def dataset_reading(
+    chunk_rows: int | None,
+    open_stdin: Callable[[], BinaryIO] | None,
+    progress: Callable[[str, int], None] | None,
+    messages: list[tuple[str, str]],
+    table: TableOptions,
+) -> dict[str, Any]:
+    """How drift and profile read their datasets (``frames_of``'s keywords)."""
+    return {
+        "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
+        "open_stdin": open_stdin,
+        "progress": progress,
+        "messages": messages,
+        "table": table,
+    }
 
 
 def column_names(values: str | Iterable[str] | None) -> list[str]:

@@ -6,13 +6,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 from ..errors import UsageError
-from ..inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions, frames_of
-from ..inputs.delimited import check_delimiter
-from ..inputs.registry import check_format
+from ..inputs.datasets import TableOptions, frames_of
 from ..profiles.build import build_profile, extend_profile, merge_profiles
 from ..profiles.model import Profile, check_profile_options
 from ..profiles.store import load_profile, looks_like_profile
-from .options import column_names, profile_options_from
+from .options import column_names, dataset_reading, profile_options_from
 
 
 def run_profile(
@@ -47,14 +45,8 @@ def run_profile(
     if sum(1 for d in data if isinstance(d, str) and d == "-") > 1:
         raise UsageError("standard input ('-') can be given only once")
     messages: list[tuple[str, str]] = []
-    read_kwargs: dict[str, Any] = {
-        "encoding": encoding,
-        "chunk_rows": chunk_rows or DEFAULT_CHUNK_ROWS,
-        "open_stdin": open_stdin,
-        "progress": progress,
-        "messages": messages,
-        "table": TableOptions(encoding, check_format(input_format), check_delimiter(delimiter), header),
-    }
+    table = TableOptions.stated(encoding, input_format, delimiter, header)
+    read_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, table)
     profiles = [p for p in data if isinstance(p, str) and looks_like_profile(p)]
     files = [p for p in data if not any(p is q for q in profiles)]
     if profiles:
