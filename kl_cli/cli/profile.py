@@ -23,19 +23,29 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
     DATA fixes the types and bin edges, and the data files are added to its
     counts; several profiles are merged by adding counts.
     """
-    from ..profiles.store import write_profile
+    from ..profiles.store import ProfileTarget
     from ..render.progress import ReadProgress
     from ..render.writers import write_json
     from ..reports.profile import run_profile
+    from ..text import visible
 
     options.pop("debug")
-    with ReadProgress() as progress:
-        result = run_profile(list(data), open_stdin=open_stdin, progress=progress, **options)
-    for note in result.notes:
-        say("note", note)
     if output == "-":
+        with ReadProgress() as progress:
+            result = run_profile(list(data), open_stdin=open_stdin, progress=progress, **options)
+        _notes(result.notes)
         write_json(result.to_dict(), sys.stdout)
-    else:
-        write_profile(result, output)
-        click.echo(f"kl-cli: wrote profile of {result.rows} rows, {len(result.columns)} columns to {output}", err=True)
+        return EXIT_OK
+    # Checked before any input is read; locked until the profile replaces it.
+    with ProfileTarget(output) as target:
+        with ReadProgress() as progress:
+            result = run_profile(list(data), open_stdin=open_stdin, progress=progress, target=target, **options)
+        _notes(result.notes)
+        target.write(result)
+    say("note", f"wrote profile of {result.rows} rows, {len(result.columns)} columns to {visible(output)}")
     return EXIT_OK
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        say("note", note)

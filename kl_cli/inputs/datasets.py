@@ -269,12 +269,14 @@ def frames_of(
     paths: list[Any],
     progress: Callable[[str, int], None] | None = None,
     messages: list[tuple[str, str]] | None = None,
+    spooled: dict[str, BinaryIO] | None = None,
     **kwargs: Any,
 ) -> Frames:
     """A re-readable source of the chunks of several data files, one after
     another; ``progress(source, rows so far)`` is called after each chunk.
-    A stream (stdin, a FIFO) is copied once (``spool_stream``) for later passes."""
-    held: dict[str, BinaryIO] = {}
+    A stream (stdin, a FIFO) is copied once (``spool_stream``) for later
+    passes; ``spooled`` holds the copies of streams a caller already read."""
+    held: dict[str, BinaryIO] = dict(spooled or {})
     passes = 0
 
     def frames(columns: list[str] | None) -> Iterator[Any]:

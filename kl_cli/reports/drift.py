@@ -20,7 +20,7 @@ from ..inputs.datasets import TableOptions, frames_of
 from ..inputs.streams import one_stream
 from ..profiles.build import build_profile, count_against
 from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile_options
-from ..profiles.store import load_profile, looks_like_profile
+from ..profiles.store import read_profile_or_data
 from ..text import finite_or_none, pct
 from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import NO_SMOOTHING, Comparison, compare_histograms
@@ -233,11 +233,39 @@ def reference_profile(
     """The reference as a profile: a ``Profile``, a profile file (its options
     must agree with any given on the command line), or data (a file or a
     DataFrame), of which only the wanted columns are typed and counted."""
-    if isinstance(reference, Profile) or (isinstance(reference, str) and looks_like_profile(reference)):
-        profile = reference if isinstance(reference, Profile) else load_profile(reference)
+    if isinstance(reference, Profile):
+        profile: Profile | None = reference
+    elif isinstance(reference, str):
+        profile, spool = read_profile_or_data(
+            reference, _name(reference), read_kwargs.get("open_stdin"), _stated(read_kwargs)
+        )
+        if spool is not None:
+            read_kwargs = {**read_kwargs, "spooled": {reference: spool}}
+    else:
+        profile = None
+    if profile is not None:
         check_profile_options(profile.options, options, explicit, _name(reference))
         return profile
     return build_profile(frames_of([reference], **read_kwargs), options, [_name(reference)], columns, exclude)
+
+
+def current_data(current: Any, read_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The reading of the current data, which must be data: a profile there
+    is an error (drift compares data against a reference)."""
+    if not isinstance(current, str):
+        return read_kwargs
+    profile, spool = read_profile_or_data(current, _name(current), read_kwargs.get("open_stdin"), _stated(read_kwargs))
+    if profile is not None:
+        raise UsageError(
+            f"{_name(current)} is a profile; drift compares current data against a reference (data or a profile)",
+            hint="give the profile as the reference, first",
+        )
+    return {**read_kwargs, "spooled": {current: spool}} if spool is not None else read_kwargs
+
+
+def _stated(read_kwargs: dict[str, Any]) -> str | None:
+    table = read_kwargs.get("table")
+    return table.input_format if table is not None else None
 
 
 def _name(data: Any) -> str:
@@ -336,6 +364,7 @@ def run_drift(
             raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
     wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude}
     ref_name, cur_name = _name(reference), _name(current)
+    cur_kwargs = current_data(current, cur_kwargs)
     counts, cur_rows, _ = count_against(frames_of([current], **cur_kwargs)(None), ref, cur_name, wanted)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
     only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns) and n not in exclude]

@@ -9,7 +9,7 @@ from ..errors import UsageError
 from ..inputs.datasets import TableOptions, frames_of
 from ..profiles.build import build_profile, extend_profile, merge_profiles
 from ..profiles.model import Profile, check_profile_options
-from ..profiles.store import load_profile, looks_like_profile
+from ..profiles.store import ProfileTarget, read_profile_or_data
 from .options import column_names, dataset_reading, profile_options_from
 
 
@@ -29,13 +29,15 @@ def run_profile(
     chunk_rows: int | None = None,
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
+    target: ProfileTarget | None = None,
 ) -> Profile:
     """Profile ``data`` as one dataset.
 
     A profile among ``data`` fixes the types and bin edges, and the data
     files are added to its counts; several profiles are merged by adding
-    counts. ``explicit`` names the options the user set on purpose (they
-    must then agree with a profile's).
+    counts. Options the user set on purpose must agree with a profile's.
+    ``target``, the file the profile will replace, must not be one of the
+    data files (it may be one of the profiles: that is an update).
     """
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
     columns = column_names(columns) or None
@@ -47,17 +49,33 @@ def run_profile(
     messages: list[tuple[str, str]] = []
     table = TableOptions.stated(encoding, input_format, delimiter, header)
     read_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, table)
-    profiles = [p for p in data if isinstance(p, str) and looks_like_profile(p)]
-    files = [p for p in data if not any(p is q for q in profiles)]
-    if profiles:
-        loaded = [load_profile(p) for p in profiles]
-        for path, prof in zip(profiles, loaded):
-            check_profile_options(prof.options, options, set(explicit), path)
-        result = merge_profiles(loaded)
+    loaded: list[tuple[str, Profile]] = []
+    files: list[Any] = []
+    spooled: dict[str, Any] = {}
+    for item in data:
+        if not isinstance(item, str):
+            files.append(item)
+            continue
+        name = "stdin" if item == "-" else item
+        prof, spool = read_profile_or_data(item, name, open_stdin, table.input_format)
+        if prof is not None:
+            loaded.append((name, prof))
+            continue
+        files.append(item)
+        if spool is not None:
+            spooled[item] = spool
+    if target is not None:
+        target.refuse_inputs(files)
+    read_kwargs["spooled"] = spooled
+    if loaded:
+        for name, prof in loaded:
+            check_profile_options(prof.options, options, set(explicit), name)
+        result = merge_profiles([prof for _, prof in loaded])
         for path in files:
-            result = extend_profile(result, frames_of([path], **read_kwargs)(None), str(path))
+            name = "stdin" if path == "-" else str(path)
+            result = extend_profile(result, frames_of([path], **read_kwargs)(None), name)
     else:
-        names = [f if isinstance(f, str) else "DataFrame" for f in files]
+        names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
         result = build_profile(frames_of(files, **read_kwargs), options, names, columns, exclude)
     for name in exclude or []:
         result.columns.pop(name, None)
