@@ -96,6 +96,7 @@ def _column(
                 f"a count for {show_label(stray[0])}, which is not a bin" if stray else f"no count for bin {lacking[0]}"
             )
             raise SchemaError((*at, "counts"), f"has {what} of its edges (the bins are {', '.join(labels)})")
+        counts = {label: counts[label] for label in labels}  # in the bins' order, whatever the file's
     if int(col["rows"]) != rows:
         raise SchemaError((*at, "rows"), f"is {col['rows']}, but the profile has {rows} rows")
     if col["type"] == "skipped":
