@@ -294,7 +294,7 @@ def test_a_profile_from_stdin_extends_like_a_file(profile_doc: dict[str, Any], t
     text = "\ufeff" + json.dumps(profile_doc, sort_keys=True)
     result = run("profile", "-", CURRENT, "-o", str(out), input=text.encode())
     assert result.exit_code == 0, describe(result)
-    current_rows = sum(1 for _ in open(CURRENT)) - 1
+    current_rows = len(Path(CURRENT).read_text().splitlines()) - 1
     assert strict_json(out.read_text())["rows"] == profile_doc["rows"] + current_rows
 
 
