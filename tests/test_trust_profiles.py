@@ -492,3 +492,57 @@ def test_concurrent_updates_of_one_profile_lose_no_rows(tmp_path: Path) -> None:
     counts = final["columns"]["city"]["counts"]
     assert counts == {"Oslo": 1000, **{f"c{k}": 500 + k for k in range(6)}}
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+# A child that receives SIGNAL while the temporary profile exists: its fsync
+# (after the temporary is written, before the rename) sends it to itself.
+_SIGNAL_IN_WRITE = """
+import os, signal, sys
+real, sig = os.fsync, getattr(signal, sys.argv[1])
+def fsync(fd):
+    os.kill(os.getpid(), sig)
+    real(fd)
+os.fsync = fsync
+sys.argv = ["kl-cli", *sys.argv[2:]]
+from kl_cli.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize(("signame", "status"), [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_a_signal_while_writing_leaves_the_old_profile_and_no_temporary(
+    tmp_path: Path, signame: str, status: int
+) -> None:
+    data = write_csv(tmp_path / "data.csv", ["a"], [["x"], ["y"]])
+    out = tmp_path / "p.json"
+    assert run("profile", data, "-o", str(out)).exit_code == 0
+    before = out.read_bytes()
+    more = write_csv(tmp_path / "more.csv", ["a"], [["z"]] * 3)
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_IN_WRITE, signame, "profile", str(out), more, "-o", str(out)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == status, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "more.csv", "p.json"]
+
+
+def test_a_version_1_profile_is_still_read(
+    profile_doc: dict[str, Any], baseline_report: dict[str, Any], tmp_path: Path
+) -> None:
+    """Version 1 kept the missing cells under the label '(missing)'."""
+    old = copy.deepcopy(profile_doc)
+    old["version"] = 1
+    for col in old["columns"].values():
+        missing = col.pop("missing")
+        if col["type"] != "skipped":
+            col["counts"]["(missing)"] = missing
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(old))
+    assert jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).is_valid(old)
+    assert same_report(drift_report(str(path), CURRENT), baseline_report)
+    old["columns"]["plan"]["missing"] = 0  # a version-2 field in a version-1 profile
+    path.write_text(json.dumps(old))
+    assert_one_line_error(run("drift", str(path), CURRENT), ("columns.plan", "'missing'"))
