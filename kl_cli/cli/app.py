@@ -155,12 +155,17 @@ def run() -> None:
         # Default SIGPIPE handling, as csvkit does, so `kl-cli ... | head -1` is quiet.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     warnings.showwarning = _show_warning
-    code = cli.main(standalone_mode=False)
+    try:
+        code = cli.main(standalone_mode=False)
+    except KeyboardInterrupt:  # a signal in the few lines after the command's own handlers
+        code = EXIT_INTERRUPTED
+    except Terminated as exc:
+        code = exc.status
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):  # the run is over: a late signal must not become a traceback
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     _settle_streams()
-    if code >= EXIT_INTERRUPTED:
+    if code > 128:
         # Interrupted or terminated: leave at once. A reader thread stuck in a
         # read would otherwise hold the interpreter's exit (Arrow's thread pool waits for it).
         import os

@@ -15,7 +15,16 @@ from typing import Any, TextIO
 from ..reports.compare import Comparison
 from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, metric_range
-from .writers import md_escape, md_table, output_encoding, report_width, write_csv, write_json, write_value
+from .writers import (
+    REPORT_HEIGHT,
+    md_escape,
+    md_table,
+    output_encoding,
+    report_width,
+    write_csv,
+    write_json,
+    write_value,
+)
 
 METRIC_CSV_HEADER = ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"]
 
@@ -166,7 +175,9 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     from rich.text import Text
 
     enc = output_encoding(out)
-    console = Console(file=out, width=width or report_width(out), highlight=False, emoji=False, markup=False)
+    console = Console(
+        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
+    )
     title = Text("KL divergence: ", style="bold")
     title.append(visible(r.p_source, 60, enc), style="bold blue")
     title.append(" vs ", style="bold")

@@ -14,7 +14,7 @@ from typing import TextIO
 from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
 from ..text import exact, fit, number, visible
 from .compare import compare_markdown, compare_table
-from .writers import md_escape, md_table, output_encoding, report_width, write_csv, write_json
+from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
 
 DRIFT_CSV_HEADER = [
     "column",
@@ -166,7 +166,9 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
 
     s = report.settings
     enc = output_encoding(out)
-    console = Console(file=out, width=width or report_width(out), highlight=False, emoji=False, markup=False)
+    console = Console(
+        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
+    )
     title = Text("Drift check: ", style="bold")
     title.append(visible(report.current, 60, enc), style="bold magenta")
     title.append(" against ", style="bold")

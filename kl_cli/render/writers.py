@@ -59,6 +59,10 @@ def output_encoding(out: TextIO) -> str | None:
     return encoding if isinstance(encoding, str) and encoding else None
 
 
+# The height given to rich with the width: the reports never use it, and with
+# both given rich reads neither COLUMNS nor LINES itself (a 5,000-digit value
+# made its int() fail).
+REPORT_HEIGHT = 25
 # The width of a terminal report: below 80 columns rich would crop numbers in
 # the resampled tables; above 1,000 a COLUMNS value is not a terminal's.
 MIN_WIDTH, MAX_WIDTH = 80, 1000
