@@ -41,3 +41,23 @@ class InputError(KlError):
 
 class UsageError(KlError):
     """The options or arguments do not fit together."""
+
+
+class OutputError(KlError):
+    """Standard output cannot be written: closed, or a write failed (a full disk)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived. Raised in the main thread, as Ctrl-C raises
+    KeyboardInterrupt, so every ``finally`` and ``except BaseException``
+    cleanup runs; not an ``Exception``, so no handler of errors can take it
+    for one. The exit status is 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(name)
+        self.signum = signum
+        self.name = name
+
+    @property
+    def status(self) -> int:
+        return 128 + self.signum

@@ -16,22 +16,80 @@ import unicodedata
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
-def visible(text: str, limit: int | None = None) -> str:
+def visible(text: str, limit: int | None = None, encoding: str | None = None) -> str:
     """Make every control or format character visible as an escape
     (``\\x1b``, ``\\n``, ``\\u200f``) and cut to ``limit`` characters with an ellipsis.
     Applying it twice changes nothing more, so text may pass through it at
     every layer that shows it.
 
-    >>> visible("a\\x1bb"), visible("abcdef", 4)
-    ('a\\\\x1bb', 'abc…')
+    With ``encoding`` (the output's), characters it cannot hold are escaped
+    too, except the two that kl-cli itself puts in its prose, which take
+    their ASCII spelling: the ellipsis of a cut (``...``) and the arrow (``->``).
+
+    >>> visible("a\\x1bb"), visible("abcdef", 4), visible("é‖…", encoding="ascii")
+    ('a\\\\x1bb', 'abc…', '\\\\xe9\\\\u2016...')
     """
-    shown = "".join(
-        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
-        for ch in str(text)
-    )
+    shown = "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in str(text))
+    cut = "…"
+    if encoding is not None and not _holds(shown + cut, encoding):
+        shown = "".join(ch if _holds(ch, encoding) else PROSE_SPELLINGS.get(ch) or _escape(ch) for ch in shown)
+        cut = cut if _holds(cut, encoding) else PROSE_SPELLINGS[cut]
     if limit is not None and len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
+        shown = shown[: max(limit - len(cut), 0)] + cut
     return shown
+
+
+def _escape(ch: str) -> str:
+    return ch.encode("unicode_escape").decode("ascii")
+
+
+def _holds(text: str, encoding: str) -> bool:
+    """Whether ``encoding`` can write ``text`` (an unknown codec holds nothing but ASCII)."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    except LookupError:
+        return text.isascii()
+    return True
+
+
+# ASCII spellings of the characters kl-cli's own reports use, for an output
+# whose encoding cannot hold them (PYTHONIOENCODING=latin-1, ascii, cp1252).
+ASCII_SPELLINGS = {
+    "‖": "||",
+    "…": "...",
+    "→": "->",
+    "∞": "inf",
+    "±": "+/-",
+    "·": "-",
+    "─": "-",
+    "—": "--",
+    "✅": "[ok]",
+    "❌": "[x]",
+    "█": "#",
+}
+# The ones that also occur in prose made of user text (see ``visible``).
+PROSE_SPELLINGS = {ch: ASCII_SPELLINGS[ch] for ch in "…→"}
+
+
+def fit(text: str, encoding: str | None) -> str:
+    """Text of kl-cli's own making (headings, metric names, ranges) for an
+    output in ``encoding``: each character it cannot hold takes its ASCII
+    spelling (``‖`` as ``||``), or is escaped when it has none. User text goes
+    through ``visible(..., encoding=...)`` first, so no label is respelled.
+
+    >>> fit("KL(P‖Q) in [0, ∞]", "latin-1"), fit("KL(P‖Q)", "utf-8")
+    ('KL(P||Q) in [0, inf]', 'KL(P‖Q)')
+    """
+    if encoding is None or _holds(text, encoding):
+        return text
+    return "".join(ch if _holds(ch, encoding) else ASCII_SPELLINGS.get(ch) or _escape(ch) for ch in text)
+
+
+def holds(text: str, encoding: str | None) -> bool:
+    """Whether an output in ``encoding`` (None: any Unicode) can write ``text``."""
+    return encoding is None or _holds(text, encoding)
 
 
 def show_label(label: str, limit: int = 60) -> str:

@@ -107,3 +107,45 @@ def missing_label(labels: object) -> str:
     while f"(missing cells {n})" in taken:
         n += 1
     return f"(missing cells {n})"
+
+
+# ---------------------------------------------------------------------------
+# The bounds of the options, checked at the door (issue 11). Each size option
+# has an upper bound chosen so that a run fits in memory; the reasons:
+
+# More bins than this say nothing more of a distribution (each bin would need
+# rows of its own), and the counts are stored per bin: a 3,000-row profile
+# with 1,000,000 bins was 113 MB.
+MAX_BINS = 10_000
+# Resamples of a permutation test or a bootstrap: the Monte-Carlo error of a
+# p-value at 10**7 permutations is below 1.6e-4, finer than any significance
+# level; the resamples are drawn in bounded batches, so memory does not grow.
+MAX_RESAMPLES = 10_000_000
+# Rows read at a time: memory grows with the chunk, not the file (a column of
+# short text cells takes about 1 GB at 10**8 rows), and reading is no faster
+# past about 10**5 rows (the default is 10**6).
+MAX_CHUNK_ROWS = 100_000_000
+# Sample sizes (--n-p, --n-q) become counts in floats, exact up to 2**53;
+# seeds are echoed in JSON, whose readers (JavaScript, jq) hold numbers as
+# doubles: a larger seed could not be copied back from a report.
+MAX_EXACT_INT = 2**53
+# Categories shown in a report: more rows than this are no longer a report to
+# read (--top 0 shows all).
+MAX_TOP = 1_000_000
+
+
+# The ranges of the float options: (low, high, low_open, high_open, infinite).
+# None is unbounded; ``infinite`` lets inf (and -inf) through where it means
+# something; NaN never passes. The pipelines check the same ranges (smoothing
+# parameters in core.smoothing, drift's in reports.drift) for the Python API.
+FLOAT_RANGES: dict[str, tuple[float | None, float | None, bool, bool, bool]] = {
+    "alpha": (0.0, None, True, False, False),  # a pseudo-count: > 0, finite
+    "epsilon": (0.0, 1.0, True, True, False),  # replaces zeros: a probability in (0, 1)
+    "lambda": (0.0, 1.0, True, False, False),  # the uniform share: (0, 1]
+    "confidence": (0.0, 1.0, True, True, False),  # a confidence level: (0, 1)
+    "significance": (0.0, 1.0, True, True, False),  # a significance level: (0, 1)
+    "threshold": (None, None, False, False, False),  # any finite number
+    "max_drift_share": (0.0, 1.0, True, False, False),  # a share of the columns: (0, 1]
+    # inf: exit 1 only when the metric is infinite; -inf: always.
+    "fail_above": (None, None, False, False, True),
+}

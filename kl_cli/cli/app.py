@@ -1,8 +1,11 @@
 """The click group and the exit-status mapping, in one place.
 
 ``KlGroup.main`` maps every outcome to an exit status: 0 ok, 1 over the
-allowed limit, 2 trouble, 130 interrupted; every error is one line on
-stderr (``--debug`` brings the traceback back).
+allowed limit, 2 trouble, 130 interrupted (Ctrl-C), 143 and 129 terminated
+(SIGTERM, SIGHUP); every error is one line on stderr (``--debug`` brings the
+traceback back). While a command runs, standard output and standard error are
+guarded (``streams.py``): a result that cannot be written is exit 2, a
+diagnostic that cannot be written is dropped, so neither turns into 1.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any
 
 import click
 
-from ..errors import ExitStatus, KlError, UsageError
+from ..errors import ExitStatus, KlError, Terminated, UsageError
 from .options import say
+from .streams import guarded_streams
 
 EXIT_OK, EXIT_EXCEEDED, EXIT_TROUBLE, EXIT_INTERRUPTED = (
     ExitStatus.OK,
@@ -37,16 +41,26 @@ class KlGroup(click.Group):
     ) -> Any:
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in (args[: args.index("--")] if "--" in args else args)
+        with guarded_streams() as out:
+            code = self._run(out, args, prog_name, complete_var, debug, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self, out: Any, args: list[str], prog_name: str | None, complete_var: str | None, debug: bool, **extra: Any
+    ) -> int:
         try:
             if any("\x00" in a for a in args):  # only possible in-process: no shell passes a NUL byte
                 raise UsageError("an argument holds a NUL byte")
-            rv = super().main(args, prog_name or "kl-cli", complete_var, standalone_mode=False, **extra)
-            code = rv if isinstance(rv, int) else EXIT_OK
-        except click.exceptions.Exit as exc:
-            code = exc.exit_code
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            say("error", "interrupted")
-            code = EXIT_INTERRUPTED
+            try:
+                rv = super().main(args, prog_name or "kl-cli", complete_var, standalone_mode=False, **extra)
+                code = rv if isinstance(rv, int) else EXIT_OK
+            except click.exceptions.Exit as exc:
+                code = exc.exit_code
+            out.flush()  # a result that cannot be written is trouble, found here and not at exit
+        except (click.exceptions.Abort, KeyboardInterrupt, Terminated) as exc:
+            code = _signalled(exc.signum if isinstance(exc, Terminated) else None)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "kl-cli"
             say("error", f"{exc.format_message()} (see '{where} --help')")
@@ -56,17 +70,29 @@ class KlGroup(click.Group):
             code = EXIT_TROUBLE
         except Exception as exc:
             code = _interrupted_or_error(exc, debug)
-        if standalone_mode:
-            sys.exit(code)
-        return code
+        return int(code)
+
+
+def _signalled(signum: int | None = None) -> int:
+    """The line and status of the signal that stopped the run: ``signum``,
+    else the first one recorded, else SIGINT (Ctrl-C in-process)."""
+    import signal
+
+    if signum is None:
+        signum = _interrupted[0] if _interrupted else signal.SIGINT
+    if signum == signal.SIGINT:
+        say("error", "interrupted")
+        return EXIT_INTERRUPTED
+    say("error", f"terminated ({signal.Signals(signum).name})")
+    return 128 + signum
 
 
 def _interrupted_or_error(exc: Exception, debug: bool) -> int:
-    """One line for an error; 'interrupted' when Ctrl-C came first and a
-    library turned it into an error of its own (pandas' C parser does)."""
+    """One line for an error; 'interrupted' (or 'terminated') when a signal
+    came first and a library turned it into an error of its own (pandas' C
+    parser does)."""
     if _interrupted:
-        say("error", "interrupted")
-        return EXIT_INTERRUPTED
+        return _signalled()
     if isinstance(exc, BrokenPipeError):
         return _quiet_broken_pipe()
     if debug:
@@ -96,8 +122,8 @@ def _quiet_broken_pipe() -> int:
     return EXIT_OK
 
 
-# Set by the SIGINT handler: some readers (pandas' C parser among them) turn
-# the KeyboardInterrupt raised inside them into an error of their own.
+# Set by the signal handlers: some readers (pandas' C parser among them) turn
+# the exception raised inside them into an error of their own.
 _interrupted: list[int] = []
 
 
@@ -106,25 +132,86 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _on_terminate(signum: int, frame: Any) -> None:
+    """SIGTERM and SIGHUP go the way of Ctrl-C: an exception in the main
+    thread, so that cleanups run (profile -o's temporary file)."""
+    import signal
+
+    _interrupted.append(signum)
+    raise Terminated(signum, signal.Signals(signum).name)
+
+
 def run() -> None:
     """Console-script entry point."""
     import signal
+    import warnings
 
+    _open_standard_descriptors()
     signal.signal(signal.SIGINT, _on_interrupt)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _on_terminate)
     if hasattr(signal, "SIGPIPE"):
         # Default SIGPIPE handling, as csvkit does, so `kl-cli ... | head -1` is quiet.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    code = cli.main(standalone_mode=False)
-    if code == EXIT_INTERRUPTED:
-        # Interrupted: leave at once. A reader thread stuck in a read would
-        # otherwise hold the interpreter's exit (Arrow's thread pool waits for it).
+    warnings.showwarning = _show_warning
+    try:
+        code = cli.main(standalone_mode=False)
+    except KeyboardInterrupt:  # a signal in the few lines after the command's own handlers
+        code = EXIT_INTERRUPTED
+    except Terminated as exc:
+        code = exc.status
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):  # the run is over: a late signal must not become a traceback
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    _settle_streams()
+    if code > 128:
+        # Interrupted or terminated: leave at once. A reader thread stuck in a
+        # read would otherwise hold the interpreter's exit (Arrow's thread pool waits for it).
         import os
 
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
         os._exit(int(code))
     sys.exit(code)
+
+
+def _open_standard_descriptors() -> None:
+    """A closed standard descriptor is opened on /dev/null, so that no file
+    kl-cli opens can take its number (and a stray write to fd 1 land in a
+    profile); ``sys.stdout`` stays None, and writing a result to it is an error."""
+    import os
+
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+
+
+def _settle_streams() -> None:
+    """Flush both streams now; one that cannot be written is pointed at
+    /dev/null, so that the interpreter's own flush at exit cannot fail and
+    change the exit status."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, stream.fileno())
+                os.close(null)
+
+
+def _show_warning(message: Any, category: type[Warning], filename: str, lineno: int, *args: Any) -> None:
+    """A Python warning (from a library) as one visible line, like every diagnostic."""
+    say("warning", f"{category.__name__}: {message}")
 
 
 @click.group(cls=KlGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import Any
 
 import click
 
-from ..errors import UsageError
-from ..vocabulary import BINNINGS, METRICS, OUTPUT_FORMATS
+from ..vocabulary import BINNINGS, MAX_BINS, MAX_EXACT_INT, MAX_TOP, METRICS, OUTPUT_FORMATS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
+    Count,
+    Number,
     base_option,
     debug_option,
     emit_warnings,
@@ -21,6 +21,7 @@ from .options import (
     resampling_options,
     smoothing_options,
 )
+from .streams import check_stdout
 
 
 @click.command()
@@ -45,13 +46,17 @@ from .options import (
     show_default=True,
     help="The metric for --format value and --fail-above.",
 )
-@click.option("--fail-above", type=float, help="Exit 1 when --metric exceeds this value (infinite always does).")
-@click.option("--top", type=click.IntRange(min=0), default=15, show_default=True, help="Categories shown; 0 for all.")
+@click.option(
+    "--fail-above",
+    type=Number("fail_above"),
+    help="Exit 1 when --metric exceeds this value (infinite always does; inf: only infinite).",
+)
+@click.option("--top", type=Count(0, MAX_TOP), default=15, show_default=True, help="Categories shown; 0 for all.")
 @resampling_options
-@click.option("--n-p", type=click.IntRange(min=1), help="Sample size behind P's probabilities (for resampling).")
-@click.option("--n-q", type=click.IntRange(min=1), help="Sample size behind Q's probabilities (for resampling).")
+@click.option("--n-p", type=Count(1, MAX_EXACT_INT), help="Sample size behind P's probabilities (for resampling).")
+@click.option("--n-q", type=Count(1, MAX_EXACT_INT), help="Sample size behind Q's probabilities (for resampling).")
 @click.option("--samples", is_flag=True, help="P and Q are raw numeric observations: bin them with edges from P.")
-@click.option("--bins", type=click.IntRange(min=1), default=10, show_default=True, help="Bins for --samples.")
+@click.option("--bins", type=Count(1, MAX_BINS), default=10, show_default=True, help="Bins for --samples.")
 @click.option(
     "--binning",
     type=click.Choice(BINNINGS),
@@ -71,8 +76,7 @@ def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | No
     from ..render.compare import render_compare
     from ..reports.compare import run_compare
 
-    if fail_above is not None and math.isnan(fail_above):
-        raise UsageError("--fail-above must be a number, not nan")
+    check_stdout()
     options.pop("debug")
     result = run_compare(p, q, open_stdin=open_stdin, **options)
     emit_warnings(result.warnings)

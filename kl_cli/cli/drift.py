@@ -12,6 +12,7 @@ from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
+    Number,
     base_option,
     dataset_options,
     debug_option,
@@ -20,6 +21,7 @@ from .options import (
     resampling_options,
     smoothing_options,
 )
+from .streams import check_stdout
 
 
 @click.command()
@@ -35,12 +37,14 @@ from .options import (
     show_default=True,
     help="The metric a column is judged by (all are reported).",
 )
-@click.option("--threshold", type=float, default=0.1, show_default=True, help="A column drifts above this.")
+@click.option(
+    "--threshold", type=Number("threshold"), default=0.1, show_default=True, help="A column drifts above this."
+)
 @smoothing_options
 @base_option("2")
 @click.option(
     "--max-drift-share",
-    type=float,
+    type=Number("max_drift_share"),
     help="Drift only when at least this share of columns drifted (default: any column).",
 )
 @click.option(
@@ -55,7 +59,7 @@ from .options import (
 @resampling_options
 @click.option(
     "--significance",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=Number("significance"),
     default=0.05,
     show_default=True,
     help="With --permutations, a column drifts only if its p-value is also below this.",
@@ -73,6 +77,7 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
     from ..render.progress import ReadProgress
     from ..reports.drift import run_drift
 
+    check_stdout()
     options.pop("debug")
     with ReadProgress() as progress:
         report = run_drift(reference, current, open_stdin=open_stdin, progress=progress, **options)

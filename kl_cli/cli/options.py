@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from collections.abc import Callable
@@ -9,24 +10,113 @@ from typing import Any, BinaryIO
 
 import click
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..inputs.datasets import DEFAULT_CHUNK_ROWS
 from ..inputs.registry import INPUT_FORMATS
 from ..text import visible
-from ..vocabulary import BINNINGS, SMOOTHING_METHODS
+from ..vocabulary import (
+    BINNINGS,
+    FLOAT_RANGES,
+    MAX_BINS,
+    MAX_CHUNK_ROWS,
+    MAX_EXACT_INT,
+    MAX_RESAMPLES,
+    SMOOTHING_METHODS,
+)
 
 
 def say(kind: str, message: str) -> None:
-    """One line on stderr, control characters made visible."""
-    click.echo(f"kl-cli: {kind}: {visible(' '.join(message.split()))}", err=True)
+    """One line on stderr, control characters made visible. A line that
+    cannot be written is dropped: a diagnostic never changes the exit status."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"kl-cli: {kind}: {visible(' '.join(message.split()))}", err=True)
+
+
+def _shown(value: object) -> str:
+    """A value quoted for an error message, cut when long (a 5,000-digit number)."""
+    return repr(visible(str(value), 40))
+
+
+def _spelled(n: float) -> str:
+    """A bound for help and messages: 10,000,000 and 2^53 rather than 9007199254740992."""
+    if isinstance(n, int) and n >= 2**20 and n & (n - 1) == 0:
+        return f"2^{n.bit_length() - 1}"
+    if isinstance(n, int):
+        return f"{n:,}"
+    return f"{n:g}"
+
+
+class Count(click.IntRange):
+    """A whole-number option with a lower and an upper bound (both stated in
+    its help by click): every size option has an upper bound, so that a run
+    fits in memory (the bounds and their reasons are in ``vocabulary``)."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int) -> None:
+        super().__init__(min=low, max=high)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if text.lstrip("+-").isdigit() and len(text) > 30:  # past Python's int() limit of digits too
+                self.fail(f"{_shown(value)} is not in the range {self._describe_range()}", param, ctx)
+            try:
+                number = int(text)
+            except ValueError:
+                self.fail(f"{_shown(value)} is not a whole number", param, ctx)
+        if not self.min <= number <= self.max:  # type: ignore[operator]
+            self.fail(f"{_shown(value)} is not in the range {self._describe_range()}", param, ctx)
+        return number
+
+    def _describe_range(self) -> str:
+        return f"{_spelled(self.min)}<=x<={_spelled(self.max)}"  # type: ignore[arg-type]
+
+
+class Number(click.FloatRange):
+    """A float option checked at the door: never NaN (click's FloatRange lets
+    it through, and every comparison with it is false), infinite only where
+    the option gives infinity a meaning, and within its range."""
+
+    name = "number"
+
+    def __init__(self, option: str) -> None:
+        low, high, low_open, high_open, self.infinite = FLOAT_RANGES[option]
+        super().__init__(min=low, max=high, min_open=low_open, max_open=high_open)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            number = float(value if isinstance(value, (int, float)) else str(value).strip())
+        except (ValueError, OverflowError):
+            self.fail(f"{_shown(value)} is not a number", param, ctx)
+        if math.isnan(number):
+            self.fail(f"{_shown(value)} is not a number{self._within()}", param, ctx)
+        if math.isinf(number) and not self.infinite:
+            self.fail(f"{_shown(value)} is not a finite number{self._within()}", param, ctx)
+        return super().convert(number, param, ctx)
+
+    def _within(self) -> str:
+        return "" if self.min is None and self.max is None else f" (expected {self._describe_range()})"
+
+    def _describe_range(self) -> str:
+        if self.min is None and self.max is None:
+            return "" if self.infinite else "a finite number"
+        if self.max is None:
+            return f"x{'>' if self.min_open else '>='}{_spelled(self.min)}"  # type: ignore[arg-type]
+        low = "" if self.min is None else f"{_spelled(self.min)}{'<' if self.min_open else '<='}"
+        return f"{low}x{'<' if self.max_open else '<='}{_spelled(self.max)}"
 
 
 def smoothing_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--lambda", "lambda_", type=float, help="Uniform share for --smoothing mix (default 0.01).")(f)
     f = click.option(
-        "--epsilon", type=float, help="Value that replaces zeros for --smoothing epsilon (default 1e-10)."
+        "--lambda", "lambda_", type=Number("lambda"), help="Uniform share for --smoothing mix (default 0.01)."
     )(f)
-    f = click.option("--alpha", type=float, help="Pseudo-count for --smoothing additive (default 1).")(f)
+    f = click.option(
+        "--epsilon", type=Number("epsilon"), help="Value that replaces zeros for --smoothing epsilon (default 1e-10)."
+    )(f)
+    f = click.option("--alpha", type=Number("alpha"), help="Pseudo-count for --smoothing additive (default 1).")(f)
     f = click.option(
         "--smoothing",
         type=click.Choice(SMOOTHING_METHODS),
@@ -53,7 +143,11 @@ def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
         [
             click.option("--columns", multiple=True, help="Only these columns (comma-separated, repeatable)."),
             click.option("--exclude", multiple=True, help="Leave out these columns (comma-separated, repeatable)."),
-            click.option("--bins", type=int, help="Bins for numeric columns (default 10); always honoured."),
+            click.option(
+                "--bins",
+                type=Count(1, MAX_BINS),
+                help="Bins for numeric columns (default 10); always honoured. More bins say nothing more.",
+            ),
             click.option("--binning", type=click.Choice(BINNINGS), help="quantile (default) or uniform bin edges."),
             click.option("--categorical", multiple=True, help="Treat these columns as categorical."),
             click.option("--numeric", multiple=True, help="Treat these columns as numeric (binned)."),
@@ -61,7 +155,7 @@ def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
             *table_layout_options(),
             click.option(
                 "--chunk-rows",
-                type=click.IntRange(min=1),
+                type=Count(1, MAX_CHUNK_ROWS),
                 default=DEFAULT_CHUNK_ROWS,
                 show_default=True,
                 help="Rows read at a time; memory is bounded by this, not the file size.",
@@ -123,26 +217,26 @@ def resampling_options(f: Callable[..., Any]) -> Callable[..., Any]:
         [
             click.option(
                 "--permutations",
-                type=click.IntRange(min=0),
+                type=Count(0, MAX_RESAMPLES),
                 default=0,
                 show_default=True,
                 help="Permutation test of 'P and Q are samples of one distribution' (0 = off).",
             ),
             click.option(
                 "--bootstrap",
-                type=click.IntRange(min=0),
+                type=Count(0, MAX_RESAMPLES),
                 default=0,
                 show_default=True,
                 help="Bootstrap resamples for confidence intervals of every metric (0 = off).",
             ),
             click.option(
                 "--confidence",
-                type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                type=Number("confidence"),
                 default=0.95,
                 show_default=True,
                 help="Confidence level of the bootstrap intervals.",
             ),
-            click.option("--seed", type=click.IntRange(min=0), help="Seed that makes resampling reproducible."),
+            click.option("--seed", type=Count(0, MAX_EXACT_INT), help="Seed that makes resampling reproducible."),
         ]
     ):
         f = decorator(f)
@@ -169,6 +263,8 @@ def check_encoding(encoding: str) -> str:
 
 
 def open_stdin() -> BinaryIO:
+    if sys.stdin is None:
+        raise InputError("standard input is closed")
     stream = sys.stdin.buffer
     if stream.isatty():
         click.echo("kl-cli: reading standard input (end with Ctrl-D)", err=True)

@@ -2,7 +2,9 @@
 
 User text (labels, paths) only ever enters rich as ``Text`` after
 ``visible()``, so it is never parsed as markup and control characters
-never reach the terminal raw.
+never reach the terminal raw. Both the user's text and kl-cli's own are
+fitted to the output's encoding (``visible(..., encoding=)``, ``fit``), so
+an output that cannot hold ``‖`` or ``█`` gets the whole report in ASCII.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ import math
 from typing import Any, TextIO
 
 from ..reports.compare import Comparison
-from ..text import exact, number, visible
+from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, metric_range
-from .writers import md_escape, md_table, write_csv, write_json, write_value
+from .writers import (
+    REPORT_HEIGHT,
+    md_escape,
+    md_table,
+    output_encoding,
+    report_width,
+    write_csv,
+    write_json,
+    write_value,
+)
 
 METRIC_CSV_HEADER = ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"]
 
@@ -46,7 +57,7 @@ def render_compare(r: Comparison, fmt: str, out: TextIO, *, top: int = 15, metri
         rows = [[label, exact(p), exact(q), exact(a), exact(b)] for label, p, q, a, b in category_rows(r)]
         write_csv(["label", "p", "q", "kl_pq", "kl_qp"], rows, out)
     elif fmt == "markdown":
-        out.write(compare_markdown(r, top) + "\n")
+        out.write(compare_markdown(r, top, output_encoding(out)) + "\n")
     else:
         compare_table(r, out, top)
 
@@ -60,9 +71,10 @@ def _unit(r: Comparison, metric: str) -> str:
     return "" if metric in BASE_FREE else r.unit
 
 
-def metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
+def metric_rows(r: Comparison, encoding: str | None = None) -> tuple[list[str], list[list[str]]]:
     """The metrics table, shared by the terminal and markdown reports: one row
-    per metric, with p-value, null mean and interval columns when resampled."""
+    per metric, with p-value, null mean and interval columns when resampled
+    (kl-cli's own text, fitted to ``encoding``)."""
     header = ["metric", "id", "value", "unit", "range"]
     if r.test is not None:
         header += ["p-value", "null mean"]
@@ -70,7 +82,7 @@ def metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
         header.append(f"{r.intervals.confidence:.0%} interval")
     rows = []
     for k, v in r.metrics.items():
-        row = [METRIC_NAMES[k], k, number(v), _unit(r, k), _bounds(r, k)]
+        row = [fit(METRIC_NAMES[k], encoding), k, number(v), _unit(r, k), fit(_bounds(r, k), encoding)]
         if r.test is not None:
             row += [number(r.test.p_value[k], 3), number(r.test.null_mean[k], 4)]
         if r.intervals is not None:
@@ -80,8 +92,8 @@ def metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def resampling_lines(r: Comparison) -> list[str]:
-    """How the p-values and intervals were obtained, in words."""
+def resampling_lines(r: Comparison, encoding: str | None = None) -> list[str]:
+    """How the p-values and intervals were obtained, in words (fitted to ``encoding``)."""
     lines = []
     if r.test is not None:
         worst = max(r.test.monte_carlo_error(k) for k in r.metrics)
@@ -95,52 +107,62 @@ def resampling_lines(r: Comparison) -> list[str]:
             f"intervals: percentile bootstrap, {r.intervals.resamples} multinomial resamples of each side "
             f"(seed {r.intervals.seed})."
         )
-    return lines
+    return [fit(line, encoding) for line in lines]
 
 
-def compare_markdown(r: Comparison, top: int) -> str:
+def compare_markdown(r: Comparison, top: int, encoding: str | None = None) -> str:
+    """The report as GitHub markdown: every field from a file or the user
+    escaped (``md_escape``), kl-cli's own text fitted to ``encoding``."""
+
+    def esc(text: object) -> str:
+        return md_escape(text, encoding)
+
     parts = [
-        f"### KL divergence: {md_escape(r.p_source)} vs {md_escape(r.q_source)}",
+        f"### KL divergence: {esc(r.p_source)} vs {esc(r.q_source)}",
         "",
-        f"Base {r.base} ({r.unit}); smoothing: {r.smoothing.describe()}.",
+        f"Base {esc(r.base)} ({esc(r.unit)}); smoothing: {esc(r.smoothing.describe())}.",
         "",
-        md_table(*_md_metric_rows(r)),
+        md_table(*_md_metric_rows(r, encoding)),
         "",
     ]
-    parts += [f"{line}\n" for line in resampling_lines(r)]
+    parts += [f"{line}\n" for line in resampling_lines(r, encoding)]
     rows = category_rows(r)
     shown = rows if top <= 0 else rows[:top]
     parts.append(
         md_table(
             ["category", "P", "Q", "P log P/Q", "Q log Q/P"],
-            ([md_escape(lab), number(p), number(q), number(a), number(b)] for lab, p, q, a, b in shown),
+            ([esc(lab), number(p), number(q), number(a), number(b)] for lab, p, q, a, b in shown),
         )
     )
     if len(rows) > len(shown):
-        parts.append(f"\n… {len(rows) - len(shown)} more categories")
+        parts.append(fit(f"\n… {len(rows) - len(shown)} more categories", encoding))
     parts.append("")
-    parts += [f"- {md_escape(line)}" for line in r.explanation()]
+    parts += [f"- {esc(line)}" for line in r.explanation()]
     if r.only_in_p or r.only_in_q:
         parts.append("")
-        parts.append(f"Only in P: {_md_list(r.only_in_p)}. Only in Q: {_md_list(r.only_in_q)}.")
+        parts.append(f"Only in P: {_md_list(r.only_in_p, encoding)}. Only in Q: {_md_list(r.only_in_q, encoding)}.")
     if r.notes:
         parts.append("")
-        parts += [f"> {md_escape(n)}" for n in r.notes]
+        parts += [f"> {esc(n)}" for n in r.notes]
     return "\n".join(parts)
 
 
-def _md_metric_rows(r: Comparison) -> tuple[list[str], list[list[str]]]:
-    header, rows = metric_rows(r)
+def _md_metric_rows(r: Comparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:
+    header, rows = metric_rows(r, encoding)
     return header, [[row[0], f"`{row[1]}`", *row[2:]] for row in rows]
 
 
-def _md_list(labels: list[str]) -> str:
-    return ", ".join(md_escape(x) for x in labels) if labels else "none"
+def _md_list(labels: list[str], encoding: str | None) -> str:
+    return ", ".join(md_escape(x, encoding) for x in labels) if labels else "none"
 
 
-def _bar(fraction: float, width: int) -> str:
-    """A horizontal bar of eighth-blocks, ``fraction`` of ``width`` cells long."""
-    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+def _bar(fraction: float, width: int, blocks: bool = True) -> str:
+    """A horizontal bar of eighth-blocks, ``fraction`` of ``width`` cells long
+    (of ``#``, to the nearest cell, where the output cannot hold blocks)."""
+    fraction = max(0.0, min(1.0, fraction))
+    if not blocks:
+        return "#" * round(fraction * width)
+    eighths = round(fraction * width * 8)
     full, rest = divmod(eighths, 8)
     return "█" * full + ("" if rest == 0 else " ▏▎▍▌▋▊▉"[rest])
 
@@ -152,16 +174,20 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
+    enc = output_encoding(out)
+    console = Console(
+        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
+    )
     title = Text("KL divergence: ", style="bold")
-    title.append(visible(r.p_source, 60), style="bold blue")
+    title.append(visible(r.p_source, 60, enc), style="bold blue")
     title.append(" vs ", style="bold")
-    title.append(visible(r.q_source, 60), style="bold magenta")
+    title.append(visible(r.q_source, 60, enc), style="bold magenta")
     console.print(title)
-    console.print(Text(f"base {r.base} ({r.unit}) · smoothing: {r.smoothing.describe()} · {r.size} categories"))
+    described = visible(r.smoothing.describe(), encoding=enc)
+    console.print(Text(fit(f"base {r.base} ({r.unit}) · smoothing: {described} · {r.size} categories", enc)))
 
     metrics = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    header, rows = metric_rows(r)
+    header, rows = metric_rows(r, enc)
     if r.test is not None or r.intervals is not None:
         # Room for the resampling columns: the id names the metric, and the
         # ranges are in the plain report.
@@ -177,12 +203,13 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
         style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
         metrics.add_row(*row[:at], Text(row[at], style=style), *row[at + 1 :])
     console.print(metrics)
-    for line in resampling_lines(r):
+    for line in resampling_lines(r, enc):
         console.print(Text(line, style="dim"))
 
     rows = category_rows(r)
     shown = rows if top <= 0 else rows[:top]
     biggest = max((max(p, q) for _, p, q, _, _ in shown), default=1.0) or 1.0
+    blocks = holds("█▏▎▍▌▋▊▉", enc)
     cats = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
     cats.add_column("category", overflow="fold", max_width=32)
     cats.add_column("P", justify="right")
@@ -192,14 +219,14 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     cats.add_column("Q log Q/P", justify="right")
     only_p, only_q = set(r.only_in_p), set(r.only_in_q)
     for label, p, q, a, b in shown:
-        name = Text(visible(label, 30))
+        name = Text(visible(label, 30, enc))
         if label in only_p:
             name.append(" (P only)", style="dim")
         elif label in only_q:
             name.append(" (Q only)", style="dim")
-        bars = Text(_bar(p / biggest, 10).ljust(10), style="blue")
+        bars = Text(_bar(p / biggest, 10, blocks).ljust(10), style="blue")
         bars.append(" ")
-        bars.append(_bar(q / biggest, 10).ljust(10), style="magenta")
+        bars.append(_bar(q / biggest, 10, blocks).ljust(10), style="magenta")
         cats.add_row(
             name,
             number(p, 4),
@@ -210,9 +237,10 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
         )
     console.print(cats)
     if len(rows) > len(shown):
-        console.print(Text(f"… {len(rows) - len(shown)} more categories (--top 0 shows all)", style="dim"))
+        more = fit(f"… {len(rows) - len(shown)} more categories (--top 0 shows all)", enc)
+        console.print(Text(more, style="dim"))
     console.print()
     for line in r.explanation():
-        console.print(Text(visible(line)))
+        console.print(Text(visible(line, encoding=enc)))
     for note in r.notes:
-        console.print(Text("note: " + visible(note), style="dim"))
+        console.print(Text("note: " + visible(note, encoding=enc), style="dim"))

@@ -1,4 +1,9 @@
-"""drift's report in every format: table (rich), json, csv (one row per column), markdown."""
+"""drift's report in every format: table (rich), json, csv (one row per column), markdown.
+
+Every field that comes from a profile or a data file (column names, types,
+reasons, notes, sources) is escaped for the format: ``visible()`` for the
+table, ``md_escape`` for markdown; both fit the output's encoding.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
-from ..text import exact, number, visible
+from ..text import exact, fit, number, visible
 from .compare import compare_markdown, compare_table
-from .writers import md_escape, md_table, write_csv, write_json
+from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
 
 DRIFT_CSV_HEADER = [
     "column",
@@ -39,14 +44,14 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
     elif fmt == "csv":
         write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
     elif fmt == "markdown":
-        out.write(drift_markdown(report) + "\n")
+        out.write(drift_markdown(report, output_encoding(out)) + "\n")
     else:
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):
         col = next(c for c in report.columns if c.column == detail)
         out.write("\n")
         if fmt == "markdown":
-            out.write(compare_markdown(col.comparison, top=0) + "\n")
+            out.write(compare_markdown(col.comparison, top=0, encoding=output_encoding(out)) + "\n")
         else:
             compare_table(col.comparison, out, top=0)
 
@@ -113,26 +118,32 @@ def _drift_status(c: ColumnDrift) -> str:
     return "DRIFT" if c.drifted else "ok"
 
 
-def drift_markdown(report: DriftReport) -> str:
+def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
+    """The report as GitHub markdown (a CI job summary): no field from a
+    profile or a file can make markup of its own."""
+
+    def esc(text: object) -> str:
+        return md_escape(text, encoding)
+
     s = report.settings
-    icon = "❌" if report.drift_detected else "✅"
+    icon = fit("❌" if report.drift_detected else "✅", encoding)
     parts = [
-        f"### {icon} Drift check: {md_escape(report.current)} vs {md_escape(report.reference)}",
+        f"### {icon} Drift check: {esc(report.current)} vs {esc(report.reference)}",
         "",
-        f"Metric `{s.metric}` (base {s.base}), threshold {number(s.threshold)}; "
-        f"smoothing: {s.smoothing.describe()}. **{md_escape(report.verdict())}.**",
+        f"Metric `{s.metric}` (base {esc(s.base)}), threshold {number(s.threshold)}; "
+        f"smoothing: {esc(s.smoothing.describe())}. **{esc(report.verdict())}.**",
         "",
         md_table(
             ["column", "type", "n ref / n cur", s.metric, *_extra_headers(s), "status", "largest change"],
             (
                 [
-                    md_escape(c.column),
-                    c.type,
-                    f"{c.n_reference} / {c.n_current}",
+                    esc(c.column),
+                    esc(c.type),
+                    esc(f"{c.n_reference} / {c.n_current}"),
                     "" if c.value is None else number(c.value, 4),
                     *_extra_cells(c, s),
                     f"**{_drift_status(c)}**" if c.drifted else _drift_status(c),
-                    md_escape(c.reason or c.top_text()),
+                    esc(c.reason or c.top_text()),
                 ]
                 for c in report.columns
             ),
@@ -143,7 +154,7 @@ def drift_markdown(report: DriftReport) -> str:
     notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
     if notes:
         parts.append("")
-        parts += [f"> {md_escape(n)}" for n in notes]
+        parts += [f"> {esc(n)}" for n in notes]
     return "\n".join(parts)
 
 
@@ -154,15 +165,17 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     from rich.text import Text
 
     s = report.settings
-    console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
-    title = Text("Drift check: ", style="bold")
-    title.append(visible(report.current, 60), style="bold magenta")
-    title.append(" against ", style="bold")
-    title.append(visible(report.reference, 60), style="bold blue")
-    console.print(title)
-    console.print(
-        Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {s.smoothing.describe()}")
+    enc = output_encoding(out)
+    console = Console(
+        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
     )
+    title = Text("Drift check: ", style="bold")
+    title.append(visible(report.current, 60, enc), style="bold magenta")
+    title.append(" against ", style="bold")
+    title.append(visible(report.reference, 60, enc), style="bold blue")
+    console.print(title)
+    described = visible(s.smoothing.describe(), encoding=enc)
+    console.print(Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {described}"))
     extra = _extra_headers(s)
     # With p-value and interval columns there is no room for the largest
     # change on the row: it follows the table instead.
@@ -181,31 +194,31 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
         status = _drift_status(c)
         style = {"DRIFT": "bold red", "ok": "green", "skipped": "yellow"}[status]
         cells = [
-            Text(visible(c.column, 24)),
+            Text(visible(c.column, 24, enc)),
             {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
-            f"{c.n_reference}/{c.n_current}",
+            visible(f"{c.n_reference}/{c.n_current}", encoding=enc),
             "" if c.value is None else number(c.value, 4),
             *_extra_cells(c, s),
             Text(status, style=style),
         ]
         if inline_change:
-            cells.append(Text(visible(c.reason or c.top_text(with_column=False), 80)))
+            cells.append(Text(visible(c.reason or c.top_text(with_column=False), 80, enc)))
         table.add_row(*cells)
     console.print(table)
     if not inline_change:
         for c in report.columns:
             change = c.reason or c.top_text(with_column=False)
-            console.print(Text(f"{visible(c.column, 40)}: {visible(change, 120)}"))
+            console.print(Text(f"{visible(c.column, 40, enc)}: {visible(change, 120, enc)}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
         console.print(Text(_significance_line(s), style="dim"))
     for c in report.columns:
         if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > s.threshold)):
-            console.print(Text(f"{visible(c.column)}: {c.why}", style="dim"))
+            console.print(Text(f"{visible(c.column, encoding=enc)}: {visible(c.why, encoding=enc)}", style="dim"))
     verdict_style = "bold red" if report.drift_detected else "bold green"
-    console.print(Text(report.verdict(), style=verdict_style))
+    console.print(Text(visible(report.verdict(), encoding=enc), style=verdict_style))
     for note in report.notes:
-        console.print(Text("note: " + visible(note), style="dim"))
+        console.print(Text("note: " + visible(note, encoding=enc), style="dim"))
     for c in report.columns:
         for note in c.notes:
-            console.print(Text(f"note: {visible(c.column)}: {visible(note)}", style="dim"))
+            console.print(Text(f"note: {visible(c.column, encoding=enc)}: {visible(note, encoding=enc)}", style="dim"))
