@@ -546,3 +546,9 @@ def test_a_version_1_profile_is_still_read(
     old["columns"]["plan"]["missing"] = 0  # a version-2 field in a version-1 profile
     path.write_text(json.dumps(old))
     assert_one_line_error(run("drift", str(path), CURRENT), ("columns.plan", "'missing'"))
+
+
+def test_the_schema_bounds_bins_as_the_command_line_does() -> None:
+    from kl_cli.vocabulary import MAX_BINS
+
+    assert profile_schema()["properties"]["options"]["properties"]["bins"]["maximum"] == MAX_BINS
