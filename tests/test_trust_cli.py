@@ -517,6 +517,16 @@ def test_a_huge_columns_is_held_at_1000(columns):
     assert result.stdout == capped.stdout
 
 
+@pytest.mark.parametrize(("columns", "width"), [("0", 80), ("-3", 80), ("100", 100), ("10" * 9, 1000), ("x", 80)])
+def test_the_width_rich_is_given(monkeypatch, columns, width):
+    """The width itself (the reports above are too short for 1,000 and 10**17 columns to differ)."""
+    from kl_cli.render.writers import report_width
+
+    monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.setattr("os.get_terminal_size", lambda fd: (_ for _ in ()).throw(OSError("no terminal")))
+    assert report_width(io.StringIO()) == width
+
+
 @pytest.mark.parametrize("columns", ["abc", "", "8O", "9" * 5000])
 @pytest.mark.parametrize("case", ["compare", "drift"])
 def test_a_garbage_columns_falls_back_to_a_sane_width(case, columns):
