@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -139,6 +140,34 @@ def _on_terminate(signum: int, frame: Any) -> None:
 
     _interrupted.append(signum)
     raise Terminated(signum, signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[Callable[[], None]]:
+    """A ``hold()`` to call at a commit point (a profile about to replace its
+    file): from then on SIGINT, SIGTERM and SIGHUP wait, and those that came
+    are dropped at the end, since the work they would stop is done. So an
+    interrupted ``profile -o`` exits 130 with the old file, or 0 with the new
+    one, never 130 with the new one."""
+    import signal
+    import threading
+
+    wanted = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+    saved: list[set[signal.Signals]] = []
+
+    def hold() -> None:
+        if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
+            saved.append(signal.pthread_sigmask(signal.SIG_BLOCK, wanted))
+
+    try:
+        yield hold
+    finally:
+        if saved:
+            pending = signal.sigpending() & wanted
+            handlers = {s: signal.signal(s, signal.SIG_IGN) for s in pending}  # a pending ignored signal is dropped
+            signal.pthread_sigmask(signal.SIG_SETMASK, saved[0])
+            for s, handler in handlers.items():
+                signal.signal(s, handler)
 
 
 def run() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .app import EXIT_OK
+from .app import EXIT_OK, signals_held
 from .options import dataset_options, debug_option, open_stdin, say
 
 
@@ -41,8 +41,9 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
         with ReadProgress() as progress:
             result = run_profile(list(data), open_stdin=open_stdin, progress=progress, target=target, **options)
         _notes(result.notes)
-        target.write(result)
-    say("note", f"wrote profile of {result.rows} rows, {len(result.columns)} columns to {visible(output)}")
+        with signals_held() as hold:
+            target.write(result, before_commit=hold)
+            say("note", f"wrote profile of {result.rows} rows, {len(result.columns)} columns to {visible(output)}")
     return EXIT_OK
 
 

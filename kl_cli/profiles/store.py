@@ -176,9 +176,11 @@ class ProfileTarget:
                     hint="give another output path",
                 )
 
-    def write(self, profile: Profile) -> None:
+    def write(self, profile: Profile, before_commit: Callable[[], None] | None = None) -> None:
         """Replace the target in one rename: an interrupted run (Ctrl-C,
-        SIGTERM, SIGHUP) leaves the old file whole and no temporary behind."""
+        SIGTERM, SIGHUP) leaves the old file whole and no temporary behind.
+        ``before_commit`` runs just before the rename (the CLI holds signals
+        there: once the new file is in place, the run has succeeded)."""
         text = json.dumps(profile.to_dict(), indent=2, allow_nan=False, ensure_ascii=True) + "\n"
         # The temporary's name is chosen before it is created, so that an
         # interrupt at any moment after creation still knows what to remove.
@@ -198,6 +200,8 @@ class ProfileTarget:
                     handle.write(text)
                     handle.flush()
                     os.fsync(handle.fileno())
+                if before_commit is not None:
+                    before_commit()
                 os.replace(tmp, self.target)
             except OSError as exc:
                 raise InputError(f"cannot write {visible(self.path)}: {exc.strerror or exc}") from None
