@@ -12,9 +12,19 @@ from typing import Any, BinaryIO
 
 from ..errors import InputError
 from ..text import show_label
+from .cells import too_many_digits
 from .delimited import iter_text_chunks, sniff_layout
 from .source import Source
-from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, decode, decode_error, is_stream, is_utf8, spool_stream
+from .streams import (
+    MAX_FIRST_LINE,
+    MAX_JSON_BYTES,
+    decode,
+    decode_error,
+    is_stream,
+    is_utf8,
+    spool_stream,
+    text_encoding,
+)
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 
@@ -36,7 +46,7 @@ class TableOptions:
         from .delimited import check_delimiter
         from .registry import check_format
 
-        return cls(encoding, check_format(input_format), check_delimiter(delimiter), header)
+        return cls(text_encoding(encoding), check_format(input_format), check_delimiter(delimiter), header)
 
 
 # Set in the ``attrs`` of the chunks of delimited text: their cells are text
@@ -60,19 +70,22 @@ def iter_dataset(
     table: TableOptions | None = None,
     messages: list[tuple[str, str]] | None = None,
     peek: bool = False,
+    src: Source | None = None,
 ) -> Any:
     """Yield the rows of a table in any format as DataFrames of at most
     ``chunk_rows`` rows (only ``columns``, when given, are read), so memory is
     bounded by the chunk, not the file. ``spooled``: a stream's copy (see
     ``Source``). ``peek``: only the first rows are wanted (delimited text then
     parses only the head it sniffed). Layout notes and warnings (a headerless file) are appended
-    to ``messages`` as ("note" | "warning", text).
+    to ``messages`` as ("note" | "warning", text). ``src``: the source already
+    opened (compare keeps one per side, a stream read in one pass among them).
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
     naming the source.
     """
     table = table or TableOptions(encoding=encoding)
-    src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
+    if src is None:
+        src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
     fmt = src.format
     any_rows = False
     if fmt == "parquet":
@@ -160,8 +173,10 @@ def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> I
                 raise InputError(f"{source}: line {number}: JSON is nested too deeply") from None
             except _BadNumber as exc:
                 raise InputError(f"{source}: line {number}: {exc}") from None
-            except ValueError as exc:  # JSONDecodeError included
+            except json.JSONDecodeError as exc:
                 raise InputError(f"{source}: line {number}: malformed JSON: {exc}") from None
+            except ValueError:  # an integer longer than Python converts
+                raise InputError(f"{source}: line {number}: {too_many_digits()}") from None
             if type(row) is not dict or not all(map(_countable, row.values())):
                 _refuse_row(row, f"{source}: line {number}")
             rows.append(row)
@@ -240,6 +255,11 @@ def _import_parquet() -> Any:
     return pq
 
 
+# Rows Arrow is asked for at a time, whatever --chunk-rows says (Arrow takes
+# an int64; chunks are "at most chunk_rows" rows, so a smaller batch is one).
+MAX_BATCH_ROWS = 1 << 30
+
+
 def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None) -> Any:
     source = src.name
     try:
@@ -249,15 +269,62 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
     handle = src.seekable_copy()
     try:
         parquet = pq.ParquetFile(handle)
-        present = [c for c in columns if c in parquet.schema_arrow.names] if columns is not None else None
-        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=present):
-            yield batch.to_pandas()
+        schema = parquet.schema_arrow
+        present = [c for c in columns if c in schema.names] if columns is not None else None
+        for name in present if present is not None else schema.names:
+            _check_parquet_type(schema.field(name).type, name, source)
+        for batch in parquet.iter_batches(batch_size=min(chunk_rows, MAX_BATCH_ROWS), columns=present):
+            yield _plain(batch, source).to_pandas()
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises its own error classes
         raise InputError(f"{source}: cannot read Parquet: {' '.join(str(exc).split())[:200]}") from None
     finally:
         handle.close()
+
+
+def _check_parquet_type(kind: Any, name: str, source: str) -> None:
+    """Refuse a column whose cells cannot be counted: lists, structs, maps,
+    unions (nested values, as in JSON). Dictionary-encoded columns are read
+    as their values, binary ones as UTF-8 text, decimals as numbers, dates,
+    times and durations as their text."""
+    import pyarrow as pa
+
+    inner = kind
+    while isinstance(inner, (pa.DictionaryType, pa.ExtensionType)):
+        inner = inner.value_type if isinstance(inner, pa.DictionaryType) else inner.storage_type
+    if pa.types.is_nested(inner):
+        raise InputError(
+            f"{source}: column {show_label(name)} has type {show_label(str(kind), 80)}, which kl-cli cannot count "
+            "(only numbers, text, booleans, dates and times)",
+            hint="leave it out (--exclude, or --columns, in drift and profile)",
+        )
+
+
+def _plain(batch: Any, source: str) -> Any:
+    """A Parquet batch with each column as its plain values: dictionaries
+    decoded (so that categories absent from the rows are not counted as 0),
+    extension types as their storage, binary as UTF-8 text."""
+    import pyarrow as pa
+
+    changed = False
+    arrays = []
+    for name, array in zip(batch.schema.names, batch.columns):
+        original = array
+        while isinstance(array.type, (pa.DictionaryType, pa.ExtensionType)):
+            array = array.dictionary_decode() if isinstance(array.type, pa.DictionaryType) else array.storage
+        kind = array.type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+            try:
+                array = array.cast(pa.large_string() if pa.types.is_large_binary(kind) else pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise InputError(
+                    f"{source}: column {show_label(name)} holds binary data that is not UTF-8 text, "
+                    "which kl-cli cannot count"
+                ) from None
+        changed = changed or array is not original
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
 
 
 # A source of data chunks that can be read more than once: called with the

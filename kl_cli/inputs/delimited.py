@@ -422,7 +422,9 @@ def _arrow_encoding(encoding: str) -> str:
 
 def _ragged(source: Source, layout: Layout, encoding: str, row: Any) -> InputError:
     """The error for a row with too many or too few fields, naming its line."""
-    line = _line_of(source, layout, encoding)
+    # Found again by reading from the start; a stream read in one pass past its
+    # kept head cannot be, and the row is then shown by its text alone.
+    line = _line_of(source, layout, encoding) if source.replayable else None
     where = f"line {line}" if line else "a row"
     have = getattr(row, "actual_columns", None)
     text = str(getattr(row, "text", ""))[:60]

@@ -2,9 +2,11 @@
 
 A ``Source`` is a path or a stream (standard input, a FIFO), read as its
 format says: decompressed when its first bytes say it is compressed, its
-format recognized by the registry (a stated format wins). A stream is
-copied once (memory, then disk) so that it can be read again for a second
-pass; a file is simply reopened.
+format recognized by the registry (a stated format wins). A file is simply
+reopened for each pass. A stream is either copied once (memory, then disk,
+up to a stated limit) so that it can be read again for a second pass
+(drift, profile), or read in one pass with only its first bytes kept
+(``one_pass``: compare, which reads each source once).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import BinaryIO
 from ..errors import InputError
 from .compression import decompression_errors, open_decompressed
 from .registry import Compression, compression_of, recognize
-from .streams import MAX_FIRST_LINE, is_stream, spool_stream
+from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, OnePass, copy_blocks, is_stream, spool_stream
 
 HEAD_BYTES = 1 << 16
 
@@ -41,13 +43,19 @@ class Source:
         stated: str | None = None,
         open_stdin: Callable[[], BinaryIO] | None = None,
         spooled: BinaryIO | None = None,
+        one_pass: bool = False,
     ) -> None:
         self.spec = spec
         self.name = name
         self.reader_busy = False  # a reader thread is reading (see delimited._prefetched)
         self.stream = spooled is not None or is_stream(spec)
         self._spool = spooled
-        if self.stream and self._spool is None:
+        self._once: OnePass | None = None
+        self._copy: BinaryIO | None = None  # a one-pass stream's seekable copy, once made
+        if self.stream and self._spool is None and one_pass:
+            # A one-line JSON document may be MAX_JSON_BYTES long.
+            self._once = OnePass.of(spec, name, open_stdin, MAX_JSON_BYTES)
+        elif self.stream and self._spool is None:
             self._spool = spool_stream(spec, name, open_stdin)
         elif not self.stream:
             if os.path.isdir(spec):
@@ -57,6 +65,11 @@ class Source:
         with self._raw() as raw:
             raw_head = raw.read(8)
         self.compression: Compression | None = compression_of(raw_head)
+        if self._once is not None and self.compression is not None and self.compression.name == "zip":
+            # A zip archive is read from its end (its directory): it needs the whole, seekable.
+            with self._raw() as raw:
+                self._spool = copy_blocks(iter(lambda: raw.read(1 << 20), b""), name)
+            self._once = None
         self.head = self._read_head()
         if not self.head.strip(b" \t\r\n\xef\xbb\xbf"):
             raise InputError(f"{name}: standard input is empty" if spec == "-" else f"{name}: the file is empty")
@@ -67,7 +80,21 @@ class Source:
         """The file's path when readers may open it themselves (a plain file)."""
         return None if self.stream or self.compression else self.spec
 
+    @property
+    def one_pass(self) -> bool:
+        """A stream read in one pass: readers may start again from its first
+        byte only while ``replayable``."""
+        return self._once is not None
+
+    @property
+    def replayable(self) -> bool:
+        """Whether ``open()`` can start from the first byte again (always, but
+        for a one-pass stream that a reader has read past its kept head)."""
+        return self._once is None or self._once.replayable
+
     def _raw(self) -> BinaryIO:
+        if self._once is not None:
+            return self._once.open()
         if self._spool is not None:
             self._spool.seek(0)
             return _Unclosing(self._spool)  # type: ignore[arg-type]
@@ -109,7 +136,14 @@ class Source:
 
     def seekable_copy(self) -> BinaryIO:
         """A seekable file of the content (Parquet needs one): the file itself,
-        or the decompressed content copied to a temporary file."""
+        or the decompressed content copied to a temporary file (a one-pass
+        stream's copy is made once, within the stream copy limit, and kept)."""
+        if self._once is not None:
+            if self._copy is None:
+                with self.reading() as handle:
+                    self._copy = copy_blocks(iter(lambda: handle.read(1 << 20), b""), self.name)
+            self._copy.seek(0)
+            return _Unclosing(self._copy)  # type: ignore[arg-type]
         if self.compression is None:
             return self._raw()
         import shutil
