@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..text import show_label
 from .cells import too_many_digits
 from .delimited import iter_text_chunks, sniff_layout
+from .kept import Kept, spool_stream
 from .source import Source
 from .streams import (
     MAX_FIRST_LINE,
@@ -22,7 +23,6 @@ from .streams import (
     decode_error,
     is_stream,
     is_utf8,
-    spool_stream,
     text_encoding,
 )
 
@@ -66,7 +66,7 @@ def iter_dataset(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     open_stdin: Callable[[], BinaryIO] | None = None,
     columns: list[str] | None = None,
-    spooled: BinaryIO | None = None,
+    spooled: Kept | None = None,
     table: TableOptions | None = None,
     messages: list[tuple[str, str]] | None = None,
     peek: bool = False,
@@ -74,8 +74,8 @@ def iter_dataset(
 ) -> Any:
     """Yield the rows of a table in any format as DataFrames of at most
     ``chunk_rows`` rows (only ``columns``, when given, are read), so memory is
-    bounded by the chunk, not the file. ``spooled``: a stream's copy (see
-    ``Source``). ``peek``: only the first rows are wanted (delimited text then
+    bounded by the chunk, not the file. ``spooled``: a stream's kept copy (see
+    ``kept``). ``peek``: only the first rows are wanted (delimited text then
     parses only the head it sniffed). Layout notes and warnings (a headerless file) are appended
     to ``messages`` as ("note" | "warning", text). ``src``: the source already
     opened (compare keeps one per side, a stream read in one pass among them).
@@ -340,8 +340,8 @@ def frames_of(
 ) -> Frames:
     """A re-readable source of the chunks of several data files, one after
     another; ``progress(source, rows so far)`` is called after each chunk.
-    A stream (stdin, a FIFO) is copied once (``spool_stream``) for later passes."""
-    held: dict[str, BinaryIO] = {}
+    A stream (stdin, a FIFO) is kept as it is read (``spool_stream``) for later passes."""
+    held: dict[str, Kept] = {}
     passes = 0
 
     def frames(columns: list[str] | None) -> Iterator[Any]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import stat
-from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable
+from typing import BinaryIO
 
 from ..errors import InputError, UsageError
 
@@ -149,13 +148,17 @@ def _stream_identity(path: str) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-# A stream for drift or profile is copied once, into memory up to this size
-# and to a temporary file beyond it, so a large one costs disk, not memory;
-# beyond STREAM_SPOOL_LIMIT it is refused, so an endless stream (``yes``)
-# neither fills the disk nor runs forever. A file is read in place, at any size.
+# A stream for drift or profile is kept as it is read (see ``kept``), in
+# memory up to STREAM_MEMORY and in a temporary file beyond, so a large one
+# costs disk, not memory; past STREAM_SPOOL_LIMIT it is refused, so an endless
+# stream (``yes``) neither fills the disk nor runs forever. A file is read in
+# place, at any size. Compare reads a stream in one pass, keeping at most its
+# first REPLAY_BYTES (a first line, or a JSON document, is bounded by
+# MAX_JSON_BYTES anyway).
 STREAM_MEMORY = 32 << 20
 STREAM_SPOOL_LIMIT = 4 << 30
 _BLOCK = 1 << 20
+REPLAY_BYTES = MAX_JSON_BYTES + _BLOCK
 
 
 def _show_bytes(n: int) -> str:
@@ -169,42 +172,6 @@ def too_long_to_copy(source: str) -> InputError:
         "(it is read more than once, or its format needs the whole file)",
         hint="give the data as a file (compressed files are read as they are)",
     )
-
-
-def spool_stream(
-    path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int = MAX_FIRST_LINE
-) -> BinaryIO:
-    """A stream copied once into a seekable file (memory, then disk), to be
-    read as often as needed; its first line must end within ``first_line_limit``,
-    and the whole within STREAM_SPOOL_LIMIT bytes."""
-    return copy_blocks(_stream_blocks(path, source, open_stdin, first_line_limit), source)
-
-
-def copy_blocks(blocks: Iterator[bytes], source: str) -> BinaryIO:
-    """Blocks copied into a seekable file: memory up to STREAM_MEMORY, a temporary
-    file beyond, refused beyond STREAM_SPOOL_LIMIT (see ``too_long_to_copy``)."""
-    import tempfile  # only here: imports that compare's start-up need not pay
-
-    spool: BinaryIO = io.BytesIO()
-    size = 0
-    try:
-        for block in blocks:
-            size += len(block)
-            if size > STREAM_SPOOL_LIMIT:
-                raise too_long_to_copy(source)
-            if size > STREAM_MEMORY and isinstance(spool, io.BytesIO):
-                on_disk = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
-                on_disk.write(spool.getbuffer())
-                spool = on_disk
-            spool.write(block)
-    except OSError as exc:  # no space left for the temporary copy
-        spool.close()
-        raise InputError(f"{source}: cannot keep a copy of the stream: {exc.strerror or exc}") from None
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return spool
 
 
 def open_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> tuple[BinaryIO, bool]:
@@ -238,127 +205,5 @@ def read_block(handle: BinaryIO, source: str, size: int = _BLOCK) -> bytes:
         raise InputError(f"{source}: standard input is closed") from None
 
 
-def _stream_blocks(
-    path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int
-) -> Iterator[bytes]:
-    """The blocks of a stream, read once. One whose first line does not end
-    within ``first_line_limit`` bytes is refused as it is read (``/dev/zero``
-    would otherwise fill memory); Parquet, being binary, is exempt."""
-    handle, owned = open_stream(path, source, open_stdin)
-    try:
-        seen, line_ended = 0, False
-        while True:
-            block = read_block(handle, source)
-            if not block:
-                return
-            if not line_ended:
-                line_ended = b"\n" in block or (seen == 0 and block.startswith(b"PAR1"))
-                if not line_ended and seen + len(block) > first_line_limit:
-                    raise first_line_too_long(source, first_line_limit)
-            seen += len(block)
-            yield block
-    finally:
-        if owned:
-            handle.close()
-
-
 def first_line_too_long(source: str, limit: int) -> InputError:
     return InputError(f"{source}: the first line is longer than {limit >> 20} MiB")
-
-
-# ---------------------------------------------------------------------------
-# One pass over a stream, without a copy (compare)
-
-# A stream that compare reads in one pass keeps its first bytes, so that its
-# head can be sniffed and the read started again from the first byte; memory
-# holds at most this much of it (a first line, or a JSON document, is bounded
-# by MAX_JSON_BYTES anyway).
-REPLAY_BYTES = MAX_JSON_BYTES + _BLOCK
-
-
-class OnePass:
-    """A stream read once, in order, with no copy on disk.
-
-    Its first bytes are kept (up to REPLAY_BYTES): ``open()`` starts again
-    from the first byte as often as wanted, until a reader reads past the kept
-    bytes; that reader is the last one (``replayable`` is then False) and the
-    kept bytes are let go. The first line must end within ``first_line_limit``
-    bytes (Parquet, being binary, is exempt), checked as it is read.
-    """
-
-    def __init__(self, handle: BinaryIO, source: str, owned: bool, first_line_limit: int) -> None:
-        self.source = source
-        self._handle = handle
-        self._owned = owned
-        self._kept = bytearray()
-        self._passed = False
-        self._ended = False
-        seen = 0
-        while True:
-            block = self._fill(_BLOCK)
-            if not block or b"\n" in block or (seen == 0 and block.startswith(b"PAR1")):
-                break
-            seen += len(block)
-            if seen > first_line_limit or self._passed:
-                self.close()
-                raise first_line_too_long(source, first_line_limit)
-
-    @classmethod
-    def of(cls, path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int) -> OnePass:
-        handle, owned = open_stream(path, source, open_stdin)
-        return cls(handle, source, owned, first_line_limit)
-
-    @property
-    def replayable(self) -> bool:
-        """Whether ``open()`` can still start from the first byte."""
-        return not self._passed
-
-    def open(self) -> BinaryIO:
-        """A reader from the first byte (see the class docstring)."""
-        if self._passed:
-            raise RuntimeError(f"{self.source}: a stream read in one pass cannot be read again")
-        return io.BufferedReader(_Replay(self), buffer_size=1 << 16)
-
-    def close(self) -> None:
-        self._kept = bytearray()
-        if self._owned:
-            self._handle.close()
-
-    def _fill(self, size: int) -> bytes:
-        """Read more of the stream, kept while within REPLAY_BYTES."""
-        block = read_block(self._handle, self.source, size) if not self._ended else b""
-        if not block:
-            self._ended = True
-        elif not self._passed and len(self._kept) + len(block) <= REPLAY_BYTES:
-            self._kept += block
-        else:
-            self._passed = True
-            self._kept = bytearray()
-        return block
-
-    def _read_at(self, position: int, size: int) -> bytes:
-        if position < len(self._kept):
-            return bytes(self._kept[position : position + size])
-        if not self._passed and position != len(self._kept):
-            raise RuntimeError(f"{self.source}: a one-pass reader lost its place")
-        return self._fill(max(size, _BLOCK) if not self._passed else size)
-
-
-class _Replay(io.RawIOBase):
-    """One reader of a ``OnePass`` stream, from its first byte."""
-
-    def __init__(self, stream: OnePass) -> None:
-        self._stream = stream
-        self._position = 0
-        self._pending = b""  # read from the stream beyond what was asked
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        want = len(buffer)
-        data = self._pending or self._stream._read_at(self._position, want)
-        chunk, self._pending = data[:want], data[want:]
-        buffer[: len(chunk)] = chunk
-        self._position += len(chunk)
-        return len(chunk)
