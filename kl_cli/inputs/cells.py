@@ -80,9 +80,12 @@ def integer(text: str) -> int | LongInteger:
         return LongInteger(("-" if text.startswith("-") and digits != "0" else "") + digits)
 
 
-def too_many_digits() -> str:
-    """What is wrong with a number longer than Python converts."""
-    return f"a number has more than {sys.get_int_max_str_digits() or 4300} digits, more than kl-cli reads"
+def too_many_digits(digits: int | None = None) -> str:
+    """What is wrong with a number longer than Python converts (of ``digits`` digits, when known)."""
+    limit = sys.get_int_max_str_digits() or 4300
+    if digits is None:
+        return f"a number has more than {limit} digits, more than kl-cli reads"
+    return f"has a number of {digits} digits, more than the {limit} kl-cli reads"
 
 
 def number_label(value: float | int) -> str:

@@ -189,7 +189,7 @@ def _numbers(
         kind, value = classify_text(cell) if text else classify_value(cell)
         if kind == "number":
             if isinstance(value, LongInteger):
-                raise _bad(table, source, name, offset + i, f"has {show_label(value[:20])}...: {too_many_digits()}")
+                raise _bad(table, source, name, offset + i, too_many_digits(len(value.lstrip("-"))))
             try:
                 number = float(value)
             except OverflowError:  # an integer beyond the float range: exact as a weight

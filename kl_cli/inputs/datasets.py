@@ -52,6 +52,9 @@ class TableOptions:
 # Set in the ``attrs`` of the chunks of delimited text: their cells are text
 # as written, typed by the cell rule; JSON and Parquet cells carry their own types.
 TEXT_CELLS = "kl_cli.text_cells"
+# Set on the first rows read for a peek: the columns whose cells cannot be
+# counted (Parquet lists, structs, maps), shown as empty until read for good.
+UNCOUNTABLE = "kl_cli.uncountable"
 
 
 def cells_are_text(frame: Any) -> bool:
@@ -89,7 +92,7 @@ def iter_dataset(
     fmt = src.format
     any_rows = False
     if fmt == "parquet":
-        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns)
+        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns, peek)
     elif fmt in ("csv", "tsv"):
         if not src.first_line_ends():
             raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
@@ -260,7 +263,10 @@ def _import_parquet() -> Any:
 MAX_BATCH_ROWS = 1 << 30
 
 
-def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None) -> Any:
+def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None, peek: bool = False) -> Any:
+    """A Parquet file's batches as DataFrames. ``peek`` (compare choosing its
+    columns): a column that cannot be counted is only refused when it is read
+    for good, and shows as empty until then."""
     source = src.name
     try:
         pq = _import_parquet()
@@ -272,9 +278,12 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
         schema = parquet.schema_arrow
         present = [c for c in columns if c in schema.names] if columns is not None else None
         for name in present if present is not None else schema.names:
-            _check_parquet_type(schema.field(name).type, name, source)
+            _check_parquet_type(schema.field(name).type, name, source, peek)
+        uncountable = [n for n in (present or schema.names) if not _countable_type(schema.field(n).type)]
         for batch in parquet.iter_batches(batch_size=min(chunk_rows, MAX_BATCH_ROWS), columns=present):
-            yield _plain(batch, source).to_pandas()
+            frame = _plain(batch, source, peek).to_pandas()
+            frame.attrs[UNCOUNTABLE] = uncountable
+            yield frame
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises its own error classes
@@ -283,28 +292,32 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
         handle.close()
 
 
-def _check_parquet_type(kind: Any, name: str, source: str) -> None:
-    """Refuse a column whose cells cannot be counted: lists, structs, maps,
-    unions (nested values, as in JSON). Dictionary-encoded columns are read
-    as their values, binary ones as UTF-8 text, decimals as numbers, dates,
-    times and durations as their text."""
+def _countable_type(kind: Any) -> bool:
+    """False for lists, structs, maps and unions (nested values, refused as in
+    JSON), also dictionary-encoded or as an extension type's storage."""
     import pyarrow as pa
 
-    inner = kind
-    while isinstance(inner, (pa.DictionaryType, pa.ExtensionType)):
-        inner = inner.value_type if isinstance(inner, pa.DictionaryType) else inner.storage_type
-    if pa.types.is_nested(inner):
+    while isinstance(kind, (pa.DictionaryType, pa.ExtensionType)):
+        kind = kind.value_type if isinstance(kind, pa.DictionaryType) else kind.storage_type
+    return not pa.types.is_nested(kind)
+
+
+def _check_parquet_type(kind: Any, name: str, source: str, peek: bool = False) -> None:
+    """Refuse a column whose cells cannot be counted (see ``_countable_type``).
+    Dictionary-encoded columns are read as their values, binary ones as
+    UTF-8 text, decimals as numbers, dates, times and durations as their text."""
+    if not peek and not _countable_type(kind):
         raise InputError(
             f"{source}: column {show_label(name)} has type {show_label(str(kind), 80)}, which kl-cli cannot count "
-            "(only numbers, text, booleans, dates and times)",
-            hint="leave it out (--exclude, or --columns, in drift and profile)",
+            "(it counts numbers, text, booleans, dates and times)"
         )
 
 
-def _plain(batch: Any, source: str) -> Any:
+def _plain(batch: Any, source: str, peek: bool = False) -> Any:
     """A Parquet batch with each column as its plain values: dictionaries
     decoded (so that categories absent from the rows are not counted as 0),
-    extension types as their storage, binary as UTF-8 text."""
+    extension types as their storage, binary as UTF-8 text; (``peek``)
+    nested columns as empty."""
     import pyarrow as pa
 
     changed = False
@@ -314,9 +327,13 @@ def _plain(batch: Any, source: str) -> Any:
         while isinstance(array.type, (pa.DictionaryType, pa.ExtensionType)):
             array = array.dictionary_decode() if isinstance(array.type, pa.DictionaryType) else array.storage
         kind = array.type
-        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        if pa.types.is_nested(kind) and peek:
+            array = pa.nulls(len(array), pa.string())
+        if pa.types.is_fixed_size_binary(kind):
+            array = array.cast(pa.binary())
+        if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type):
             try:
-                array = array.cast(pa.large_string() if pa.types.is_large_binary(kind) else pa.string())
+                array = array.cast(pa.large_string() if pa.types.is_large_binary(array.type) else pa.string())
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 raise InputError(
                     f"{source}: column {show_label(name)} holds binary data that is not UTF-8 text, "

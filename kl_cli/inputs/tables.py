@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import InputError, UsageError
 from ..text import show_label
 from .arrow import TextChunk
-from .datasets import TableOptions, cells_are_text
+from .datasets import UNCOUNTABLE, TableOptions, cells_are_text
 from .source import Source
 
 # Columns are classified from the first rows: enough to tell numbers from
@@ -94,10 +94,12 @@ class ChunkTable:
             else:
                 rows.close()  # the rest is read later, only the columns used
             self.text_cells = cells_are_text(first)
+            self.uncountable = set(first.attrs.get(UNCOUNTABLE, ()))
             first = _head(first, PEEK_ROWS)
         else:
             first = frame.head(PEEK_ROWS)
             self.text_cells = False
+            self.uncountable = set()
         self.header = not any("without a header" in text for _, text in self.messages)
         self.columns = [str(c) for c in first.columns]
         self.peek = {c: [_peek_cell(v) for v in first[c].tolist()] for c in first.columns}
@@ -227,6 +229,9 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
         if name is not None and name not in columns:
             raise InputError(f"{source}: no column {show_label(name)} ({flag}); the columns are {listing}")
     kinds = _Kinds(table)
+    # Columns that cannot be counted (Parquet lists, structs) are never chosen
+    # for the user; one named is refused when it is read.
+    columns = [c for c in columns if c not in table.uncountable or c in (wanted, label_col)] or columns
     if wanted is None:
         numeric = [c for c in columns if kinds[c] and c != label_col]
         if len(numeric) == 1:
@@ -244,8 +249,9 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
                 hint="name the column of values or observations with --column",
             )
     others = [c for c in columns if c != wanted]
+    ignored = [c for c in table.columns if c not in columns]
     if not kinds[wanted] or not labels:
-        return _Plan(wanted, None, kinds[wanted], tuple(others))
+        return _Plan(wanted, None, kinds[wanted], tuple(others + ignored))
     if label_col is None:
         text_cols = [c for c in others if not kinds[c]]
         if len(text_cols) == 1:
@@ -257,4 +263,4 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
             )
         elif len(others) == 1:
             label_col = others[0]
-    return _Plan(wanted, label_col, True, tuple(c for c in others if c != label_col))
+    return _Plan(wanted, label_col, True, tuple(c for c in others + ignored if c != label_col))
