@@ -7,15 +7,14 @@ weights is what matters. When an integer is beyond the largest float
 so that the largest fits; Python divides integers with correct rounding, so
 each scaled weight is the float nearest its true value, and the histogram
 records ``2**k`` (``Histogram.exponent``) so that totals keep their true size.
-A spread that even this cannot hold (a non-zero weight that would fall
-below the smallest normal float, a ratio past about 1e615) is refused, never
-rounded to 0.
+A spread too wide for probabilities to hold (a non-zero weight below
+2**-996, about 1e-300, of the largest: its probability would no longer be a
+normal float) is refused, never rounded to 0.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -28,7 +27,9 @@ from ..text import show_label
 
 # The scaled largest weight stays below 2**_TOP, leaving room for sums.
 _TOP = 1020
-_SMALLEST_NORMAL = sys.float_info.min
+# The smallest ratio of a weight to the largest that is kept: its probability
+# is then a normal float whatever the number of weights (below 2**24 of them).
+_SMALLEST_SHARE = 2.0**-996
 
 
 def split_big(values: Sequence[Any]) -> tuple[np.ndarray, dict[int, int]]:
@@ -83,17 +84,21 @@ def exact_histogram(
     k = big[top].bit_length() - _TOP
     with np.errstate(under="ignore"):
         scaled = np.ldexp(rest, -k)
-    tiny = (rest != 0) & (np.abs(scaled) < _SMALLEST_NORMAL)
     for i, v in big.items():
         scaled[i] = v / (1 << k)  # correctly rounded
-        tiny[i] = v != 0 and scaled[i] < _SMALLEST_NORMAL
+    # Every weight's share of the total must stay a normal float: a smaller one
+    # would be rounded towards 0 and turn a finite divergence infinite.
+    given = rest != 0
+    given[list(big)] = [v != 0 for v in big.values()]
+    tiny = given & (np.abs(scaled) < float(np.max(np.abs(scaled))) * _SMALLEST_SHARE)
     if tiny.any():
         i = int(np.argmax(tiny))
-        small = show_integer(big[i]) if i in big else repr(float(rest[i]))
+        value = float(rest[i])
+        small = show_integer(big[i]) if i in big else str(int(value)) if value.is_integer() else repr(value)
         raise InputError(
             f"{source}: the values span too wide a range to be compared exactly: {where(top)} is "
             f"{show_integer(big[top])} and {where(i)} is {small}",
-            hint="kl-cli keeps ratios between weights of up to about 1e600",
+            hint="kl-cli compares weights whose ratios are within about 1e300",
         )
     histogram = make_histogram(scaled, labels, source, **kwargs)
     return replace(histogram, exponent=histogram.exponent + k)
