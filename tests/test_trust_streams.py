@@ -71,7 +71,7 @@ def compress(data: bytes, kind: str, member: str = "data") -> bytes:
     if kind == "bz2":
         return bz2.compress(data)
     if kind == "xz":
-        return lzma.compress(data)
+        return lzma.compress(data, preset=0)
     if kind == "zstd":
         zstandard = pytest.importorskip("zstandard")
         return zstandard.ZstdCompressor().compress(data)

@@ -22,14 +22,17 @@ from ..text import show_label
 from ..vocabulary import MISSING_SPELLINGS, missing_label
 from . import arrow
 from .arrow import TextColumn
-from .cells import LongInteger, classify_text, classify_value, number_label, too_many_digits, typed_cells
+from .cells import (
+    _ARROW_DECIMAL,
+    LongInteger,
+    classify_text,
+    classify_value,
+    number_label,
+    too_many_digits,
+    typed_cells,
+)
 from .tables import ChunkTable, _Plan
 from .weights import exact_histogram, show_integer
-
-# An ASCII decimal that Arrow's string-to-double cast and Python's float()
-# read alike, to the same double (both round correctly): the cell rule's
-# numbers, less infinities (left to Python).
-_ARROW_DECIMAL = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
 @dataclass(frozen=True)

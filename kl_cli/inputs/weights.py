@@ -14,7 +14,6 @@ normal float) is refused, never rounded to 0.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -109,15 +108,3 @@ def _namer(labels: Sequence[str] | np.ndarray | None) -> Any:
         return f"item {i + 1}" if labels is None else f"label {show_label(str(labels[i]))}"
 
     return where
-
-
-def is_integer_beyond_floats(value: Any) -> bool:
-    """An int whose float would overflow (the cell rule keeps it exact)."""
-    return isinstance(value, int) and not isinstance(value, bool) and not math.isfinite(_float(value))
-
-
-def _float(value: int) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf
