@@ -15,6 +15,7 @@ from ..text import show_label
 from .cells import too_many_digits
 from .delimited import iter_text_chunks, sniff_layout
 from .kept import Kept, spool_stream
+from .parquet import UNCOUNTABLE, check_column_type, countable_type, plain_batch
 from .source import Source
 from .streams import (
     MAX_FIRST_LINE,
@@ -52,9 +53,6 @@ class TableOptions:
 # Set in the ``attrs`` of the chunks of delimited text: their cells are text
 # as written, typed by the cell rule; JSON and Parquet cells carry their own types.
 TEXT_CELLS = "kl_cli.text_cells"
-# Set on the first rows read for a peek: the columns whose cells cannot be
-# counted (Parquet lists, structs, maps), shown as empty until read for good.
-UNCOUNTABLE = "kl_cli.uncountable"
 
 
 def cells_are_text(frame: Any) -> bool:
@@ -278,10 +276,10 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
         schema = parquet.schema_arrow
         present = [c for c in columns if c in schema.names] if columns is not None else None
         for name in present if present is not None else schema.names:
-            _check_parquet_type(schema.field(name).type, name, source, peek)
-        uncountable = [n for n in (present or schema.names) if not _countable_type(schema.field(n).type)]
+            check_column_type(schema.field(name).type, name, source, peek)
+        uncountable = [n for n in (present or schema.names) if not countable_type(schema.field(n).type)]
         for batch in parquet.iter_batches(batch_size=min(chunk_rows, MAX_BATCH_ROWS), columns=present):
-            frame = _plain(batch, source, peek).to_pandas()
+            frame = plain_batch(batch, source, peek).to_pandas()
             frame.attrs[UNCOUNTABLE] = uncountable
             yield frame
     except InputError:
@@ -290,58 +288,6 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
         raise InputError(f"{source}: cannot read Parquet: {' '.join(str(exc).split())[:200]}") from None
     finally:
         handle.close()
-
-
-def _countable_type(kind: Any) -> bool:
-    """False for lists, structs, maps and unions (nested values, refused as in
-    JSON), also dictionary-encoded or as an extension type's storage."""
-    import pyarrow as pa
-
-    while isinstance(kind, (pa.DictionaryType, pa.ExtensionType)):
-        kind = kind.value_type if isinstance(kind, pa.DictionaryType) else kind.storage_type
-    return not pa.types.is_nested(kind)
-
-
-def _check_parquet_type(kind: Any, name: str, source: str, peek: bool = False) -> None:
-    """Refuse a column whose cells cannot be counted (see ``_countable_type``).
-    Dictionary-encoded columns are read as their values, binary ones as
-    UTF-8 text, decimals as numbers, dates, times and durations as their text."""
-    if not peek and not _countable_type(kind):
-        raise InputError(
-            f"{source}: column {show_label(name)} has type {show_label(str(kind), 80)}, which kl-cli cannot count "
-            "(it counts numbers, text, booleans, dates and times)"
-        )
-
-
-def _plain(batch: Any, source: str, peek: bool = False) -> Any:
-    """A Parquet batch with each column as its plain values: dictionaries
-    decoded (so that categories absent from the rows are not counted as 0),
-    extension types as their storage, binary as UTF-8 text; (``peek``)
-    nested columns as empty."""
-    import pyarrow as pa
-
-    changed = False
-    arrays = []
-    for name, array in zip(batch.schema.names, batch.columns):
-        original = array
-        while isinstance(array.type, (pa.DictionaryType, pa.ExtensionType)):
-            array = array.dictionary_decode() if isinstance(array.type, pa.DictionaryType) else array.storage
-        kind = array.type
-        if pa.types.is_nested(kind) and peek:
-            array = pa.nulls(len(array), pa.string())
-        if pa.types.is_fixed_size_binary(kind):
-            array = array.cast(pa.binary())
-        if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type):
-            try:
-                array = array.cast(pa.large_string() if pa.types.is_large_binary(array.type) else pa.string())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                raise InputError(
-                    f"{source}: column {show_label(name)} holds binary data that is not UTF-8 text, "
-                    "which kl-cli cannot count"
-                ) from None
-        changed = changed or array is not original
-        arrays.append(array)
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
 
 
 # A source of data chunks that can be read more than once: called with the
