@@ -347,7 +347,11 @@ def _head_rows(
     try:
         table = pv.read_csv(
             io.BytesIO(head),
-            read_options=pv.ReadOptions(autogenerate_column_names=True, encoding=_arrow_encoding(encoding)),
+            # One thread for 64 KiB: no thread pool is started for a peek (an
+            # error found before the full read then exits with no Arrow thread alive).
+            read_options=pv.ReadOptions(
+                autogenerate_column_names=True, encoding=_arrow_encoding(encoding), use_threads=False
+            ),
             parse_options=pv.ParseOptions(
                 delimiter=layout.delimiter, newlines_in_values=True, ignore_empty_lines=layout.width > 1
             ),
