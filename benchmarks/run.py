@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -46,17 +47,46 @@ REPO = os.path.dirname(HERE)
 BASELINES = os.path.join(HERE, "baselines.py")
 GEN = os.path.join(HERE, "gen_data.py")
 
-GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently")
+GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream")
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
     "| kl-cli peak MB | baseline peak MB |"
 )
 
 SIZES = {
-    "full": {"categories": 1_000_000, "calls": 7, "rows": 5_000_000, "times": 4, "repeat": 5, "peer_repeat": 3},
-    "quick": {"categories": 20_000, "calls": 3, "rows": 5_000, "times": 4, "repeat": 2, "peer_repeat": 1},
+    "full": {
+        "categories": 1_000_000,
+        "calls": 7,
+        "rows": 5_000_000,
+        "times": 4,
+        "repeat": 5,
+        "peer_repeat": 3,
+        "stream_rows": 30_000_000,
+    },
+    "quick": {
+        "categories": 20_000,
+        "calls": 3,
+        "rows": 5_000,
+        "times": 4,
+        "repeat": 2,
+        "peer_repeat": 1,
+        "stream_rows": 20_000,
+    },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
+# The stream scenario: one column of 50 cities, uniform, and Q over them.
+STREAM_Q = ",".join(f"c{i:02d}={i + 1}" for i in range(50))
+ONE_COLUMN = """
+import sys
+import numpy as np
+path, rows = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(7)
+labels = np.array([f"c{i:02d}" for i in range(50)])
+with open(path, "w") as handle:
+    handle.write("city\\n")
+    for start in range(0, rows, 1_000_000):
+        handle.write("\\n".join(labels[rng.integers(0, 50, min(1_000_000, rows - start))]) + "\\n")
+"""
 IMPORT_BASELINE = "import numpy, click, rich.console"
 
 
@@ -333,6 +363,8 @@ class Bench:
         if "memory" in self.only:
             jobs.append(("big.csv", [sys.executable, GEN, "repeat", "ref.csv", "big.csv"]))
             jobs[-1][1].extend(["--times", str(self.size["times"])])
+        if "stream" in self.only:
+            jobs.append(("column.csv", [sys.executable, "-c", ONE_COLUMN, "column.csv", str(self.size["stream_rows"])]))
         for name, argv in jobs:
             r = run_child(argv, self.tmp)
             if r.code != 0:
@@ -535,6 +567,34 @@ class Bench:
             + ("OK, identical columns" if same else f"**columns differ: {', '.join(differing) or 'column sets'}**")
         )
 
+    # -- 5. a stream ----------------------------------------------------------------
+
+    def stream(self) -> None:
+        """compare reading a large one-column CSV from a pipe against the same
+        file by path (issue 11): one pass, no copy, at the speed of the file."""
+        rows = self.size["stream_rows"]
+        kl = " ".join(shlex.quote(a) for a in self.kl)
+        args = f"compare - {STREAM_Q} --format value"
+        piped = Command("kl-cli stdin", ["/bin/sh", "-c", f"cat column.csv | {kl} {args}"])
+        by_path = Command("kl-cli path", [*self.kl, "compare", "column.csv", STREAM_Q, "--format", "value"])
+        self.interference["stream"] = run_group("stream", [piped, by_path], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"stream: `cat column.csv | kl-cli compare - Q`, one column of {rows:,} rows",
+                piped,
+                "the same file by path: `kl-cli compare column.csv Q`",
+                by_path,
+                None,
+                1.5,
+                "≤ 1.5",
+            )
+        )
+        if piped.runs and by_path.runs:
+            a, b = floats(piped.runs[0].stdout), floats(by_path.runs[0].stdout)
+            self.checks.append(
+                f"stream: KL(P‖Q) from stdin {a!r}, by path {b!r}: " + ("OK, equal" if a == b else "**differs**")
+            )
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -549,6 +609,8 @@ class Bench:
             self.drift()
         if self.wanted("memory"):
             self.memory()
+        if self.wanted("stream"):
+            self.stream()
 
     def failures(self) -> list[str]:
         seen, out = set(), []

@@ -14,16 +14,21 @@ result depends on the chunk size):
   missing, numbers (not booleans) are numbers, booleans are booleans,
   strings follow the text rule above only for white space and missing
   spellings (a JSON string ``"3"`` is text).
-- Labels: an integer keeps its exact value at any size (``str(int)``); a
-  float that is a whole number below 2**53 prints as that integer (3 and
-  3.0 are one category); other floats print as their shortest repr;
-  booleans as ``true``/``false``.
+- Typed decimals (Parquet ``decimal128``) read as their decimal text does.
+- Labels: an integer keeps its exact value at any size (``str(int)``; one
+  longer than Python converts, 4300 digits, keeps its digits as written,
+  less a ``+`` and leading zeros, and is beyond the float range as a
+  value); a float that is a whole number below 2**53 prints as that
+  integer (3 and 3.0 are one category); other floats print as their
+  shortest repr; booleans as ``true``/``false``.
 """
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,8 +62,36 @@ class TypedCells:
     missing: int = 0
 
 
+class LongInteger(str):
+    """An integer cell too long for Python to convert (more than
+    ``sys.get_int_max_str_digits()`` digits): its canonical digits, with a
+    float value of +-inf (beyond the float range, as 1e400 is)."""
+
+    def __float__(self) -> float:
+        return -math.inf if self.startswith("-") else math.inf
+
+
+def integer(text: str) -> int | LongInteger:
+    """An integer's exact value from its (stripped) decimal digits."""
+    try:
+        return int(text)
+    except ValueError:  # beyond Python's limit on converting digits
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        return LongInteger(("-" if text.startswith("-") and digits != "0" else "") + digits)
+
+
+def too_many_digits(digits: int | None = None) -> str:
+    """What is wrong with a number longer than Python converts (of ``digits`` digits, when known)."""
+    limit = sys.get_int_max_str_digits() or 4300
+    if digits is None:
+        return f"a number has more than {limit} digits, more than kl-cli reads"
+    return f"has a number of {digits} digits, more than the {limit} kl-cli reads"
+
+
 def number_label(value: float | int) -> str:
     """The category label of a number: exact for integers, one spelling for 3 and 3.0."""
+    if isinstance(value, LongInteger):
+        return str.__str__(value)
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return str(int(value))
     value = float(value)
@@ -80,7 +113,7 @@ def classify_text(cell: str) -> tuple[str, Any]:
         return "missing", None
     if _NUMBER.fullmatch(text):
         if _INTEGER.fullmatch(text):
-            return "number", int(text)
+            return "number", integer(text)
         return "number", float(text)
     boolean = text.lower()
     if boolean in _BOOLEANS:
@@ -103,6 +136,8 @@ def classify_value(value: Any) -> tuple[str, Any]:
     if isinstance(value, str):
         text = value.strip()
         return ("missing", None) if text in _MISSING_TEXT else ("text", text)
+    if isinstance(value, decimal.Decimal):
+        return ("missing", None) if value.is_nan() else classify_text(str(value))
     if _is_na(value):  # pandas' NA, NaT and friends
         return "missing", None
     return "text", str(value).strip()
@@ -208,7 +243,7 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
         if label_limit is None or int(is_decimal.sum()) <= label_limit:
             texts = decimals.to_pylist()
             labelled += [
-                (int(t) if _INTEGER.fullmatch(t) else v, int(c)) if not e else (v, int(c))
+                (integer(t) if _INTEGER.fullmatch(t) else v, int(c)) if not e else (v, int(c))
                 for t, v, c, e in zip(texts, floats.tolist(), counts[decimal_index].tolist(), exact.tolist())
             ]
         else:

@@ -12,9 +12,20 @@ from typing import Any, BinaryIO
 
 from ..errors import InputError
 from ..text import show_label
+from .cells import too_many_digits
 from .delimited import iter_text_chunks, sniff_layout
+from .kept import Kept, spool_stream
+from .parquet import UNCOUNTABLE, check_column_type, countable_type, plain_batch
 from .source import Source
-from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, decode, decode_error, is_stream, is_utf8, spool_stream
+from .streams import (
+    MAX_FIRST_LINE,
+    MAX_JSON_BYTES,
+    decode,
+    decode_error,
+    is_stream,
+    is_utf8,
+    text_encoding,
+)
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 
@@ -36,7 +47,7 @@ class TableOptions:
         from .delimited import check_delimiter
         from .registry import check_format
 
-        return cls(encoding, check_format(input_format), check_delimiter(delimiter), header)
+        return cls(text_encoding(encoding), check_format(input_format), check_delimiter(delimiter), header)
 
 
 # Set in the ``attrs`` of the chunks of delimited text: their cells are text
@@ -56,27 +67,30 @@ def iter_dataset(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     open_stdin: Callable[[], BinaryIO] | None = None,
     columns: list[str] | None = None,
-    spooled: BinaryIO | None = None,
+    spooled: Kept | None = None,
     table: TableOptions | None = None,
     messages: list[tuple[str, str]] | None = None,
     peek: bool = False,
+    src: Source | None = None,
 ) -> Any:
     """Yield the rows of a table in any format as DataFrames of at most
     ``chunk_rows`` rows (only ``columns``, when given, are read), so memory is
-    bounded by the chunk, not the file. ``spooled``: a stream's copy (see
-    ``Source``). ``peek``: only the first rows are wanted (delimited text then
+    bounded by the chunk, not the file. ``spooled``: a stream's kept copy (see
+    ``kept``). ``peek``: only the first rows are wanted (delimited text then
     parses only the head it sniffed). Layout notes and warnings (a headerless file) are appended
-    to ``messages`` as ("note" | "warning", text).
+    to ``messages`` as ("note" | "warning", text). ``src``: the source already
+    opened (compare keeps one per side, a stream read in one pass among them).
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
     naming the source.
     """
     table = table or TableOptions(encoding=encoding)
-    src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
+    if src is None:
+        src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
     fmt = src.format
     any_rows = False
     if fmt == "parquet":
-        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns)
+        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns, peek)
     elif fmt in ("csv", "tsv"):
         if not src.first_line_ends():
             raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
@@ -160,8 +174,10 @@ def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> I
                 raise InputError(f"{source}: line {number}: JSON is nested too deeply") from None
             except _BadNumber as exc:
                 raise InputError(f"{source}: line {number}: {exc}") from None
-            except ValueError as exc:  # JSONDecodeError included
+            except json.JSONDecodeError as exc:
                 raise InputError(f"{source}: line {number}: malformed JSON: {exc}") from None
+            except ValueError:  # an integer longer than Python converts
+                raise InputError(f"{source}: line {number}: {too_many_digits()}") from None
             if type(row) is not dict or not all(map(_countable, row.values())):
                 _refuse_row(row, f"{source}: line {number}")
             rows.append(row)
@@ -240,7 +256,15 @@ def _import_parquet() -> Any:
     return pq
 
 
-def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None) -> Any:
+# Rows Arrow is asked for at a time, whatever --chunk-rows says (Arrow takes
+# an int64; chunks are "at most chunk_rows" rows, so a smaller batch is one).
+MAX_BATCH_ROWS = 1 << 30
+
+
+def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None, peek: bool = False) -> Any:
+    """A Parquet file's batches as DataFrames. ``peek`` (compare choosing its
+    columns): a column that cannot be counted is only refused when it is read
+    for good, and shows as empty until then."""
     source = src.name
     try:
         pq = _import_parquet()
@@ -249,9 +273,15 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
     handle = src.seekable_copy()
     try:
         parquet = pq.ParquetFile(handle)
-        present = [c for c in columns if c in parquet.schema_arrow.names] if columns is not None else None
-        for batch in parquet.iter_batches(batch_size=chunk_rows, columns=present):
-            yield batch.to_pandas()
+        schema = parquet.schema_arrow
+        present = [c for c in columns if c in schema.names] if columns is not None else None
+        for name in present if present is not None else schema.names:
+            check_column_type(schema.field(name).type, name, source, peek)
+        uncountable = [n for n in (present or schema.names) if not countable_type(schema.field(n).type)]
+        for batch in parquet.iter_batches(batch_size=min(chunk_rows, MAX_BATCH_ROWS), columns=present):
+            frame = plain_batch(batch, source, peek).to_pandas()
+            frame.attrs[UNCOUNTABLE] = uncountable
+            yield frame
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises its own error classes
@@ -269,14 +299,14 @@ def frames_of(
     paths: list[Any],
     progress: Callable[[str, int], None] | None = None,
     messages: list[tuple[str, str]] | None = None,
-    spooled: dict[str, BinaryIO] | None = None,
+    spooled: dict[str, Kept] | None = None,
     **kwargs: Any,
 ) -> Frames:
     """A re-readable source of the chunks of several data files, one after
     another; ``progress(source, rows so far)`` is called after each chunk.
-    A stream (stdin, a FIFO) is copied once (``spool_stream``) for later
-    passes; ``spooled`` holds the copies of streams a caller already read."""
-    held: dict[str, BinaryIO] = dict(spooled or {})
+    A stream (stdin, a FIFO) is kept as it is read (``spool_stream``) for
+    later passes; ``spooled`` holds the streams a caller already began to read."""
+    held: dict[str, Kept] = dict(spooled or {})
     passes = 0
 
     def frames(columns: list[str] | None) -> Iterator[Any]:

@@ -347,7 +347,11 @@ def _head_rows(
     try:
         table = pv.read_csv(
             io.BytesIO(head),
-            read_options=pv.ReadOptions(autogenerate_column_names=True, encoding=_arrow_encoding(encoding)),
+            # One thread for 64 KiB: no thread pool is started for a peek (an
+            # error found before the full read then exits with no Arrow thread alive).
+            read_options=pv.ReadOptions(
+                autogenerate_column_names=True, encoding=_arrow_encoding(encoding), use_threads=False
+            ),
             parse_options=pv.ParseOptions(
                 delimiter=layout.delimiter, newlines_in_values=True, ignore_empty_lines=layout.width > 1
             ),
@@ -422,7 +426,9 @@ def _arrow_encoding(encoding: str) -> str:
 
 def _ragged(source: Source, layout: Layout, encoding: str, row: Any) -> InputError:
     """The error for a row with too many or too few fields, naming its line."""
-    line = _line_of(source, layout, encoding)
+    # Found again by reading from the start; a stream read in one pass past its
+    # kept head cannot be, and the row is then shown by its text alone.
+    line = _line_of(source, layout, encoding) if source.replayable else None
     where = f"line {line}" if line else "a row"
     have = getattr(row, "actual_columns", None)
     text = str(getattr(row, "text", ""))[:60]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from ..errors import InputError
 from ..text import show_label
+from .cells import LongInteger, integer, too_many_digits
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class InlineSyntaxError(InputError):
     """The text is not inline-list syntax at all (as opposed to bad values)."""
 
 
-def split_inline(text: str, source: str) -> tuple[list[float], list[str] | None]:
+def split_inline(text: str, source: str) -> tuple[list[float | int], list[str] | None]:
     """The numbers and labels (``None`` when unlabelled) of an inline list."""
     items = [item.strip() for item in text.split(",")]
     if not text.strip():
@@ -23,7 +28,7 @@ def split_inline(text: str, source: str) -> tuple[list[float], list[str] | None]
             hint="label every item, like rain=0.7,dry=0.3, or none, like 0.7,0.3",
         )
     labels: list[str] | None = [] if all(labelled) else None
-    values: list[float] = []
+    values: list[float | int] = []
     for i, item in enumerate(items):
         if labels is not None:
             label, _, number = item.partition("=")
@@ -34,6 +39,12 @@ def split_inline(text: str, source: str) -> tuple[list[float], list[str] | None]
             item = number.strip()
         if not item:
             raise InlineSyntaxError(f"{source}: item {i + 1} is empty")
+        if _INTEGER.fullmatch(item):  # exact at any size (weights are scaled exactly, see ``weights``)
+            value = integer(item)
+            if isinstance(value, LongInteger):
+                raise InputError(f"{source}: item {i + 1}: {too_many_digits()}")
+            values.append(value)
+            continue
         try:
             values.append(float(item))
         except ValueError:

@@ -6,9 +6,11 @@ import json
 import numbers
 from typing import Any
 
-from ..core.histogram import Histogram, count_observations, make_histogram
+from ..core.histogram import Histogram, count_observations
 from ..errors import InputError
 from ..text import show_label
+from .cells import too_many_digits
+from .weights import exact_histogram, split_big
 
 
 def parse_json_text(text: str, source: str) -> Any:
@@ -23,6 +25,8 @@ def parse_json_text(text: str, source: str) -> Any:
         raise InputError(f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise InputError(f"{source}: JSON is nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts
+        raise InputError(f"{source}: {too_many_digits()}") from None
 
 
 class DuplicateKeys(dict):
@@ -57,24 +61,28 @@ def histogram_from_json(value: Any, source: str) -> Histogram:
             raise InputError(f"{source}: empty JSON object")
         pairs = value.pairs if isinstance(value, DuplicateKeys) else list(value.items())
         numbers = [_json_number(v, f"{source}: label {show_label(k)}") for k, v in pairs]
-        return make_histogram(numbers, [k for k, _ in pairs], source)
+        return exact_histogram(*split_big(numbers), [k for k, _ in pairs], source)
     if isinstance(value, list):
         if not value:
             raise InputError(f"{source}: empty JSON list")
         if all(isinstance(v, str) for v in value):
             return count_observations(value, source)
         numbers = [_json_number(v, f"{source}: item {i + 1}") for i, v in enumerate(value)]
-        return make_histogram(numbers, None, source)
+        return exact_histogram(*split_big(numbers), None, source)
     raise InputError(
         f"{source}: JSON must be a list of numbers, a list of strings or an object of label: number, "
         f"not {type(value).__name__}"
     )
 
 
-def _json_number(v: Any, where: str) -> float:
+def _json_number(v: Any, where: str) -> float | int:
+    """A JSON number: an integer exactly (at any size: weights are scaled
+    exactly, see ``weights``), anything else as a float."""
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         shown = "null (empty)" if v is None else json.dumps(v)[:40]
         raise InputError(f"{where}: {shown} is not a number")
+    if isinstance(v, int):
+        return v
     try:
         return float(v)
     except OverflowError:

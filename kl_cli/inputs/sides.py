@@ -9,15 +9,17 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..core.histogram import Histogram, count_observations, make_histogram
+from ..core.histogram import Histogram, align, count_observations, make_histogram
 from ..errors import InputError, UsageError
 from ..text import show_label
+from .columns import Want, read_sides
 from .inline import InlineSyntaxError, split_inline
 from .jsondoc import _json_number, histogram_from_json, json_pair, parse_json_text
 from .registry import COMPRESSIONS, FORMATS
 from .source import Source
-from .streams import MAX_JSON_BYTES, decode, is_stream, one_stream, spool_stream
-from .tables import ChunkTable, ReadOptions, histogram_from_table, parse_numbers, plan_table
+from .streams import MAX_JSON_BYTES, decode, is_stream, one_stream
+from .tables import ChunkTable, ReadOptions, plan_table
+from .weights import exact_histogram, show_integer, split_big
 
 # What a path looks like (for the message when a word is neither a file nor inline).
 KNOWN_EXTENSIONS = tuple(ext for entry in (*FORMATS.values(), *COMPRESSIONS) for ext in entry.extensions)
@@ -59,12 +61,14 @@ def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], B
 def _load_source(
     spec: str, name: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None, stream: bool
 ) -> _Loaded:
-    """A file or a stream, in any format the registry knows (compressed or not)."""
+    """A file or a stream, in any format the registry knows (compressed or not).
+
+    A stream is read in one pass, never copied (but Parquet, which needs the
+    whole file): only its head is held while the sides are planned."""
     if stream and open_stdin is None and spec == "-":
         raise UsageError("standard input ('-') is only read by the command line")
     table = options.table(role)
-    spooled = spool_stream(spec, name, open_stdin, MAX_JSON_BYTES) if stream else None
-    source = Source(spec, name, stated=table.input_format, spooled=spooled)
+    source = Source(spec, name, stated=table.input_format, open_stdin=open_stdin, one_pass=stream)
     if spec == "-" and source.compression is None and table.input_format is None:
         head = source.head.strip()
         if b"\n" not in head and head[:1] not in (b"[", b"{") and len(head) < (1 << 16):
@@ -86,9 +90,9 @@ def _load_source(
             for number, row in enumerate(value, 1):
                 if not all(map(_countable, row.values())):
                     _refuse_row(row, f"{name}: record {number}")
-            return _Loaded(name, table=ChunkTable(name, spec, table, frame=pd.DataFrame(value)))
+            return _Loaded(name, table=ChunkTable(name, None, table, frame=pd.DataFrame(value)))
         return _Loaded(name, json_value=value)
-    return _Loaded(name, table=ChunkTable(name, spec, table, spooled=spooled))
+    return _Loaded(name, table=ChunkTable(name, source, table))
 
 
 def _check_json_size(size: int, name: str) -> None:
@@ -100,12 +104,59 @@ def _check_json_size(size: int, name: str) -> None:
         )
 
 
-def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[str] | None = None) -> Histogram:
+@dataclass(frozen=True)
+class _Side:
+    """One side as loaded, with its table plan (when it is a table)."""
+
+    loaded: _Loaded
+    role: str
+    plan: Any = None
+
+    @property
+    def one_pass(self) -> bool:
+        table = self.loaded.table
+        return table is not None and table.source is not None and table.source.one_pass
+
+    def labelled(self) -> bool | None:
+        """Whether the side has labels, known before its data is read (None: its reader will say)."""
+        loaded = self.loaded
+        if loaded.inline is not None:
+            return loaded.inline[1] is not None
+        if loaded.table is not None:
+            return not self.plan.numeric or self.plan.label is not None
+        value = loaded.json_value
+        if json_pair(value):
+            value = value[self.role.lower()]
+        if isinstance(value, dict):
+            return True
+        if isinstance(value, list) and value:
+            return all(isinstance(v, str) for v in value)
+        return None
+
+
+def _planned(loaded: _Loaded, role: str, options: ReadOptions) -> _Side:
+    return _Side(loaded, role, plan_table(loaded.table, role, options) if loaded.table is not None else None)
+
+
+def _check_matchable(p: _Side, q: _Side) -> None:
+    """Refuse labels on one side only before any data is read, so that a
+    stream (even an endless one) is not read first. The message is
+    ``align``'s, from one-category stand-ins of the two sides."""
+    lp, lq = p.labelled(), q.labelled()
+    if lp is None or lq is None or lp == lq:
+        return
+    one, label = np.ones(1), np.array(["x"], dtype=object)
+    align(Histogram(one, label if lp else None, "P"), Histogram(one, label if lq else None, "Q"))
+
+
+def _histogram(side: _Side, at_most: int | None = None) -> Histogram:
+    loaded, role = side.loaded, side.role
     if loaded.inline is not None:
-        return make_histogram(*loaded.inline, loaded.name)
+        return exact_histogram(*split_big(loaded.inline[0]), loaded.inline[1], loaded.name)
     if loaded.table is not None:
-        plan = plan_table(loaded.table, role, options)
-        return histogram_from_table(loaded.table, plan, needed or plan.needed, loaded.name)
+        other = "Q" if role == "P" else "P"
+        (histogram,) = read_sides(loaded.table, [Want(side.plan, loaded.name, at_most=at_most, roles=(role, other))])
+        return histogram
     value = loaded.json_value
     if json_pair(value):
         return histogram_from_json(value[role.lower()], f"{loaded.name} [{role.lower()}]")
@@ -115,7 +166,7 @@ def _histogram(loaded: _Loaded, role: str, options: ReadOptions, needed: list[st
 def _sides(
     p_spec: str, q_spec: str | None, options: ReadOptions, open_stdin: Callable[[], BinaryIO]
 ) -> list[tuple[_Loaded, str]]:
-    """P's and Q's sources, read as far as their format.
+    """P's and Q's sources, read as far as their format (a stream: its head).
 
     With ``q_spec`` omitted, P's source must hold both distributions: JSON
     ``{"p": ..., "q": ...}`` or a table with ``--p-column`` and ``--q-column``.
@@ -146,25 +197,48 @@ def load_pair(
     options: ReadOptions,
     open_stdin: Callable[[], BinaryIO],
 ) -> tuple[Histogram, Histogram]:
-    """Read P and Q from command-line words (inline text, a path or ``-``)."""
+    """Read P and Q from command-line words (inline text, a path or ``-``).
+
+    Each table is read once, in chunks, for every side it serves. Whether
+    the sides can be matched (labels on both, or on neither) is settled
+    before any data is read; two positional sides read a stream last,
+    stopping as soon as it holds more values than the other side."""
     (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, open_stdin)
-    needed = None
+    p, q = _planned(lp, rp, options), _planned(lq, rq, options)
+    # Sides already in memory (inline, JSON) first, so their own errors come first.
+    held = {side.role: _histogram(side) for side in (p, q) if side.loaded.table is None}
+    _check_matchable(p, q)
+    if len(held) == 2:
+        return held["P"], held["Q"]
+    if held:
+        known = next(iter(held.values()))
+        side = q if "P" in held else p
+        at_most = len(known) if side.labelled() is False and known.labels is None else None
+        read = _histogram(side, at_most=at_most if side.one_pass else None)
+        return (known, read) if "P" in held else (read, known)
     if lp.table is not None and lp.table is lq.table:
         # One table holds both sides: read the columns of both in one go.
-        needed = plan_table(lp.table, "P", options).needed + plan_table(lq.table, "Q", options).needed
-    elif lp.table is not None and lq.table is not None:
+        hp, hq = read_sides(lp.table, [Want(p.plan, lp.name), Want(q.plan, lq.name)])
+        return hp, hq
+    if p.labelled() is False and q.labelled() is False and p.one_pass != q.one_pass:
+        if p.one_pass:
+            hq = _histogram(q)
+            return _histogram(p, at_most=len(hq)), hq
+        hp = _histogram(p)
+        return hp, _histogram(q, at_most=len(hp))
+    if lp.table is not None and lq.table is not None:
         # Two tables: Q is read by a second thread while P is read, so the two
         # cores parse both files at once (Arrow releases the GIL as it parses).
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="kl-cli-q")
         try:
-            q_side = pool.submit(_histogram, lq, rq, options)
-            hp = _histogram(lp, rp, options)  # P's error, if any, is the one reported
+            q_side = pool.submit(_histogram, q)
+            hp = _histogram(p)  # P's error, if any, is the one reported
             return hp, q_side.result()
         finally:
             pool.shutdown(wait=False, cancel_futures=True)  # never wait on a stuck read
-    return _histogram(lp, rp, options, needed), _histogram(lq, rq, options, needed)
+    return _histogram(p), _histogram(q)
 
 
 def load_samples(
@@ -178,35 +252,52 @@ def load_samples(
     Returns (values, source name) for each side; empty cells and JSON nulls
     are NaN, i.e. missing.
     """
-    pairs = _sides(p_spec, q_spec, options, open_stdin)
-    p, q = (_samples(loaded, role, options) for loaded, role in pairs)
-    return p, q
+    (lp, rp), (lq, rq) = _sides(p_spec, q_spec, options, open_stdin)
+    wants = [_sample_want(lp, rp, options), _sample_want(lq, rq, options)]
+    if lp.table is not None and lp.table is lq.table:
+        hp, hq = read_sides(lp.table, wants)  # type: ignore[arg-type]
+        return hp, hq
+    return _samples(lp, rp, wants[0]), _samples(lq, rq, wants[1])
 
 
-def _samples(loaded: _Loaded, role: str, options: ReadOptions) -> tuple[np.ndarray, str]:
+def _sample_want(loaded: _Loaded, role: str, options: ReadOptions) -> Want | None:
+    """What to read of a table side for --samples (None for inline and JSON)."""
+    if loaded.table is None:
+        return None
+    plan = plan_table(loaded.table, role, options, labels=False)
+    if not plan.numeric:
+        raise InputError(
+            f"{loaded.name}: column {show_label(plan.value)} holds text, not numbers",
+            hint="--samples bins numeric observations; without it, text observations are counted",
+        )
+    return Want(plan, loaded.name, samples=True)
+
+
+def _samples(loaded: _Loaded, role: str, want: Want | None) -> tuple[np.ndarray, str]:
     name = loaded.name
     if loaded.inline is not None:
         values, labels = loaded.inline
         if labels is not None:
             raise InputError(f"{name}: --samples takes plain numbers (observations), not label=value pairs")
-        return np.asarray(values, dtype=np.float64), name  # observations as given: any sign, any size
-    if loaded.table is not None:
-        plan = plan_table(loaded.table, role, options, labels=False)
-        if not plan.numeric:
-            raise InputError(
-                f"{name}: column {show_label(plan.value)} holds text, not numbers",
-                hint="--samples bins numeric observations; without it, text observations are counted",
-            )
-        needed = [c for c in (options.p_column, options.q_column, options.column) if c in loaded.table.columns]
-        column = loaded.table.column(plan.value, [*needed, plan.value])
-        return parse_numbers(column, loaded.table, plan.value, empty_ok=True), name
+        floats, big = split_big(values)
+        if big:
+            i = min(big)
+            raise InputError(f"{name}: item {i + 1} is {show_integer(big[i])}, beyond the range of a float")
+        return floats, name  # observations as given: any sign, any size
+    if want is not None:
+        (values_name,) = read_sides(loaded.table, [want])
+        return values_name
     value = loaded.json_value
     if json_pair(value):
         value = value[role.lower()]
     if not isinstance(value, list) or not value:
         raise InputError(f"{name}: --samples needs a non-empty JSON list of numbers")
     numbers = [np.nan if v is None else _json_number(v, f"{name}: item {i + 1}") for i, v in enumerate(value)]
-    return np.asarray(numbers, dtype=np.float64), name
+    floats, big = split_big(numbers)
+    if big:
+        i = min(big)
+        raise InputError(f"{name}: item {i + 1} is {show_integer(big[i])}, beyond the range of a float")
+    return floats, name
 
 
 def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> Histogram:
@@ -216,10 +307,11 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
     if isinstance(obj, Histogram):
         return obj
     if isinstance(obj, str):
-        return _histogram(_load(obj, role, options, no_stdin), role, options)
+        loaded = _load(obj, role, options, no_stdin)
+        return _histogram(_planned(loaded, role, options))
     if isinstance(obj, Mapping):
         numbers = [_json_number(v, f"{role}: label {show_label(k)}") for k, v in obj.items()]
-        return make_histogram(numbers, list(obj), role)
+        return exact_histogram(*split_big(numbers), [str(k) for k in obj], role)
     index = getattr(obj, "index", None)
     if index is not None and hasattr(obj, "to_numpy"):  # a pandas Series
         values = obj.to_numpy()
@@ -227,6 +319,8 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
         if values.dtype.kind in "OUST":
             return count_observations(values.astype(object), role)
         return make_histogram(values, None if positional else [str(x) for x in index], role)
+    if isinstance(obj, (list, tuple)) and obj and all(type(v) in (int, float) for v in obj):
+        return exact_histogram(*split_big(list(obj)), None, role)  # integers kept exact at any size
     arr = np.asarray(obj)
     if arr.dtype.kind in "OUS" and all(isinstance(v, str) for v in arr.tolist()):
         return count_observations(arr.astype(object), role)

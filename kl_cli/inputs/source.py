@@ -2,32 +2,27 @@
 
 A ``Source`` is a path or a stream (standard input, a FIFO), read as its
 format says: decompressed when its first bytes say it is compressed, its
-format recognized by the registry (a stated format wins). A stream is
-copied once (memory, then disk) so that it can be read again for a second
-pass; a file is simply reopened.
+format recognized by the registry (a stated format wins). A file is simply
+reopened for each pass. A stream is either copied once (memory, then disk,
+up to a stated limit) so that it can be read again for a second pass
+(drift, profile), or read in one pass with only its first bytes kept
+(``one_pass``: compare, which reads each source once).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
 from .compression import decompression_errors, open_decompressed
+from .kept import Kept, copy_blocks, spool_stream
 from .registry import Compression, compression_of, recognize
-from .streams import MAX_FIRST_LINE, is_stream, spool_stream
+from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, is_stream
 
 HEAD_BYTES = 1 << 16
-
-
-class _Unclosing(io.BufferedReader):
-    """A view of a spooled copy that leaves the copy open when it is closed."""
-
-    def close(self) -> None:  # the spool is the Source's to close
-        self.detach()
 
 
 class Source:
@@ -40,15 +35,23 @@ class Source:
         *,
         stated: str | None = None,
         open_stdin: Callable[[], BinaryIO] | None = None,
-        spooled: BinaryIO | None = None,
+        spooled: Kept | None = None,
+        one_pass: bool = False,
     ) -> None:
         self.spec = spec
         self.name = name
         self.reader_busy = False  # a reader thread is reading (see delimited._prefetched)
         self.stream = spooled is not None or is_stream(spec)
-        self._spool = spooled
-        if self.stream and self._spool is None:
-            self._spool = spool_stream(spec, name, open_stdin)
+        self._kept = spooled
+        self._copy: Kept | None = None  # a zip archive from a stream, kept whole
+        self._parquet_copy: Kept | None = None  # a one-pass stream's content, copied whole once
+        if self.stream and self._kept is None:
+            # compare reads a stream in one pass; a one-line JSON document may be MAX_JSON_BYTES long.
+            self._kept = (
+                Kept.of(spec, name, open_stdin, MAX_JSON_BYTES, copy=False)
+                if one_pass
+                else spool_stream(spec, name, open_stdin)
+            )
         elif not self.stream:
             if os.path.isdir(spec):
                 raise InputError(f"{name}: is a directory, not a file")
@@ -57,6 +60,13 @@ class Source:
         with self._raw() as raw:
             raw_head = raw.read(8)
         self.compression: Compression | None = compression_of(raw_head)
+        if self._kept is not None and self.compression is not None and self.compression.name == "zip":
+            # A zip archive is read from its end (its directory): it needs the whole, seekable.
+            if self._kept.copy:
+                self._copy = self._kept
+            else:
+                with self._raw() as raw:
+                    self._copy = copy_blocks(iter(lambda: raw.read(1 << 20), b""), name)
         self.head = self._read_head()
         if not self.head.strip(b" \t\r\n\xef\xbb\xbf"):
             raise InputError(f"{name}: standard input is empty" if spec == "-" else f"{name}: the file is empty")
@@ -67,10 +77,23 @@ class Source:
         """The file's path when readers may open it themselves (a plain file)."""
         return None if self.stream or self.compression else self.spec
 
+    @property
+    def one_pass(self) -> bool:
+        """A stream read in one pass: readers may start again from its first
+        byte only while ``replayable``."""
+        return self._kept is not None and not self._kept.copy
+
+    @property
+    def replayable(self) -> bool:
+        """Whether ``open()`` can start from the first byte again (always, but
+        for a one-pass stream that a reader has read past its kept head)."""
+        return self._copy is not None or self._kept is None or self._kept.replayable
+
     def _raw(self) -> BinaryIO:
-        if self._spool is not None:
-            self._spool.seek(0)
-            return _Unclosing(self._spool)  # type: ignore[arg-type]
+        if self._copy is not None:  # a zip archive from a stream
+            return self._copy.whole()
+        if self._kept is not None:
+            return self._kept.open()
         try:
             return open(self.spec, "rb")
         except OSError as exc:
@@ -109,9 +132,15 @@ class Source:
 
     def seekable_copy(self) -> BinaryIO:
         """A seekable file of the content (Parquet needs one): the file itself,
-        or the decompressed content copied to a temporary file."""
+        or the decompressed content copied to a temporary file (a one-pass
+        stream's copy is made once, within the stream copy limit, and kept)."""
+        if self.one_pass:
+            if self._parquet_copy is None:
+                with self.reading() as handle:
+                    self._parquet_copy = copy_blocks(iter(lambda: handle.read(1 << 20), b""), self.name)
+            return self._parquet_copy.whole()
         if self.compression is None:
-            return self._raw()
+            return self._kept.whole() if self._kept is not None else self._raw()
         import shutil
         import tempfile
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import BinaryIO
 
 from ..errors import InputError, UsageError
@@ -17,6 +16,51 @@ MAX_JSON_BYTES = 64 << 20
 # A dataset's first line (the CSV header, or the first JSON-lines record)
 # must end within this many bytes; a longer one is not data we can count.
 MAX_FIRST_LINE = 16 << 20
+
+
+# Codecs that Python files as text encodings but that are not encodings of
+# text files: they decode domain names or Python string escapes, or nothing.
+_NOT_FILE_ENCODINGS = {
+    "idna": "it encodes domain names",
+    "punycode": "it encodes domain names",
+    "unicode-escape": "it decodes Python string escapes",
+    "raw-unicode-escape": "it decodes Python string escapes",
+    "undefined": "it refuses every byte",
+}
+# Text every encoding of a data file must carry whole, read at once or a byte at a time.
+_PROBE = 'a,b;c|d\t"e f"\r\n1.5,-2e3,NULL\n'
+
+
+def text_encoding(encoding: str) -> str:
+    """``encoding`` when it names a text encoding that files can be read in,
+    chunk by chunk; else a ``UsageError`` saying why (the rule behind ``--encoding``).
+
+    A text encoding turns bytes into text (not bytes into bytes like ``hex``
+    or ``zlib``, not text into text like ``rot13``), is not one of the codecs
+    for other purposes (``idna``, ``punycode``, ``unicode_escape``, ...), and
+    decodes the same text whether it gets the bytes at once or one at a time,
+    as the readers give it blocks.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):  # ValueError: a NUL in the name
+        raise UsageError(f"unknown --encoding {encoding!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise UsageError(f"--encoding {encoding!r} is not a text encoding (it is a {info.name} transform)")
+    name = info.name.replace("_", "-")
+    if name in _NOT_FILE_ENCODINGS:
+        raise UsageError(f"--encoding {encoding!r} is not an encoding of text files: {_NOT_FILE_ENCODINGS[name]}")
+    try:
+        data = _PROBE.encode(encoding)
+        whole = data.decode(encoding)
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        pieces = "".join(decoder.decode(data[i : i + 1]) for i in range(len(data))) + decoder.decode(b"", True)
+        codecs.getincrementaldecoder(encoding)("replace").decode(b"\xff\xfe\x00", True)
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        raise UsageError(f"--encoding {encoding!r} cannot be read block by block as a text file") from None
+    if not whole == pieces == _PROBE:
+        raise UsageError(f"--encoding {encoding!r} cannot be read block by block as a text file")
+    return encoding
 
 
 def decode(data: bytes, encoding: str, source: str, partial: bool = False, final: bool = True) -> str:
@@ -104,68 +148,62 @@ def _stream_identity(path: str) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-# A stream for drift or profile is copied once, into memory up to this size
-# and to a temporary file beyond it, so a large one costs disk, not memory.
+# A stream for drift or profile is kept as it is read (see ``kept``), in
+# memory up to STREAM_MEMORY and in a temporary file beyond, so a large one
+# costs disk, not memory; past STREAM_SPOOL_LIMIT it is refused, so an endless
+# stream (``yes``) neither fills the disk nor runs forever. A file is read in
+# place, at any size. Compare reads a stream in one pass, keeping at most its
+# first REPLAY_BYTES (a first line, or a JSON document, is bounded by
+# MAX_JSON_BYTES anyway).
 STREAM_MEMORY = 32 << 20
+STREAM_SPOOL_LIMIT = 4 << 30
 _BLOCK = 1 << 20
+REPLAY_BYTES = MAX_JSON_BYTES + _BLOCK
 
 
-def spool_stream(
-    path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int = MAX_FIRST_LINE
-) -> BinaryIO:
-    """A stream copied once into a seekable file (memory, then disk), to be
-    read as often as needed; its first line must end within ``first_line_limit``
-    (compare allows a one-line JSON document of MAX_JSON_BYTES)."""
-    import tempfile  # only here: imports that compare's start-up need not pay
-
-    spool: BinaryIO = io.BytesIO()
-    try:
-        for block in _stream_blocks(path, source, open_stdin, first_line_limit):
-            if spool.tell() + len(block) > STREAM_MEMORY and isinstance(spool, io.BytesIO):
-                on_disk = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
-                on_disk.write(spool.getbuffer())
-                spool = on_disk
-            spool.write(block)
-    except OSError as exc:  # no space left for the temporary copy
-        spool.close()
-        raise InputError(f"{source}: cannot keep a copy of the stream: {exc.strerror or exc}") from None
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return spool
+def _show_bytes(n: int) -> str:
+    return f"{n >> 30} GiB" if n >= 1 << 30 and not n % (1 << 30) else f"{n >> 20} MiB"
 
 
-def _stream_blocks(
-    path: str, source: str, open_stdin: Callable[[], BinaryIO] | None, first_line_limit: int
-) -> Iterator[bytes]:
-    """The blocks of a stream, read once. One whose first line does not end
-    within ``first_line_limit`` bytes is refused as it is read (``/dev/zero``
-    would otherwise fill memory); Parquet, being binary, is exempt."""
+def too_long_to_copy(source: str) -> InputError:
+    """The error for a stream longer than STREAM_SPOOL_LIMIT."""
+    return InputError(
+        f"{source}: a stream longer than {_show_bytes(STREAM_SPOOL_LIMIT)} is not copied "
+        "(it is read more than once, or its format needs the whole file)",
+        hint="give the data as a file (compressed files are read as they are)",
+    )
+
+
+def open_stream(path: str, source: str, open_stdin: Callable[[], BinaryIO] | None) -> tuple[BinaryIO, bool]:
+    """The handle of a stream (standard input or a named one) and whether it is ours to close.
+
+    Standard input that is closed (``<&-``: Python then has no ``sys.stdin``)
+    or cannot be opened is an error naming it."""
     if path == "-":
         if open_stdin is None:
             raise UsageError("standard input ('-') is only read by the command line")
-        handle, owned = open_stdin(), False
-    else:
         try:
-            handle, owned = open(path, "rb"), True  # noqa: SIM115 (closed below)
-        except OSError as exc:
-            raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+            handle = open_stdin()
+        except (AttributeError, OSError, ValueError):  # sys.stdin is None, or its descriptor is gone
+            raise InputError(f"{source}: standard input is closed") from None
+        if handle is None:
+            raise InputError(f"{source}: standard input is closed")
+        return handle, False
     try:
-        seen, line_ended = 0, False
-        while True:
-            try:
-                block = handle.read(_BLOCK)
-            except OSError as exc:
-                raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
-            if not block:
-                return
-            if not line_ended:
-                line_ended = b"\n" in block or (seen == 0 and block.startswith(b"PAR1"))
-                if not line_ended and seen + len(block) > first_line_limit:
-                    raise InputError(f"{source}: the first line is longer than {first_line_limit >> 20} MiB")
-            seen += len(block)
-            yield block
-    finally:
-        if owned:
-            handle.close()
+        return open(path, "rb"), True
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_block(handle: BinaryIO, source: str, size: int = _BLOCK) -> bytes:
+    """One read of a stream, an OS error turned into a one-line error."""
+    try:
+        return handle.read(size)
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # read of a closed file
+        raise InputError(f"{source}: standard input is closed") from None
+
+
+def first_line_too_long(source: str, limit: int) -> InputError:
+    return InputError(f"{source}: the first line is longer than {limit >> 20} MiB")

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from ..core.histogram import Histogram, make_histogram
 from ..errors import InputError, UsageError
 from ..text import show_label
-from ..vocabulary import missing_label
-from .arrow import TextChunk, TextColumn
-from .cells import classify_text, classify_value, number_label, typed_cells
-from .datasets import TableOptions, cells_are_text
+from .arrow import TextChunk
+from .datasets import UNCOUNTABLE, TableOptions, cells_are_text
+from .source import Source
 
 # Columns are classified from the first rows: enough to tell numbers from
 # text, and the big read then parses only the columns that are used.
@@ -49,76 +45,118 @@ class ReadOptions:
 class ChunkTable:
     """A table for compare, in any format, read through the one dataset reader.
 
-    Its first rows (``peek``) choose the columns; whole columns are read
-    later, once, and only those that are used. ``frame``: a table already in
+    Its first rows (``peek``) choose the columns; the columns used are then
+    read once, in chunks, for every side they serve (``read_sides``). A
+    stream read in one pass (standard input, a FIFO) is never copied: its
+    first rows come from the head it keeps, and the one read after them
+    starts again from its first byte; when the first rows needed more than
+    that head, that same read goes on instead. ``frame``: a table already in
     memory (JSON records)."""
 
     def __init__(
         self,
         name: str,
-        spec: str,
+        source: Source | None,
         table: TableOptions,
         *,
-        spooled: Any = None,
         frame: Any = None,
         messages: list[tuple[str, str]] | None = None,
     ) -> None:
-        from .datasets import iter_dataset
+        from .datasets import DEFAULT_CHUNK_ROWS, iter_dataset
 
         self.name = name
-        self.spec = spec
+        self.source = source
         self.table = table
-        self.spooled = spooled
         self.frame = frame
         self.messages = messages if messages is not None else []
         self.header = True
+        self._going_on: tuple[Any, Any] | None = None  # (first chunk, the read it came from)
+        self._read = False
         if frame is None:
+            assert source is not None
+            one_pass = source.one_pass
             rows = iter_dataset(
-                spec, name, chunk_rows=PEEK_ROWS, spooled=spooled, table=table, messages=self.messages, peek=True
+                source.spec,
+                name,
+                chunk_rows=DEFAULT_CHUNK_ROWS if one_pass else PEEK_ROWS,
+                src=source,
+                table=table,
+                messages=self.messages,
+                peek=True,
             )
             try:
                 first = next(rows)
-            finally:
+            except BaseException:
+                rows.close()
+                raise
+            if one_pass and not source.replayable:
+                self._going_on = (first, rows)  # the rest is read from here
+            else:
                 rows.close()  # the rest is read later, only the columns used
             self.text_cells = cells_are_text(first)
+            self.uncountable = set(first.attrs.get(UNCOUNTABLE, ()))
+            first = _head(first, PEEK_ROWS)
         else:
             first = frame.head(PEEK_ROWS)
             self.text_cells = False
+            self.uncountable = set()
         self.header = not any("without a header" in text for _, text in self.messages)
         self.columns = [str(c) for c in first.columns]
         self.peek = {c: [_peek_cell(v) for v in first[c].tolist()] for c in first.columns}
-        self._full: dict[str, Any] = {}
 
-    def chunks(self, columns: list[str]) -> Any:
+    def chunks(self, columns: list[str]) -> Iterator[Any]:
+        """The table's rows, only ``columns``, in chunks; a one-pass stream's only once."""
         from .datasets import iter_dataset
 
         if self.frame is not None:
             yield self.frame[columns]
             return
-        yield from iter_dataset(self.spec, self.name, columns=columns, spooled=self.spooled, table=self.table)
-
-    def column(self, name: str, needed: list[str], as_text: Any = frozenset()) -> Any:
-        """The whole column ``name`` (anything with ``tolist()``); the first call reads all ``needed`` columns."""
-        if name not in self._full:
-            wanted = [c for c in self.columns if c in set(needed) | {name}]
-            parts = list(self.chunks(wanted))
-            if parts and isinstance(parts[0], TextChunk):
-                import pyarrow as pa
-
-                for c in wanted:
-                    self._full[c] = TextColumn(pa.chunked_array([p[c].array for p in parts], type=pa.string()))
-            else:
-                import pandas as pd
-
-                frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-                self._full.update({c: frame[c] for c in frame.columns})
-        return self._full[name]
+        assert self.source is not None
+        if self.source.one_pass:
+            if self._read:
+                raise RuntimeError(f"{self.name}: a stream read in one pass was read twice")
+            self._read = True
+        if self._going_on is not None:
+            first, rows = self._going_on
+            self._going_on = None
+            try:
+                yield _select(first, columns)
+                for chunk in rows:
+                    yield _select(chunk, columns)
+            finally:
+                rows.close()
+            return
+        rows = iter_dataset(self.source.spec, self.name, columns=columns, src=self.source, table=self.table)
+        try:
+            yield from rows
+        finally:
+            rows.close()
 
     def line_of(self, row: int) -> str:
         """Where row ``row`` (0-based, data rows) is, for a message."""
         if self.frame is not None or not self.text_cells:
             return f"row {row + 1}"
         return f"line {row + 1 + (1 if self.header else 0)}"
+
+
+def _head(chunk: Any, rows: int) -> Any:
+    """The first ``rows`` rows of a chunk."""
+    if isinstance(chunk, TextChunk):
+        head = TextChunk(chunk.table.slice(0, rows), chunk.columns)
+        head.attrs = dict(chunk.attrs)
+        return head
+    return chunk.head(rows)
+
+
+def _select(chunk: Any, columns: list[str]) -> Any:
+    """Only ``columns`` of a chunk (those it has), its attributes kept."""
+    wanted = [c for c in chunk.columns if c in set(columns)]
+    if isinstance(chunk, TextChunk):
+        picked = TextChunk(chunk.table.select([chunk.columns.index(c) for c in wanted]), wanted)
+    else:
+        picked = chunk[wanted]
+    picked.attrs = dict(chunk.attrs)
+    return picked
 
 
 def _peek_cell(value: Any) -> str:
@@ -191,6 +229,9 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
         if name is not None and name not in columns:
             raise InputError(f"{source}: no column {show_label(name)} ({flag}); the columns are {listing}")
     kinds = _Kinds(table)
+    # Columns that cannot be counted (Parquet lists, structs) are never chosen
+    # for the user; one named is refused when it is read.
+    columns = [c for c in columns if c not in table.uncountable or c in (wanted, label_col)] or columns
     if wanted is None:
         numeric = [c for c in columns if kinds[c] and c != label_col]
         if len(numeric) == 1:
@@ -208,8 +249,9 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
                 hint="name the column of values or observations with --column",
             )
     others = [c for c in columns if c != wanted]
+    ignored = [c for c in table.columns if c not in columns]
     if not kinds[wanted] or not labels:
-        return _Plan(wanted, None, kinds[wanted], tuple(others))
+        return _Plan(wanted, None, kinds[wanted], tuple(others + ignored))
     if label_col is None:
         text_cols = [c for c in others if not kinds[c]]
         if len(text_cols) == 1:
@@ -221,68 +263,4 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
             )
         elif len(others) == 1:
             label_col = others[0]
-    return _Plan(wanted, label_col, True, tuple(c for c in others if c != label_col))
-
-
-def parse_numbers(raw: Any, table: ChunkTable, column: str, *, empty_ok: bool = False) -> np.ndarray:
-    """A column as floats by the cell rule; a cell that is not a finite number
-    (or missing, unless ``empty_ok``: then NaN) is an error naming its line."""
-    source = table.name
-    values = raw.tolist()
-    out = np.empty(len(values))
-    for i, cell in enumerate(values):
-        kind, value = classify_text(cell) if isinstance(cell, str) and table.text_cells else classify_value(cell)
-        if kind == "number" and math.isfinite(float(value)):
-            out[i] = float(value)
-            continue
-        if kind == "missing" and empty_ok:
-            out[i] = np.nan
-            continue
-        shown = str(cell).strip() if cell is not None else ""
-        if kind == "missing":
-            what = "is empty" if not shown else f"has {show_label(shown)}, a missing value, not a number"
-        else:
-            what = f"has {show_label(shown)}, which is not a finite number"
-        raise InputError(f"{source}: {table.line_of(i)}: column {show_label(column)} {what}")
-    return out
-
-
-def histogram_from_table(table: ChunkTable, plan: _Plan, needed: list[str], name: str | None = None) -> Histogram:
-    """Build one side's histogram from its planned columns, cells typed by the cell
-    rule; ``name``: the side's name (one table may hold both sides)."""
-    source = name or table.name
-    notes = [text for kind, text in table.messages if kind == "note"]
-    warnings = [text for kind, text in table.messages if kind == "warning"]
-    if plan.unused:
-        notes.append(f"{source}: columns not used: {', '.join(show_label(c) for c in plan.unused)}")
-    if not plan.numeric:
-        counts: dict[str, float] = {}
-        missing = 0
-        for chunk in table.chunks([plan.value]):
-            cells = typed_cells(chunk[plan.value], table.text_cells)
-            for part in (cells.others, cells.number_labels or {}):
-                for label, n in part.items():
-                    counts[label] = counts.get(label, 0.0) + n
-            missing += cells.missing
-        if missing:
-            shown = missing_label(counts)
-            counts[shown] = counts.get(shown, 0.0) + missing
-            warnings.append(f"{source}: {missing:g} missing cells in {show_label(plan.value)} counted as {shown}")
-        notes.insert(0, f"{source}: column {show_label(plan.value)} read as raw observations")
-        if not counts:
-            raise InputError(f"{source}: no observations in column {show_label(plan.value)}")
-        labels = np.array(list(counts), dtype=object)
-        weights = np.array(list(counts.values()), dtype=np.float64)
-        return Histogram(weights, labels, source, True, tuple(warnings), tuple(notes))
-    raw = table.column(plan.value, needed)
-    values = parse_numbers(raw, table, plan.value)
-    labels = None
-    if plan.label is not None:
-        cells = table.column(plan.label, needed).tolist()
-        labels = np.empty(len(cells), dtype=object)
-        for i, cell in enumerate(cells):
-            kind, value = classify_text(cell) if isinstance(cell, str) and table.text_cells else classify_value(cell)
-            if kind == "missing":
-                raise InputError(f"{source}: {table.line_of(i)}: column {show_label(plan.label)} has no label")
-            labels[i] = number_label(value) if kind == "number" else value
-    return make_histogram(values, labels, source, notes=notes, warnings=warnings)
+    return _Plan(wanted, label_col, True, tuple(c for c in others + ignored if c != label_col))

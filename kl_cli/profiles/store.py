@@ -37,12 +37,14 @@ from .validate import profile_from_document
 
 def read_profile_or_data(
     spec: str, name: str, open_stdin: Callable[[], BinaryIO] | None = None, stated: str | None = None
-) -> tuple[Profile | None, BinaryIO | None]:
+) -> tuple[Profile | None, Any]:
     """(the profile, None) when ``spec`` holds a profile; else (None, the
-    copy of a stream already read, for the data reader; None for a file).
+    kept copy of a stream already begun (``inputs.kept``), for the data
+    reader; None for a file).
     ``stated`` is a format the user stated for this input (it wins)."""
+    from ..inputs.kept import spool_stream
     from ..inputs.source import Source
-    from ..inputs.streams import is_stream, spool_stream
+    from ..inputs.streams import is_stream
 
     spool = spool_stream(spec, name, open_stdin) if is_stream(spec) else None
     try:
