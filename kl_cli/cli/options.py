@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from ..errors import InputError, UsageError
+from ..errors import InputError
 from ..inputs.datasets import DEFAULT_CHUNK_ROWS
 from ..inputs.registry import INPUT_FORMATS
 from ..text import visible
