@@ -669,13 +669,19 @@ def test_the_dataset_reader_takes_any_chunk_size(tmp_path, fmt, chunk_rows):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_profile_with_a_billion_chunk_rows_matches_the_default(tmp_path, fmt):
+def test_profile_with_the_largest_chunk_rows_matches_the_default(tmp_path, fmt):
+    """The command line's bound (vocabulary.MAX_CHUNK_ROWS) in a real run: the
+    reader allocates by the data, not by --chunk-rows (any size: the test above)."""
+    from kl_cli.vocabulary import MAX_CHUNK_ROWS
+
     path = tmp_path / f"t.{fmt}"
     path.write_bytes(table_bytes(fmt))
     out_default, out_huge = tmp_path / "a.json", tmp_path / "b.json"
     assert run("profile", str(path), "-o", str(out_default)).exit_code == 0
     r = run_measured(
-        ["profile", str(path), "-o", str(out_huge), "--chunk-rows", str(10**9)], max_rss_mb=MAX_RSS_MB, timeout=60
+        ["profile", str(path), "-o", str(out_huge), "--chunk-rows", str(MAX_CHUNK_ROWS)],
+        max_rss_mb=MAX_RSS_MB,
+        timeout=60,
     )
     assert r.returncode == 0 and r.killed_for is None, r.stderr.decode()
     assert json.loads(out_default.read_text())["columns"] == json.loads(out_huge.read_text())["columns"]
