@@ -67,12 +67,14 @@ class Comparison:
         return str(i) if self.labels is None else str(self.labels[i])
 
     def zero_in_q(self) -> list[str]:
-        """Labels Q gives probability 0 where P is positive: the cause of KL(P||Q) = inf."""
-        return [self.label(int(i)) for i in np.flatnonzero((self.q == 0) & (self.p > 0))]
+        """Labels Q gives probability 0 where P is positive: the cause of KL(P||Q) = inf.
+        (Read from the infinite terms: a probability below the float range is
+        0 as a float but not a zero.)"""
+        return [self.label(int(i)) for i in np.flatnonzero(np.isposinf(self.terms_pq))]
 
     def zero_in_p(self) -> list[str]:
         """Labels P gives probability 0 where Q is positive: the cause of KL(Q||P) = inf."""
-        return [self.label(int(i)) for i in np.flatnonzero((self.p == 0) & (self.q > 0))]
+        return [self.label(int(i)) for i in np.flatnonzero(np.isposinf(self.terms_qp))]
 
     def ranked(self) -> np.ndarray:
         """Category indices, the ones that drive the difference most first.
@@ -163,7 +165,7 @@ def compare_histograms(
             )
         notes += side_notes
         warnings += side_warnings
-    p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing, aligned.exponents)
+    p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing, aligned.exponents, aligned.unscaled)
     warnings += smooth_warnings
     if smoothing.method != "none":
         notes.append(f"both sides smoothed: {smoothing.describe()}")
@@ -186,8 +188,8 @@ def compare_histograms(
         smoothing=smoothing,
         metrics=measures.metrics,
         labels=aligned.labels,
-        p=p,
-        q=q,
+        p=p.values,
+        q=q.values,
         terms_pq=measures.terms_pq,
         terms_qp=measures.terms_qp,
         only_in_p=aligned.only_in_p,
