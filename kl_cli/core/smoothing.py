@@ -72,9 +72,7 @@ def normalize(w: np.ndarray) -> np.ndarray:
     return divide(w)[0]
 
 
-def smooth(
-    w: np.ndarray, smoothing: Smoothing, exponent: int = 0, unscaled: np.ndarray | None = None
-) -> Probabilities:
+def smooth(w: np.ndarray, smoothing: Smoothing, exponent: int = 0, unscaled: np.ndarray | None = None) -> Probabilities:
     """Smooth and normalize one side (weights along the last axis; a 2-D array
     holds many resamples, one per row). ``exponent`` and ``unscaled``: the true
     weights are ``w * 2**exponent`` (see ``Histogram.exponent`` and

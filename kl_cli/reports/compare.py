@@ -18,6 +18,7 @@ from ..core import smoothing as smoothing_mod
 from ..core.histogram import Histogram, align, normalization_notes
 from ..core.measures import measure
 from ..core.significance import NO_RESAMPLING, Intervals, PermutationTest, Resampling, resample
+from ..core.significance import Progress as ResampleProgress
 from ..core.smoothing import Smoothing
 from ..errors import InputError
 from ..text import finite_or_none, show_total
@@ -150,9 +151,11 @@ def compare_histograms(
     smoothing: Smoothing = NO_SMOOTHING,
     strict: bool = False,
     resampling: Resampling = NO_RESAMPLING,
+    resample_progress: ResampleProgress | None = None,
 ) -> Comparison:
     """The pipeline after reading: align, check sums, smooth, measure, and
-    (when asked) resample for p-values and intervals."""
+    (when asked) resample for p-values and intervals (``resample_progress(what,
+    done, total)`` is called after each batch of resamples)."""
     aligned = align(hp, hq)
     warnings = [*hp.warnings, *hq.warnings]
     notes = [*hp.notes, *hq.notes]
@@ -178,7 +181,7 @@ def compare_histograms(
     )
     test, intervals = (None, None)
     if resampling.active:
-        test, intervals = resample(aligned, measures.metrics, resampling, smoothing, base)
+        test, intervals = resample(aligned, measures.metrics, resampling, smoothing, base, resample_progress)
         if resampling.seed is None:
             notes.append("resampling without --seed: p-values and intervals vary within their Monte-Carlo error")
     return Comparison(
@@ -256,6 +259,7 @@ def run_compare(
     bins: int = 10,
     binning: str = "quantile",
     open_stdin: Callable[[], BinaryIO] | None = None,
+    resample_progress: ResampleProgress | None = None,
 ) -> Comparison:
     """Read P and Q, then align, smooth, measure and (when asked) resample.
 
@@ -286,7 +290,9 @@ def run_compare(
         if q is None:
             raise InputError("Q is missing", hint="pass two distributions")
         hp, hq = to_histogram(p, "P", read), to_histogram(q, "Q", read)
-    result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling)
+    result = compare_histograms(
+        hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling, resample_progress=resample_progress
+    )
     if note:
         result.notes.append(note)
     return result

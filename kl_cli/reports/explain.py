@@ -52,8 +52,7 @@ def _zero_sentence(zero: str, other: str, terms: np.ndarray, o: np.ndarray, r: C
     if len(idx) == 1:
         return f"{zero} gives 0 to {show_label(labels[0], 30)}, where {other} gives {share}."
     return (
-        f"{zero} gives 0 to {show_labels(labels)}, where {other} gives up to {share} "
-        f"({show_label(r.label(top), 30)})."
+        f"{zero} gives 0 to {show_labels(labels)}, where {other} gives up to {share} ({show_label(r.label(top), 30)})."
     )
 
 
