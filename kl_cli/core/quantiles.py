@@ -27,7 +27,7 @@ import numpy as np
 
 # Kept values beyond which the bracket is narrowed (the memory bound is a
 # few times this, per tracker, up to the bracket's own width).
-CAP = 8192
+CAP = 4096
 
 
 def order_index(n: int, q: float) -> int:

@@ -28,7 +28,7 @@ import numpy as np
 # numpy's limit for sum(colors) with method="marginals".
 NUMPY_LIMIT = 10**9
 # Samples this small (or their complements) are drawn ball by ball.
-BALL_BY_BALL = 1 << 16
+BALL_BY_BALL = 1 << 10
 
 
 def hypergeometric(

@@ -42,7 +42,7 @@ TIE_TOLERANCE = 1e-12
 # Resample cells (resamples x categories) drawn and measured at once: a few
 # MB of temporaries and a few milliseconds, so memory is bounded and Ctrl-C
 # lands at once whatever the number of resamples.
-BATCH_CELLS = 1 << 16
+BATCH_CELLS = 1 << 15
 # Observations a side can have for resampling: pooled counts stay within int64.
 COUNT_LIMIT = 2**62
 
