@@ -345,7 +345,8 @@ def test_powers_of_ten_give_the_same_results_to_rounding(pq, k_p, k_q, smoothing
         + np.abs(plain.terms_qp[np.isfinite(plain.terms_qp)]).sum()
     )
     for key in METRIC_IDS:
-        assert _close(key, plain.metrics[key], scaled.metrics[key], terms), (key, plain.metrics[key], scaled.metrics[key])
+        a, b = plain.metrics[key], scaled.metrics[key]
+        assert _close(key, a, b, terms), (key, a, b)
     assert plain.zero_in_q() == scaled.zero_in_q() and plain.zero_in_p() == scaled.zero_in_p()
 
 
