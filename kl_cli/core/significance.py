@@ -90,7 +90,7 @@ def sample_counts(weights: np.ndarray, stated_n: int | None, name: str, exponent
         counts = np.round(w / w.sum() * float(stated_n))
         if counts.sum() < 1:
             raise UsageError(f"a sample size of {stated_n} leaves {name} with no whole observation")
-        return _exact_counts(counts, name)
+        return _exact_counts(counts, f"--n-{name.lower()} {stated_n}")
     if exponent:  # counts beyond the largest float
         raise InputError(f"{name}: counts too large to resample (they sum to over {np.finfo(float).max:.2g})")
     if not np.all(np.floor(w) == w):
@@ -103,7 +103,8 @@ def sample_counts(weights: np.ndarray, stated_n: int | None, name: str, exponent
 
 
 def _exact_counts(counts: np.ndarray, name: str) -> np.ndarray:
-    """Whole float counts as int64, refused from 2**62 on (checked exactly near it)."""
+    """Whole float counts as int64, refused from 2**62 on (checked exactly near it);
+    ``name`` says whose counts they are in the message."""
     total = float(counts.sum())
     if total >= COUNT_LIMIT / 4 and (total >= 2 * COUNT_LIMIT or sum(int(x) for x in counts.tolist()) >= COUNT_LIMIT):
         raise InputError(
