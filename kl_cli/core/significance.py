@@ -197,6 +197,7 @@ def bootstrap_intervals(
     ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
     trackers = {(k, j): OrderStatistic(resamples, ranks[j]) for k in METRICS for j in (0, 1)}
     found: dict[tuple[str, int], float] = {}
+    what = "bootstrap resamples"
     while trackers:
         rng.bit_generator.state = start_state  # a second pass draws the same resamples
         starts = _batches(resamples, sides[0].size)
@@ -207,7 +208,7 @@ def bootstrap_intervals(
             for (k, _), tracker in trackers.items():
                 tracker.add(values[k])
             if progress is not None:
-                progress("bootstrap resamples", start + size, resamples)
+                progress(what, start + size, resamples)
         missed = {}
         for key, tracker in trackers.items():
             value = tracker.value()
@@ -216,6 +217,7 @@ def bootstrap_intervals(
             else:
                 found[key] = value
         trackers = missed
+        what = "bootstrap resamples, drawn again for an exact percentile"
     bounds = {k: (found[(k, 0)], found[(k, 1)]) for k in METRICS}
     return Intervals(resamples, confidence, bounds, seed)
 
