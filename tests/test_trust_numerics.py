@@ -636,6 +636,29 @@ def test_bootstrap_intervals_are_exact_percentiles_of_the_resamples(monkeypatch)
     assert math.isfinite(got.bounds["kl_qp"][0]) and got.bounds["kl_qp"][1] == INF
 
 
+def test_bootstrap_intervals_stay_exact_when_a_second_pass_is_needed(monkeypatch):
+    """With a margin far too small the brackets miss: the resamples are drawn
+    again from the saved generator state, and the result is still exact."""
+    import functools
+
+    monkeypatch.setattr(significance, "BATCH_CELLS", 4 * 100)
+    monkeypatch.setattr(significance, "OrderStatistic", functools.partial(OrderStatistic, z=0.05, cap=16))
+    passes = []
+    pc, qc = np.array([30, 20, 10, 5]), np.array([20, 20, 20, 10])
+    got = bootstrap_intervals(
+        pc,
+        qc,
+        resamples=5000,
+        confidence=0.95,
+        smoothing=Smoothing(),
+        base="e",
+        seed=8,
+        progress=lambda what, done, total: passes.append(what),
+    )
+    assert got.bounds == _reference_bootstrap(pc.astype(float), qc.astype(float), 5000, 0.95, 8, 100)
+    assert any("drawn again" in what for what in passes)
+
+
 def test_bootstrap_memory_does_not_grow_with_the_number_of_resamples(tmp_path):
     """Peak RSS of --bootstrap 200000 is about that of --bootstrap 2000 (it grew
     by ~140 MB/s before; no timings are asserted)."""
