@@ -750,6 +750,28 @@ def test_drift_reports_resampling_progress_per_column(tmp_path):
     assert calls and calls[-1] == ("column 'weather': permutations", 99, 99)
 
 
+@pytest.mark.parametrize("terminal", [True, False])
+def test_resampling_progress_goes_to_the_spinner_only_on_a_terminal(terminal, capsys):
+    """The spinner the CLI passes as ``resample_progress``: a status line on its
+    (stderr) console when that is a terminal, nothing at all otherwise, and
+    never anything on stdout."""
+    from rich.console import Console
+
+    from kl_cli.render.progress import ReadProgress
+    from kl_cli.reports.compare import run_compare
+
+    buf = io.StringIO()
+    progress = ReadProgress(console=Console(file=buf, force_terminal=terminal, width=120))
+    progress.DELAY = 0.0
+    with progress:
+        run_compare("a=120,b=80", "a=90,b=90", permutations=20000, seed=1, resample_progress=progress.resampling)
+    assert capsys.readouterr().out == ""
+    if terminal:
+        assert "permutations: 20,000 of 20,000 (100%)" in buf.getvalue()
+    else:
+        assert buf.getvalue() == ""
+
+
 def test_no_progress_when_stderr_is_not_a_terminal():
     result = run("compare", "a=120,b=80", "a=90,b=90", "--bootstrap", "3000", "--permutations", "3000", "--seed", "1")
     assert result.exit_code == 0, describe(result)
