@@ -313,7 +313,10 @@ def test_equal_up_to_rounding_is_never_negative(w, ulps, smoothing, base):
         pw = pw + 1.0
     qw = pw.copy()
     for _ in range(ulps):
-        qw = np.nextafter(qw, np.inf)
+        # A zero stays zero: nudged up it would be a new positive weight (5e-324)
+        # where P has none, and KL(Q||P) is then truly infinite (issue 11: a
+        # positive weight below the float range is no longer lost).
+        qw = np.where(qw > 0, np.nextafter(qw, np.inf), qw)
     if ulps % 2 and smoothing[0] != "additive":  # pseudo-counts depend on the scale; the others do not
         qw = qw * 3.0  # proportional: the same distribution
     method, parameter = smoothing

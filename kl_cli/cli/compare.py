@@ -74,11 +74,13 @@ def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | No
     --q-column). Exit status: 0 ok, 1 --metric over --fail-above, 2 trouble.
     """
     from ..render.compare import render_compare
+    from ..render.progress import ReadProgress
     from ..reports.compare import run_compare
 
     check_stdout()
     options.pop("debug")
-    result = run_compare(p, q, open_stdin=open_stdin, **options)
+    with ReadProgress() as progress:
+        result = run_compare(p, q, open_stdin=open_stdin, resample_progress=progress.resampling, **options)
     emit_warnings(result.warnings)
     render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()

@@ -80,7 +80,9 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
     check_stdout()
     options.pop("debug")
     with ReadProgress() as progress:
-        report = run_drift(reference, current, open_stdin=open_stdin, progress=progress, **options)
+        report = run_drift(
+            reference, current, open_stdin=open_stdin, progress=progress, resample_progress=progress.resampling, **options
+        )
     if detail is not None:
         match = [c for c in report.columns if c.column == detail]
         if not match or match[0].comparison is None:

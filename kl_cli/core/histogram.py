@@ -21,6 +21,8 @@ from ..text import show_label, show_total
 # rescaling (the tolerance the issue asks for; float sums of 0.1-style
 # decimals are off by ~1e-16, far inside it).
 SUM_TOLERANCE = 1e-6
+# The smallest normal float (2**-1022): below it floats have fewer bits.
+TINY = float(np.finfo(np.float64).tiny)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Histogram:
     # The true weights are ``weights * 2**exponent``: weights whose sum would
     # overflow a float are kept scaled by an exact power of two.
     exponent: int = 0
+    # The weights before that scaling, kept only when it lost some of them
+    # (a weight below about 2**-1022 of the largest one); see ``true_weights``.
+    unscaled: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.weights.shape[0])
@@ -50,6 +55,10 @@ class Histogram:
     def total(self) -> float:
         """The sum of the true weights: inf when it is beyond the largest float."""
         return float(true_weights(self.weights.sum(dtype=np.float64), self.exponent))
+
+    def true_weights(self) -> np.ndarray:
+        """The weights as given (inf where one is beyond the largest float)."""
+        return true_weights(self.weights, self.exponent, self.unscaled)
 
     def sample_size(self) -> float | None:
         """The number of observations behind a side of whole counts; None for
@@ -60,7 +69,7 @@ class Histogram:
 
     @cached_property
     def _whole(self) -> bool:
-        w = true_weights(self.weights, self.exponent)  # past 2**53 every float is whole
+        w = self.true_weights()  # past 2**53 every float is whole
         head = w[:1000]
         if not np.array_equal(np.floor(head), head):  # most probabilities fail here, cheaply
             return False
@@ -71,12 +80,17 @@ class Histogram:
         return self._whole
 
 
-def true_weights(w: np.ndarray | float, exponent: int) -> np.ndarray:
-    """``w * 2**exponent``, exactly; inf where that is beyond the largest float."""
+def true_weights(w: np.ndarray | float, exponent: int, unscaled: np.ndarray | None = None) -> np.ndarray:
+    """``w * 2**exponent``, exactly; inf where that is beyond the largest float.
+    Where ``unscaled`` is given and ``w`` is below the normal range (the
+    scaling lost bits there), the unscaled weight is the true one."""
     if not exponent:
         return np.asarray(w)
     with np.errstate(over="ignore"):
-        return np.ldexp(w, exponent)
+        out = np.ldexp(w, exponent)
+    if unscaled is not None:
+        out = np.where(np.asarray(w) < TINY, unscaled, out)
+    return out
 
 
 def make_histogram(
@@ -118,24 +132,34 @@ def make_histogram(
             "probabilities, counts and weights must be >= 0"
         )
     exponent = 0
+    unscaled = None
     with np.errstate(over="ignore"):
         total = float(w.sum())
     if not math.isfinite(total):
         # Weights near the float maximum: scale them by an exact power of two
         # (recorded, so totals and pseudo-counts keep their true size) so that
-        # every sum, of duplicates or of all, stays finite.
+        # every sum, of duplicates or of all, stays finite. The scaling is
+        # exact except for weights that fall below the normal range: then
+        # the unscaled weights are kept too, for those.
         exponent = int(np.frexp(high)[1])
-        w = np.ldexp(w, -exponent)
+        scaled = np.ldexp(w, -exponent)
+        if ((scaled < TINY) & (w > 0)).any():
+            unscaled = w
+        w = scaled
     warns = list(warnings)
     if lab is not None:
-        lab, w, merged = sum_by_label(lab, w)
+        given = lab
+        lab, w, merged = sum_by_label(given, w)
+        if unscaled is not None and merged:
+            with np.errstate(over="ignore"):  # sums of huge duplicates: inf, never used (their scaled sum is normal)
+                unscaled = sum_by_label(given, unscaled)[1]
         if merged:
             shown = ", ".join(show_label(x) for x in merged[:5])
             more = f" and {len(merged) - 5} more" if len(merged) > 5 else ""
             warns.append(f"{source}: duplicate labels summed: {shown}{more}")
     if not w.any():
         raise InputError(f"{source}: all values are 0, so there is no distribution to normalize")
-    return Histogram(w, lab, source, observations, tuple(warns), tuple(notes), exponent)
+    return Histogram(w, lab, source, observations, tuple(warns), tuple(notes), exponent, unscaled)
 
 
 def _where(labels: np.ndarray | None, i: int) -> str:
@@ -184,6 +208,7 @@ class Aligned:
     only_in_p: list[str]
     only_in_q: list[str]
     exponents: tuple[int, int] = (0, 0)  # of P's and Q's weights (see ``Histogram.exponent``)
+    unscaled: tuple[np.ndarray | None, np.ndarray | None] = (None, None)  # see ``Histogram.unscaled``
 
 
 def align(p: Histogram, q: Histogram) -> Aligned:
@@ -199,7 +224,7 @@ def align(p: Histogram, q: Histogram) -> Aligned:
                 f"P has {len(p)} values and Q has {len(q)}, and neither has labels to match them by",
                 hint="give labels, like rain=0.7,dry=0.3, or lists of the same length",
             )
-        return Aligned(None, p.weights, q.weights, [], [], (p.exponent, q.exponent))
+        return Aligned(None, p.weights, q.weights, [], [], (p.exponent, q.exponent), (p.unscaled, q.unscaled))
     if p.labels is None or q.labels is None:
         bare, named = ("P", "Q") if p.labels is None else ("Q", "P")
         raise InputError(
@@ -211,15 +236,24 @@ def align(p: Histogram, q: Histogram) -> Aligned:
     order = np.argsort(first, kind="stable")
     labels = labels[order]
     index = {lab: i for i, lab in enumerate(labels.tolist())}
+    p_at = [index[x] for x in p.labels.tolist()]
+    q_at = [index[x] for x in q.labels.tolist()]
     pw = np.zeros(labels.size)
     qw = np.zeros(labels.size)
-    pw[[index[x] for x in p.labels.tolist()]] = p.weights
-    qw[[index[x] for x in q.labels.tolist()]] = q.weights
+    pw[p_at] = p.weights
+    qw[q_at] = q.weights
+    unscaled: list[np.ndarray | None] = []
+    for h, at in ((p, p_at), (q, q_at)):
+        full = None
+        if h.unscaled is not None:
+            full = np.zeros(labels.size)
+            full[at] = h.unscaled
+        unscaled.append(full)
     p_set = set(p.labels.tolist())
     q_set = set(q.labels.tolist())
     only_p = [x for x in p.labels.tolist() if x not in q_set]
     only_q = [x for x in q.labels.tolist() if x not in p_set]
-    return Aligned(labels, pw, qw, only_p, only_q, (p.exponent, q.exponent))
+    return Aligned(labels, pw, qw, only_p, only_q, (p.exponent, q.exponent), (unscaled[0], unscaled[1]))
 
 
 def normalization_notes(h: Histogram, name: str) -> tuple[list[str], list[str]]:

@@ -9,13 +9,21 @@ same smoothing as the observed comparison.
   for counts, a multivariate hypergeometric draw of P's counts from the pooled
   counts (Q gets the rest), so a permutation costs O(categories), not O(rows).
   p = (1 + #{null >= observed}) / (N + 1), never 0 (Phipson & Smyth 2010).
+  Pooled counts of 10**9 or more (numpy's limit) are drawn by the exact
+  reduction of ``sampling.hypergeometric``, so the test is the same at any size.
 - Bootstrap: each side's counts are redrawn multinomially from its observed
-  shares; percentile intervals of each metric.
+  shares; percentile intervals of each metric, exact order statistics kept in
+  bounded memory (``quantiles.OrderStatistic``).
+
+Resamples are drawn and measured in batches of about ``BATCH_CELLS`` cells:
+memory is bounded whatever their number, progress can be shown after each
+batch, and Ctrl-C lands within one batch.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,13 +32,22 @@ from ..errors import InputError, UsageError
 from ..vocabulary import METRICS
 from .histogram import Aligned
 from .measures import measure_many
+from .quantiles import OrderStatistic, order_index
+from .sampling import hypergeometric
 from .smoothing import Smoothing, smooth
 
 # Observed and null values this close count as ties (rounding differs between
 # one pass and another over the same numbers).
 TIE_TOLERANCE = 1e-12
-# Resample cells (resamples x categories) measured at once.
-BATCH_CELLS = 4_000_000
+# Resample cells (resamples x categories) drawn and measured at once: a few
+# MB of temporaries and a few milliseconds, so memory is bounded and Ctrl-C
+# lands at once whatever the number of resamples.
+BATCH_CELLS = 1 << 15
+# Observations a side can have for resampling: pooled counts stay within int64.
+COUNT_LIMIT = 2**62
+
+# progress(what, done, total), called after each batch of resamples.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -59,20 +76,21 @@ class Intervals:
 
 
 def sample_counts(weights: np.ndarray, stated_n: int | None, name: str, exponent: int = 0) -> np.ndarray:
-    """Whole counts of one side for resampling.
+    """Whole counts of one side for resampling, as int64.
 
     Counts are used as they are. Probabilities need a stated sample size
     (``--n-p``/``--n-q``): they are scaled to it and rounded. ``exponent``:
-    the true weights are ``weights * 2**exponent``.
+    the true weights are ``weights * 2**exponent``. A side of 2**62
+    observations or more is refused (pooled counts must stay exact in int64).
     """
     w = np.asarray(weights, dtype=np.float64)
     if stated_n is not None:
         if stated_n < 1:
             raise UsageError(f"the sample size of {name} must be at least 1, got {stated_n}")
-        counts = np.round(w / w.sum() * stated_n)
+        counts = np.round(w / w.sum() * float(stated_n))
         if counts.sum() < 1:
             raise UsageError(f"a sample size of {stated_n} leaves {name} with no whole observation")
-        return counts
+        return _exact_counts(counts, f"--n-{name.lower()} {stated_n}")
     if exponent:  # counts beyond the largest float
         raise InputError(f"{name}: counts too large to resample (they sum to over {np.finfo(float).max:.2g})")
     if not np.all(np.floor(w) == w):
@@ -81,14 +99,30 @@ def sample_counts(weights: np.ndarray, stated_n: int | None, name: str, exponent
             f"{name} holds probabilities, not counts, so there is no sample size to test with",
             hint=f"give counts or observations, or state the size with {flag} N",
         )
-    if w.sum() > 2**62:
-        raise InputError(f"{name}: counts too large to resample ({w.sum():g})")
-    return w
+    return _exact_counts(w, name)
+
+
+def _exact_counts(counts: np.ndarray, name: str) -> np.ndarray:
+    """Whole float counts as int64, refused from 2**62 on (checked exactly near it);
+    ``name`` says whose counts they are in the message."""
+    total = float(counts.sum())
+    if total >= COUNT_LIMIT / 4 and (total >= 2 * COUNT_LIMIT or sum(int(x) for x in counts.tolist()) >= COUNT_LIMIT):
+        raise InputError(
+            f"{name}: counts too large to resample ({total:.3g} observations; at most 2**62 = 4.6e18 a side)"
+        )
+    return counts.astype(np.int64)
 
 
 def _metrics_of(pc: np.ndarray, qc: np.ndarray, smoothing: Smoothing, base: str) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return measure_many(smooth(pc, smoothing), smooth(qc, smoothing), base)
+        pw, qw = pc.astype(np.float64), qc.astype(np.float64)
+        return measure_many(smooth(pw, smoothing), smooth(qw, smoothing), base)
+
+
+def _batches(total: int, categories: int) -> range:
+    """Starts of batches of resamples: about ``BATCH_CELLS`` cells each, so
+    memory stays bounded and an interrupt lands promptly whatever N is."""
+    return range(0, total, max(1, BATCH_CELLS // categories))
 
 
 def permutation_test(
@@ -100,32 +134,34 @@ def permutation_test(
     smoothing: Smoothing,
     base: str,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> PermutationTest:
-    """Permutation p-value and null mean of every metric (see module docstring)."""
+    """Permutation p-value and null mean of every metric (see module docstring).
+    ``progress(what, done, total)`` is called after each batch."""
     if permutations < 1:
         raise UsageError(f"--permutations must be at least 1, got {permutations}")
     rng = np.random.default_rng(seed)
-    pooled = (p_counts + q_counts).astype(np.int64)
-    n_p = int(p_counts.sum())
+    pooled = np.asarray(p_counts, dtype=np.int64) + np.asarray(q_counts, dtype=np.int64)
+    n_p = int(np.asarray(p_counts, dtype=np.int64).sum())
     cuts = {
         k: observed[k] if math.isinf(observed[k]) else observed[k] - TIE_TOLERANCE * max(1.0, abs(observed[k]))
         for k in METRICS
     }
     hits = dict.fromkeys(METRICS, 0)
     totals = dict.fromkeys(METRICS, 0.0)
-    # Resamples are drawn and measured in batches, so memory stays bounded
-    # whatever N is; only counts and sums are kept.
-    batch = max(1, BATCH_CELLS // pooled.size)
-    for start in range(0, permutations, batch):
-        size = min(batch, permutations - start)
-        draws = rng.multivariate_hypergeometric(pooled, n_p, size=size).astype(np.float64)
-        rest = pooled[None, :] - draws
+    # Only counts and sums are kept, whatever N is.
+    starts = _batches(permutations, pooled.size)
+    for start in starts:
+        size = min(starts.step, permutations - start)
+        draws = hypergeometric(rng, pooled, n_p, size)
         # A resample with an empty side cannot occur: both observed sides are
         # non-empty and their sizes are kept.
-        null = _metrics_of(draws, rest, smoothing, base)
+        null = _metrics_of(draws, pooled[None, :] - draws, smoothing, base)
         for k in METRICS:
             hits[k] += int((null[k] >= cuts[k]).sum())
             totals[k] += float(null[k].sum())
+        if progress is not None:
+            progress("permutations", start + size, permutations)
     p_value = {k: float((1 + hits[k]) / (permutations + 1)) for k in METRICS}
     null_mean = {k: totals[k] / permutations for k in METRICS}
     return PermutationTest(permutations, p_value, null_mean, seed)
@@ -140,24 +176,49 @@ def bootstrap_intervals(
     smoothing: Smoothing,
     base: str,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> Intervals:
-    """Percentile intervals: each side redrawn as Multinomial(n, observed shares)."""
+    """Percentile intervals: each side redrawn as Multinomial(n, observed shares).
+
+    The bounds are exactly numpy's ``quantile(..., method="inverted_cdf")`` of
+    the resampled values (no interpolation: between an infinite and a finite
+    resample it would give NaN), found in bounded memory by
+    ``quantiles.OrderStatistic``; in the rare case that needs it, the same
+    resamples are drawn again (from the saved generator state) for a second
+    pass. ``progress(what, done, total)`` is called after each batch."""
     if resamples < 1:
         raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
     if not 0 < confidence < 1:
         raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+    sides = [np.asarray(c, dtype=np.int64) for c in (p_counts, q_counts)]
     rng = np.random.default_rng(None if seed is None else seed + 1)
-    draws = []
-    for counts in (p_counts, q_counts):
-        n = int(counts.sum())
-        draws.append(rng.multinomial(n, counts / counts.sum(), size=resamples).astype(np.float64))
-    values = _metrics_of(draws[0], draws[1], smoothing, base)
+    start_state = rng.bit_generator.state
     tail = (1 - confidence) / 2
-    bounds = {}
-    for k in METRICS:
-        # No interpolation: between an infinite and a finite resample it would give NaN.
-        low, high = np.quantile(values[k], [tail, 1 - tail], method="inverted_cdf")
-        bounds[k] = (float(low), float(high))
+    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
+    trackers = {(k, j): OrderStatistic(resamples, ranks[j]) for k in METRICS for j in (0, 1)}
+    found: dict[tuple[str, int], float] = {}
+    what = "bootstrap resamples"
+    while trackers:
+        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+        starts = _batches(resamples, sides[0].size)
+        for start in starts:
+            size = min(starts.step, resamples - start)
+            draws = [rng.multinomial(int(c.sum()), c / c.sum(), size=size) for c in sides]
+            values = _metrics_of(draws[0], draws[1], smoothing, base)
+            for (k, _), tracker in trackers.items():
+                tracker.add(values[k])
+            if progress is not None:
+                progress(what, start + size, resamples)
+        missed = {}
+        for key, tracker in trackers.items():
+            value = tracker.value()
+            if value is None:
+                missed[key] = tracker.replay()
+            else:
+                found[key] = value
+        trackers = missed
+        what = "bootstrap resamples, drawn again for an exact percentile"
+    bounds = {k: (found[(k, 0)], found[(k, 1)]) for k in METRICS}
     return Intervals(resamples, confidence, bounds, seed)
 
 
@@ -181,15 +242,28 @@ NO_RESAMPLING = Resampling()
 
 
 def resample(
-    aligned: Aligned, observed: dict[str, float], settings: Resampling, smoothing: Smoothing, base: str
+    aligned: Aligned,
+    observed: dict[str, float],
+    settings: Resampling,
+    smoothing: Smoothing,
+    base: str,
+    progress: Progress | None = None,
 ) -> tuple[PermutationTest | None, Intervals | None]:
-    """Run what ``settings`` asks for on the aligned weights of P and Q."""
+    """Run what ``settings`` asks for on the aligned weights of P and Q
+    (``progress``: see ``permutation_test``)."""
     pc = sample_counts(aligned.p, settings.n_p, "P", aligned.exponents[0])
     qc = sample_counts(aligned.q, settings.n_q, "Q", aligned.exponents[1])
     test = intervals = None
     if settings.permutations:
         test = permutation_test(
-            pc, qc, observed, permutations=settings.permutations, smoothing=smoothing, base=base, seed=settings.seed
+            pc,
+            qc,
+            observed,
+            permutations=settings.permutations,
+            smoothing=smoothing,
+            base=base,
+            seed=settings.seed,
+            progress=progress,
         )
     if settings.bootstrap:
         intervals = bootstrap_intervals(
@@ -200,5 +274,6 @@ def resample(
             smoothing=smoothing,
             base=base,
             seed=settings.seed,
+            progress=progress,
         )
     return test, intervals

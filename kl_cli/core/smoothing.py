@@ -16,10 +16,15 @@ from ..errors import UsageError
 from ..text import show_total
 from ..vocabulary import SMOOTHING_METHODS as METHODS
 from ..vocabulary import SMOOTHING_PARAMETERS as PARAMETERS
-
-# A sum this close to 1 is 1 up to the rounding of summing millions of
-# float64 values (about 1e-16 each); such input is not divided again.
-ROUNDING = 1e-14
+from .probability import (
+    Probabilities,
+    Weights,
+    divide,
+    mixed_with_uniform,
+    normalized,
+    with_pseudo_counts,
+    with_zeros_replaced,
+)
 
 
 @dataclass(frozen=True)
@@ -62,54 +67,55 @@ def make_smoothing(method: str, parameter: float | None = None) -> Smoothing:
 
 
 def normalize(w: np.ndarray) -> np.ndarray:
-    """Scale non-negative weights to sum 1 along the last axis: p_i = w_i / sum(w)."""
-    total = w.sum(axis=-1, keepdims=True)
-    if w.ndim == 1 and abs(total[0] - 1.0) <= ROUNDING:
-        return w  # already probabilities up to rounding: dividing would only copy
-    return w / total
+    """Scale non-negative weights to sum 1 along the last axis: p_i = w_i / sum(w)
+    (floats only; ``smooth`` also gives their exact logarithms)."""
+    return divide(w)[0]
 
 
-def smooth(w: np.ndarray, smoothing: Smoothing, exponent: int = 0) -> np.ndarray:
+def smooth(w: np.ndarray, smoothing: Smoothing, exponent: int = 0, unscaled: np.ndarray | None = None) -> Probabilities:
     """Smooth and normalize one side (weights along the last axis; a 2-D array
-    holds many resamples, one per row). ``exponent``: the true weights are
-    ``w * 2**exponent`` (see ``Histogram.exponent``); pseudo-counts are added
-    at the true scale.
+    holds many resamples, one per row). ``exponent`` and ``unscaled``: the true
+    weights are ``w * 2**exponent`` (see ``Histogram.exponent`` and
+    ``Histogram.unscaled``); pseudo-counts are added at the true scale.
 
     - ``none``: p = w / sum(w).
     - ``additive``: p_i = (w_i + alpha) / (sum(w) + K alpha), pseudo-counts.
     - ``epsilon``: normalize, replace zeros by epsilon, normalize again.
     - ``mix``: p = (1 - lambda) p + lambda / K, a mixture with the uniform.
 
-    >>> smooth(np.array([1.0, 0.0]), Smoothing("additive", 1.0)).tolist()
+    ``none``, ``epsilon`` and ``mix`` act on the normalized weights, so weights
+    that differ by a constant factor give the same probabilities (identical
+    for a power of two). ``additive`` is not scale-free, by definition: alpha
+    is a number of observations, so it weighs less against larger counts
+    (1 pseudo-count beside counts 1, 3 is not 1 beside 1000, 3000).
+
+    >>> smooth(np.array([1.0, 0.0]), Smoothing("additive", 1.0)).values.tolist()
     [0.6666666666666666, 0.3333333333333333]
     """
     method, value = smoothing.method, smoothing.parameter
-    if method == "none":
-        return normalize(w)
+    weights = Weights(w, exponent, unscaled)
     if method == "additive":
-        return _add_pseudo_counts(w, np.ldexp(value, -exponent))
-    p = normalize(w)
+        return with_pseudo_counts(weights, value, sys.float_info.max / 2 / (w.shape[-1] + 1))
+    p = normalized(weights)
+    if method == "none":
+        return p
     if method == "epsilon":
-        return normalize(np.where(p == 0, value, p))
-    return (1 - value) * p + value / w.shape[-1]
-
-
-def _add_pseudo_counts(w: np.ndarray, alpha: float) -> np.ndarray:
-    """(w_i + alpha) / sum(w + alpha), scaling both by a power of two first
-    when their sum could overflow (a huge --alpha, or counts near 1e308)."""
-    top = max(float(w.max()), alpha)
-    if top > sys.float_info.max / 2 / (w.shape[-1] + 1):
-        shift = int(np.frexp(top)[1])
-        w, alpha = np.ldexp(w, -shift), float(np.ldexp(alpha, -shift))
-    return normalize(w + alpha)
+        return with_zeros_replaced(p, weights.zeros(), value)
+    return mixed_with_uniform(p, value)
 
 
 def apply(
-    pw: np.ndarray, qw: np.ndarray, smoothing: Smoothing, exponents: tuple[int, int] = (0, 0)
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    pw: np.ndarray,
+    qw: np.ndarray,
+    smoothing: Smoothing,
+    exponents: tuple[int, int] = (0, 0),
+    unscaled: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+) -> tuple[Probabilities, Probabilities, list[str]]:
     """Smooth and normalize both sides the same way; returns (p, q, warnings)
-    about any distortion the smoothing introduced. ``exponents``: see ``smooth``."""
-    p, q = smooth(pw, smoothing, exponents[0]), smooth(qw, smoothing, exponents[1])
+    about any distortion the smoothing introduced. ``exponents``, ``unscaled``:
+    see ``smooth``."""
+    p = smooth(pw, smoothing, exponents[0], unscaled[0])
+    q = smooth(qw, smoothing, exponents[1], unscaled[1])
     return p, q, distortion_warnings(pw, qw, smoothing, exponents)
 
 

@@ -1,4 +1,12 @@
-"""Progress of long reads: a spinner on stderr, and only on a terminal."""
+"""Progress of long reads and long resampling: a spinner on stderr, and only on a terminal.
+
+Paths, column names and labels are data: every status line is plain text,
+its user parts passed through ``visible`` (control characters shown as
+escapes), and it reaches rich as a ``rich.text.Text``, which is never read as
+markup: ``x[/bold].csv`` is shown as it is instead of closing a style that was
+never opened (a crash), ``[blink red]alert.csv`` does not blink, and a path
+ending in a backslash keeps one backslash (``rich.markup.escape`` doubles it).
+"""
 
 from __future__ import annotations
 
@@ -7,34 +15,63 @@ from typing import Any
 from ..text import visible
 
 
+def read_status(source: str, rows: int) -> str:
+    """The status line (plain text) of a read: 'reading data.csv: 1,000 rows'."""
+    return f"reading {visible(source, 60)}: {rows:,} rows"
+
+
+def resample_status(what: str, done: int, total: int) -> str:
+    """The status line (plain text) of resampling: 'permutations: 5,000 of 10,000 (50%)'."""
+    share = done / total if total else 1.0
+    return f"{visible(what, 80)}: {done:,} of {total:,} ({share:.0%})"
+
+
 class ReadProgress:
-    """A spinner on stderr for reads that take more than about a second:
-    called with (source, rows read so far) after each chunk. It shows only
-    when stderr is a terminal (rich decides) and never touches stdout."""
+    """A spinner on stderr for work that takes more than about a second: reads
+    (called with (source, rows read so far) after each chunk) and resampling
+    (``resampling(what, done, total)`` after each batch). It shows only when
+    stderr is a terminal (rich decides) and never touches stdout."""
 
     DELAY = 1.0
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         import time
 
         self._clock = time.monotonic
         self._start = self._clock()
         self._status: Any = None
-        self._console: Any = None
+        self._console: Any = console
 
     def __call__(self, source: str, rows: int) -> None:
+        self.show(read_status(source, rows))
+
+    def resampling(self, what: str, done: int, total: int) -> None:
+        self.show(resample_status(what, done, total))
+
+    def show(self, status: str) -> None:
+        """Show a status line: plain text, never read as markup."""
         if self._status is None:
             if self._clock() - self._start < self.DELAY:
                 return
-            from rich.console import Console
+            if self._console is None:
+                import sys
 
-            self._console = Console(stderr=True)
+                from rich.console import Console
+
+                from .writers import REPORT_HEIGHT, report_width
+
+                # Width and height given, so rich never reads COLUMNS/LINES itself.
+                self._console = Console(
+                    stderr=True, width=report_width(sys.stderr), height=REPORT_HEIGHT, markup=False, emoji=False
+                )
             if not self._console.is_terminal:
                 self._clock = lambda: float("-inf")  # never check again
                 return
             self._status = self._console.status("")
             self._status.start()
-        self._status.update(f"reading {visible(source, 60)}: {rows:,} rows")
+        from rich.text import Text
+
+        self._status.update(Text(status))
 
     def __enter__(self) -> ReadProgress:
         return self
@@ -42,3 +79,7 @@ class ReadProgress:
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:
             self._status.stop()
+
+
+# The spinner serves reads and resampling alike.
+Progress = ReadProgress

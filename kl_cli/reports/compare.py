@@ -18,6 +18,7 @@ from ..core import smoothing as smoothing_mod
 from ..core.histogram import Histogram, align, normalization_notes
 from ..core.measures import measure
 from ..core.significance import NO_RESAMPLING, Intervals, PermutationTest, Resampling, resample
+from ..core.significance import Progress as ResampleProgress
 from ..core.smoothing import Smoothing
 from ..errors import InputError
 from ..text import finite_or_none, show_total
@@ -67,12 +68,14 @@ class Comparison:
         return str(i) if self.labels is None else str(self.labels[i])
 
     def zero_in_q(self) -> list[str]:
-        """Labels Q gives probability 0 where P is positive: the cause of KL(P||Q) = inf."""
-        return [self.label(int(i)) for i in np.flatnonzero((self.q == 0) & (self.p > 0))]
+        """Labels Q gives probability 0 where P is positive: the cause of KL(P||Q) = inf.
+        (Read from the infinite terms: a probability below the float range is
+        0 as a float but not a zero.)"""
+        return [self.label(int(i)) for i in np.flatnonzero(np.isposinf(self.terms_pq))]
 
     def zero_in_p(self) -> list[str]:
         """Labels P gives probability 0 where Q is positive: the cause of KL(Q||P) = inf."""
-        return [self.label(int(i)) for i in np.flatnonzero((self.p == 0) & (self.q > 0))]
+        return [self.label(int(i)) for i in np.flatnonzero(np.isposinf(self.terms_qp))]
 
     def ranked(self) -> np.ndarray:
         """Category indices, the ones that drive the difference most first.
@@ -148,9 +151,11 @@ def compare_histograms(
     smoothing: Smoothing = NO_SMOOTHING,
     strict: bool = False,
     resampling: Resampling = NO_RESAMPLING,
+    resample_progress: ResampleProgress | None = None,
 ) -> Comparison:
     """The pipeline after reading: align, check sums, smooth, measure, and
-    (when asked) resample for p-values and intervals."""
+    (when asked) resample for p-values and intervals (``resample_progress(what,
+    done, total)`` is called after each batch of resamples)."""
     aligned = align(hp, hq)
     warnings = [*hp.warnings, *hq.warnings]
     notes = [*hp.notes, *hq.notes]
@@ -163,7 +168,7 @@ def compare_histograms(
             )
         notes += side_notes
         warnings += side_warnings
-    p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing, aligned.exponents)
+    p, q, smooth_warnings = smoothing_mod.apply(aligned.p, aligned.q, smoothing, aligned.exponents, aligned.unscaled)
     warnings += smooth_warnings
     if smoothing.method != "none":
         notes.append(f"both sides smoothed: {smoothing.describe()}")
@@ -176,7 +181,7 @@ def compare_histograms(
     )
     test, intervals = (None, None)
     if resampling.active:
-        test, intervals = resample(aligned, measures.metrics, resampling, smoothing, base)
+        test, intervals = resample(aligned, measures.metrics, resampling, smoothing, base, resample_progress)
         if resampling.seed is None:
             notes.append("resampling without --seed: p-values and intervals vary within their Monte-Carlo error")
     return Comparison(
@@ -186,8 +191,8 @@ def compare_histograms(
         smoothing=smoothing,
         metrics=measures.metrics,
         labels=aligned.labels,
-        p=p,
-        q=q,
+        p=p.values,
+        q=q.values,
         terms_pq=measures.terms_pq,
         terms_qp=measures.terms_qp,
         only_in_p=aligned.only_in_p,
@@ -254,6 +259,7 @@ def run_compare(
     bins: int = 10,
     binning: str = "quantile",
     open_stdin: Callable[[], BinaryIO] | None = None,
+    resample_progress: ResampleProgress | None = None,
 ) -> Comparison:
     """Read P and Q, then align, smooth, measure and (when asked) resample.
 
@@ -284,7 +290,9 @@ def run_compare(
         if q is None:
             raise InputError("Q is missing", hint="pass two distributions")
         hp, hq = to_histogram(p, "P", read), to_histogram(q, "Q", read)
-    result = compare_histograms(hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling)
+    result = compare_histograms(
+        hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling, resample_progress=resample_progress
+    )
     if note:
         result.notes.append(note)
     return result

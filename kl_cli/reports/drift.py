@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 from ..core.histogram import make_histogram
 from ..core.significance import NO_RESAMPLING, Resampling
+from ..core.significance import Progress as ResampleProgress
 from ..core.smoothing import Smoothing
 from ..errors import InputError, UsageError
 from ..inputs.datasets import TableOptions, frames_of
@@ -313,6 +314,7 @@ def run_drift(
     significance: float = 0.05,
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
+    resample_progress: ResampleProgress | None = None,
 ) -> DriftReport:
     """Compare every shared column of ``current`` with ``reference``.
 
@@ -387,7 +389,12 @@ def run_drift(
         if shown != MISSING:
             verdict.notes.append(f"missing cells are shown as {shown}: the data hold a real category {MISSING}")
         verdict.comparison = compare_histograms(
-            hp, hq, base=settings.base, smoothing=settings.smoothing, resampling=settings.resampling
+            hp,
+            hq,
+            base=settings.base,
+            smoothing=settings.smoothing,
+            resampling=settings.resampling,
+            resample_progress=_for_column(resample_progress, name),
         )
         verdict.value = verdict.comparison.metrics[settings.metric]
         verdict.judge(settings)
@@ -412,3 +419,10 @@ def run_drift(
     report = DriftReport(ref_name, cur_name, settings, results, only_ref, only_cur, notes)
     report.read_warnings = [text for kind, text in messages if kind == "warning"]
     return report
+
+
+def _for_column(progress: ResampleProgress | None, column: str) -> ResampleProgress | None:
+    """The resampling progress of one column, its name in front."""
+    if progress is None:
+        return None
+    return lambda what, done, total: progress(f"column {column!r}: {what}", done, total)

@@ -35,16 +35,24 @@ class Comparison(Protocol):
 NEAR_SYMMETRIC = 1.1
 
 
-def _zero_sentence(zero: str, other: str, z: np.ndarray, o: np.ndarray, r: Comparison) -> str:
-    """'Q gives 0 to 'hail', where P gives 3%.' (the largest named when several)."""
-    idx = np.flatnonzero((z == 0) & (o > 0))
+def _share(x: float) -> str:
+    """A share of a finite KL term's denominator: positive, so a float 0 is one
+    below the float range, never "0%"."""
+    return pct(x) if x > 0 else "less than 1e-308"
+
+
+def _zero_sentence(zero: str, other: str, terms: np.ndarray, o: np.ndarray, r: Comparison) -> str:
+    """'Q gives 0 to 'hail', where P gives 3%.' (the largest named when several);
+    ``terms`` are the KL terms weighted by the other side (infinite there)."""
+    idx = np.flatnonzero(np.isposinf(terms))
     top = int(idx[np.argmax(o[idx])])
     labels = [r.label(int(i)) for i in idx]
+    # A positive share below the float range is 0 as a float: not "0%".
+    share = _share(o[top])
     if len(idx) == 1:
-        return f"{zero} gives 0 to {show_label(labels[0], 30)}, where {other} gives {pct(o[top])}."
+        return f"{zero} gives 0 to {show_label(labels[0], 30)}, where {other} gives {share}."
     return (
-        f"{zero} gives 0 to {show_labels(labels)}, where {other} gives up to {pct(o[top])} "
-        f"({show_label(r.label(top), 30)})."
+        f"{zero} gives 0 to {show_labels(labels)}, where {other} gives up to {share} ({show_label(r.label(top), 30)})."
     )
 
 
@@ -59,12 +67,12 @@ def explain(r: Comparison) -> list[str]:
     if math.isinf(kl_pq) or math.isinf(kl_qp):
         if zq:
             lines.append(
-                f"KL(P||Q) is infinite: {_zero_sentence('Q', 'P', r.q, r.p, r)} KL(P||Q) weighs every "
+                f"KL(P||Q) is infinite: {_zero_sentence('Q', 'P', r.terms_pq, r.p, r)} KL(P||Q) weighs every "
                 "category by P, so an outcome P expects and Q rules out is infinitely surprising."
             )
         if zp:
             lines.append(
-                f"KL(Q||P) is infinite: {_zero_sentence('P', 'Q', r.p, r.q, r)} KL(Q||P) weighs every "
+                f"KL(Q||P) is infinite: {_zero_sentence('P', 'Q', r.terms_qp, r.q, r)} KL(Q||P) weighs every "
                 "category by Q, so an outcome Q expects and P rules out is infinitely surprising."
             )
         finite = [
@@ -94,13 +102,13 @@ def explain(r: Comparison) -> list[str]:
     i = int(np.argmax(r.terms_pq))
     if r.p[i] > r.q[i]:
         lines.append(
-            f"Q gives {show_label(r.label(i), 30)} {pct(r.q[i])} where P gives {pct(r.p[i])}: KL(P||Q) "
+            f"Q gives {show_label(r.label(i), 30)} {_share(r.q[i])} where P gives {pct(r.p[i])}: KL(P||Q) "
             f"punishes Q for missing mass that P expects (this category adds {prose_number(r.terms_pq[i])} {unit})."
         )
     j = int(np.argmax(r.terms_qp))
     if r.q[j] > r.p[j]:
         lines.append(
-            f"P gives {show_label(r.label(j), 30)} {pct(r.p[j])} where Q gives {pct(r.q[j])}: KL(Q||P) "
+            f"P gives {show_label(r.label(j), 30)} {_share(r.p[j])} where Q gives {pct(r.q[j])}: KL(Q||P) "
             f"punishes P for missing mass that Q expects (this category adds {prose_number(r.terms_qp[j])} {unit})."
         )
     lines.append(
