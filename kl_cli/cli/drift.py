@@ -81,7 +81,12 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
     options.pop("debug")
     with ReadProgress() as progress:
         report = run_drift(
-            reference, current, open_stdin=open_stdin, progress=progress, resample_progress=progress.resampling, **options
+            reference,
+            current,
+            open_stdin=open_stdin,
+            progress=progress,
+            resample_progress=progress.resampling,
+            **options,
         )
     if detail is not None:
         match = [c for c in report.columns if c.column == detail]
