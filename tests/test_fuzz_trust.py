@@ -22,6 +22,7 @@ CI runs the derandomized ``kl-cli-fuzz`` profile (see conftest.py);
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
 import itertools
 import json
@@ -130,9 +131,7 @@ def mutated_profiles(draw: st.DrawFn, base: dict[str, Any]) -> tuple[str, bool]:
             elif kind == "perturb":
                 old = parent[key]
                 if isinstance(old, (int, float)) and not isinstance(old, bool):
-                    parent[key] = draw(
-                        st.sampled_from([old + 1, old - 1, -old, old * 2, old + 0.5, old + 1e-9, 10**400, old * 1e300])
-                    )
+                    parent[key] = draw(st.sampled_from(_perturbed(old)))
                 elif isinstance(old, str):
                     parent[key] = old + draw(st.sampled_from(["x", " ", "\n# heading", "[/bold]", "\x1b[31m"]))
                 else:
@@ -176,6 +175,15 @@ def mutated_profiles(draw: st.DrawFn, base: dict[str, Any]) -> tuple[str, bool]:
                 if isinstance(col["edges"][i], (int, float)):
                     col["edges"][i] += draw(st.sampled_from([0.5, -0.5, 100.0, 1e-12]))
     return _dump(doc, repeat), repeat is not None
+
+
+def _perturbed(old: int | float) -> list[Any]:
+    """Numbers near ``old`` and far from it (an earlier mutation may have made it huge)."""
+    out: list[Any] = [old + 1, old - 1, -old, old * 2, 10**400]
+    for step in (lambda x: x + 0.5, lambda x: x + 1e-9, lambda x: x * 1e300):
+        with contextlib.suppress(OverflowError):
+            out.append(step(old))
+    return out
 
 
 def _dump(doc: Any, repeat: tuple[tuple[Any, ...], str, Any] | None, at: tuple[Any, ...] = ()) -> str:
