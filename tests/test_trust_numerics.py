@@ -672,10 +672,13 @@ def test_bootstrap_memory_does_not_grow_with_the_number_of_resamples(tmp_path):
 
 
 def test_a_huge_bootstrap_is_interrupted_promptly_by_ctrl_c(tmp_path):
-    """--bootstrap 1000000000: memory stays bounded while it runs, and one SIGINT
-    ends it with exit 130 and one line (a generous limit guards against a hang)."""
+    """--bootstrap at the command line's bound (larger is refused at the door):
+    memory stays bounded while it runs, and one SIGINT ends it with exit 130
+    and one line (a generous limit guards against a hang)."""
+    from kl_cli.vocabulary import MAX_RESAMPLES
+
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kl_cli", "compare", "a=12,b=8,c=6", "a=9,b=9,c=9", "--bootstrap", "1000000000"],
+        [sys.executable, "-m", "kl_cli", "compare", "a=12,b=8,c=6", "a=9,b=9,c=9", "--bootstrap", str(MAX_RESAMPLES)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
