@@ -23,6 +23,7 @@ import signal
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +311,60 @@ def _rss_mb(status: Path) -> float:
     except (OSError, ValueError):
         pass
     return 0.0
+
+
+# ---------------------------------------------------------------------------
+# Watching a running child process (Linux /proc)
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of a running process in MB (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process, from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until(predicate: collections.abc.Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it holds; fail the test after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+# ---------------------------------------------------------------------------
+# Exact references
+
+
+def exact_smoothed(w: list[Fraction], method: str, parameter: float | None) -> list[Fraction]:
+    """The probabilities of weights ``w`` after kl-cli's smoothing, in exact rationals."""
+    k, total = len(w), sum(w)
+    if method == "additive":
+        a = Fraction(parameter)
+        return [(x + a) / (total + k * a) for x in w]
+    p = [x / total for x in w]
+    if method == "epsilon":
+        e = Fraction(parameter)
+        p = [e if x == 0 else x for x in p]
+        s = sum(p)
+        return [x / s for x in p]
+    if method == "mix":
+        lam = Fraction(parameter)
+        return [(1 - lam) * x + lam / k for x in p]
+    return p

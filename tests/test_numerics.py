@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from helpers import describe, run, strict_json
+from helpers import describe, exact_smoothed, run, strict_json
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -468,28 +468,13 @@ def test_ge_327_infinite_kl_in_drift_json_is_null_and_listed(tmp_path):
 
 
 def _exact(pw: list[Fraction], qw: list[Fraction], method: str, parameter: float | None, base: str):
-    k = len(pw)
-
-    def smooth(w: list[Fraction]) -> list[Fraction]:
-        total = sum(w)
-        if method == "additive":
-            a = Fraction(parameter)
-            return [(x + a) / (total + k * a) for x in w]
-        p = [x / total for x in w]
-        if method == "epsilon":
-            e = Fraction(parameter)
-            p = [e if x == 0 else x for x in p]
-            s = sum(p)
-            return [x / s for x in p]
-        if method == "mix":
-            lam = Fraction(parameter)
-            return [(1 - lam) * x + lam / k for x in p]
-        return p
-
     def dec(x: Fraction) -> Decimal:
         return Decimal(x.numerator) / Decimal(x.denominator)
 
-    P, Q = [dec(x) for x in smooth(pw)], [dec(x) for x in smooth(qw)]
+    P, Q = (
+        [dec(x) for x in exact_smoothed(pw, method, parameter)],
+        [dec(x) for x in exact_smoothed(qw, method, parameter)],
+    )
     scale = Decimal(1) if base == "e" else Decimal(int(base)).ln()
     terms: dict[str, list[Decimal]] = {k: [] for k in ("kl_pq", "kl_qp", "js", "ce_pq", "ce_qp", "h_p", "h_q")}
     for a, b in zip(P, Q):

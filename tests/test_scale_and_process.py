@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import by_column, describe, run, run_measured, strict_json, write_csv
+from helpers import by_column, describe, process_cpu_seconds, run, run_measured, strict_json, wait_until, write_csv
 
 KL = [sys.executable, "-m", "kl_cli"]
 
@@ -245,14 +245,6 @@ def test_reader_closing_early_is_quiet(many):
 # Point 6: Ctrl-C exits 130 without a traceback
 
 
-def _wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def _blocked_on_a_pipe(pid: int) -> bool:
     try:
         wchan = Path(f"/proc/{pid}/wchan").read_text()
@@ -289,31 +281,12 @@ def test_ctrl_c_while_waiting_for_stdin(many, args):
     args = [many["ref"] if a == "REF" else a for a in args]
     proc = subprocess.Popen([*KL, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:  # the pipe stays open: kl-cli sits in read() until we interrupt it
-        _wait_until(lambda: _blocked_on_a_pipe(proc.pid) or proc.poll() is not None, 20, "kl-cli to block on stdin")
+        wait_until(lambda: _blocked_on_a_pipe(proc.pid) or proc.poll() is not None, 20, "kl-cli to block on stdin")
         assert proc.poll() is None, proc.stderr.read()
         _assert_interrupted(*_interrupt(proc))
     finally:
         if proc.poll() is None:
             proc.kill()
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a running process, from /proc/PID/stat."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_ctrl_c_while_computing(tmp_path):
@@ -328,7 +301,7 @@ def test_ctrl_c_while_computing(tmp_path):
     try:
         # The permutations are under way: more CPU time than start-up takes (the
         # batches are small, so memory no longer tells; issue 11).
-        _wait_until(lambda: _cpu_seconds(proc.pid) > 1.5 or proc.poll() is not None, 30, "the computation")
+        wait_until(lambda: process_cpu_seconds(proc.pid) > 1.5 or proc.poll() is not None, 30, "the computation")
         assert proc.poll() is None, proc.stderr.read()
         _assert_interrupted(*_interrupt(proc))
     finally:
@@ -432,7 +405,7 @@ def test_ctrl_c_while_reading_a_csv(tmp_path, command):
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_until(lambda: marker.exists() or proc.poll() is not None, 30, "the bulk read of the file")
+        wait_until(lambda: marker.exists() or proc.poll() is not None, 30, "the bulk read of the file")
         assert proc.poll() is None, proc.stderr.read()
         _assert_interrupted(*_interrupt(proc))
     finally:
@@ -525,7 +498,7 @@ def test_profile_interrupted_while_writing_keeps_the_old_file(tmp_path):
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_until(lambda: marker.exists() or proc.poll() is not None, 30, "the profile to be written")
+        wait_until(lambda: marker.exists() or proc.poll() is not None, 30, "the profile to be written")
         assert proc.poll() is None, f"profile finished without writing into {out_dir}: {proc.stderr.read()!r}"
         rc, _, err = _interrupt(proc)
     finally:

@@ -32,6 +32,7 @@ from helpers import (
     run,
     strict_json,
     unescaped_pipes,
+    wait_until,
     write_csv,
 )
 
@@ -633,14 +634,6 @@ def test_markdown_keeps_ampersands_and_dollars_literal(kl):
 # 4. SIGTERM and SIGHUP go the way of Ctrl-C
 
 
-def _wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def _blocked_on_a_pipe(pid: int) -> bool:
     try:
         return "pipe" in Path(f"/proc/{pid}/wchan").read_text()
@@ -652,7 +645,7 @@ def _signalled(args: list[str], signum: int, *, waiting: str) -> tuple[int, byte
     proc = subprocess.Popen([*KL, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         if waiting == "stdin":
-            _wait_until(lambda: _blocked_on_a_pipe(proc.pid) or proc.poll() is not None, 30, "kl-cli to block on stdin")
+            wait_until(lambda: _blocked_on_a_pipe(proc.pid) or proc.poll() is not None, 30, "kl-cli to block on stdin")
         else:  # computing: well past start-up (the permutations are being drawn)
             time.sleep(2)
         assert proc.poll() is None, proc.stderr.read()

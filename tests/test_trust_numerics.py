@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import signal
 import subprocess
 import sys
 import time
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import METRIC_IDS, assert_one_line_error, describe, run, run_measured, strict_json, write_csv
+from helpers import (
+    METRIC_IDS,
+    assert_one_line_error,
+    describe,
+    exact_smoothed,
+    process_cpu_seconds,
+    process_rss_mb,
+    run,
+    run_measured,
+    strict_json,
+    write_csv,
+)
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -52,23 +61,6 @@ PARAMETER = {"additive": "alpha", "epsilon": "epsilon", "mix": "lambda_"}
 # rationals, logarithms and roots in 60-digit decimals.
 
 
-def _smoothed(w: list[Fraction], method: str, parameter: float | None) -> list[Fraction]:
-    k, total = len(w), sum(w)
-    if method == "additive":
-        a = Fraction(parameter)
-        return [(x + a) / (total + k * a) for x in w]
-    p = [x / total for x in w]
-    if method == "epsilon":
-        e = Fraction(parameter)
-        p = [e if x == 0 else x for x in p]
-        s = sum(p)
-        return [x / s for x in p]
-    if method == "mix":
-        lam = Fraction(parameter)
-        return [(1 - lam) * x + lam / k for x in p]
-    return p
-
-
 def _dec(x: Fraction) -> Decimal:
     return Decimal(x.numerator) / Decimal(x.denominator)
 
@@ -78,8 +70,8 @@ def exact(pw, qw, method: str = "none", parameter: float | None = None, base: st
     size of what rounding can disturb (``scale``), from the given floats."""
     with localcontext() as ctx:
         ctx.prec = 60
-        P = [_dec(x) for x in _smoothed([Fraction(float(x)) for x in pw], method, parameter)]
-        Q = [_dec(x) for x in _smoothed([Fraction(float(x)) for x in qw], method, parameter)]
+        P = [_dec(x) for x in exact_smoothed([Fraction(float(x)) for x in pw], method, parameter)]
+        Q = [_dec(x) for x in exact_smoothed([Fraction(float(x)) for x in qw], method, parameter)]
         b = Decimal(1) if base == "e" else Decimal(int(base)).ln()
         kl_pq = kl_qp = js = h_p = h_q = Decimal(0)
         abs_terms = Decimal(0)
@@ -685,10 +677,10 @@ def test_a_huge_bootstrap_is_interrupted_promptly_by_ctrl_c(tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while _cpu_seconds(proc.pid) < 2.0 and proc.poll() is None and time.monotonic() < deadline:
+        while process_cpu_seconds(proc.pid) < 2.0 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert proc.poll() is None, proc.stderr.read()
-        rss = _rss_mb(proc.pid)
+        rss = process_rss_mb(proc.pid)
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=20)
     finally:
@@ -700,25 +692,6 @@ def test_a_huge_bootstrap_is_interrupted_promptly_by_ctrl_c(tmp_path):
     assert [x for x in err.decode().splitlines() if x.strip()] == ["kl-cli: error: interrupted"]
     assert proc.stdout.read() == b""
     assert rss < 400, rss  # 2 s of the old code was ~300 MB and growing
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a running process, from /proc/PID/stat."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def test_resampling_reports_progress_after_every_bounded_batch():
