@@ -152,7 +152,7 @@ def mutated_profiles(draw: st.DrawFn, base: dict[str, Any]) -> tuple[str, bool]:
             same = draw(st.booleans())
             repeat = (path, key, _get(doc, path)[key] if same else draw(json_any))
         elif kind == "move":  # keeps the profile valid: a count moved to another category or bin
-            col = doc.get("columns", {}).get(draw(st.sampled_from(["city", "n"])))
+            col = _column_of(doc, draw(st.sampled_from(["city", "n"])))
             if isinstance(col, dict) and isinstance(col.get("counts"), dict) and len(col["counts"]) > 1:
                 a, b = draw(st.lists(st.sampled_from(sorted(col["counts"])), min_size=2, max_size=2, unique=True))
                 if isinstance(col["counts"][a], int) and isinstance(col["counts"][b], int):
@@ -169,12 +169,18 @@ def mutated_profiles(draw: st.DrawFn, base: dict[str, Any]) -> tuple[str, bool]:
             except (KeyError, TypeError, AttributeError):
                 pass
         elif kind == "shift":  # edges moved by hand, their labels left as they were
-            col = doc.get("columns", {}).get("n")
+            col = _column_of(doc, "n")
             if isinstance(col, dict) and isinstance(col.get("edges"), list) and col["edges"]:
                 i = draw(st.integers(0, len(col["edges"]) - 1))
                 if isinstance(col["edges"][i], (int, float)):
                     col["edges"][i] += draw(st.sampled_from([0.5, -0.5, 100.0, 1e-12]))
     return _dump(doc, repeat), repeat is not None
+
+
+def _column_of(doc: dict[str, Any], name: str) -> Any:
+    """A column of the document, if earlier mutations left one there."""
+    columns = doc.get("columns")
+    return columns.get(name) if isinstance(columns, dict) else None
 
 
 def _perturbed(old: int | float) -> list[Any]:
