@@ -174,7 +174,8 @@ def mutated_profiles(draw: st.DrawFn, base: dict[str, Any]) -> tuple[str, bool]:
                 i = draw(st.integers(0, len(col["edges"]) - 1))
                 if isinstance(col["edges"][i], (int, float)):
                     col["edges"][i] += draw(st.sampled_from([0.5, -0.5, 100.0, 1e-12]))
-    return _dump(doc, repeat), repeat is not None
+    written: list[bool] = []
+    return _dump(doc, repeat, written=written), bool(written)
 
 
 def _column_of(doc: dict[str, Any], name: str) -> Any:
@@ -192,15 +193,18 @@ def _perturbed(old: int | float) -> list[Any]:
     return out
 
 
-def _dump(doc: Any, repeat: tuple[tuple[Any, ...], str, Any] | None, at: tuple[Any, ...] = ()) -> str:
+def _dump(
+    doc: Any, repeat: tuple[tuple[Any, ...], str, Any] | None, at: tuple[Any, ...] = (), *, written: list[bool]
+) -> str:
     """JSON text of ``doc``, with one key written twice where ``repeat`` says."""
     if isinstance(doc, dict):
-        items = [f"{json.dumps(str(k))}: {_dump(v, repeat, (*at, k))}" for k, v in doc.items()]
-        if repeat is not None and repeat[0] == at:
+        items = [f"{json.dumps(str(k))}: {_dump(v, repeat, (*at, k), written=written)}" for k, v in doc.items()]
+        if repeat is not None and repeat[0] == at and repeat[1] in doc:  # a later mutation may have removed it
+            written.append(True)
             items.append(f"{json.dumps(repeat[1])}: {json.dumps(repeat[2], allow_nan=True)}")
         return "{" + ", ".join(items) + "}"
     if isinstance(doc, list):
-        return "[" + ", ".join(_dump(v, repeat, (*at, i)) for i, v in enumerate(doc)) + "]"
+        return "[" + ", ".join(_dump(v, repeat, (*at, i), written=written) for i, v in enumerate(doc)) + "]"
     return json.dumps(doc, allow_nan=True)
 
 
