@@ -41,6 +41,7 @@ class KlGroup(click.Group):
         **extra: Any,
     ) -> Any:
         args = list(sys.argv[1:] if args is None else args)
+        _committed.clear()  # a new run (in-process runs come one after another)
         debug = "--debug" in (args[: args.index("--")] if "--" in args else args)
         with guarded_streams() as out:
             code = self._run(out, args, prog_name, complete_var, debug, **extra)
@@ -128,7 +129,14 @@ def _quiet_broken_pipe() -> int:
 _interrupted: list[int] = []
 
 
+# Set when the command's work is committed (a profile has replaced its file):
+# a signal after that has nothing left to stop, and is dropped.
+_committed: list[bool] = []
+
+
 def _on_interrupt(signum: int, frame: Any) -> None:
+    if _committed:
+        return
     _interrupted.append(signum)
     raise KeyboardInterrupt
 
@@ -138,6 +146,8 @@ def _on_terminate(signum: int, frame: Any) -> None:
     thread, so that cleanups run (profile -o's temporary file)."""
     import signal
 
+    if _committed:
+        return
     _interrupted.append(signum)
     raise Terminated(signum, signal.Signals(signum).name)
 
@@ -146,9 +156,9 @@ def _on_terminate(signum: int, frame: Any) -> None:
 def signals_held() -> Iterator[Callable[[], None]]:
     """A ``hold()`` to call at a commit point (a profile about to replace its
     file): from then on SIGINT, SIGTERM and SIGHUP wait, and those that came
-    are dropped at the end, since the work they would stop is done. So an
-    interrupted ``profile -o`` exits 130 with the old file, or 0 with the new
-    one, never 130 with the new one."""
+    are dropped, at the end and until the process exits, since the work they
+    would stop is done. So an interrupted ``profile -o`` exits 130 with the
+    old file, or 0 with the new one, never 130 with the new one."""
     import signal
     import threading
 
@@ -163,6 +173,7 @@ def signals_held() -> Iterator[Callable[[], None]]:
         yield hold
     finally:
         if saved:
+            _committed.append(True)  # from here to the exit, the handlers drop signals
             pending = signal.sigpending() & wanted
             handlers = {s: signal.signal(s, signal.SIG_IGN) for s in pending}  # a pending ignored signal is dropped
             signal.pthread_sigmask(signal.SIG_SETMASK, saved[0])
