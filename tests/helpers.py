@@ -303,6 +303,22 @@ def run_measured(
         )
 
 
+def run_measured_fed(args: Sequence[str], producer: Sequence[str], *, max_rss_mb: float, timeout: float) -> ChildRun:
+    """``run_measured(args)`` with standard input fed by ``python -c PRODUCER...``
+    (``producer`` is the code and its arguments); the producer is stopped
+    at the end, so an endless one never outlives the run."""
+    import subprocess
+    import sys
+
+    feeder = subprocess.Popen([sys.executable, "-c", *producer], stdout=subprocess.PIPE)
+    try:
+        return run_measured(args, max_rss_mb=max_rss_mb, timeout=timeout, stdin=feeder.stdout)
+    finally:
+        feeder.kill()
+        feeder.wait(60)
+        feeder.stdout.close()
+
+
 def _rss_mb(status: Path) -> float:
     try:
         for line in status.read_text().splitlines():

@@ -22,7 +22,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import assert_one_line_error, describe, profile_counts, run, run_measured, strict_json, time_limit
+from helpers import (
+    assert_one_line_error,
+    describe,
+    profile_counts,
+    run,
+    run_measured,
+    run_measured_fed,
+    strict_json,
+    time_limit,
+)
 
 GOOD_CSV = "w,v\na,1\nb,3\n"  # a (probability) table compare reads; kl_pq against a=1,b=3 is 0
 GOOD_DATA = "x,y\n1,a\n2,b\n3,a\n"  # a dataset drift and profile read
@@ -274,15 +283,7 @@ except OSError:  # the reader is gone
 def test_an_endless_line_on_stdin_is_refused_as_it_is_read(good, args, limit):
     """/dev/zero-like input: NUL bytes with no newline, forever. Refused once
     the first line passes the limit, with memory bounded, not read to the end."""
-    producer = subprocess.Popen([sys.executable, "-c", ENDLESS_LINE], stdout=subprocess.PIPE)
-    try:
-        r = run_measured(
-            [good if a == "GOOD" else a for a in args], max_rss_mb=MAX_RSS_MB, timeout=60, stdin=producer.stdout
-        )
-    finally:
-        producer.kill()
-        producer.wait(10)
-        producer.stdout.close()
+    r = run_measured_fed([good if a == "GOOD" else a for a in args], [ENDLESS_LINE], max_rss_mb=MAX_RSS_MB, timeout=60)
     assert r.killed_for is None, f"{r.killed_for}: {r.peak_rss_mb:.0f} MB"
     lines = r.stderr.decode().splitlines()
     assert r.returncode == 2 and len(lines) == 1, lines

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import assert_one_line_error, describe, run, run_measured, strict_json, time_limit
+from helpers import assert_one_line_error, describe, run, run_measured, run_measured_fed, strict_json, time_limit
 from scipy.stats import entropy
 
 MAX_RSS_MB = 1500
@@ -230,13 +230,9 @@ except OSError:
 
 @pytest.mark.parametrize("what", list(ENDLESS))
 def test_an_endless_stream_to_compare_ends_with_one_error_line(what):
-    producer = subprocess.Popen([sys.executable, "-c", PRODUCER.format(block=ENDLESS[what])], stdout=subprocess.PIPE)
-    try:
-        r = run_measured(["compare", "-", "0.5,0.5"], max_rss_mb=MAX_RSS_MB, timeout=60, stdin=producer.stdout)
-    finally:
-        producer.kill()
-        producer.wait(10)
-        producer.stdout.close()
+    r = run_measured_fed(
+        ["compare", "-", "0.5,0.5"], [PRODUCER.format(block=ENDLESS[what])], max_rss_mb=MAX_RSS_MB, timeout=60
+    )
     assert r.killed_for is None, f"{r.killed_for}: {r.peak_rss_mb:.0f} MB"
     lines = r.stderr.decode().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("kl-cli: error:"), lines
@@ -320,15 +316,10 @@ for _ in range(rows // 100_000):
 
 
 def _measured_stream(rows: int) -> Any:
-    producer = subprocess.Popen([sys.executable, "-c", PRODUCE_ROWS, str(rows)], stdout=subprocess.PIPE)
     q = ",".join(f"c{i}=1" for i in range(50))
-    try:
-        r = run_measured(
-            ["compare", "-", q, "--format", "json"], max_rss_mb=MAX_RSS_MB, timeout=240, stdin=producer.stdout
-        )
-    finally:
-        producer.stdout.close()
-        producer.wait(60)
+    r = run_measured_fed(
+        ["compare", "-", q, "--format", "json"], [PRODUCE_ROWS, str(rows)], max_rss_mb=MAX_RSS_MB, timeout=240
+    )
     assert r.killed_for is None and r.returncode == 0, (r.killed_for, r.stderr.decode())
     data = json.loads(r.stdout)
     assert all(c["p"] == pytest.approx(1 / 50, abs=1e-15) for c in data["categories"])
