@@ -326,6 +326,28 @@ def test_a_closed_stderr_never_changes_the_exit_status(tmp_path, case):
     assert proc.returncode == code
 
 
+@pytest.mark.parametrize("case", ["drift", "drift-no-drift", "profile-file", "compare-over", "compare-input-error"])
+def test_the_run_ends_without_the_interpreters_teardown(tmp_path, case):
+    """Arrow's native threads, torn down with the interpreter, aborted a
+    finished drift run now and then (exit 134 after a whole report, seen in CI
+    under load). kl-cli leaves by ``os._exit`` once its streams are flushed: an
+    exit handler registered before the run never runs, the status and the
+    output are the run's own."""
+    args, code = _status_args(case, tmp_path)
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('TEARDOWN\\n'))\n"
+        "from kl_cli.cli.app import run\n"
+        f"sys.argv = ['kl-cli', *{args!r}]\n"
+        "run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120, check=False)
+    assert proc.returncode == code, proc.stderr
+    assert b"TEARDOWN" not in proc.stderr
+    reference = _child(args, cwd=tmp_path)
+    assert proc.stdout == reference.stdout and reference.returncode == code
+
+
 WRITING_CASES = {
     "compare": ["compare", FORECAST, OBSERVED],
     "compare-value": ["compare", "0.7,0.3", "0.4,0.6", "--format", "value"],

@@ -205,13 +205,15 @@ def run() -> None:
         if hasattr(signal, name):  # the run is over: a late signal must not become a traceback
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     _settle_streams()
-    if code > 128:
-        # Interrupted or terminated: leave at once. A reader thread stuck in a
-        # read would otherwise hold the interpreter's exit (Arrow's thread pool waits for it).
-        import os
+    # Everything is written and flushed: leave at once, without the
+    # interpreter's teardown. A reader thread stuck in a read would otherwise
+    # hold the exit (Arrow's thread pool waits for it), and Arrow's native
+    # threads torn down with the interpreter abort the process now and then
+    # ("terminate called without an active exception", exit 134 after a
+    # complete report: apache/arrow issue 34314).
+    import os
 
-        os._exit(int(code))
-    sys.exit(code)
+    os._exit(int(code))
 
 
 def _open_standard_descriptors() -> None:
