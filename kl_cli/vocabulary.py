@@ -132,6 +132,15 @@ MAX_EXACT_INT = 2**53
 # Categories shown in a report: more rows than this are no longer a report to
 # read (--top 0 shows all).
 MAX_TOP = 1_000_000
+# Dimensions of a multivariate distribution (mvnormal, dirichlet): a Monte-Carlo
+# average draws about 2 * 10**7 numbers whatever the dimension, so past this
+# it would rest on too few draws to mean anything.
+MAX_DIMENSION = 1_000
+# A parametric comparison sums a discrete family's mass function term by term:
+# at most this many terms (a Poisson of rate 10**11 spans about 10**7 values).
+MAX_SUPPORT_TERMS = 20_000_000
+# The k of the nearest-neighbour estimator.
+MAX_K = 1_000
 
 
 # The ranges of the float options: (low, high, low_open, high_open, infinite).

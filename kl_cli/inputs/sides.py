@@ -300,6 +300,15 @@ def _samples(loaded: _Loaded, role: str, want: Want | None) -> tuple[np.ndarray,
     return floats, name
 
 
+def load_sample_side(
+    spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None
+) -> tuple[np.ndarray, str]:
+    """One side's raw numeric observations (the other side is a parametric
+    distribution): (values, source name), missing values as NaN."""
+    loaded = _load(spec, role, options, open_stdin)
+    return _samples(loaded, role, _sample_want(loaded, role, options))
+
+
 def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> Histogram:
     """A ``Histogram`` from a list, tuple, dict, numpy array, pandas Series,
     ``Histogram`` or a command-line style string (inline, path)."""

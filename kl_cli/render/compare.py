@@ -13,6 +13,7 @@ import math
 from typing import Any, TextIO
 
 from ..reports.compare import Comparison
+from ..reports.parametric import ParametricComparison
 from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, metric_range
 from .writers import (
@@ -45,8 +46,15 @@ def category_rows(r: Comparison) -> list[list[Any]]:
     return [[r.label(int(i)), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.ranked()]
 
 
-def render_compare(r: Comparison, fmt: str, out: TextIO, *, top: int = 15, metric: str = "kl_pq") -> None:
+def render_compare(
+    r: Comparison | ParametricComparison, fmt: str, out: TextIO, *, top: int = 15, metric: str = "kl_pq"
+) -> None:
     """Write one comparison in the chosen format."""
+    if not isinstance(r, Comparison):  # two parametric distributions
+        from .parametric import render_parametric
+
+        render_parametric(r, fmt, out, metric=metric)
+        return
     if fmt == "json":
         write_json(r.to_dict(), out)
     elif fmt == "value":

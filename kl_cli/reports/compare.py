@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..text import finite_or_none, show_total
 from ..vocabulary import METRICS, UNITS
 from .explain import explain
+from .parametric import ParametricComparison
 
 NO_SMOOTHING = Smoothing()
 
@@ -260,7 +261,7 @@ def run_compare(
     binning: str = "quantile",
     open_stdin: Callable[[], BinaryIO] | None = None,
     resample_progress: ResampleProgress | None = None,
-) -> Comparison:
+) -> Comparison | ParametricComparison:
     """Read P and Q, then align, smooth, measure and (when asked) resample.
 
     The keyword names are ``kl-cli compare``'s options; the CLI and the
@@ -280,6 +281,33 @@ def run_compare(
     read = ReadOptions(
         column, p_column, q_column, label_column, encoding, input_format, p_format, q_format, delimiter, header
     )
+    from ..inputs.distribution import read_distribution
+
+    dp, dq = read_distribution(p, "P", encoding), read_distribution(q, "Q", encoding)
+    if dp is not None or dq is not None:
+        from .samples import with_distribution
+
+        made = with_distribution(
+            p if dp is None else dp,
+            q if dq is None else dq,
+            read=read,
+            open_stdin=open_stdin,
+            base=base,
+            smoothing=sm,
+            strict=strict,
+            resampling=resampling,
+            samples=samples,
+            bins=bins,
+            binning=binning,
+        )
+        if isinstance(made, ParametricComparison):
+            return made
+        hp, hq, model_notes = made
+        result = compare_histograms(
+            hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling, resample_progress=resample_progress
+        )
+        result.notes.extend(model_notes)
+        return result
     note = None
     if samples:
         (pv, p_name), (qv, q_name) = load_samples(p, q, read, open_stdin)

@@ -1,0 +1,148 @@
+"""The report of two parametric distributions: metrics with their methods,
+a picture of both densities on one axis, the explanation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TextIO
+
+from ..reports.parametric import ParametricComparison
+from ..text import exact, fit, holds, number, visible
+from ..vocabulary import BASE_FREE, METRIC_NAMES
+from .writers import (
+    REPORT_HEIGHT,
+    md_escape,
+    md_table,
+    output_encoding,
+    report_width,
+    write_csv,
+    write_json,
+    write_value,
+)
+
+PICTURE_ROWS = 8
+# Cells of the picture: both curves, P's alone, Q's alone (and in ASCII).
+GLYPHS = ("█", "▓", "░")
+ASCII_GLYPHS = ("#", "P", "q")
+
+
+def render_parametric(r: ParametricComparison, fmt: str, out: TextIO, *, metric: str = "kl_pq") -> None:
+    if fmt == "json":
+        write_json(r.to_dict(), out)
+    elif fmt == "value":
+        write_value(r.metrics[metric], out)
+    elif fmt == "csv":
+        write_csv(["metric", "value", "method", "error"], _csv_rows(r), out)
+    elif fmt == "markdown":
+        out.write(parametric_markdown(r, output_encoding(out)) + "\n")
+    else:
+        parametric_table(r, out)
+
+
+def _csv_rows(r: ParametricComparison) -> list[list[str]]:
+    return [
+        [k, exact(v), r.methods[k].method, "" if r.methods[k].error is None else exact(r.methods[k].error)]
+        for k, v in r.metrics.items()
+    ]
+
+
+def _method(r: ParametricComparison, key: str) -> str:
+    f = r.methods[key]
+    if f.error is None or math.isinf(f.value):
+        return f.method
+    return f"{f.method} (±{f.error:.1g})"
+
+
+def metric_rows(r: ParametricComparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:
+    header = ["metric", "id", "value", "unit", "method"]
+    rows = []
+    for k, v in r.metrics.items():
+        name = METRIC_NAMES[k] + ("*" if k.startswith("entropy") and r.differential else "")
+        unit = "" if k in BASE_FREE else r.unit
+        rows.append([fit(name, encoding), k, number(v), unit, fit(_method(r, k), encoding)])
+    return header, rows
+
+
+def picture_lines(r: ParametricComparison, width: int, encoding: str | None) -> list[str]:
+    """Both curves on one axis, ``PICTURE_ROWS`` high, as text; [] without curves."""
+    c = r.curves
+    if c is None or width < 20:
+        return []
+    both, p_only, q_only = GLYPHS if holds("".join(GLYPHS), encoding) else ASCII_GLYPHS
+    cols = min(width - 2, 100)
+    n = c.x.size
+    # Each column shows the mean density (continuous) or the total mass (discrete) of its grid points.
+    idx = [range(i * n // cols, max((i + 1) * n // cols, i * n // cols + 1)) for i in range(cols)]
+    agg = (lambda v, ix: sum(v[j] for j in ix)) if c.discrete else (lambda v, ix: sum(v[j] for j in ix) / len(ix))
+    hp = [agg(c.p, ix) for ix in idx]
+    hq = [agg(c.q, ix) for ix in idx]
+    top = max(max(hp), max(hq)) or 1.0
+    lines = []
+    for row in range(PICTURE_ROWS, 0, -1):
+        level = (row - 0.5) / PICTURE_ROWS * top
+        cells = []
+        for a, b in zip(hp, hq):
+            cells.append(both if a >= level and b >= level else p_only if a >= level else q_only if b >= level else " ")
+        lines.append("".join(cells).rstrip())
+    lo, hi = number(float(c.x[0]), 4), number(float(c.x[-1]), 4)
+    lines.append(lo + " " * max(1, cols - len(lo) - len(hi)) + hi)
+    what = "mass" if c.discrete else "density"
+    lines.append(fit(f"{both} both  {p_only} P only  {q_only} Q only  ({what}, x from {lo} to {hi})", encoding))
+    return lines
+
+
+def parametric_table(r: ParametricComparison, out: TextIO, width: int | None = None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    enc = output_encoding(out)
+    width = width or report_width(out)
+    console = Console(file=out, width=width, height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False)
+    title = Text("KL divergence: ", style="bold")
+    title.append(visible(r.p_source, 80, enc), style="bold blue")
+    title.append(" vs ", style="bold")
+    title.append(visible(r.q_source, 80, enc), style="bold magenta")
+    console.print(title)
+    console.print(Text(fit(f"base {r.base} ({r.unit}) · parametric distributions", enc)))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    header, rows = metric_rows(r, enc)
+    for name in header:
+        table.add_column(name, justify="right" if name == "value" else "left", no_wrap=name != "metric")
+    for row, (key, value) in zip(rows, r.metrics.items()):
+        style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
+        table.add_row(row[0], row[1], Text(row[2], style=style), *row[3:])
+    console.print(table)
+    if r.differential:
+        console.print(Text(fit("* differential entropy: of a density, it can be negative", enc), style="dim"))
+    for line in picture_lines(r, width, enc):
+        console.print(Text(line), overflow="crop", no_wrap=True)
+    console.print()
+    for line in r.explanation():
+        console.print(Text(visible(line, encoding=enc)))
+    for note in r.notes:
+        console.print(Text("note: " + visible(note, encoding=enc), style="dim"))
+
+
+def parametric_markdown(r: ParametricComparison, encoding: str | None = None) -> str:
+    def esc(text: object) -> str:
+        return md_escape(text, encoding)
+
+    header, rows = metric_rows(r, encoding)
+    parts: list[Any] = [
+        f"### KL divergence: {esc(r.p_source)} vs {esc(r.q_source)}",
+        "",
+        f"Base {esc(r.base)} ({esc(r.unit)}); parametric distributions.",
+        "",
+        md_table(header, ([row[0], f"`{row[1]}`", *row[2:]] for row in rows)),
+        "",
+    ]
+    picture = picture_lines(r, 80, encoding)
+    if picture:
+        parts += ["```", *picture, "```", ""]
+    parts += [f"- {esc(line)}" for line in r.explanation()]
+    if r.notes:
+        parts.append("")
+        parts += [f"> {esc(n)}" for n in r.notes]
+    return "\n".join(parts)
