@@ -53,6 +53,9 @@ CASES: dict[str, tuple[list[str], int]] = {
         ],
         0,
     ),
+    # Two parametric distributions: methods, the picture of both densities, the continuous explanation.
+    "compare_normals": (["compare", "normal(0, 1)", "normal(1, 2)"], 0),
+    "compare_discrete_models": (["compare", "poisson(3)", "geometric(p=0.3)"], 0),
     "drift_sample": (["drift", "sample_data/reference.csv", "sample_data/current.csv"], 1),
     "drift_region": (["drift", "sample_data/reference.csv", "sample_data/current.csv", "--detail", "region"], 1),
 }

@@ -50,7 +50,8 @@ def _method(r: ParametricComparison, key: str) -> str:
     f = r.methods[key]
     if f.error is None or math.isinf(f.value):
         return f.method
-    return f"{f.method} (±{f.error:.1g})"
+    # Below 1e-12 an error estimate is rounding, and its digits vary between library versions.
+    return f"{f.method} (±{f.error:.1g})" if f.error >= 1e-12 else f"{f.method} (error < 1e-12)"
 
 
 def metric_rows(r: ParametricComparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:

@@ -1,0 +1,146 @@
+"""compare with a parametric distribution on one side, through the CLI:
+observations against a model (binned exactly), and the report of two models.
+
+The model's bin probabilities are checked against scipy.stats' distribution
+functions on edges computed here with numpy from the observations alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from helpers import assert_one_line_error, run, strict_json, write_csv
+from scipy import integrate, stats
+
+from kl_cli import api
+
+
+def _data(tmp_path, values, name="x.csv"):
+    return write_csv(tmp_path / name, ["x"], [[v] for v in values])
+
+
+def _edges(values, bins):
+    return np.quantile(np.asarray(values, dtype=float), np.arange(1, bins) / bins)
+
+
+def _bin_masses(dist, edges):
+    cdf = np.concatenate([[0.0], dist.cdf(edges), [1.0]])
+    return np.diff(cdf)
+
+
+@pytest.mark.parametrize(
+    ("spec", "reference", "draw"),
+    [
+        ("normal(0.5, 1.5)", stats.norm(0.5, 1.5), lambda rng, n: rng.normal(0, 1, n)),
+        ("gamma(shape=2, rate=0.5)", stats.gamma(2, scale=2), lambda rng, n: rng.gamma(2.5, 2, n)),
+        ("student_t(4)", stats.t(4), lambda rng, n: rng.standard_t(3, n)),
+        ("poisson(4)", stats.poisson(4), lambda rng, n: rng.poisson(4.5, n).astype(float)),
+    ],
+)
+@pytest.mark.parametrize("model_side", ["Q", "P"])
+def test_observations_against_a_model_get_its_exact_bin_probabilities(tmp_path, spec, reference, draw, model_side):
+    values = draw(np.random.default_rng(3), 2_000).round(6)
+    path = _data(tmp_path, values)
+    args = [path, spec] if model_side == "Q" else [spec, path]
+    result = run("compare", *args, "--samples", "--bins", "6", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = strict_json(result.stdout)
+    edges = np.unique(_edges(values, 6))  # edges from the observations, whichever side they are
+    masses = _bin_masses(reference, edges)
+    side = "q" if model_side == "Q" else "p"
+    data_side = "p" if side == "q" else "q"
+    by_order = sorted(report["categories"], key=lambda c: _lower(c["label"]))
+    got = np.array([c[side] for c in by_order])
+    np.testing.assert_allclose(got, masses, rtol=1e-9, atol=1e-15)
+    # bins are right-closed, (e[i-1], e[i]]: a value equal to an edge is in the bin below it
+    counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1)
+    assert [c[data_side] for c in by_order] == pytest.approx(counts / counts.sum(), rel=1e-9)
+    assert any("exact, from its distribution function" in note for note in report["notes"])
+
+
+def _lower(label: str) -> float:
+    """The lower edge of a bin label like '(-inf, 0.5]' or '(0.5, 1.2]'."""
+    return float(label.strip("([").split(",")[0].replace("-inf", "-1e308"))
+
+
+def test_observations_outside_the_model_support_make_kl_infinite_with_the_bin_named(tmp_path):
+    path = _data(tmp_path, [-3.0, -2.0, -1.5, -1.0, 0.5, 1.0, 2.0, 3.0] * 10)  # half of them below 0
+    result = run("compare", path, "exponential(1)", "--samples", "--bins", "4", "--format", "json")
+    assert result.exit_code == 0
+    report = strict_json(result.stdout)
+    assert "kl_pq" in report["infinite"] and report["infinite_causes"]["kl_pq"]
+    assert math.isfinite(report["metrics"]["kl_qp"])
+
+
+def test_missing_observations_are_left_out_and_said(tmp_path):
+    path = write_csv(tmp_path / "x.csv", ["x"], [[v] for v in [0.1, "", 0.5, "nan", 1.5, -0.3, 0.9, 2.2] * 5])
+    result = run("compare", path, "normal(0,1)", "--samples", "--bins", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = strict_json(result.stdout)
+    assert any("10 missing values left out" in note for note in report["notes"])
+    assert sum(c["p"] for c in report["categories"]) == pytest.approx(1.0)
+
+
+def test_a_model_against_data_without_samples_is_an_error(tmp_path):
+    path = _data(tmp_path, [0.1, 0.2, 0.3])
+    assert_one_line_error(run("compare", path, "normal(0,1)"), ["--samples"])
+    assert_one_line_error(run("compare", "normal(0,1)"), ["Q is missing"])
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--smoothing", "additive"], ["--permutations", "99"], ["--bootstrap", "10"], ["--samples"], ["--n-p", "10"]],
+)
+def test_options_about_observations_are_refused_for_two_distributions(option):
+    result = run("compare", "normal(0,1)", "normal(1,1)", *option)
+    assert_one_line_error(result, ["parametric distributions"])
+
+
+def test_two_distributions_report_methods_and_both_distributions():
+    report = strict_json(run("compare", "normal(0, 1)", "normal(mu=1, sigma=2)", "--format", "json").stdout)
+    assert report["p_distribution"] == {"family": "normal", "parameters": {"mu": 0.0, "sigma": 1.0}}
+    assert report["q_distribution"] == {"family": "normal", "parameters": {"mu": 1.0, "sigma": 2.0}}
+    truth = math.log(2) + (1 + 1) / 8 - 0.5
+    assert report["metrics"]["kl_pq"] == pytest.approx(truth, rel=1e-14)
+    assert report["methods"]["kl_pq"] == {"method": "closed form", "error": None}
+    assert report["methods"]["js_divergence"]["method"] == "quadrature"
+    assert report["differential_entropy"] is True
+
+
+def test_the_python_api_takes_distributions_and_the_value_format_prints_one_number():
+    from kl_cli.core.parametric.families import make
+
+    result = api.compare(make("exponential", [2.0]), make("gamma", [2.0, 3.0]))
+    p, q = stats.expon(scale=0.5), stats.gamma(2, scale=1 / 3)
+    expected = integrate.quad(lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x)), 0, np.inf, epsrel=1e-12)[0]
+    assert result.metrics["kl_pq"] == pytest.approx(expected, rel=1e-8)
+    out = run("compare", "exponential(2)", "gamma(2, 3)", "--format", "value", "--metric", "kl_pq")
+    assert float(out.stdout) == pytest.approx(expected, rel=1e-8)
+
+
+def test_the_picture_falls_back_to_ascii_where_the_output_cannot_hold_blocks():
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kl_cli", "compare", "normal(0,1)", "laplace(0.5, 1)"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode("ascii")
+    assert "# both  P P only  q Q only" in text
+    assert any(set(line) <= set(" #Pq") and "#" in line for line in text.splitlines())
+
+
+def test_a_distribution_in_a_json_file_is_the_same_as_on_the_command_line(tmp_path):
+    path = tmp_path / "prior.json"
+    path.write_text('{"family": "normal", "mu": 0, "sigma": 1}')
+    a = strict_json(run("compare", "normal(0.3, 0.8)", str(path), "--format", "json").stdout)
+    b = strict_json(run("compare", "normal(0.3, 0.8)", "normal(0, 1)", "--format", "json").stdout)
+    assert a["metrics"] == b["metrics"]
