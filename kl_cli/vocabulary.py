@@ -80,6 +80,8 @@ SMOOTHING_PARAMETERS = {
 }
 
 BINNINGS = ("quantile", "uniform")
+# How compare --samples estimates: binned (counts in bins) or knn (nearest-neighbour distances).
+ESTIMATORS = ("binned", "knn")
 
 OUTPUT_FORMATS = ("table", "json", "csv", "markdown", "value")
 DRIFT_FORMATS = ("table", "json", "csv", "markdown")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..vocabulary import BINNINGS, MAX_BINS, MAX_EXACT_INT, MAX_TOP, METRICS, OUTPUT_FORMATS
+from ..vocabulary import BINNINGS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, MAX_TOP, METRICS, OUTPUT_FORMATS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
     Count,
@@ -64,8 +64,18 @@ from .streams import check_stdout
     show_default=True,
     help="Bin edges for --samples: equal-frequency (quantile) or equal-width (uniform), from P.",
 )
+@click.option(
+    "--estimator",
+    type=click.Choice(ESTIMATORS),
+    help="For --samples: binned (the default) or knn (nearest-neighbour distances, no binning).",
+)
+@click.option("--k", "k", type=Count(1, MAX_K), help="Neighbours for --estimator knn (default 1).")
+@click.option("--columns", help="Numeric columns read as vectors (x,y,...; the same on both sides), for knn.")
 @debug_option
-def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any) -> int:
+@click.pass_context
+def compare(
+    ctx: click.Context, p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any
+) -> int:
     """Compare distribution P with Q.
 
     P and Q are inline lists (0.7,0.3 or rain=0.7,dry=0.3), CSV/TSV/JSON
@@ -79,9 +89,16 @@ def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | No
 
     check_stdout()
     options.pop("debug")
+    if options["estimator"] == "knn":
+        for name in ("bins", "binning"):
+            if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"--{name} applies to --estimator binned, not knn")
     with ReadProgress() as progress:
         result = run_compare(p, q, open_stdin=open_stdin, resample_progress=progress.resampling, **options)
+    missing = getattr(result, "not_estimated", {})
+    if metric in missing and (fmt == "value" or fail_above is not None):
+        raise click.UsageError(f"--metric {metric}: {missing[metric]}")
     emit_warnings(result.warnings)
     render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()
-    return EXIT_EXCEEDED if exceeded(result.metrics[metric], fail_above) else EXIT_OK
+    return EXIT_EXCEEDED if metric in result.metrics and exceeded(result.metrics[metric], fail_above) else EXIT_OK

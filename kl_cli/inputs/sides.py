@@ -309,6 +309,24 @@ def load_sample_side(
     return _samples(loaded, role, _sample_want(loaded, role, options))
 
 
+def load_sample_vectors(
+    spec: str, role: str, columns: list[str], options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None
+) -> tuple[np.ndarray, str, int]:
+    """One side's numeric columns as vectors, shape (rows, len(columns)), read
+    in one pass: (values, source name, rows left out for a missing value)."""
+    loaded = _load(spec, role, options, open_stdin)
+    if loaded.table is None:
+        raise InputError(f"{loaded.name}: --columns reads columns of a table (CSV, TSV, JSON lines, Parquet)")
+    wants = []
+    for column in columns:
+        one = replace(options, column=column, p_column=None, q_column=None)
+        wants.append(_sample_want(loaded, role, one))
+    read = read_sides(loaded.table, wants)
+    values = np.column_stack([np.asarray(v, dtype=np.float64) for v, _ in read])
+    missing = np.isnan(values).any(axis=1)
+    return values[~missing], loaded.name, int(missing.sum())
+
+
 def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> Histogram:
     """A ``Histogram`` from a list, tuple, dict, numpy array, pandas Series,
     ``Histogram`` or a command-line style string (inline, path)."""

@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any, TextIO
 
+from ..reports.knn import EstimateComparison
 from ..reports.parametric import ParametricComparison
 from ..text import exact, fit, holds, number, visible
-from ..vocabulary import BASE_FREE, METRIC_NAMES
+from ..vocabulary import BASE_FREE, METRIC_NAMES, METRICS
 from .writers import (
     REPORT_HEIGHT,
     md_escape,
@@ -20,13 +21,15 @@ from .writers import (
     write_value,
 )
 
+# Reports whose metrics each carry a method: two distributions, or a nearest-neighbour estimate.
+Shown = ParametricComparison | EstimateComparison
 PICTURE_ROWS = 8
 # Cells of the picture: both curves, P's alone, Q's alone (and in ASCII).
 GLYPHS = ("█", "▓", "░")
 ASCII_GLYPHS = ("#", "P", "q")
 
 
-def render_parametric(r: ParametricComparison, fmt: str, out: TextIO, *, metric: str = "kl_pq") -> None:
+def render_parametric(r: Shown, fmt: str, out: TextIO, *, metric: str = "kl_pq") -> None:
     if fmt == "json":
         write_json(r.to_dict(), out)
     elif fmt == "value":
@@ -39,14 +42,18 @@ def render_parametric(r: ParametricComparison, fmt: str, out: TextIO, *, metric:
         parametric_table(r, out)
 
 
-def _csv_rows(r: ParametricComparison) -> list[list[str]]:
-    return [
-        [k, exact(v), r.methods[k].method, "" if r.methods[k].error is None else exact(r.methods[k].error)]
-        for k, v in r.metrics.items()
-    ]
+def _csv_rows(r: Shown) -> list[list[str]]:
+    rows = []
+    for k in METRICS:
+        if k not in r.metrics:
+            rows.append([k, "", "not estimated", ""])
+            continue
+        f = r.methods[k]
+        rows.append([k, exact(r.metrics[k]), f.method, "" if f.error is None else exact(f.error)])
+    return rows
 
 
-def _method(r: ParametricComparison, key: str) -> str:
+def _method(r: Shown, key: str) -> str:
     f = r.methods[key]
     if f.error is None or math.isinf(f.value):
         return f.method
@@ -54,17 +61,32 @@ def _method(r: ParametricComparison, key: str) -> str:
     return f"{f.method} (±{f.error:.1g})" if f.error >= 1e-12 else f"{f.method} (error < 1e-12)"
 
 
-def metric_rows(r: ParametricComparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:
+def metric_rows(r: Shown, encoding: str | None) -> tuple[list[str], list[list[str]]]:
+    """One row per metric id: value, unit, method (and p-value, interval when resampled)."""
     header = ["metric", "id", "value", "unit", "method"]
+    test, intervals = getattr(r, "test", None), getattr(r, "intervals", None)
+    if test is not None:
+        header.append("p-value")
+    if intervals is not None:
+        header.append(f"{intervals.confidence:.0%} interval")
     rows = []
-    for k, v in r.metrics.items():
+    for k in METRICS:
         name = METRIC_NAMES[k] + ("*" if k.startswith("entropy") and r.differential else "")
         unit = "" if k in BASE_FREE else r.unit
-        rows.append([fit(name, encoding), k, number(v), unit, fit(_method(r, k), encoding)])
+        if k not in r.metrics:
+            row = [fit(name, encoding), k, "-", unit, "not estimated"]
+        else:
+            row = [fit(name, encoding), k, number(r.metrics[k]), unit, fit(_method(r, k), encoding)]
+        if test is not None:
+            row.append(number(test.p_value[k], 3) if k in test.p_value else "")
+        if intervals is not None:
+            bounds = intervals.bounds.get(k)
+            row.append("" if bounds is None else f"[{number(bounds[0], 4)}, {number(bounds[1], 4)}]")
+        rows.append(row)
     return header, rows
 
 
-def picture_lines(r: ParametricComparison, width: int, encoding: str | None) -> list[str]:
+def picture_lines(r: Shown, width: int, encoding: str | None) -> list[str]:
     """Both curves on one axis, ``PICTURE_ROWS`` high, as text; [] without curves."""
     c = r.curves
     if c is None or width < 20:
@@ -92,7 +114,7 @@ def picture_lines(r: ParametricComparison, width: int, encoding: str | None) -> 
     return lines
 
 
-def parametric_table(r: ParametricComparison, out: TextIO, width: int | None = None) -> None:
+def parametric_table(r: Shown, out: TextIO, width: int | None = None) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -106,12 +128,14 @@ def parametric_table(r: ParametricComparison, out: TextIO, width: int | None = N
     title.append(" vs ", style="bold")
     title.append(visible(r.q_source, 80, enc), style="bold magenta")
     console.print(title)
-    console.print(Text(fit(f"base {r.base} ({r.unit}) · parametric distributions", enc)))
+    kind = "parametric distributions" if isinstance(r, ParametricComparison) else "samples, nearest neighbours"
+    console.print(Text(fit(f"base {r.base} ({r.unit}) · {kind}", enc)))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     header, rows = metric_rows(r, enc)
     for name in header:
         table.add_column(name, justify="right" if name == "value" else "left", no_wrap=name != "metric")
-    for row, (key, value) in zip(rows, r.metrics.items()):
+    for row, key in zip(rows, METRICS):
+        value = r.metrics.get(key, 0.0)
         style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
         table.add_row(row[0], row[1], Text(row[2], style=style), *row[3:])
     console.print(table)
@@ -126,7 +150,7 @@ def parametric_table(r: ParametricComparison, out: TextIO, width: int | None = N
         console.print(Text("note: " + visible(note, encoding=enc), style="dim"))
 
 
-def parametric_markdown(r: ParametricComparison, encoding: str | None = None) -> str:
+def parametric_markdown(r: Shown, encoding: str | None = None) -> str:
     def esc(text: object) -> str:
         return md_escape(text, encoding)
 
@@ -134,7 +158,8 @@ def parametric_markdown(r: ParametricComparison, encoding: str | None = None) ->
     parts: list[Any] = [
         f"### KL divergence: {esc(r.p_source)} vs {esc(r.q_source)}",
         "",
-        f"Base {esc(r.base)} ({esc(r.unit)}); parametric distributions.",
+        f"Base {esc(r.base)} ({esc(r.unit)}); "
+        + ("parametric distributions." if isinstance(r, ParametricComparison) else "nearest-neighbour estimates."),
         "",
         md_table(header, ([row[0], f"`{row[1]}`", *row[2:]] for row in rows)),
         "",

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..text import finite_or_none, show_total
 from ..vocabulary import METRICS, UNITS
 from .explain import explain
+from .knn import EstimateComparison
 from .parametric import ParametricComparison
 
 NO_SMOOTHING = Smoothing()
@@ -259,9 +260,12 @@ def run_compare(
     samples: bool = False,
     bins: int = 10,
     binning: str = "quantile",
+    estimator: str | None = None,
+    k: int | None = None,
+    columns: str | list[str] | None = None,
     open_stdin: Callable[[], BinaryIO] | None = None,
     resample_progress: ResampleProgress | None = None,
-) -> Comparison | ParametricComparison:
+) -> Comparison | ParametricComparison | EstimateComparison:
     """Read P and Q, then align, smooth, measure and (when asked) resample.
 
     The keyword names are ``kl-cli compare``'s options; the CLI and the
@@ -273,7 +277,7 @@ def run_compare(
     from ..core.binning import binned_pair
     from ..inputs.sides import load_pair, load_samples, to_histogram
     from ..inputs.tables import ReadOptions
-    from .options import check_base, resampling_from, smoothing_from
+    from .options import check_base, check_estimator, resampling_from, smoothing_from
 
     sm = smoothing_from(smoothing, alpha, epsilon, lambda_)
     base = check_base(base)
@@ -283,7 +287,22 @@ def run_compare(
     )
     from ..inputs.distribution import read_distribution
 
+    knn_columns = check_estimator(samples, estimator, k, columns)
     dp, dq = read_distribution(p, "P", encoding), read_distribution(q, "Q", encoding)
+    if estimator == "knn":
+        from .knn import run_knn
+
+        return run_knn(
+            p if dp is None else dp,
+            q if dq is None else dq,
+            read=read,
+            open_stdin=open_stdin,
+            base=base,
+            k=1 if k is None else k,
+            columns=knn_columns,
+            resampling=resampling,
+            resample_progress=resample_progress,
+        )
     if dp is not None or dq is not None:
         from .samples import with_distribution
 

@@ -16,7 +16,7 @@ from ..core.smoothing import Smoothing, make_smoothing
 from ..errors import UsageError
 from ..inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions
 from ..profiles.model import ProfileOptions
-from ..vocabulary import BINNINGS, base_name
+from ..vocabulary import BINNINGS, ESTIMATORS, MAX_K, base_name
 
 DEFAULT_BINS = 10
 DEFAULT_BINNING = "quantile"
@@ -113,3 +113,28 @@ def profile_options_from(
     options = ProfileOptions(bins or DEFAULT_BINS, binning or DEFAULT_BINNING, tuple(cat), tuple(num))
     explicit = {k for k, v in (("bins", bins), ("binning", binning), ("categorical", cat), ("numeric", num)) if v}
     return options, explicit
+
+
+def check_estimator(
+    samples: bool, estimator: str | None, k: int | None, columns: str | list[str] | None
+) -> list[str] | None:
+    """The estimator options fit together (each is refused where it would do
+    nothing); returns the ``--columns`` list (None without it)."""
+    if estimator is not None and estimator not in ESTIMATORS:
+        raise UsageError(f"--estimator must be one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    if estimator is not None and not samples:
+        raise UsageError("--estimator applies to --samples (raw numeric observations)")
+    if k is not None and estimator != "knn":
+        raise UsageError("--k is the number of neighbours of --estimator knn")
+    if k is not None and not 1 <= k <= MAX_K:
+        raise UsageError(f"--k must be from 1 to {MAX_K}, got {k}")
+    if columns is None:
+        return None
+    if estimator != "knn":
+        raise UsageError("--columns reads vectors, for --estimator knn (binned observations are one column)")
+    names = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else [str(c) for c in columns]
+    if not names or any(not c for c in names):
+        raise UsageError("--columns takes column names separated by commas, like x,y")
+    if len(set(names)) != len(names):
+        raise UsageError("--columns names a column twice")
+    return names
