@@ -340,7 +340,7 @@ def knn_ckdtree(x, y, k: int = 1) -> dict[str, float]:
                 for o in np.unique(orders[tied]):
                     sel = tied[orders[tied] == o]
                     dist[sel] = tree.query(where[sel], k=[int(o) + own], workers=-1)[0][:, 0]
-            out.append((orders.astype(np.float64), np.log(dist) + log_s))
+            out.append((orders.astype(np.float64), dist))
         return out
 
     def log1p_ratio(b, kappa, c):
@@ -356,19 +356,18 @@ def knn_ckdtree(x, y, k: int = 1) -> dict[str, float]:
     for i in (0, 1):
         mine, other, where = trees[i], trees[1 - i], pts[i]
         own, oth = len(where) - 1, len(pts[1 - i])
-        ((ko, log_rho),) = kth(mine, where, [k], 1)
-        (lo, log_nu), (lh, log_nuh) = kth(other, where, [k, max(k, 2)], 0)
+        ((ko, rho),) = kth(mine, where, [k], 1)
+        (lo, nu), (lh, nuh) = kth(other, where, [k, max(k, 2)], 0)
+        log_rho, log_nu, log_nuh = (np.log(v) + log_s for v in (rho, nu, nuh))
         kl = float(np.mean(d * (log_nu - log_rho) + digamma(ko) - digamma(lo))) + math.log(oth / own)
         h = float(digamma(len(where)) + np.mean(d * log_rho - digamma(ko))) + log_vd
         const = gammaln(ko) + gammaln(lh) - gammaln(ko + 0.5) - gammaln(lh - 0.5)
         bc = float(np.mean(np.exp(0.5 * (d * (log_rho - log_nuh) + math.log(own / oth)) + const)))
         if own <= oth:
-            radius = np.nextafter(np.exp(log_rho - log_s), 0)
-            count = other.query_ball_point(where, r=radius, return_length=True, workers=-1)
+            count = other.query_ball_point(where, r=np.nextafter(rho, 0), return_length=True, workers=-1)
             term = float(np.mean(log1p_ratio(count.astype(np.float64), ko, own / oth)))
         else:
-            radius = np.nextafter(np.exp(log_nu - log_s), 0)
-            count = mine.query_ball_point(where, r=radius, return_length=True, workers=-1) - 1
+            count = mine.query_ball_point(where, r=np.nextafter(nu, 0), return_length=True, workers=-1) - 1
             term = float(np.mean(log1p_ratio(count.astype(np.float64), lo, oth / own))) - kl
         sides.append((kl, h, bc, term))
     (kl_pq, h_p, bc_p, t_p), (kl_qp, h_q, bc_q, t_q) = sides

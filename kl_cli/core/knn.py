@@ -26,13 +26,16 @@ p^(x_i) = e^psi(k_i) / ((n - 1) V_d rho_i^d), and q^(x_i) = e^psi(l_i) / (m V_d 
 - Total variation is not estimated: |p - q| has no unbiased local estimate, and
   the plug-in E|tanh(u/2)| gives 0.5 for two samples of one distribution at k = 1.
 
-Ties (rounded data, repeated values, bootstrap resamples): k_i is the smallest
-order >= k whose neighbour is at a positive distance (l_i likewise), and the
-digamma and gamma terms use the orders so raised; a zero distance never gives
-an infinity. One dimension admits sorting: neighbour distances come from
-sort + searchsorted + windows of k on each side (O(n k)); d >= 2 uses
-scipy.spatial.cKDTree. Data are scaled by a power of two (exactly) so that no
-difference overflows.
+Ties (rounded data, repeated values): k_i is the smallest order >= k whose
+neighbour is at a positive distance (l_i likewise), and the digamma and gamma
+terms use the orders so raised; a zero distance never gives an infinity. Two
+samples holding exactly the same values have every divergence 0 (a sample and
+its copy are not independent: the rule would give KL about -1). A bootstrap
+resample is searched as its distinct points, weighted by how often each was
+drawn (copies of one point are not neighbours). One dimension admits sorting:
+neighbour distances come from sort + searchsorted + windows of k on each side
+(O(n k)); d >= 2 uses scipy.spatial.cKDTree. Data are scaled by a power of two
+(exactly) so that no difference overflows.
 """
 
 from __future__ import annotations
@@ -147,7 +150,23 @@ def _unit(*arrays: np.ndarray) -> tuple[list[np.ndarray], float]:
     1 in size, and the logarithm of that power."""
     top = max(float(np.abs(a).max()) for a in arrays)
     exponent = math.frexp(top)[1] if top > 0 else 0
-    return [a / math.ldexp(1.0, exponent) for a in arrays], exponent * LOG2
+    return [np.ldexp(a, -exponent) for a in arrays], exponent * LOG2
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether P and Q hold exactly the same points (as multisets)."""
+    if a.shape != b.shape or a.min() != b.min() or a.max() != b.max():
+        return False
+    if a.shape[1] == 1:
+        return bool(np.array_equal(np.sort(a[:, 0]), np.sort(b[:, 0])))
+    return bool(np.array_equal(a[np.lexsort(a.T[::-1])], b[np.lexsort(b.T[::-1])]))
+
+
+SAME_NOTE = (
+    "P and Q hold exactly the same values, so every divergence is 0 (a sample against a copy of itself is not"
+    " two independent samples: the neighbour estimate would give about -1)"
+)
+ZERO = {"kl_pq": 0.0, "kl_qp": 0.0, "js_divergence": 0.0, "hellinger": 0.0}
 
 
 # ---------------------------------------------------------------------------
@@ -192,9 +211,27 @@ def _cross_1d(q: np.ndarray, s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     return orders, dist
 
 
-def _inside_1d(s: np.ndarray, centres: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """How many of sorted s lie strictly within r of each centre."""
-    return np.searchsorted(s, centres + r, "left") - np.searchsorted(s, centres - r, "right")
+def _inside_1d(s: np.ndarray, c: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """How many of sorted s have |s_j - c_i| < r_i, as floats compute it (what a k-d
+    tree decides): the bounds c -+ r, rounded, are corrected at their edges, a run
+    of equal values at a time (a copy of the ball's boundary point is outside)."""
+    pad = np.concatenate(([-np.inf], s, [np.inf]))  # pad[t + 1] = s[t]; the ends are never inside
+    lo, hi = np.searchsorted(s, c - r, "left"), np.searchsorted(s, c + r, "left")
+    while True:
+        moves = (
+            (lo, c - pad[lo] < r, "left", 0),  # s[lo - 1] is inside: take its run
+            (lo, (pad[lo + 1] < c) & (c - pad[lo + 1] >= r), "right", 1),  # s[lo] is not: drop its run
+            (hi, pad[hi + 1] - c < r, "right", 1),
+            (hi, (pad[hi] >= c) & (pad[hi] - c >= r), "left", 0),
+        )
+        moved = False
+        for edge, wrong, side, shift in moves:
+            i = np.flatnonzero(wrong)
+            if i.size:
+                edge[i] = np.searchsorted(s, pad[edge[i] + shift], side)
+                moved = True
+        if not moved:
+            return hi - lo
 
 
 def _kth_tree(tree, pts: np.ndarray, k: int, own: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -394,8 +431,9 @@ def _method_notes(k: int, tied: tuple[float, float], names: tuple[str, str]) -> 
     if tied[0] or tied[1]:
         notes.append(
             f"tied values: {tied[0]:.1%} of {names[0]}'s and {tied[1]:.1%} of {names[1]}'s points had a neighbour at"
-            " distance 0, so their neighbour order was raised to the first neighbour at a positive distance;"
-            " for data that are really discrete use --estimator binned"
+            " distance 0, so their neighbour order was raised to the first neighbour at a positive distance"
+            " (values shared by samples that are not independent pull KL down); for data that are really discrete"
+            " use --estimator binned"
         )
     return notes
 
@@ -410,15 +448,19 @@ def knn_divergences(x: object, y: object, k: int = 1) -> KnnEstimate:
     (ua, ub), log_s = _unit(a, b)
     sp, sq = _sides(ua, ub, k, log_s)
     tied = (sp.tied_share(k), sq.tied_share(k))
+    metrics, notes = _measure(sp, sq, a.shape[1], k), _method_notes(k, tied, ("P", "Q"))
+    if _same_values(a, b):
+        metrics |= ZERO
+        notes.append(SAME_NOTE)
     return KnnEstimate(
-        metrics=_measure(sp, sq, a.shape[1], k),
+        metrics=metrics,
         k=k,
         n=len(a),
         m=len(b),
         dimension=a.shape[1],
         tied_share_p=tied[0],
         tied_share_q=tied[1],
-        notes=_method_notes(k, tied, ("P", "Q")),
+        notes=notes,
         not_estimated={"total_variation": TV_REASON},
     )
 
@@ -439,7 +481,7 @@ def knn_against_model(
 ) -> KnnEstimate:
     """Data x against a parametric model with log density ``log_density`` (on arrays
     shaped like x; -inf outside the support), exact differential entropy
-    ``model_entropy`` (None: estimated from the sample) and a seeded ``model_sample``:
+    ``model_entropy`` (None: -mean log q over the sample) and a seeded ``model_sample``:
 
         KL(data||model) = -H_KL(data) - mean_i log q(x_i)   (+inf when a point is outside the support)
         KL(model||data) = -H(model) - mean_j log d^(z_j),   d^ the kNN density of the data
@@ -473,7 +515,7 @@ def knn_against_model(
     td, tm = _terms(sd, size, d, k, log_vd), _terms(sm, n, d, k, log_vd)
     metrics = _combine(td, tm)
     outside = int(np.isneginf(log_q).sum())
-    h_model = tm["entropy"] if model_entropy is None else float(model_entropy)
+    h_model = -float(np.mean(log_q_model)) if model_entropy is None else float(model_entropy)
     metrics["entropy_q"] = h_model
     metrics["kl_pq"] = math.inf if outside else -td["entropy"] - float(np.mean(log_q))
     log_density_data = _psi(sm.k_other, k) - math.log(n) - log_vd - d * sm.log_nu
@@ -486,7 +528,7 @@ def knn_against_model(
     notes[1] = (
         f"KL(data‖model) uses the model's exact log density at the data points; KL(model‖data) a seeded sample of"
         f" {size:,} points drawn from the model"
-        + ("" if model_entropy is not None else ", whose entropy is estimated from that sample too")
+        + ("" if model_entropy is not None else ", whose entropy is the mean of -log q over that sample")
         + "; the Jensen-Shannon divergence comes from counts of the data and the model sample in each other's"
         " neighbour balls, the Hellinger distance from the exact density at the data points"
     )
@@ -524,6 +566,7 @@ class _Pooled:
         _check_pair(a, b, ("P", "Q"), self.k)
         (self.a, self.b), self.log_s = _unit(a, b)
         self.n, self.m, self.d, self.what = len(a), len(b), a.shape[1], what
+        self.same = _same_values(a, b)
         if self.d == 1:
             self.a, self.b = np.sort(self.a[:, 0]), np.sort(self.b[:, 0])
 
@@ -606,8 +649,9 @@ def knn_bootstrap(
         rng.bit_generator.state = start_state  # a second pass draws the same resamples
         batch: list[dict[str, float]] = []
         for done in range(1, resamples + 1):
-            (a, wa), (b, wb) = (_resample(rng, pts) for pts in (pool.a, pool.b))
-            batch.append(pool.measure(a, b, (wa, wb)))
+            a, wa = _resample(rng, pool.a)
+            b, wb = (a, wa) if pool.same else _resample(rng, pool.b)  # one sample twice: resampled together
+            batch.append(pool.measure(a, b, (wa, wb)) | (ZERO if pool.same else {}))
             if len(batch) == BATCH or done == resamples:
                 for (key, _), tracker in trackers.items():
                     tracker.add(np.array([values[key] for values in batch]))
@@ -632,6 +676,7 @@ def knn_bootstrap(
             "bootstrap resamples repeat points; copies of one point are not neighbours at distance 0, so each"
             " resample's distinct points are searched and weighted by how often they were drawn"
             " (resampling with the tie rule alone overstates KL by far)",
+            *((SAME_NOTE,) if pool.same else ()),
         ),
     )
 
