@@ -187,8 +187,11 @@ def test_fast_path_equals_ckdtree_on_larger_data_with_copies_and_rounding():
         assert_close(knn_divergences(x, y, k).metrics, baselines.knn_ckdtree(x, y, k), rel=1e-12)
 
 
-def test_inside_counts_follow_float_distances_at_the_boundary():
-    """A copy of the point that bounds a ball lies on its boundary, not inside."""
+@pytest.mark.parametrize("walk", [1, 3, K.WALK])
+def test_inside_counts_follow_float_distances_at_the_boundary(monkeypatch, walk):
+    """A copy of the point that bounds a ball lies on its boundary, not inside; the
+    step-by-step count and its binary-search fallback agree with brute force."""
+    monkeypatch.setattr(K, "WALK", walk)
     rng = np.random.default_rng(5)
     for _ in range(200):
         x = np.round(rng.normal(0, 1, 40), int(rng.integers(0, 3)))
@@ -197,7 +200,8 @@ def test_inside_counts_follow_float_distances_at_the_boundary():
         r = np.abs(c - rng.choice(x, 40))
         r[r == 0] = 0.1
         want = (np.abs(s[None, :] - c[:, None]) < r[:, None]).sum(axis=1)
-        assert (K._inside_1d(s, c, r) == want).all()
+        assert (K._inside_1d(s, c, r, np.searchsorted(s, c)) == want).all()
+        assert (K._inside_search(s, c, r) == want).all()
 
 
 @pytest.mark.parametrize("kappa", [1, 2, 5])

@@ -196,26 +196,63 @@ def _own_1d(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return orders, dist
 
 
-def _cross_1d(q: np.ndarray, s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Orders and distances from each q_i to its l_i-th neighbour in sorted s."""
-    pad = np.concatenate((np.full(k, -np.inf), s, np.full(k, np.inf)))
-    lo = np.searchsorted(s, q, "left") + k  # pad[lo] is the first value >= q_i
-    dist = _kth_merge(lambda j: q - pad[lo - j], lambda j: pad[lo + j - 1] - q, k)
-    orders = np.full(q.size, k, dtype=np.int64)
-    tied = np.flatnonzero(dist == 0)
-    if tied.size:
-        v = q[tied]
-        hi = np.searchsorted(s, v, "right") + k
-        dist[tied] = np.minimum(v - pad[lo[tied] - 1], pad[hi] - v)
-        orders[tied] = hi - lo[tied] + 1
-    return orders, dist
+def _cross_1d(q: np.ndarray, s: np.ndarray, ks: tuple[int, ...]) -> tuple[list[tuple], np.ndarray]:
+    """Orders and distances from each q_i to its l_i-th neighbour in sorted s, for
+    each base order in ``ks``; and where each q_i falls in s (searchsorted, left)."""
+    top = max(ks)
+    pad = np.concatenate((np.full(top, -np.inf), s, np.full(top, np.inf)))
+    where = np.searchsorted(s, q, "left")
+    lo = where + top  # pad[lo] is the first value >= q_i
+    out = []
+    for k in ks:
+        dist = _kth_merge(lambda j: q - pad[lo - j], lambda j: pad[lo + j - 1] - q, k)
+        orders = np.full(q.size, k, dtype=np.int64)
+        tied = np.flatnonzero(dist == 0)
+        if tied.size:
+            v = q[tied]
+            hi = np.searchsorted(s, v, "right") + top
+            dist[tied] = np.minimum(v - pad[lo[tied] - 1], pad[hi] - v)
+            orders[tied] = hi - lo[tied] + 1
+        out.append((orders, dist))
+    return out, where
 
 
-def _inside_1d(s: np.ndarray, c: np.ndarray, r: np.ndarray) -> np.ndarray:
+WALK = 8  # steps counted one by one before a point's count is left to binary search
+
+
+def _inside_1d(s: np.ndarray, c: np.ndarray, r: np.ndarray, where: np.ndarray) -> np.ndarray:
     """How many of sorted s have |s_j - c_i| < r_i, as floats compute it (what a k-d
-    tree decides): the bounds c -+ r, rounded, are corrected at their edges, a run
-    of equal values at a time (a copy of the ball's boundary point is outside)."""
+    tree decides; a copy of the ball's boundary point is outside). ``where``: any
+    index with s[where - 1] <= c_i <= s[where]. Counted by walking out from there
+    (few steps: the balls hold few points), the long walks by ``_inside_search``."""
     pad = np.concatenate(([-np.inf], s, [np.inf]))  # pad[t + 1] = s[t]; the ends are never inside
+    count = np.zeros(c.size, dtype=np.int64)
+    long = []
+    for step in (1, -1):
+        at = where + (1 if step == 1 else 0)  # pad index of the first value on this side
+        inside = np.abs(pad[at] - c) < r  # the first step on whole arrays
+        count += inside
+        live = np.flatnonzero(inside)
+        at[live] += step
+        for _ in range(WALK - 1):
+            live = live[np.abs(pad[at[live]] - c[live]) < r[live]]
+            if not live.size:
+                break
+            count[live] += 1
+            at[live] += step
+        else:
+            live = live[np.abs(pad[at[live]] - c[live]) < r[live]]  # still inside after WALK steps
+        long.append(live)
+    rest = np.union1d(*long)
+    if rest.size:
+        count[rest] = _inside_search(s, c[rest], r[rest])
+    return count
+
+
+def _inside_search(s: np.ndarray, c: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``_inside_1d`` by binary search: the bounds c -+ r, rounded, are corrected at
+    their edges, a run of equal values at a time."""
+    pad = np.concatenate(([-np.inf], s, [np.inf]))
     lo, hi = np.searchsorted(s, c - r, "left"), np.searchsorted(s, c + r, "left")
     while True:
         moves = (
@@ -295,10 +332,10 @@ def _sides_sorted(
     for s, t, order in ((xs, ys, orders and orders[0]), (ys, xs, orders and orders[1])):
         own = s.size - 1 <= t.size  # JS: the own ball when this sample is not the larger one
         ko, rho = _own_1d(s, k)
-        lo, nu = _cross_1d(s, t, k)
-        count = _inside_1d(t, s, rho) if own else _inside_1d(s, s, nu) - 1
-        hel = _cross_1d(s, t, 2) if k == 1 else None
-        out.append(_side(k, (ko, rho), (lo, nu), count, own, hel, log_s, order))
+        cross, where = _cross_1d(s, t, (k, 2) if k == 1 else (k,))
+        lo, nu = cross[0]
+        count = _inside_1d(t, s, rho, where) if own else _inside_1d(s, s, nu, np.arange(s.size)) - 1
+        out.append(_side(k, (ko, rho), (lo, nu), count, own, cross[1] if k == 1 else None, log_s, order))
     return out[0], out[1]
 
 
@@ -352,8 +389,10 @@ def _log1p_ratio(b: np.ndarray, kappa: np.ndarray, c: float) -> np.ndarray:
     (the series g of the module docstring, summed to 1e-17; terms vanish beyond j = b)."""
     from scipy.special import digamma
 
-    b, kappa = b.astype(np.float64), np.broadcast_to(kappa, b.shape).astype(np.float64)
-    out = digamma(b + kappa) - digamma(kappa)
+    b, kappa = np.asarray(b, dtype=np.int64), np.broadcast_to(kappa, b.shape).astype(np.int64)
+    table = digamma(np.arange(1, int((b + kappa).max()) + 1, dtype=np.float64))  # psi(1), psi(2), ...
+    out = table[b + kappa - 1] - table[kappa - 1]
+    b, kappa = b.astype(np.float64), kappa.astype(np.float64)
     a, top = 1.0 - c, int(b.max())
     if a <= 0 or top == 0:
         return out
