@@ -47,7 +47,7 @@ REPO = os.path.dirname(HERE)
 BASELINES = os.path.join(HERE, "baselines.py")
 GEN = os.path.join(HERE, "gen_data.py")
 
-GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream")
+GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream", "knn")
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
     "| kl-cli peak MB | baseline peak MB |"
@@ -62,6 +62,10 @@ SIZES = {
         "repeat": 5,
         "peer_repeat": 3,
         "stream_rows": 30_000_000,
+        "knn_points": 1_000_000,
+        "knn_calls": 2,
+        "knn_draws": 100,
+        "knn_size": 10_000,
     },
     "quick": {
         "categories": 20_000,
@@ -71,6 +75,10 @@ SIZES = {
         "repeat": 2,
         "peer_repeat": 1,
         "stream_rows": 20_000,
+        "knn_points": 20_000,
+        "knn_calls": 1,
+        "knn_draws": 2,
+        "knn_size": 1_000,
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -341,6 +349,7 @@ class Bench:
         self.notes: list[str] = []
         self.data: dict[str, str] = {}
         self.interference: dict[str, float | None] = {}
+        self.accuracy: dict[str, Any] | None = None
 
     def wanted(self, group: str) -> bool:
         return group in self.only
@@ -595,6 +604,53 @@ class Bench:
                 f"stream: KL(P‖Q) from stdin {a!r}, by path {b!r}: " + ("OK, equal" if a == b else "**differs**")
             )
 
+    # -- 6. the nearest-neighbour estimator --------------------------------------------
+
+    def knn(self) -> None:
+        """Issue 12: the estimator in one dimension (sorting) against the same
+        estimator on cKDTree, timed in-process (after a warm-up that pays for
+        the imports), then its accuracy over seeded draws."""
+        if not have("scipy"):
+            self.checks.append("knn: skipped (scipy not installed; the estimator needs it)")
+            return
+        points, calls = self.size["knn_points"], str(self.size["knn_calls"])
+        kl = Command("kl-cli", base_argv("knn", "kl-cli", str(points), calls))
+        tree = Command("ckdtree", base_argv("knn", "ckdtree", str(points), calls), max_runs=self.peer_repeat)
+        self.interference["knn"] = run_group("knn", [kl, tree], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"knn: `knn_divergences(x, y)`, k = 1, 1-D, {points:,} vs {points:,} samples (in-process)",
+                kl,
+                "the same estimator on `scipy.spatial.cKDTree` (`workers=-1`)",
+                tree,
+                None,
+                0.1,
+                "≤ 0.1 (10x faster)",
+                inner=True,
+            )
+        )
+        if kl.runs and tree.runs:
+            ours, theirs = (json.loads(c.runs[0].stdout)["metrics"] for c in (kl, tree))
+            diffs = {key: rel(ours[key], theirs[key]) for key in ours}
+            ok = set(ours) == set(theirs) and max(diffs.values()) <= 1e-12
+            self.checks.append(
+                "knn: relative difference from the cKDTree estimator: "
+                + ", ".join(f"{key} {value:.1e}" for key, value in diffs.items())
+                + (": OK (≤ 1e-12)" if ok else ": **differs by more than 1e-12**")
+            )
+        draws, size = str(self.size["knn_draws"]), str(self.size["knn_size"])
+        r = run_child(base_argv("knn-accuracy", draws, size), self.tmp)
+        if r.code != 0:
+            self.checks.append(f"knn: accuracy run FAILED ({last_line(r.stderr)})")
+            return
+        self.accuracy = json.loads(r.stdout)
+        missed = [f"{row['case']} {row['metric']}" for row in self.accuracy["rows"] if row["met"] is False]
+        if self.mode == "quick":
+            verdict = "not judged (quick mode: far too few draws and points for the targets)"
+        else:
+            verdict = "every target met" if not missed else f"**targets missed: {', '.join(missed)}**"
+        self.checks.append(f"knn: accuracy over {int(draws):,} draws at n = m = {int(size):,}: {verdict}")
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -611,6 +667,8 @@ class Bench:
             self.memory()
         if self.wanted("stream"):
             self.stream()
+        if self.wanted("knn"):
+            self.knn()
 
     def failures(self) -> list[str]:
         seen, out = set(), []
@@ -709,6 +767,27 @@ def interference_lines(shares: dict[str, float | None]) -> list[str]:
     return lines
 
 
+def accuracy_table(found: dict[str, Any]) -> list[str]:
+    """The nearest-neighbour estimator's accuracy: mean of seeded draws against the truth."""
+
+    def num(x: float | None, spec: str = ".4f") -> str:
+        return "—" if x is None else format(x, spec)
+
+    lines = [
+        f"Nearest-neighbour accuracy (`knn_divergences`, k = {found['k']}, n = m = {found['size']:,},"
+        f" mean of {found['draws']:,} seeded draws, nats; Hellinger is a distance in [0, 1]):",
+        "",
+        "| case | metric | truth | mean | standard error | relative error | target | met? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in found["rows"]:
+        met = "—" if row["met"] is None else ("yes" if row["met"] else "**no**")
+        cells = [row["case"], row["metric"], num(row["truth"]), num(row["mean"]), num(row["se"])]
+        cells += [num(row["rel_error"], "+.1%"), row["target"] or "—", met]
+        lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
+    return lines
+
+
 def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) -> str:
     size = bench.size
     out = [
@@ -732,6 +811,8 @@ def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) 
         "",
         *[f"- {c}" for c in bench.checks],
     ]
+    if bench.accuracy:
+        out += ["", *accuracy_table(bench.accuracy)]
     if bench.notes:
         out += ["", "Notes:", "", *[f"- {n}" for n in bench.notes]]
     failures = bench.failures()
@@ -779,6 +860,7 @@ def main(argv: list[str] | None = None) -> int:
             "rows": [r.to_dict() for r in bench.rows],
             "checks": bench.checks,
             "notes": bench.notes,
+            "knn_accuracy": bench.accuracy,
         }
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(raw, handle, indent=2)
