@@ -96,6 +96,8 @@ with open(path, "w") as handle:
         handle.write("\\n".join(labels[rng.integers(0, 50, min(1_000_000, rows - start))]) + "\\n")
 """
 IMPORT_BASELINE = "import numpy, click, rich.console"
+PARAMETRIC = ["compare", "normal(0,1)", "normal(1,2)"]
+PARAMETRIC_BASELINE = "import numpy, click, rich.console, scipy.integrate, scipy.special"
 
 
 # ---------------------------------------------------------------------------
@@ -394,6 +396,21 @@ class Bench:
                 kl,
                 f"`python -c '{IMPORT_BASELINE}'`",
                 base,
+                None,
+                1.5,
+                "≤ 1.5",
+            )
+        )
+        # Two parametric distributions: every metric (closed forms and quadrature), the table report.
+        models = Command("kl-cli", [*self.kl, *PARAMETRIC])
+        floor = Command("import", [sys.executable, "-c", PARAMETRIC_BASELINE])
+        self.interference["parametric"] = run_group("parametric", [models, floor], self.repeat, self.tmp, warmup=True)
+        self.rows.append(
+            Row(
+                f"parametric: `kl-cli {' '.join(shlex.quote(a) for a in PARAMETRIC)}` (table, every metric)",
+                models,
+                f"`python -c '{PARAMETRIC_BASELINE}'`",
+                floor,
                 None,
                 1.5,
                 "≤ 1.5",
