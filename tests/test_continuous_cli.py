@@ -144,3 +144,116 @@ def test_a_distribution_in_a_json_file_is_the_same_as_on_the_command_line(tmp_pa
     a = strict_json(run("compare", "normal(0.3, 0.8)", str(path), "--format", "json").stdout)
     b = strict_json(run("compare", "normal(0.3, 0.8)", "normal(0, 1)", "--format", "json").stdout)
     assert a["metrics"] == b["metrics"]
+
+
+# ---------------------------------------------------------------------------
+# --estimator knn through the command line
+
+
+@pytest.fixture(scope="module")
+def normal_pair(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("knn")
+    rng = np.random.default_rng(12)
+    a = write_csv(folder / "a.csv", ["x"], [[v] for v in rng.normal(0, 1, 4000)])
+    b = write_csv(folder / "b.csv", ["x"], [[v] for v in rng.normal(1, 1, 4000)])
+    xy = rng.normal(0, 1, (3000, 2))
+    uv = rng.normal(1, 1, (3000, 2))
+    v1 = write_csv(folder / "v1.csv", ["x", "y", "label"], [[x, y, "a"] for x, y in xy])
+    v2 = write_csv(folder / "v2.csv", ["x", "y", "label"], [[x, y, "b"] for x, y in uv])
+    return a, b, v1, v2
+
+
+def test_knn_two_samples_estimate_both_directions_and_say_how(normal_pair):
+    a, b, _, _ = normal_pair
+    report = strict_json(run("compare", a, b, "--samples", "--estimator", "knn", "--format", "json").stdout)
+    assert report["metrics"]["kl_pq"] == pytest.approx(0.5, rel=0.15)
+    assert report["metrics"]["kl_qp"] == pytest.approx(0.5, rel=0.15)
+    assert report["metrics"]["total_variation"] is None and "total_variation" in report["not_estimated"]
+    assert "total_variation" not in report["infinite"]
+    assert report["methods"]["kl_pq"]["method"] == "nearest neighbours"
+    assert report["estimator"]["k"] == 1 and report["estimator"]["n_p"] == 4000
+    assert report["metrics"]["jeffreys"] == pytest.approx(report["metrics"]["kl_pq"] + report["metrics"]["kl_qp"])
+
+
+def test_knn_columns_read_vectors(normal_pair):
+    _, _, v1, v2 = normal_pair
+    out = run("compare", v1, v2, "--samples", "--estimator", "knn", "--columns", "x,y", "--format", "json")
+    report = strict_json(out.stdout)
+    assert report["estimator"]["dimension"] == 2
+    assert report["metrics"]["kl_pq"] == pytest.approx(1.0, rel=0.15)
+    model = run(
+        "compare",
+        v1,
+        "mvnormal(mean=[1, 1], sigma=[1, 1])",
+        "--samples",
+        "--estimator",
+        "knn",
+        "--columns",
+        "x,y",
+        "--format",
+        "value",
+    )
+    assert model.exit_code == 0, model.output
+    assert float(model.stdout) == pytest.approx(1.0, rel=0.15)
+
+
+def test_knn_against_a_model_in_either_side(normal_pair):
+    a, _, _, _ = normal_pair
+    as_q = strict_json(run("compare", a, "normal(1, 1)", "--samples", "--estimator", "knn", "--format", "json").stdout)
+    as_p = strict_json(run("compare", "normal(1, 1)", a, "--samples", "--estimator", "knn", "--format", "json").stdout)
+    assert as_q["metrics"]["kl_pq"] == pytest.approx(0.5, rel=0.1)
+    assert as_q["metrics"]["kl_pq"] == pytest.approx(as_p["metrics"]["kl_qp"])
+    assert as_q["methods"]["entropy_q"]["method"] == "closed form"
+    assert as_p["methods"]["entropy_p"]["method"] == "closed form"
+    assert as_q["estimator"]["model_sample"] >= 4000
+
+
+def test_knn_ties_never_give_infinity_and_are_warned(tmp_path):
+    rng = np.random.default_rng(5)
+    a = _data(tmp_path, rng.integers(0, 6, 500).astype(float), "a.csv")
+    b = _data(tmp_path, rng.integers(0, 7, 500).astype(float), "b.csv")
+    result = run("compare", a, b, "--samples", "--estimator", "knn", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = strict_json(result.stdout)
+    assert report["infinite"] == []
+    assert all(v is None or math.isfinite(v) for v in report["metrics"].values())
+    assert report["estimator"]["tied_share_p"] > 0.9
+    assert "--estimator binned" in result.stderr
+
+
+def test_knn_permutation_test_reports_p_values(normal_pair):
+    a, b, _, _ = normal_pair
+    out = run(
+        "compare", a, b, "--samples", "--estimator", "knn", "--permutations", "19", "--seed", "3", "--format", "json"
+    )
+    report = strict_json(out.stdout)
+    assert report["test"]["permutations"] == 19
+    assert report["test"]["p_value"]["kl_pq"] == pytest.approx(1 / 20)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--estimator", "knn"], ["--samples"]),
+        (["--samples", "--k", "3"], ["--k", "knn"]),
+        (["--samples", "--columns", "x"], ["--columns", "knn"]),
+        (["--samples", "--estimator", "knn", "--bins", "5"], ["--bins", "binned"]),
+        (["--samples", "--estimator", "knn", "--metric", "total_variation", "--format", "value"], ["total_variation"]),
+        (["--samples", "--estimator", "knn", "--columns", "x,x"], ["twice"]),
+        (["--samples", "--estimator", "knn", "--k", "0"], ["--k"]),
+    ],
+)
+def test_knn_options_that_do_not_fit_are_one_line_errors(normal_pair, args, needles):
+    a, b, _, _ = normal_pair
+    assert_one_line_error(run("compare", a, b, *args), needles)
+
+
+def test_knn_errors_name_the_problem(tmp_path, normal_pair):
+    a, _, v1, _ = normal_pair
+    few = _data(tmp_path, [1.0, 2.0], "few.csv")
+    assert_one_line_error(run("compare", a, few, "--samples", "--estimator", "knn", "--k", "3"), ["Q", "--k 3"])
+    assert_one_line_error(
+        run("compare", v1, "normal(0,1)", "--samples", "--estimator", "knn", "--columns", "x,y"), ["dimensions"]
+    )
+    assert_one_line_error(run("compare", a, "poisson(3)", "--samples", "--estimator", "knn"), ["discrete"])
+    assert_one_line_error(run("compare", v1, v1, "--samples", "--estimator", "knn", "--columns", "x,label"), ["text"])
