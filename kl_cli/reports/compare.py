@@ -26,6 +26,7 @@ from ..vocabulary import METRICS, UNITS
 from .explain import explain
 from .knn import EstimateComparison
 from .parametric import ParametricComparison
+from .resampled import resampling_fields
 
 NO_SMOOTHING = Smoothing()
 
@@ -120,25 +121,7 @@ class Comparison:
             "only_in_q": list(self.only_in_q),
             "n_p": None if self.n_p is None else finite_or_none(self.n_p),  # null too beyond the largest float
             "n_q": None if self.n_q is None else finite_or_none(self.n_q),
-            "test": None
-            if self.test is None
-            else {
-                "permutations": self.test.permutations,
-                "seed": self.test.seed,
-                "p_value": dict(self.test.p_value),
-                "null_mean": {k: finite_or_none(v) for k, v in self.test.null_mean.items()},
-                "monte_carlo_error": {k: self.test.monte_carlo_error(k) for k in METRICS},
-            },
-            "bootstrap": None
-            if self.intervals is None
-            else {
-                "resamples": self.intervals.resamples,
-                "confidence": self.intervals.confidence,
-                "seed": self.intervals.seed,
-            },
-            "intervals": None
-            if self.intervals is None
-            else {k: [finite_or_none(lo), finite_or_none(hi)] for k, (lo, hi) in self.intervals.bounds.items()},
+            **resampling_fields(self.test, self.intervals),
             "explanation": self.explanation(),
             "notes": list(self.notes),
             "warnings": list(self.warnings),

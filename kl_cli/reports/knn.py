@@ -22,6 +22,7 @@ from ..core.significance import Progress as ResampleProgress
 from ..errors import InputError, UsageError
 from ..text import finite_or_none, number, pct, prose_number, show_total
 from ..vocabulary import BASES, METRICS, UNITS
+from .resampled import resampling_fields
 
 # The model's seeded sample for KL(model || data): at least this many points.
 MODEL_SAMPLE = 10_000
@@ -86,25 +87,7 @@ class EstimateComparison:
             "only_in_q": [],
             "n_p": self.estimator["n_p"],
             "n_q": self.estimator["n_q"],
-            "test": None
-            if self.test is None
-            else {
-                "permutations": self.test.permutations,
-                "seed": self.test.seed,
-                "p_value": dict(self.test.p_value),
-                "null_mean": {k: finite_or_none(v) for k, v in self.test.null_mean.items()},
-                "monte_carlo_error": {k: self.test.monte_carlo_error(k) for k in self.test.p_value},
-            },
-            "bootstrap": None
-            if self.intervals is None
-            else {
-                "resamples": self.intervals.resamples,
-                "confidence": self.intervals.confidence,
-                "seed": self.intervals.seed,
-            },
-            "intervals": None
-            if self.intervals is None
-            else {k: [finite_or_none(lo), finite_or_none(hi)] for k, (lo, hi) in self.intervals.bounds.items()},
+            **resampling_fields(self.test, self.intervals),
             "explanation": self.explanation(),
             "notes": list(self.notes),
             "warnings": list(self.warnings),
