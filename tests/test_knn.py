@@ -23,6 +23,7 @@ from scipy import integrate, stats
 from scipy.special import digamma, gammaln
 
 from kl_cli.core import knn as K
+from kl_cli.core import knn_neighbours as N
 from kl_cli.core.knn import knn_against_model, knn_bootstrap, knn_divergences, knn_permutation_test
 from kl_cli.errors import InputError, KlError, UsageError
 
@@ -134,7 +135,7 @@ def tied_pair(draw, dims: int = 1, low: int = 2, high: int = 40):
 @given(tied_pair(), st.integers(1, 3))
 def test_one_dimension_equals_brute_force(pair, k):
     x, y = pair
-    if min(len(x), len(y)) < k + 1 or K._same_values(*(K._points(v, "") for v in pair)):
+    if min(len(x), len(y)) < k + 1 or N._same_values(*(N._points(v, "") for v in pair)):
         return
     assert_close(knn_divergences(x, y, k).metrics, brute(x, y, k), rel=1e-9, abs_=1e-12)
 
@@ -143,7 +144,7 @@ def test_one_dimension_equals_brute_force(pair, k):
 @given(tied_pair(dims=2), st.integers(1, 2))
 def test_two_dimensions_equal_brute_force(pair, k):
     x, y = pair
-    if min(len(x), len(y)) < k + 1 or K._same_values(x, y):
+    if min(len(x), len(y)) < k + 1 or N._same_values(x, y):
         return
     assert_close(knn_divergences(x, y, k).metrics, brute(x, y, k), rel=1e-9, abs_=1e-12)
 
@@ -161,7 +162,7 @@ def test_three_dimensions_and_unequal_sizes_equal_brute_force():
 def test_fast_path_equals_ckdtree_estimator(pair, k):
     """One dimension by sorting, against the same estimator written with cKDTree."""
     x, y = pair
-    if min(len(x), len(y)) < k + 1 or K._same_values(*(K._points(v, "") for v in pair)):
+    if min(len(x), len(y)) < k + 1 or N._same_values(*(N._points(v, "") for v in pair)):
         return
     assert_close(knn_divergences(x, y, k).metrics, baselines.knn_ckdtree(x, y, k), rel=1e-12)
 
@@ -172,9 +173,9 @@ def test_fast_path_equals_the_modules_tree_path(pair, k):
     x, y = pair
     if min(len(x), len(y)) < k + 1:
         return
-    (a, b), log_s = K._unit(K._points(x, "P"), K._points(y, "Q"))
-    fast = K._measure(*K._sides(a, b, k, log_s), 1, k)
-    tree = K._measure(*K._sides_tree(a, b, k, log_s), 1, k)
+    (a, b), log_s = N._unit(N._points(x, "P"), N._points(y, "Q"))
+    fast = N._measure(*N._sides(a, b, k, log_s), 1, k)
+    tree = N._measure(*N._sides_tree(a, b, k, log_s), 1, k)
     assert_close(fast, tree, rel=1e-12)
 
 
@@ -187,11 +188,11 @@ def test_fast_path_equals_ckdtree_on_larger_data_with_copies_and_rounding():
         assert_close(knn_divergences(x, y, k).metrics, baselines.knn_ckdtree(x, y, k), rel=1e-12)
 
 
-@pytest.mark.parametrize("walk", [1, 3, K.WALK])
+@pytest.mark.parametrize("walk", [1, 3, N.WALK])
 def test_inside_counts_follow_float_distances_at_the_boundary(monkeypatch, walk):
     """A copy of the point that bounds a ball lies on its boundary, not inside; the
     step-by-step count and its binary-search fallback agree with brute force."""
-    monkeypatch.setattr(K, "WALK", walk)
+    monkeypatch.setattr(N, "WALK", walk)
     rng = np.random.default_rng(5)
     for _ in range(200):
         x = np.round(rng.normal(0, 1, 40), int(rng.integers(0, 3)))
@@ -200,8 +201,8 @@ def test_inside_counts_follow_float_distances_at_the_boundary(monkeypatch, walk)
         r = np.abs(c - rng.choice(x, 40))
         r[r == 0] = 0.1
         want = (np.abs(s[None, :] - c[:, None]) < r[:, None]).sum(axis=1)
-        assert (K._inside_1d(s, c, r, np.searchsorted(s, c)) == want).all()
-        assert (K._inside_search(s, c, r) == want).all()
+        assert (N._inside_1d(s, c, r, np.searchsorted(s, c)) == want).all()
+        assert (N._inside_search(s, c, r) == want).all()
 
 
 @pytest.mark.parametrize("kappa", [1, 2, 5])
@@ -211,7 +212,7 @@ def test_js_series_is_unbiased_for_negative_binomial_counts(kappa, c, theta):
     """E[g(b)] = log(1 + c t) for b ~ NegBin(kappa, t / (1 + t)): the JS estimator's premise."""
     b = np.arange(0, 4000)
     pmf = stats.nbinom.pmf(b, kappa, 1 / (1 + theta))
-    g = K._log1p_ratio(b, np.full(b.size, kappa), c)
+    g = N._log1p_ratio(b, np.full(b.size, kappa), c)
     assert float(np.dot(pmf, g)) == pytest.approx(math.log1p(c * theta), rel=1e-10)
     assert g[:60] == pytest.approx([_series(int(v), kappa, c) for v in b[:60]], rel=1e-12, abs=1e-15)
 
