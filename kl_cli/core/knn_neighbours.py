@@ -95,39 +95,101 @@ def _kth_merge(left: Callable[[int], np.ndarray], right: Callable[[int], np.ndar
     return dist
 
 
-def _own_1d(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Orders and distances to the k_i-th neighbour among the others, for sorted s."""
-    n = s.size
-    pad = np.concatenate((np.full(k, -np.inf), s, np.full(k, np.inf)))  # pad[t + k] = s[t]
-    dist = _kth_merge(lambda j: s - pad[k - j : k - j + n], lambda j: pad[k + j : k + j + n] - s, k)
-    orders = np.full(n, k, dtype=np.int64)
-    tied = np.flatnonzero(dist == 0)
-    if tied.size:  # at least k others share the value: the nearest distinct value
-        v = s[tied]
+def _tie_orders(
+    s: np.ndarray, c: np.ndarray, r: np.ndarray, where: np.ndarray, suspect: np.ndarray, k: int, itself: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mean valid order at each point's neighbour distance r (module docstring,
+    "Ties"): k where the k-th neighbour is alone at r, else inside + (on + 1) / 2,
+    counted in sorted s (``itself``: 1 when c_i is one of s, not counted); and
+    which points were tied."""
+    orders = np.full(c.size, float(k))
+    i = np.flatnonzero(suspect)
+    if i.size:
+        inside, on = _ball_1d(s, c[i], r[i], where[i])
+        orders[i] = inside - itself + (on + 1) / 2
+    return orders, suspect
+
+
+TIE_EPS = 2.0**-44  # distances this close (relative to the values' size) are one distance
+
+
+def _shell(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The boundary shell of each ball, [r - tol, r + tol] with tol = TIE_EPS (|c|_max + r):
+    decimal data (0.1, 0.2, ...) are not exact in binary, so grid distances differ by
+    rounding errors of the values' size; points in the shell are on the boundary."""
+    size = np.abs(c) if c.ndim == 1 else np.abs(c).max(axis=1)
+    tol = TIE_EPS * (size + r)
+    return r - tol, r + tol
+
+
+def _ball_1d(s: np.ndarray, c: np.ndarray, r: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many of sorted s are strictly inside each ball and how many on its
+    boundary (below the shell of ``_shell``, in it; as floats compute distances)."""
+    low, high = _shell(c, r)
+    inside = _inside_1d(s, c, low, where)
+    return inside, _inside_1d(s, c, np.nextafter(high, np.inf), where) - inside
+
+
+def _near(a: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Whether distances a fall in the boundary shell of the balls (c, r)."""
+    low, high = _shell(c, r)
+    return (a >= low) & (a <= high)
+
+
+def _own_1d(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Orders, distances to the k-th neighbour among the others (the nearest positive
+    distance when that is 0) and tied points, for sorted s."""
+    n, top = s.size, k + 1
+    pad = np.concatenate((np.full(top, -np.inf), s, np.full(top, np.inf)))  # pad[t + top] = s[t]
+
+    def left(j: int) -> np.ndarray:
+        return s - pad[top - j : top - j + n]
+
+    def right(j: int) -> np.ndarray:
+        return pad[top + j : top + j + n] - s
+
+    dist = _kth_merge(left, right, k)
+    suspect = dist == 0
+    for j in (k - 1, k + 1):  # another neighbour at the same distance
+        if j >= 1:
+            suspect |= _near(_kth_merge(left, right, j), dist, s)
+    zero = np.flatnonzero(dist == 0)
+    if zero.size:  # at least k others share the value: the nearest distinct value
+        v = s[zero]
         lo, hi = np.searchsorted(s, v, "left"), np.searchsorted(s, v, "right")
-        dist[tied] = np.minimum(v - pad[lo - 1 + k], pad[hi + k] - v)
-        orders[tied] = hi - lo
-    return orders, dist
+        dist[zero] = np.minimum(v - pad[lo - 1 + top], pad[hi + top] - v)
+    orders, tied = _tie_orders(s, s, dist, np.arange(n), suspect, k, 1)
+    return orders, dist, tied
 
 
 def _cross_1d(q: np.ndarray, s: np.ndarray, ks: tuple[int, ...]) -> tuple[list[tuple], np.ndarray]:
-    """Orders and distances from each q_i to its l_i-th neighbour in sorted s, for
-    each base order in ``ks``; and where each q_i falls in s (searchsorted, left)."""
-    top = max(ks)
+    """Orders, distances from each q_i to its l_i-th neighbour in sorted s and tied
+    points, for each base order in ``ks``; and where each q_i falls in s (searchsorted, left)."""
+    top = max(ks) + 1
     pad = np.concatenate((np.full(top, -np.inf), s, np.full(top, np.inf)))
     where = np.searchsorted(s, q, "left")
     lo = where + top  # pad[lo] is the first value >= q_i
+
+    def left(j: int) -> np.ndarray:
+        return q - pad[lo - j]
+
+    def right(j: int) -> np.ndarray:
+        return pad[lo + j - 1] - q
+
     out = []
     for k in ks:
-        dist = _kth_merge(lambda j: q - pad[lo - j], lambda j: pad[lo + j - 1] - q, k)
-        orders = np.full(q.size, k, dtype=np.int64)
-        tied = np.flatnonzero(dist == 0)
-        if tied.size:
-            v = q[tied]
+        dist = _kth_merge(left, right, k)
+        suspect = dist == 0
+        for j in (k - 1, k + 1):
+            if j >= 1:
+                suspect |= _near(_kth_merge(left, right, j), dist, q)
+        zero = np.flatnonzero(dist == 0)
+        if zero.size:
+            v = q[zero]
             hi = np.searchsorted(s, v, "right") + top
-            dist[tied] = np.minimum(v - pad[lo[tied] - 1], pad[hi] - v)
-            orders[tied] = hi - lo[tied] + 1
-        out.append((orders, dist))
+            dist[zero] = np.minimum(v - pad[lo[zero] - 1], pad[hi] - v)
+        orders, tied = _tie_orders(s, q, dist, where, suspect, k, 0)
+        out.append((orders, dist, tied))
     return out, where
 
 
@@ -185,21 +247,39 @@ def _inside_search(s: np.ndarray, c: np.ndarray, r: np.ndarray) -> np.ndarray:
             return hi - lo
 
 
-def _kth_tree(tree, pts: np.ndarray, k: int, own: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Orders and distances to the k_i-th neighbour in ``tree`` (the point itself
-    not counted when ``own``); tied points query again at their raised order."""
+def _kth_tree(tree, pts: np.ndarray, k: int, own: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Orders, distances to the k-th neighbour in ``tree`` (the point itself not
+    counted when ``own``; the nearest positive distance when that is 0) and tied
+    points; the orders by the tie rule, from ball counts (module docstring)."""
     extra = int(own)
-    dist = tree.query(pts, k=[k + extra], workers=-1)[0][:, 0]
-    orders = np.full(len(pts), k, dtype=np.int64)
-    tied = np.flatnonzero(dist == 0)
-    if tied.size:
-        orders[tied] = tree.query_ball_point(pts[tied], r=0.0, return_length=True, workers=-1) - extra + 1
-        for order in np.unique(orders[tied]):
-            sel = tied[orders[tied] == order]
-            dist[sel] = tree.query(pts[sel], k=[int(order) + extra], workers=-1)[0][:, 0]
-        if not (np.isfinite(dist[tied]).all() and (dist[tied] > 0).all()):
+    ks = [j for j in (k, k - 1, k + 1) if j >= 1]
+    found = tree.query(pts, k=[j + extra for j in ks], workers=-1)[0]
+    dist = found[:, 0].copy()
+    suspect = dist == 0
+    for column in range(1, found.shape[1]):
+        suspect |= _near(found[:, column], dist, pts)
+    orders = np.full(len(pts), float(k))
+    zero = np.flatnonzero(dist == 0)
+    if zero.size:  # the nearest positive distance: one past the copies
+        first = tree.query_ball_point(pts[zero], r=0.0, return_length=True, workers=-1) + 1
+        for order in np.unique(first):
+            sel = zero[first == order]
+            dist[sel] = tree.query(pts[sel], k=[int(order)], workers=-1)[0][:, 0]
+        if not (np.isfinite(dist[zero]).all() and (dist[zero] > 0).all()):
             raise InputError("points too close together to tell apart: their distances underflow to 0")
-    return orders, dist
+    i = np.flatnonzero(suspect)
+    if i.size:
+        inside, on = _ball_tree(tree, pts[i], dist[i])
+        orders[i] = inside - extra + (np.maximum(on, 1) + 1) / 2  # on >= 1 unless rounding disagrees
+    return orders, dist, suspect
+
+
+def _ball_tree(tree, pts: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_ball_1d`` in a k-d tree: points strictly inside radius r, and on it."""
+    low, high = _shell(pts, r)
+    inside = tree.query_ball_point(pts, r=np.nextafter(low, 0), return_length=True, workers=-1)
+    on = tree.query_ball_point(pts, r=high, return_length=True, workers=-1) - inside
+    return inside, on
 
 
 @dataclass
@@ -207,35 +287,37 @@ class _Side:
     """One sample's neighbour statistics against the other sample."""
 
     size: int
-    k_own: np.ndarray  # orders k_i
+    k_own: np.ndarray  # orders k_i (the mean valid order: whole or half numbers)
     log_rho: np.ndarray  # log distance to the k_i-th other point of the same sample (data units)
     k_other: np.ndarray  # orders l_i in the other sample
     log_nu: np.ndarray
-    count: np.ndarray  # points counted in the ball used for JS (see module docstring)
+    count: np.ndarray  # points counted strictly inside the ball used for JS (see module docstring)
+    count_on: np.ndarray  # and on its boundary
     own_ball: bool
     k_hel: np.ndarray  # orders, at least 2, in the other sample for Hellinger
     log_nu_h: np.ndarray
+    tied: np.ndarray  # points with another neighbour at one of their distances
     order: np.ndarray | None = None  # 1-D: the points' positions in the input, in sorted order
 
     def tied_share(self, k: int) -> float:
-        """The share of points whose order was raised, in either sample."""
-        return float(((self.k_own > k) | (self.k_other > k) | (self.k_hel > max(k, 2))).mean())
+        """The share of points with a tie at one of their neighbour distances."""
+        return float(self.tied.mean())
 
 
 def _side(
-    k: int,
     own_stats: tuple,
     cross: tuple,
-    count: np.ndarray,
+    counts: tuple,
     own: bool,
     hel: tuple | None,
     log_s: float,
     order: np.ndarray | None = None,
 ) -> _Side:
-    (ko, rho), (lo, nu) = own_stats, cross
+    (ko, rho, t1), (lo, nu, t2) = own_stats, cross
     log_nu = np.log(nu) + log_s
-    lh, log_nu_h = (hel[0], np.log(hel[1]) + log_s) if hel is not None else (lo, log_nu)
-    return _Side(len(rho), ko, np.log(rho) + log_s, lo, log_nu, np.asarray(count), own, lh, log_nu_h, order)
+    lh, log_nu_h, t3 = (hel[0], np.log(hel[1]) + log_s, hel[2]) if hel is not None else (lo, log_nu, t2)
+    count, on = (np.asarray(v) for v in counts)
+    return _Side(len(rho), ko, np.log(rho) + log_s, lo, log_nu, count, on, own, lh, log_nu_h, t1 | t2 | t3, order)
 
 
 def _sides_sorted(
@@ -245,11 +327,14 @@ def _sides_sorted(
     out = []
     for s, t, order in ((xs, ys, orders and orders[0]), (ys, xs, orders and orders[1])):
         own = s.size - 1 <= t.size  # JS: the own ball when this sample is not the larger one
-        ko, rho = _own_1d(s, k)
+        mine = _own_1d(s, k)
         cross, where = _cross_1d(s, t, (k, 2) if k == 1 else (k,))
-        lo, nu = cross[0]
-        count = _inside_1d(t, s, rho, where) if own else _inside_1d(s, s, nu, np.arange(s.size)) - 1
-        out.append(_side(k, (ko, rho), (lo, nu), count, own, cross[1] if k == 1 else None, log_s, order))
+        if own:
+            counts = _ball_1d(t, s, mine[1], where)
+        else:
+            inside, on = _ball_1d(s, s, cross[0][1], np.arange(s.size))
+            counts = inside - 1, on
+        out.append(_side(mine, cross[0], counts, own, cross[1] if k == 1 else None, log_s, order))
     return out[0], out[1]
 
 
@@ -261,14 +346,15 @@ def _sides_tree(a: np.ndarray, b: np.ndarray, k: int, log_s: float) -> tuple[_Si
     out = []
     for pts, mine, other in ((a, trees[0], trees[1]), (b, trees[1], trees[0])):
         own = len(pts) - 1 <= other.n
-        ko, rho = _kth_tree(mine, pts, k, own=True)
-        lo, nu = _kth_tree(other, pts, k, own=False)
+        stats = _kth_tree(mine, pts, k, own=True)
+        cross = _kth_tree(other, pts, k, own=False)
         if own:
-            count = other.query_ball_point(pts, r=np.nextafter(rho, 0), return_length=True, workers=-1)
+            counts = _ball_tree(other, pts, stats[1])
         else:
-            count = mine.query_ball_point(pts, r=np.nextafter(nu, 0), return_length=True, workers=-1) - 1
+            inside, on = _ball_tree(mine, pts, cross[1])
+            counts = inside - 1, on
         hel = _kth_tree(other, pts, 2, own=False) if k == 1 else None
-        out.append(_side(k, (ko, rho), (lo, nu), count, own, hel, log_s))
+        out.append(_side(stats, cross, counts, own, hel, log_s))
     return out[0], out[1]
 
 
@@ -300,13 +386,15 @@ def _psi(orders: np.ndarray, k: int) -> np.ndarray | float:
 
 def _log1p_ratio(b: np.ndarray, kappa: np.ndarray, c: float) -> np.ndarray:
     """The unbiased estimate of log(1 + c t) from b ~ NegBin(kappa, t/(1 + t)), 0 < c <= 1
-    (the series g of the module docstring, summed to 1e-17; terms vanish beyond j = b)."""
+    (the series g of the module docstring, summed to 1e-17; terms vanish beyond j = b).
+    b whole, kappa a whole or half number (the tie rule's mean order)."""
     from scipy.special import digamma
 
-    b, kappa = np.asarray(b, dtype=np.int64), np.broadcast_to(kappa, b.shape).astype(np.int64)
-    table = digamma(np.arange(1, int((b + kappa).max()) + 1, dtype=np.float64))  # psi(1), psi(2), ...
-    out = table[b + kappa - 1] - table[kappa - 1]
-    b, kappa = b.astype(np.float64), kappa.astype(np.float64)
+    b = np.asarray(b, dtype=np.int64)
+    twice = np.rint(2 * np.broadcast_to(kappa, b.shape)).astype(np.int64)  # 2 kappa, exact
+    table = digamma(np.arange(1, int((2 * b + twice).max()) + 1, dtype=np.float64) / 2)  # psi(1/2), psi(1), ...
+    out = table[2 * b + twice - 1] - table[twice - 1]
+    b, kappa = b.astype(np.float64), twice / 2.0
     a, top = 1.0 - c, int(b.max())
     if a <= 0 or top == 0:
         return out
@@ -324,6 +412,19 @@ def _log1p_ratio(b: np.ndarray, kappa: np.ndarray, c: float) -> np.ndarray:
         ratio *= (bl - j + 1) / (bl + kl - j)
         acc += power / j * ratio
     out[live] -= acc
+    return out
+
+
+def _log1p_tied(inside: np.ndarray, on: np.ndarray, kappa: np.ndarray, c: float) -> np.ndarray:
+    """g at the mean count inside + on / 2 (the tie rule: half of the boundary's
+    points come before the ball's own point); g is defined at whole counts only, so
+    a half count takes the mean of g at the two whole counts around it."""
+    inside, on = np.asarray(inside, dtype=np.int64), np.asarray(on, dtype=np.int64)
+    kappa = np.broadcast_to(kappa, inside.shape)
+    out = _log1p_ratio(inside + on // 2, kappa, c)
+    odd = np.flatnonzero(on % 2)
+    if odd.size:
+        out[odd] = 0.5 * (out[odd] + _log1p_ratio(inside[odd] + on[odd] // 2 + 1, kappa[odd], c))
     return out
 
 
@@ -350,9 +451,9 @@ def _terms(side: _Side, other: int, d: int, k: int, log_vd: float, w: np.ndarray
         const = gammaln(kf) + gammaln(lf) - gammaln(kf + 0.5) - gammaln(lf - 0.5)
     bc = _avg(np.exp(0.5 * (d * (side.log_rho - side.log_nu_h) + math.log(own / other)) + const), w)
     if side.own_ball:
-        log1p = _avg(_log1p_ratio(side.count, side.k_own, own / other), w)
+        log1p = _avg(_log1p_tied(side.count, side.count_on, side.k_own, own / other), w)
     else:  # the other sample's ball estimates log(1 + own/other); log(own/other) averages to kl
-        log1p = _avg(_log1p_ratio(side.count, side.k_other, other / own), w) - kl
+        log1p = _avg(_log1p_tied(side.count, side.count_on, side.k_other, other / own), w) - kl
     return {"kl": kl, "entropy": entropy, "bc": bc, "log1p": log1p}
 
 
