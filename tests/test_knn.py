@@ -49,12 +49,24 @@ def _series(b: int, kappa: int, c: float) -> float:
     return float(digamma(b + kappa) - digamma(kappa)) - total
 
 
-def _order(row: np.ndarray, k: int) -> tuple[int, float]:
-    """The smallest order >= k whose neighbour (in this sorted row) is at a positive distance."""
-    j = k
-    while row[j - 1] == 0:
-        j += 1
-    return j, float(row[j - 1])
+TIE_EPS = 2.0**-44
+
+
+def _order(row: np.ndarray, k: int, size: float) -> tuple[float, float, np.ndarray]:
+    """The tie rule on one sorted row of distances: r the k-th distance (the smallest
+    positive one when that is 0), distances within TIE_EPS (size + r) of r on the
+    boundary; the mean valid order inside + (on + 1) / 2, r, and the shell (low, high)."""
+    r = float(row[k - 1]) if row[k - 1] > 0 else float(row[row > 0][0])
+    tol = TIE_EPS * (size + r)
+    low, high = r - tol, r + tol
+    inside, on = int((row < low).sum()), int(((row >= low) & (row <= high)).sum())
+    return inside + (on + 1) / 2, r, np.array([low, high])
+
+
+def _half(row: np.ndarray, shell: np.ndarray, kappa: float, c: float) -> float:
+    """The JS series at the count inside + on / 2 (mean of the two whole counts when half)."""
+    inside, on = int((row < shell[0]).sum()), int(((row >= shell[0]) & (row <= shell[1])).sum())
+    return (_series(inside + on // 2, kappa, c) + _series(inside + (on + 1) // 2, kappa, c)) / 2
 
 
 def brute(x, y, k: int) -> dict[str, float]:
@@ -71,18 +83,20 @@ def brute(x, y, k: int) -> dict[str, float]:
         own, cross = dist(pts, pts), dist(pts, other)
         kl = ent = bc = log1p = 0.0
         for i in range(n):
-            ki, rho = _order(np.sort(own[i])[1:], k)  # one zero dropped: the point itself
-            li, nu = _order(np.sort(cross[i]), k)
-            hi, nuh = _order(np.sort(cross[i]), max(k, 2))
+            size = float(np.abs(pts[i]).max())
+            ki, rho, shell_k = _order(np.sort(own[i])[1:], k, size)  # one zero dropped: the point itself
+            li, nu, shell_l = _order(np.sort(cross[i]), k, size)
+            hi, nuh, _ = _order(np.sort(cross[i]), max(k, 2), size)
             term = d * math.log(nu / rho) + digamma(ki) - digamma(li) + math.log(m / (n - 1))
             kl += term / n
             ent += (digamma(n) - digamma(ki) + log_vd + d * math.log(rho)) / n
             const = gammaln(ki) + gammaln(hi) - gammaln(ki + 0.5) - gammaln(hi - 0.5)
             bc += math.sqrt((n - 1) * rho**d / (m * nuh**d)) * math.exp(const) / n
             if n - 1 <= m:
-                log1p += _series(int((cross[i] < rho).sum()), ki, (n - 1) / m) / n
+                log1p += _half(cross[i], shell_k, ki, (n - 1) / m) / n
             else:
-                log1p += (_series(int((own[i] < nu).sum()) - 1, li, m / (n - 1)) - term) / n
+                others = np.delete(own[i], i)
+                log1p += (_half(others, shell_l, li, m / (n - 1)) - term) / n
         parts.append((kl, ent, bc, log1p))
     (kp, hp, bp, lp), (kq, hq, bq, lq) = parts
     return {
