@@ -577,3 +577,38 @@ def test_benchmark_knn_group_runs(tmp_path):
     assert "knn: relative difference from the cKDTree estimator" in out and ": OK (≤ 1e-12)" in out
     assert "Nearest-neighbour accuracy" in out
     assert "| N(0,1) vs N(0,2) | kl_qp | 0.8069 |" in out
+
+
+# ---------------------------------------------------------------------------
+# Rounded data: the tie rule's mean order (issue #12)
+
+
+@pytest.mark.parametrize("step", [0.1, 0.5])
+def test_rounded_samples_give_the_entropies_of_the_unrounded(step):
+    """Rounded to 0.1 (not exact in binary) or 0.5 (exact): the entropies within 2% of
+    the unrounded truth (raising the order to the first positive distance gave log 2 more)."""
+    truth = 0.5 * math.log(2 * math.pi * math.e)
+    rng = np.random.default_rng(11)
+    runs = [
+        knn_divergences(
+            np.round(rng.normal(0, 1, 10_000) / step) * step, np.round(rng.normal(1, 1, 10_000) / step) * step
+        ).metrics
+        for _ in range(3)
+    ]
+    for key in ("entropy_p", "entropy_q"):
+        assert _mean(runs, key) == pytest.approx(truth, rel=0.02), key
+    if step == 0.1:
+        for key in ("kl_pq", "kl_qp"):
+            assert _mean(runs, key) == pytest.approx(0.5, rel=0.05), key
+
+
+def test_rounded_plane_gives_the_truth():
+    rng = np.random.default_rng(13)
+    runs = [
+        knn_divergences(np.round(rng.normal(0, 1, (5000, 2)), 1), np.round(rng.normal(1, 1, (5000, 2)), 1)).metrics
+        for _ in range(2)
+    ]
+    for key in ("kl_pq", "kl_qp"):
+        assert _mean(runs, key) == pytest.approx(1.0, rel=0.10), key  # the unrounded plane's target
+    for key in ("entropy_p", "entropy_q"):
+        assert _mean(runs, key) == pytest.approx(math.log(2 * math.pi * math.e), rel=0.03), key

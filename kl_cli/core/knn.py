@@ -26,9 +26,18 @@ p^(x_i) = e^psi(k_i) / ((n - 1) V_d rho_i^d), and q^(x_i) = e^psi(l_i) / (m V_d 
 - Total variation is not estimated: |p - q| has no unbiased local estimate, and
   the plug-in E|tanh(u/2)| gives 0.5 for two samples of one distribution at k = 1.
 
-Ties (rounded data, repeated values): k_i is the smallest order >= k whose
-neighbour is at a positive distance (l_i likewise), and the digamma and gamma
-terms use the orders so raised; a zero distance never gives an infinity. Two
+Ties (rounded data, repeated values): at the k-th neighbour distance r (the
+smallest positive distance when that is 0) every order from inside + 1 to
+inside + on is valid (inside: points strictly inside radius r; on: points at r).
+Their mean k_eff = inside + (on + 1) / 2 is the order used, in the digamma and
+gamma terms of k_i, l_i and the Hellinger orders: continuous data have on = 1 and
+k_eff = k; a value shared by c points of a grid of step h has r = h and
+k_eff ~ 2c - 1/2, so the density c / (n h) comes out right (raising the order to
+the first positive distance instead halves it: entropies log 2 too high, KL
+against a model far too low). "At r" means within 2^-44 (|x_i| + r) of r:
+decimal grids are not exact in binary. The JS count treats the ball's boundary
+alike: half of the other sample's points on it count (g is defined at whole
+counts, so a half count takes the mean of g at the two around it). Two
 samples holding exactly the same values have every divergence 0 (a sample and
 its copy are not independent: the rule would give KL about -1). A bootstrap
 resample is searched as its distinct points, weighted by how often each was
@@ -120,8 +129,9 @@ def _method_notes(k: int, tied: tuple[float, float], names: tuple[str, str]) -> 
     ]
     if tied[0] or tied[1]:
         notes.append(
-            f"tied values: {tied[0]:.1%} of {names[0]}'s and {tied[1]:.1%} of {names[1]}'s points had a neighbour at"
-            " distance 0, so their neighbour order was raised to the first neighbour at a positive distance"
+            f"tied values: {tied[0]:.1%} of {names[0]}'s and {tied[1]:.1%} of {names[1]}'s points had another point at"
+            " their neighbour distance, so the mean of the valid neighbour orders was used (at the smallest"
+            " positive distance where it was 0)"
             " (values shared by samples that are not independent pull KL down); for data that are really discrete"
             " use --estimator binned"
         )
