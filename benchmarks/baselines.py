@@ -323,24 +323,30 @@ def knn_ckdtree(x, y, k: int = 1) -> dict[str, float]:
     log_vd = d / 2 * math.log(math.pi) - math.lgamma(d / 2 + 1)
     trees = [cKDTree(v) for v in pts]
 
+    def shell(where, r):
+        tol = 2.0**-44 * (np.abs(where).max(axis=1) + r)  # the boundary: within tol of r
+        return r - tol, r + tol
+
+    def ball(tree, where, r):
+        """(points strictly inside, points on the boundary shell) of each ball."""
+        low, high = shell(where, r)
+        inside = tree.query_ball_point(where, r=np.nextafter(low, 0), return_length=True, workers=-1)
+        return inside, tree.query_ball_point(where, r=high, return_length=True, workers=-1) - inside
+
     def kth(tree, where, wanted: list[int], own: int):
-        """(orders, log distances) for each wanted order, from one query; a point
-        whose neighbour of that order is at distance 0 is asked again, higher."""
-        found = tree.query(where, k=[o + own for o in wanted], workers=-1)[0]
-        zeros = None
+        """(orders, distances) for each wanted order: the k-th distance (the nearest
+        positive one when 0) and the mean valid order inside + (on + 1) / 2 there."""
         out = []
-        for column, order in enumerate(wanted):
-            dist = found[:, column].copy()
-            orders = np.full(len(where), order)
-            tied = np.flatnonzero(dist == 0)
-            if tied.size:
-                if zeros is None:
-                    zeros = tree.query_ball_point(where, r=0.0, return_length=True, workers=-1) - own
-                orders[tied] = zeros[tied] + 1
-                for o in np.unique(orders[tied]):
-                    sel = tied[orders[tied] == o]
-                    dist[sel] = tree.query(where[sel], k=[int(o) + own], workers=-1)[0][:, 0]
-            out.append((orders.astype(np.float64), dist))
+        for order in wanted:
+            dist = tree.query(where, k=[order + own], workers=-1)[0][:, 0].copy()
+            zero = np.flatnonzero(dist == 0)
+            if zero.size:
+                first = tree.query_ball_point(where[zero], r=0.0, return_length=True, workers=-1) + 1
+                for o in np.unique(first):
+                    sel = zero[first == o]
+                    dist[sel] = tree.query(where[sel], k=[int(o)], workers=-1)[0][:, 0]
+            inside, on = ball(tree, where, dist)
+            out.append((inside - own + (on + 1) / 2, dist))
         return out
 
     def log1p_ratio(b, kappa, c):
@@ -351,6 +357,10 @@ def knn_ckdtree(x, y, k: int = 1) -> dict[str, float]:
             ratio = np.where(b >= j, ratio * (b - j + 1) / np.maximum(b + kappa - j, 1), 0.0)
             total -= a**j / j * ratio
         return total
+
+    def half(inside, on, kappa, c):  # g at inside + on / 2: the mean of g at the whole counts around it
+        low, high = (inside + on // 2).astype(np.float64), (inside + (on + 1) // 2).astype(np.float64)
+        return (log1p_ratio(low, kappa, c) + log1p_ratio(high, kappa, c)) / 2
 
     sides = []
     for i in (0, 1):
@@ -364,11 +374,11 @@ def knn_ckdtree(x, y, k: int = 1) -> dict[str, float]:
         const = gammaln(ko) + gammaln(lh) - gammaln(ko + 0.5) - gammaln(lh - 0.5)
         bc = float(np.mean(np.exp(0.5 * (d * (log_rho - log_nuh) + math.log(own / oth)) + const)))
         if own <= oth:
-            count = other.query_ball_point(where, r=np.nextafter(rho, 0), return_length=True, workers=-1)
-            term = float(np.mean(log1p_ratio(count.astype(np.float64), ko, own / oth)))
+            inside, on = ball(other, where, rho)
+            term = float(np.mean(half(inside, on, ko, own / oth)))
         else:
-            count = mine.query_ball_point(where, r=np.nextafter(nu, 0), return_length=True, workers=-1) - 1
-            term = float(np.mean(log1p_ratio(count.astype(np.float64), lo, oth / own))) - kl
+            inside, on = ball(mine, where, nu)
+            term = float(np.mean(half(inside - 1, on, lo, oth / own))) - kl
         sides.append((kl, h, bc, term))
     (kl_pq, h_p, bc_p, t_p), (kl_qp, h_q, bc_q, t_q) = sides
     js = min(max(math.log(2) - 0.5 * (t_p + t_q), 0.0), math.log(2))

@@ -23,6 +23,7 @@ from scipy import integrate, stats
 from scipy.special import digamma, gammaln
 
 from kl_cli.core import knn as K
+from kl_cli.core import knn_neighbours as N
 from kl_cli.core.knn import knn_against_model, knn_bootstrap, knn_divergences, knn_permutation_test
 from kl_cli.errors import InputError, KlError, UsageError
 
@@ -48,12 +49,24 @@ def _series(b: int, kappa: int, c: float) -> float:
     return float(digamma(b + kappa) - digamma(kappa)) - total
 
 
-def _order(row: np.ndarray, k: int) -> tuple[int, float]:
-    """The smallest order >= k whose neighbour (in this sorted row) is at a positive distance."""
-    j = k
-    while row[j - 1] == 0:
-        j += 1
-    return j, float(row[j - 1])
+TIE_EPS = 2.0**-44
+
+
+def _order(row: np.ndarray, k: int, size: float) -> tuple[float, float, np.ndarray]:
+    """The tie rule on one sorted row of distances: r the k-th distance (the smallest
+    positive one when that is 0), distances within TIE_EPS (size + r) of r on the
+    boundary; the mean valid order inside + (on + 1) / 2, r, and the shell (low, high)."""
+    r = float(row[k - 1]) if row[k - 1] > 0 else float(row[row > 0][0])
+    tol = TIE_EPS * (size + r)
+    low, high = r - tol, r + tol
+    inside, on = int((row < low).sum()), int(((row >= low) & (row <= high)).sum())
+    return inside + (on + 1) / 2, r, np.array([low, high])
+
+
+def _half(row: np.ndarray, shell: np.ndarray, kappa: float, c: float) -> float:
+    """The JS series at the count inside + on / 2 (mean of the two whole counts when half)."""
+    inside, on = int((row < shell[0]).sum()), int(((row >= shell[0]) & (row <= shell[1])).sum())
+    return (_series(inside + on // 2, kappa, c) + _series(inside + (on + 1) // 2, kappa, c)) / 2
 
 
 def brute(x, y, k: int) -> dict[str, float]:
@@ -70,18 +83,20 @@ def brute(x, y, k: int) -> dict[str, float]:
         own, cross = dist(pts, pts), dist(pts, other)
         kl = ent = bc = log1p = 0.0
         for i in range(n):
-            ki, rho = _order(np.sort(own[i])[1:], k)  # one zero dropped: the point itself
-            li, nu = _order(np.sort(cross[i]), k)
-            hi, nuh = _order(np.sort(cross[i]), max(k, 2))
+            size = float(np.abs(pts[i]).max())
+            ki, rho, shell_k = _order(np.sort(own[i])[1:], k, size)  # one zero dropped: the point itself
+            li, nu, shell_l = _order(np.sort(cross[i]), k, size)
+            hi, nuh, _ = _order(np.sort(cross[i]), max(k, 2), size)
             term = d * math.log(nu / rho) + digamma(ki) - digamma(li) + math.log(m / (n - 1))
             kl += term / n
             ent += (digamma(n) - digamma(ki) + log_vd + d * math.log(rho)) / n
             const = gammaln(ki) + gammaln(hi) - gammaln(ki + 0.5) - gammaln(hi - 0.5)
             bc += math.sqrt((n - 1) * rho**d / (m * nuh**d)) * math.exp(const) / n
             if n - 1 <= m:
-                log1p += _series(int((cross[i] < rho).sum()), ki, (n - 1) / m) / n
+                log1p += _half(cross[i], shell_k, ki, (n - 1) / m) / n
             else:
-                log1p += (_series(int((own[i] < nu).sum()) - 1, li, m / (n - 1)) - term) / n
+                others = np.delete(own[i], i)
+                log1p += (_half(others, shell_l, li, m / (n - 1)) - term) / n
         parts.append((kl, ent, bc, log1p))
     (kp, hp, bp, lp), (kq, hq, bq, lq) = parts
     return {
@@ -134,7 +149,7 @@ def tied_pair(draw, dims: int = 1, low: int = 2, high: int = 40):
 @given(tied_pair(), st.integers(1, 3))
 def test_one_dimension_equals_brute_force(pair, k):
     x, y = pair
-    if min(len(x), len(y)) < k + 1 or K._same_values(*(K._points(v, "") for v in pair)):
+    if min(len(x), len(y)) < k + 1 or N._same_values(*(N._points(v, "") for v in pair)):
         return
     assert_close(knn_divergences(x, y, k).metrics, brute(x, y, k), rel=1e-9, abs_=1e-12)
 
@@ -143,7 +158,7 @@ def test_one_dimension_equals_brute_force(pair, k):
 @given(tied_pair(dims=2), st.integers(1, 2))
 def test_two_dimensions_equal_brute_force(pair, k):
     x, y = pair
-    if min(len(x), len(y)) < k + 1 or K._same_values(x, y):
+    if min(len(x), len(y)) < k + 1 or N._same_values(x, y):
         return
     assert_close(knn_divergences(x, y, k).metrics, brute(x, y, k), rel=1e-9, abs_=1e-12)
 
@@ -161,7 +176,7 @@ def test_three_dimensions_and_unequal_sizes_equal_brute_force():
 def test_fast_path_equals_ckdtree_estimator(pair, k):
     """One dimension by sorting, against the same estimator written with cKDTree."""
     x, y = pair
-    if min(len(x), len(y)) < k + 1 or K._same_values(*(K._points(v, "") for v in pair)):
+    if min(len(x), len(y)) < k + 1 or N._same_values(*(N._points(v, "") for v in pair)):
         return
     assert_close(knn_divergences(x, y, k).metrics, baselines.knn_ckdtree(x, y, k), rel=1e-12)
 
@@ -172,9 +187,9 @@ def test_fast_path_equals_the_modules_tree_path(pair, k):
     x, y = pair
     if min(len(x), len(y)) < k + 1:
         return
-    (a, b), log_s = K._unit(K._points(x, "P"), K._points(y, "Q"))
-    fast = K._measure(*K._sides(a, b, k, log_s), 1, k)
-    tree = K._measure(*K._sides_tree(a, b, k, log_s), 1, k)
+    (a, b), log_s = N._unit(N._points(x, "P"), N._points(y, "Q"))
+    fast = N._measure(*N._sides(a, b, k, log_s), 1, k)
+    tree = N._measure(*N._sides_tree(a, b, k, log_s), 1, k)
     assert_close(fast, tree, rel=1e-12)
 
 
@@ -187,11 +202,11 @@ def test_fast_path_equals_ckdtree_on_larger_data_with_copies_and_rounding():
         assert_close(knn_divergences(x, y, k).metrics, baselines.knn_ckdtree(x, y, k), rel=1e-12)
 
 
-@pytest.mark.parametrize("walk", [1, 3, K.WALK])
+@pytest.mark.parametrize("walk", [1, 3, N.WALK])
 def test_inside_counts_follow_float_distances_at_the_boundary(monkeypatch, walk):
     """A copy of the point that bounds a ball lies on its boundary, not inside; the
     step-by-step count and its binary-search fallback agree with brute force."""
-    monkeypatch.setattr(K, "WALK", walk)
+    monkeypatch.setattr(N, "WALK", walk)
     rng = np.random.default_rng(5)
     for _ in range(200):
         x = np.round(rng.normal(0, 1, 40), int(rng.integers(0, 3)))
@@ -200,8 +215,8 @@ def test_inside_counts_follow_float_distances_at_the_boundary(monkeypatch, walk)
         r = np.abs(c - rng.choice(x, 40))
         r[r == 0] = 0.1
         want = (np.abs(s[None, :] - c[:, None]) < r[:, None]).sum(axis=1)
-        assert (K._inside_1d(s, c, r, np.searchsorted(s, c)) == want).all()
-        assert (K._inside_search(s, c, r) == want).all()
+        assert (N._inside_1d(s, c, r, np.searchsorted(s, c)) == want).all()
+        assert (N._inside_search(s, c, r) == want).all()
 
 
 @pytest.mark.parametrize("kappa", [1, 2, 5])
@@ -211,7 +226,7 @@ def test_js_series_is_unbiased_for_negative_binomial_counts(kappa, c, theta):
     """E[g(b)] = log(1 + c t) for b ~ NegBin(kappa, t / (1 + t)): the JS estimator's premise."""
     b = np.arange(0, 4000)
     pmf = stats.nbinom.pmf(b, kappa, 1 / (1 + theta))
-    g = K._log1p_ratio(b, np.full(b.size, kappa), c)
+    g = N._log1p_ratio(b, np.full(b.size, kappa), c)
     assert float(np.dot(pmf, g)) == pytest.approx(math.log1p(c * theta), rel=1e-10)
     assert g[:60] == pytest.approx([_series(int(v), kappa, c) for v in b[:60]], rel=1e-12, abs=1e-15)
 
@@ -562,3 +577,50 @@ def test_benchmark_knn_group_runs(tmp_path):
     assert "knn: relative difference from the cKDTree estimator" in out and ": OK (≤ 1e-12)" in out
     assert "Nearest-neighbour accuracy" in out
     assert "| N(0,1) vs N(0,2) | kl_qp | 0.8069 |" in out
+
+
+# ---------------------------------------------------------------------------
+# Rounded data: the tie rule's mean order (issue #12)
+
+
+@pytest.mark.parametrize("step", [0.1, 0.5])
+def test_rounded_samples_give_the_entropies_of_the_unrounded(step):
+    """Rounded to 0.1 (not exact in binary) or 0.5 (exact): the entropies within 2% of
+    the unrounded truth (raising the order to the first positive distance gave log 2 more)."""
+    truth = 0.5 * math.log(2 * math.pi * math.e)
+    rng = np.random.default_rng(11)
+    runs = [
+        knn_divergences(
+            np.round(rng.normal(0, 1, 10_000) / step) * step, np.round(rng.normal(1, 1, 10_000) / step) * step
+        ).metrics
+        for _ in range(3)
+    ]
+    for key in ("entropy_p", "entropy_q"):
+        assert _mean(runs, key) == pytest.approx(truth, rel=0.02), key
+    if step == 0.1:
+        for key in ("kl_pq", "kl_qp"):
+            assert _mean(runs, key) == pytest.approx(0.5, rel=0.05), key
+
+
+def _rounded_plane_runs():
+    rng = np.random.default_rng(13)
+    runs = [
+        knn_divergences(np.round(rng.normal(0, 1, (5000, 2)), 1), np.round(rng.normal(1, 1, (5000, 2)), 1)).metrics
+        for _ in range(2)
+    ]
+    return runs
+
+
+def test_rounded_plane_gives_the_kl_of_the_unrounded():
+    runs = _rounded_plane_runs()
+    for key in ("kl_pq", "kl_qp"):
+        assert _mean(runs, key) == pytest.approx(1.0, rel=0.10), key  # the unrounded plane's target
+
+
+@pytest.mark.xfail(
+    strict=True, reason="known: on a 2-D lattice with about one point a cell the mean order overstates H by ~0.1"
+)
+def test_rounded_plane_gives_the_entropies_of_the_unrounded():
+    runs = _rounded_plane_runs()
+    for key in ("entropy_p", "entropy_q"):
+        assert _mean(runs, key) == pytest.approx(math.log(2 * math.pi * math.e), rel=0.03), key
