@@ -59,6 +59,7 @@ NOT_FUZZED = {
 }
 COMPARE_CSV_HEADERS = (
     ["label", "p", "q", "kl_pq", "kl_qp"],
+    ["metric", "value", "method", "error"],  # estimates (--estimator knn) and parametric distributions
     ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"],
 )
 NAN_WORD = re.compile(r"(?<![A-Za-z])nan(?![A-Za-z])", re.IGNORECASE)
@@ -280,6 +281,12 @@ def compare_options(draw) -> tuple[list[str], str, bool]:
             opts += ["--bins", str(draw(st.sampled_from([1, 2, 3, 5, 10, 0, -1])))]
         if draw(st.booleans()):
             opts += ["--binning", draw(st.sampled_from(BINNINGS))]
+        if draw(st.booleans()):
+            opts += ["--estimator", draw(st.sampled_from(["binned", "knn", "knn", "kde"]))]
+            if draw(st.booleans()):
+                opts += ["--k", str(draw(st.sampled_from([1, 2, 5, 0, -1, 10**6])))]
+            if draw(st.integers(0, 3)) == 0:
+                opts += ["--columns", draw(st.sampled_from(["a", "a,b", "x,x", "", ",", "ghost"]))]
     opts += draw(resampling_options())
     if draw(st.integers(0, 5)) == 0:
         opts += [draw(st.sampled_from(["--n-p", "--n-q"])), str(draw(st.integers(min_value=0, max_value=50)))]

@@ -43,6 +43,7 @@ from kl_cli.vocabulary import (
     MAX_BINS,
     MAX_CHUNK_ROWS,
     MAX_EXACT_INT,
+    MAX_K,
     MAX_RESAMPLES,
     MAX_TOP,
 )
@@ -126,6 +127,7 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
         "compare --n-p",
         "compare --n-q",
         "compare --bins",
+        "compare --k",
         "drift --bins",
         "drift --chunk-rows",
         "drift --permutations",
@@ -210,6 +212,7 @@ BOUNDS = {
     "--n-q": MAX_EXACT_INT,
     "--seed": MAX_EXACT_INT,
     "--top": MAX_TOP,
+    "--k": MAX_K,
 }
 
 
