@@ -150,6 +150,7 @@ def run_knn(
                 notes.append(f"{name}: {show_total(missing)} missing values left out")
             sides[role] = x, name
     model = p if isinstance(p, Distribution) else q if isinstance(q, Distribution) else None
+    warnings, spread = _spread_rounded(sides, 0 if resampling.seed is None else resampling.seed, notes)
     if model is not None:
         est, sources = _against_model(knn, model, p, q, sides, k, resampling)
     else:
@@ -169,7 +170,37 @@ def run_knn(
     nats = dict(est.metrics)
     if model is not None and model is p:  # the estimator's "data" side is Q here
         nats = _swap(nats)
-    return _report(est, nats, sources, model, p, q, base, notes, test, intervals)
+    report = _report(est, nats, sources, model, p, q, base, notes, test, intervals)
+    report.warnings[:0] = warnings
+    report.estimator["spread"] = spread
+    return report
+
+
+def _spread_rounded(
+    sides: dict[str, tuple[np.ndarray, str]], seed: int, notes: list[str]
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Spread rounded observations over their rounding intervals (core/dequantize.py), in place in
+    ``sides``; the warning that says so (the note is added to ``notes``) and the JSON of what was done."""
+    from ..core.dequantize import dequantize
+
+    roles = list(sides)
+    done = dequantize([sides[r][0] for r in roles], seed)
+    if done.steps is None:
+        return [], None
+    for role, values in zip(roles, done.samples):
+        sides[role] = values, sides[role][1]
+    shares = ", ".join(f"{pct(share)} of {role}'s points" for role, share in zip(roles, done.tied_shares))
+    steps = ", ".join(number(h, 4) for h in done.steps)
+    notes.append(
+        f"the observations repeat values ({shares}): each was spread uniformly over its rounding interval (step "
+        f"{steps}, the smallest gap between distinct values; seed {seed}) before measuring distances"
+    )
+    spread = {"steps": list(done.steps), "seed": seed}
+    spread |= {f"repeated_share_{role.lower()}": share for role, share in zip(roles, done.tied_shares)}
+    return [
+        f"{shares} repeat a value (rounded or discrete data): spread over their rounding intervals for the "
+        "nearest-neighbour estimate; for data that are really discrete, --estimator binned"
+    ], spread
 
 
 def _swap(m: dict[str, float]) -> dict[str, float]:
@@ -239,7 +270,7 @@ def _report(
     if model is not None:
         key = "entropy_p" if model is p else "entropy_q"
         methods[key] = Figure(metrics[key], "closed form")
-    warnings = []
+    warnings: list[str] = []
     for side, share in (("P", est.tied_share_p), ("Q", est.tied_share_q)):
         if share >= TIED_WARNING:
             warnings.append(
@@ -254,6 +285,7 @@ def _report(
         "n_p": est.m if model is p and model is not None else est.n,
         "n_q": est.n if model is p and model is not None else est.m,
         "model_sample": est.m if model is not None else None,
+        "spread": None,
         "tied_share_p": est.tied_share_q if model is p and model is not None else est.tied_share_p,
         "tied_share_q": est.tied_share_p if model is p and model is not None else est.tied_share_q,
     }
