@@ -1,0 +1,491 @@
+"""The parametric distributions of ``compare "normal(0,1)" "normal(1,2)"`` (issue #12).
+
+Every closed form, sum, quadrature and Monte-Carlo figure is checked against a
+reference written here independently of kl_cli: scipy.stats densities
+integrated with scipy.integrate.quad (the defining integrals p log(p/q) and
+(sqrt p - sqrt q)^2 / 2), long float sums for discrete families, mpmath at 50
+digits for nearly equal parameters, and numpy textbook formulas for the
+multivariate families. Behaviour (infinities, the JSON report, bad specs) is
+checked through the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+from helpers import METRIC_IDS, assert_one_line_error, describe, run, strict_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, special, stats
+
+from kl_cli.core.parametric import closed_forms
+from kl_cli.core.parametric.families import make
+from kl_cli.core.parametric.measure import measure_distributions
+
+LOG2 = math.log(2.0)
+METHODS = {"closed form", "sum", "quadrature", "monte carlo", "supports"}
+
+
+# ---------------------------------------------------------------------------
+# The reference: scipy.stats frozen distributions and quadrature of the definitions
+
+
+def ref(family: str, *a: float) -> Any:
+    """The scipy.stats distribution of kl_cli's family(*a) (kl_cli's parametrisation)."""
+    if family == "normal":
+        return stats.norm(a[0], a[1])
+    if family == "lognormal":
+        return stats.lognorm(a[1], scale=math.exp(a[0]))
+    if family == "exponential":
+        return stats.expon(scale=1.0 / a[0])
+    if family == "gamma":
+        return stats.gamma(a[0], scale=1.0 / a[1])
+    if family == "beta":
+        return stats.beta(a[0], a[1])
+    if family == "uniform":
+        return stats.uniform(a[0], a[1] - a[0])
+    if family == "laplace":
+        return _Laplace(a[0], a[1])
+    if family == "cauchy":
+        return stats.cauchy(a[0], a[1])
+    if family == "student_t":
+        return stats.t(a[0], *(a[1:] or (0.0, 1.0)))
+    if family == "poisson":
+        return stats.poisson(a[0])
+    if family == "binomial":
+        return stats.binom(int(a[0]), a[1])
+    if family == "geometric":
+        return stats.geom(a[0])
+    if family == "bernoulli":
+        return stats.bernoulli(a[0])
+    raise AssertionError(family)
+
+
+class _Laplace:
+    """scipy's laplace, with a log density that does not underflow (scipy's is log(pdf))."""
+
+    def __init__(self, mu: float, b: float) -> None:
+        self.mu, self.b, self.frozen = mu, b, stats.laplace(mu, b)
+        self.dist, self.args = self.frozen.dist, self.frozen.args
+
+    def logpdf(self, x: Any) -> Any:
+        return -np.abs(np.asarray(x, dtype=float) - self.mu) / self.b - math.log(2 * self.b)
+
+    def pdf(self, x: Any) -> Any:
+        return np.exp(self.logpdf(x))
+
+    def __getattr__(self, name: str) -> Any:  # ppf, support, entropy
+        return getattr(self.frozen, name)
+
+
+def _pieces(lo: float, hi: float, *ds: Any) -> list[float]:
+    u = [1e-12, 1e-8, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1 - 1e-4, 1 - 1e-8, 1 - 1e-12]
+    cuts = {float(x) for d in ds for x in d.ppf(u)}
+    cuts = sorted(c for c in cuts if lo < c < hi and math.isfinite(c))
+    return [lo, *cuts, hi]
+
+
+def integral(f: Any, lo: float, hi: float, *ds: Any) -> float:
+    """The integral of f over [lo, hi], split at the distributions' quantiles."""
+    pts = _pieces(lo, hi, *ds)
+
+    def inside(x: float) -> float:  # a node that rounds onto a finite end of the support is outside it
+        return 0.0 if x <= lo or x >= hi else f(x)
+
+    total = 0.0
+    for a, b in zip(pts, pts[1:]):
+        total += integrate.quad(inside, a, b, epsabs=0.0, epsrel=1e-13, limit=500)[0]
+    return total
+
+
+def support(d: Any) -> tuple[float, float]:
+    lo, hi = d.support()
+    return float(lo), float(hi)
+
+
+def _mp_logpdf(d: Any) -> Any:
+    """The log density in mpmath of a beta or a uniform (None for other families)."""
+    name, args = d.dist.name, d.args
+    if name == "beta":
+        a, b = (mpmath.mpf(v) for v in args)
+        return lambda x: (a - 1) * mpmath.log(x) + (b - 1) * mpmath.log1p(-x) - mpmath.log(mpmath.beta(a, b))
+    if name == "uniform":
+        lo, w = (mpmath.mpf(v) for v in args)
+        return lambda x: -mpmath.log(w) if lo <= x <= lo + w else -mpmath.inf
+    return None
+
+
+def _mp_expect(p: Any, g: Any) -> float | None:
+    """E_P[g(log p, x)] by tanh-sinh quadrature in mpmath when P is a beta or a
+    uniform (its end points may be singular, beyond what float quad resolves)."""
+    lp = _mp_logpdf(p)
+    if lp is None:
+        return None
+    lo, hi = support(p)
+    with mpmath.workdps(30):
+        return float(mpmath.quad(lambda x: mpmath.exp(lp(x)) * g(lp(x), x), [lo, (lo + hi) / 2, hi]))
+
+
+def kl_quad(p: Any, q: Any) -> float:
+    """int p log(p / q) over P's support."""
+    lq = _mp_logpdf(q)
+    if lq is not None:
+        value = _mp_expect(p, lambda lp, x: lp - lq(x))
+        if value is not None:
+            return value
+
+    def f(x: float) -> float:
+        lp = p.logpdf(x)
+        return 0.0 if math.exp(lp) == 0.0 else math.exp(lp) * (lp - q.logpdf(x))
+
+    return integral(f, *support(p), p, q)
+
+
+def cross_quad(p: Any, q: Any) -> float:
+    """int -p log q over P's support."""
+    lq = _mp_logpdf(q)
+    if lq is not None:
+        value = _mp_expect(p, lambda lp, x: -lq(x))
+        if value is not None:
+            return value
+
+    def f(x: float) -> float:
+        lp = p.logpdf(x)
+        return 0.0 if math.exp(lp) == 0.0 else -math.exp(lp) * q.logpdf(x)
+
+    return integral(f, *support(p), p, q)
+
+
+def union(p: Any, q: Any) -> tuple[float, float]:
+    (a, b), (c, d) = support(p), support(q)
+    return min(a, c), max(b, d)
+
+
+def h2_quad(p: Any, q: Any) -> float:
+    """int (sqrt p - sqrt q)^2 / 2."""
+    return integral(lambda x: 0.5 * (math.sqrt(p.pdf(x)) - math.sqrt(q.pdf(x))) ** 2, *union(p, q), p, q)
+
+
+def tv_quad(p: Any, q: Any) -> float:
+    return integral(lambda x: 0.5 * abs(p.pdf(x) - q.pdf(x)), *union(p, q), p, q)
+
+
+def js_quad(p: Any, q: Any) -> float:
+    """KL(P||M)/2 + KL(Q||M)/2, M = (P + Q)/2."""
+
+    def part(a: Any, b: Any) -> Any:
+        def f(x: float) -> float:
+            pa, pb = a.pdf(x), b.pdf(x)
+            return 0.0 if pa == 0 else pa * math.log(2 * pa / (pa + pb))
+
+        return f
+
+    lo, hi = union(p, q)
+    return 0.5 * integral(part(p, q), lo, hi, p, q) + 0.5 * integral(part(q, p), lo, hi, p, q)
+
+
+def discrete_range(*ds: Any) -> np.ndarray:
+    lo = min(support(d)[0] for d in ds)
+
+    def end(d: Any) -> float:
+        if math.isfinite(support(d)[1]):
+            return support(d)[1]
+        k = 8.0
+        while d.sf(k) > 1e-40:
+            k *= 2.0
+        return k
+
+    return np.arange(lo, max(end(d) for d in ds) + 1.0)
+
+
+def kl_sum(p: Any, q: Any) -> float:
+    k = discrete_range(p, q)
+    lp, lq = p.logpmf(k), q.logpmf(k)
+    on = lp > -np.inf
+    return math.fsum(np.exp(lp[on]) * (lp[on] - lq[on]))
+
+
+def rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def close(got: float | None, want: float, tol: float = 1e-8, what: str = "") -> None:
+    assert got is not None, f"{what}: no value"
+    assert math.isfinite(got), f"{what}: {got}"
+    assert rel(got, want) <= tol or abs(got - want) <= 1e-15, f"{what}: got {got!r}, reference {want!r}"
+
+
+def kl_of(spec_p: tuple, spec_q: tuple) -> float | None:
+    return closed_forms.kl(make(spec_p[0], list(spec_p[1:])), make(spec_q[0], list(spec_q[1:])))
+
+
+# ---------------------------------------------------------------------------
+# 1. Closed forms against the defining integrals
+
+SAME_FAMILY = [
+    (("normal", 0, 1), ("normal", 1, 2)),
+    (("normal", -3, 0.5), ("normal", 2, 0.7)),
+    (("normal", 0, 1), ("normal", 0, 1.5)),
+    (("lognormal", 0, 1), ("lognormal", 0.5, 0.8)),
+    (("lognormal", 1, 0.3), ("lognormal", 0.8, 0.5)),
+    (("exponential", 1), ("exponential", 2)),
+    (("exponential", 0.3), ("exponential", 5)),
+    (("gamma", 2, 1), ("gamma", 3, 2)),
+    (("gamma", 0.5, 1), ("gamma", 1.5, 0.5)),
+    (("gamma", 7, 3), ("exponential", 0.4)),
+    (("exponential", 2), ("gamma", 2, 3)),
+    (("beta", 2, 3), ("beta", 4, 1.5)),
+    (("beta", 0.5, 0.5), ("beta", 2, 2)),
+    (("beta", 1.3, 0.7), ("beta", 0.9, 1.1)),
+    (("uniform", 0, 1), ("uniform", -1, 2)),
+    (("uniform", 0.2, 0.5), ("uniform", 0, 1)),
+    (("laplace", 0, 1), ("laplace", 1, 2)),
+    (("laplace", 2, 0.5), ("laplace", 0, 1)),
+    (("laplace", 0, 1), ("laplace", 0, 3)),
+    (("laplace", 0, 2), ("laplace", 0, 1)),
+    (("cauchy", 0, 1), ("cauchy", 1, 2)),
+    (("cauchy", 0, 1), ("cauchy", 0, 3)),
+    (("student_t", 1, 2, 0.5), ("cauchy", -1, 1)),
+]
+
+
+@pytest.mark.parametrize(("sp", "sq"), SAME_FAMILY, ids=lambda s: f"{s[0]}{s[1:]}")
+def test_same_family_kl_against_the_integral(sp: tuple, sq: tuple) -> None:
+    close(kl_of(sp, sq), kl_quad(ref(*sp), ref(*sq)), what=f"KL({sp}||{sq})")
+
+
+CROSS_FAMILY = [
+    # Q normal
+    (("laplace", 0.5, 1), ("normal", 0, 2)),
+    (("uniform", -1, 3), ("normal", 0, 1)),
+    (("gamma", 2, 1), ("normal", 1, 2)),
+    (("exponential", 2), ("normal", 0, 1)),
+    (("beta", 2, 3), ("normal", 0.5, 0.3)),
+    (("lognormal", 0, 0.5), ("normal", 1, 1)),
+    (("student_t", 5, 0, 1), ("normal", 0, 1.5)),
+    # Q laplace
+    (("normal", 0, 1), ("laplace", 1, 2)),
+    (("uniform", -1, 3), ("laplace", 0, 1)),
+    (("exponential", 2), ("laplace", 0.3, 1)),
+    (("exponential", 2), ("laplace", -1, 0.5)),
+    # Q lognormal
+    (("gamma", 2, 1), ("lognormal", 0.5, 1)),
+    (("beta", 2, 3), ("lognormal", -1, 1)),
+    (("uniform", 0.5, 2), ("lognormal", 0, 1)),
+    (("exponential", 1.5), ("lognormal", 0, 2)),
+    # Q gamma
+    (("lognormal", 0, 0.5), ("gamma", 2, 1)),
+    (("beta", 2, 3), ("gamma", 1.5, 2)),
+    (("uniform", 0.1, 3), ("gamma", 2, 1)),
+    (("uniform", 0, 3), ("exponential", 1)),
+    (("beta", 2, 3), ("exponential", 2)),
+    # Q beta
+    (("uniform", 0.2, 0.7), ("beta", 2, 3)),
+    (("uniform", 0, 1), ("beta", 0.5, 0.8)),
+    # Q uniform
+    (("beta", 2, 3), ("uniform", 0, 1)),
+    (("beta", 2, 3), ("uniform", -1, 2)),
+    (("beta", 0.5, 0.5), ("uniform", 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("sp", "sq"), CROSS_FAMILY, ids=lambda s: f"{s[0]}{s[1:]}")
+def test_cross_family_kl_and_cross_entropy_against_the_integral(sp: tuple, sq: tuple) -> None:
+    p, q = make(sp[0], list(sp[1:])), make(sq[0], list(sq[1:]))
+    close(closed_forms.cross_entropy(p, q), cross_quad(ref(*sp), ref(*sq)), what=f"H({sp}, {sq})")
+    close(closed_forms.kl(p, q), kl_quad(ref(*sp), ref(*sq)), what=f"KL({sp}||{sq})")
+
+
+HELLINGER = [
+    (("normal", 0, 1), ("normal", 1, 2)),
+    (("normal", -3, 0.5), ("normal", 2, 0.7)),
+    (("lognormal", 0, 1), ("lognormal", 0.5, 0.8)),
+    (("exponential", 1), ("exponential", 2)),
+    (("gamma", 2, 1), ("gamma", 3, 2)),
+    (("gamma", 0.7, 1), ("exponential", 0.5)),
+    (("beta", 2, 3), ("beta", 4, 1.5)),
+    (("beta", 1.5, 1.2), ("beta", 2, 2)),
+    (("uniform", 0, 1), ("uniform", 0.5, 3)),
+    (("uniform", 0.2, 0.5), ("uniform", 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("sp", "sq"), HELLINGER, ids=lambda s: f"{s[0]}{s[1:]}")
+def test_hellinger_closed_forms_against_the_integral(sp: tuple, sq: tuple) -> None:
+    h = closed_forms.hellinger(make(sp[0], list(sp[1:])), make(sq[0], list(sq[1:])))
+    want = h2_quad(ref(*sp), ref(*sq))
+    assert h is not None
+    close(h * h, want, what=f"H^2({sp}, {sq})")
+
+
+DISCRETE_PAIRS = [
+    (("poisson", 3), ("poisson", 5)),
+    (("poisson", 0.5), ("poisson", 2)),
+    (("poisson", 40), ("poisson", 37)),
+    (("binomial", 10, 0.3), ("binomial", 10, 0.6)),
+    (("binomial", 50, 0.02), ("binomial", 50, 0.1)),
+    (("bernoulli", 0.2), ("bernoulli", 0.7)),
+    (("bernoulli", 0.2), ("binomial", 1, 0.7)),
+    (("geometric", 0.3), ("geometric", 0.6)),
+    (("geometric", 0.9), ("geometric", 0.05)),
+]
+
+
+@pytest.mark.parametrize(("sp", "sq"), DISCRETE_PAIRS, ids=lambda s: f"{s[0]}{s[1:]}")
+def test_discrete_closed_forms_against_exact_sums(sp: tuple, sq: tuple) -> None:
+    rp, rq = ref(*sp), ref(*sq)
+    close(kl_of(sp, sq), kl_sum(rp, rq), what=f"KL({sp}||{sq})")
+    k = discrete_range(rp, rq)
+    bc = math.fsum(np.sqrt(rp.pmf(k) * rq.pmf(k)))
+    h = closed_forms.hellinger(make(sp[0], list(sp[1:])), make(sq[0], list(sq[1:])))
+    assert h is not None
+    close(h * h, 1.0 - bc, tol=1e-8, what=f"H^2({sp}, {sq})")
+
+
+SUMMED = [
+    (("binomial", 5, 0.4), ("binomial", 10, 0.5)),
+    (("geometric", 0.5), ("poisson", 2)),
+    (("bernoulli", 0.3), ("poisson", 1)),
+    (("binomial", 6, 0.5), ("poisson", 3)),
+]
+
+
+@pytest.mark.parametrize(("sp", "sq"), SUMMED, ids=lambda s: f"{s[0]}{s[1:]}")
+def test_discrete_pairs_without_closed_form_are_summed(sp: tuple, sq: tuple) -> None:
+    rp, rq = ref(*sp), ref(*sq)
+    m = measure_distributions(make(sp[0], list(sp[1:])), make(sq[0], list(sq[1:])))
+    assert m.methods["kl_pq"].method == "sum"
+    close(m.metrics["kl_pq"], kl_sum(rp, rq), what="kl_pq")
+    k = discrete_range(rp, rq)
+    pp, pq = rp.pmf(k), rq.pmf(k)
+    close(m.metrics["total_variation"], 0.5 * math.fsum(np.abs(pp - pq)), what="tv")
+    mid = 0.5 * (pp + pq)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        js = 0.5 * math.fsum(np.where(pp > 0, pp * np.log(pp / mid), 0.0)) + 0.5 * math.fsum(
+            np.where(pq > 0, pq * np.log(pq / mid), 0.0)
+        )
+    close(m.metrics["js_divergence"], js, what="js")
+    close(m.metrics["hellinger"] ** 2, 1.0 - math.fsum(np.sqrt(pp * pq)), what="hellinger")
+    assert math.isinf(m.metrics["kl_qp"]) == (support(rq)[1] > support(rp)[1] or support(rq)[0] < support(rp)[0])
+
+
+ENTROPIES = [
+    ("normal", 1, 2.5),
+    ("lognormal", 0.5, 0.7),
+    ("exponential", 3),
+    ("gamma", 2.5, 0.5),
+    ("gamma", 0.3, 4),
+    ("beta", 2, 5),
+    ("beta", 0.5, 0.5),
+    ("uniform", -1, 3),
+    ("laplace", 1, 0.2),
+    ("cauchy", 0, 3),
+    ("student_t", 3, 1, 2),
+    ("student_t", 0.7, 0, 1),
+    ("bernoulli", 0.3),
+    ("geometric", 0.2),
+    ("poisson", 4),
+    ("poisson", 0.01),
+    ("binomial", 20, 0.3),
+]
+
+
+@pytest.mark.parametrize("spec", ENTROPIES, ids=str)
+def test_entropies_against_scipy(spec: tuple) -> None:
+    d = make(spec[0], list(spec[1:]))
+    m = measure_distributions(d, d)
+    close(m.metrics["entropy_p"], float(ref(*spec).entropy()), tol=1e-9, what=f"H({spec})")
+    assert m.metrics["kl_pq"] == 0.0 and m.metrics["kl_qp"] == 0.0
+
+
+def test_multivariate_entropies_against_scipy() -> None:
+    cov = [[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]]
+    mv = make("mvnormal", [], {"mean": [0, 1, 2], "cov": cov})
+    close(mv.entropy(), float(stats.multivariate_normal([0, 1, 2], cov).entropy()), tol=1e-10)
+    di = make("dirichlet", [[0.5, 2, 3.5]])
+    close(di.entropy(), float(stats.dirichlet([0.5, 2, 3.5]).entropy()), tol=1e-10)
+
+
+def _kl_mvn_textbook(m1: Any, s1: Any, m2: Any, s2: Any) -> float:
+    m1, s1, m2, s2 = (np.asarray(x, dtype=float) for x in (m1, s1, m2, s2))
+    inv = np.linalg.inv(s2)
+    d = m2 - m1
+    return 0.5 * (
+        np.trace(inv @ s1) + d @ inv @ d - len(m1) + np.linalg.slogdet(s2)[1] - np.linalg.slogdet(s1)[1]
+    )
+
+
+def _kl_dirichlet_textbook(a: Any, b: Any) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a0 = a.sum()
+    return float(
+        special.gammaln(a0)
+        - special.gammaln(a).sum()
+        - special.gammaln(b.sum())
+        + special.gammaln(b).sum()
+        + ((a - b) * (special.digamma(a) - special.digamma(a0))).sum()
+    )
+
+
+MVN = [
+    (([0, 0], [[1, 0], [0, 1]]), ([1, -1], [[2, 0.5], [0.5, 1]])),
+    (([0, 1, 2], [[2, 0.3, 0.1], [0.3, 1, -0.2], [0.1, -0.2, 0.5]]), ([0.5, 0, 2], [[1, 0, 0], [0, 1, 0], [0, 0, 1]])),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), MVN)
+def test_mvnormal_kl_and_hellinger_against_textbook_and_monte_carlo(a: tuple, b: tuple) -> None:
+    p = make("mvnormal", [], {"mean": a[0], "cov": a[1]})
+    q = make("mvnormal", [], {"mean": b[0], "cov": b[1]})
+    want = _kl_mvn_textbook(a[0], a[1], b[0], b[1])
+    close(closed_forms.kl(p, q), want, tol=1e-10)
+    close(closed_forms.kl(q, p), _kl_mvn_textbook(b[0], b[1], a[0], a[1]), tol=1e-10)
+    s1, s2 = np.asarray(a[1], float), np.asarray(b[1], float)
+    s = 0.5 * (s1 + s2)
+    d = np.asarray(a[0], float) - np.asarray(b[0], float)
+    bc = (np.linalg.det(s1) * np.linalg.det(s2)) ** 0.25 / math.sqrt(np.linalg.det(s)) * math.exp(
+        -0.125 * d @ np.linalg.solve(s, d)
+    )
+    close(closed_forms.hellinger(p, q) ** 2, 1.0 - bc, tol=1e-10)
+    # loosely, against a Monte-Carlo average of log p/q under P
+    rng = np.random.default_rng(1)
+    x = rng.multivariate_normal(a[0], a[1], 200_000)
+    lr = stats.multivariate_normal(a[0], a[1]).logpdf(x) - stats.multivariate_normal(b[0], b[1]).logpdf(x)
+    assert abs(lr.mean() - want) < 5 * lr.std() / math.sqrt(len(lr))
+
+
+DIRICHLET = [([1, 1, 1], [2, 3, 4]), ([0.5, 2, 3.5], [1.5, 0.7, 2]), ([30, 40], [35, 41])]
+
+
+@pytest.mark.parametrize(("a", "b"), DIRICHLET)
+def test_dirichlet_kl_against_textbook_and_monte_carlo(a: list, b: list) -> None:
+    p, q = make("dirichlet", [a]), make("dirichlet", [b])
+    want = _kl_dirichlet_textbook(a, b)
+    close(closed_forms.kl(p, q), want, tol=1e-10)
+    x = np.random.default_rng(2).dirichlet(a, 200_000)
+    lr = stats.dirichlet(a).logpdf(x.T) - stats.dirichlet(b).logpdf(x.T)
+    assert abs(lr.mean() - want) < 5 * lr.std() / math.sqrt(len(lr))
+    if len(a) == 2:  # a 2-component dirichlet is a beta
+        close(closed_forms.kl(p, q), kl_quad(ref("beta", *a), ref("beta", *b)))
+        close(closed_forms.hellinger(p, q) ** 2, h2_quad(ref("beta", *a), ref("beta", *b)))
+
+
+@settings(max_examples=40)
+@given(
+    m1=st.floats(-5, 5),
+    m2=st.floats(-5, 5),
+    s1=st.floats(0.2, 5),
+    s2=st.floats(0.2, 5),
+)
+def test_normal_and_laplace_kl_against_the_integral_hypothesis(m1: float, m2: float, s1: float, s2: float) -> None:
+    close(kl_of(("normal", m1, s1), ("normal", m2, s2)), kl_quad(stats.norm(m1, s1), stats.norm(m2, s2)), tol=1e-8)
+    close(
+        kl_of(("laplace", m1, s1), ("laplace", m2, s2)),
+        kl_quad(ref("laplace", m1, s1), ref("laplace", m2, s2)),
+        tol=1e-8,
+    )
