@@ -489,3 +489,163 @@ def test_normal_and_laplace_kl_against_the_integral_hypothesis(m1: float, m2: fl
         kl_quad(ref("laplace", m1, s1), ref("laplace", m2, s2)),
         tol=1e-8,
     )
+
+
+# ---------------------------------------------------------------------------
+# 2. Nearly equal parameters against mpmath at 50 digits (textbook formulas)
+
+M = mpmath.mpf
+
+
+def _mp_kl(family: str, a: list, b: list) -> Any:
+    log, lg, psi = mpmath.log, mpmath.loggamma, mpmath.digamma
+    if family in ("normal", "lognormal"):
+        (m1, s1), (m2, s2) = a, b
+        return log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - M(1) / 2
+    if family == "exponential":
+        (l1,), (l2,) = a, b
+        return log(l1 / l2) + l2 / l1 - 1
+    if family == "gamma":
+        (k1, r1), (k2, r2) = a, b
+        return (k1 - k2) * psi(k1) - lg(k1) + lg(k2) + k2 * (log(r1) - log(r2)) + k1 * (r2 - r1) / r1
+    if family in ("beta", "dirichlet"):
+        x, y = (a, b) if family == "dirichlet" else (a, b)
+        x0, y0 = sum(x), sum(y)
+        return lg(x0) - sum(lg(v) for v in x) - lg(y0) + sum(lg(v) for v in y) + sum(
+            (u - v) * (psi(u) - psi(x0)) for u, v in zip(x, y)
+        )
+    if family == "uniform":
+        (l1, h1), (l2, h2) = a, b
+        return log((h2 - l2) / (h1 - l1))
+    if family == "laplace":
+        (m1, b1), (m2, b2) = a, b
+        d = abs(m1 - m2)
+        return log(b2 / b1) + d / b2 + b1 / b2 * mpmath.exp(-d / b1) - 1
+    if family == "cauchy":
+        (l1, s1), (l2, s2) = a, b
+        return log(((s1 + s2) ** 2 + (l1 - l2) ** 2) / (4 * s1 * s2))
+    if family == "poisson":
+        (l1,), (l2,) = a, b
+        return l1 * log(l1 / l2) + l2 - l1
+    if family in ("binomial", "bernoulli", "geometric"):
+        p, q = a[-1], b[-1]
+        bern = p * log(p / q) + (1 - p) * log((1 - p) / (1 - q))
+        if family == "geometric":
+            return bern / p
+        return bern * (a[0] if family == "binomial" else 1)
+    raise AssertionError(family)
+
+
+def _mp_h2(family: str, a: list, b: list) -> Any:
+    sqrt, exp = mpmath.sqrt, mpmath.exp
+    if family == "normal":
+        (m1, s1), (m2, s2) = a, b
+        return 1 - sqrt(2 * s1 * s2 / (s1**2 + s2**2)) * exp(-((m1 - m2) ** 2) / (4 * (s1**2 + s2**2)))
+    if family == "exponential":
+        (l1,), (l2,) = a, b
+        return 1 - 2 * sqrt(l1 * l2) / (l1 + l2)
+    if family == "poisson":
+        (l1,), (l2,) = a, b
+        return 1 - exp(-((sqrt(l1) - sqrt(l2)) ** 2) / 2)
+    p, q = a[-1], b[-1]
+    bc = sqrt(p * q) + sqrt((1 - p) * (1 - q))
+    if family == "bernoulli":
+        return 1 - bc
+    if family == "binomial":
+        return 1 - bc ** a[0]
+    if family == "geometric":
+        return 1 - sqrt(p * q) / (1 - sqrt((1 - p) * (1 - q)))
+    raise AssertionError(family)
+
+
+NEAR = {
+    "normal": [0.3, 1.7],
+    "lognormal": [-0.4, 0.6],
+    "exponential": [2.5],
+    "gamma": [3.2, 0.7],
+    "beta": [2.5, 0.8],
+    "uniform": [0.5, 2.0],
+    "laplace": [1.2, 0.9],
+    "cauchy": [-0.6, 2.2],
+    "poisson": [4.3],
+    "binomial": [20, 0.35],
+    "geometric": [0.27],
+    "bernoulli": [0.62],
+}
+DELTAS = [1e-3, 1e-6, 1e-9]
+
+
+def _nearby(family: str, a: list, delta: float) -> list:
+    if family == "uniform":  # Q's support must hold P's: widen it
+        w = a[1] - a[0]
+        return [a[0] - delta * w, a[1] + delta * w]
+    if family == "binomial":
+        return [a[0], a[1] * (1 + delta)]
+    return [v * (1 + delta) for v in a]
+
+
+def _mp(v: Any) -> Any:
+    return [M(x) for x in v]
+
+
+@pytest.mark.parametrize("delta", DELTAS)
+@pytest.mark.parametrize("family", list(NEAR))
+def test_kl_of_nearly_equal_parameters_against_mpmath(family: str, delta: float) -> None:
+    a = NEAR[family]
+    b = _nearby(family, a, delta)
+    with mpmath.workdps(50):
+        want = float(_mp_kl(family, _mp(a), _mp(b)))
+    got = closed_forms.kl(make(family, a), make(family, b))
+    assert got is not None and got > 0, got
+    assert rel(got, want) <= 1e-9, (got, want)
+
+
+@pytest.mark.parametrize("delta", DELTAS)
+@pytest.mark.parametrize("family", ["normal", "exponential", "poisson", "bernoulli", "binomial", "geometric"])
+def test_hellinger_of_nearly_equal_parameters_against_mpmath(family: str, delta: float) -> None:
+    a = NEAR[family]
+    b = _nearby(family, a, delta)
+    with mpmath.workdps(50):
+        want = float(mpmath.sqrt(_mp_h2(family, _mp(a), _mp(b))))
+    got = closed_forms.hellinger(make(family, a), make(family, b))
+    assert got is not None and got > 0, got
+    assert rel(got, want) <= 1e-9, (got, want)
+
+
+@pytest.mark.parametrize("delta", DELTAS)
+def test_dirichlet_kl_of_nearly_equal_parameters_against_mpmath(delta: float) -> None:
+    a = [0.7, 2.5, 4.0]
+    b = [v * (1 + delta * s) for v, s in zip(a, (1, -1, 0.5))]
+    with mpmath.workdps(50):
+        want = float(_mp_kl("dirichlet", _mp(a), _mp(b)))
+    got = closed_forms.kl(make("dirichlet", [a]), make("dirichlet", [b]))
+    assert got is not None and got > 0
+    assert rel(got, want) <= 1e-9, (got, want)
+
+
+def _mp_mvn(mean1: list, cov1: list, mean2: list, cov2: list) -> tuple[float, float]:
+    with mpmath.workdps(50):
+        s1, s2 = mpmath.matrix(cov1), mpmath.matrix(cov2)
+        d = mpmath.matrix(mean2) - mpmath.matrix(mean1)
+        inv = s2**-1
+        n = len(mean1)
+        tr = sum((inv * s1)[i, i] for i in range(n))
+        kl = (tr + (d.T * inv * d)[0] - n + mpmath.log(mpmath.det(s2) / mpmath.det(s1))) / 2
+        s = (s1 + s2) / 2
+        bc = (mpmath.det(s1) * mpmath.det(s2)) ** M(0.25) / mpmath.sqrt(mpmath.det(s))
+        bc *= mpmath.exp(-(d.T * s**-1 * d)[0] / 8)
+        return float(kl), float(mpmath.sqrt(1 - bc))
+
+
+@pytest.mark.parametrize("delta", DELTAS)
+def test_mvnormal_of_nearly_equal_parameters_against_mpmath(delta: float) -> None:
+    m1, c1 = [0.5, -1.0], [[2.0, 0.3], [0.3, 1.0]]
+    m2 = [v * (1 + delta) for v in m1]
+    c2 = [[2.0 * (1 + delta), 0.3 * (1 - delta)], [0.3 * (1 - delta), 1.0 * (1 + 2 * delta)]]
+    want_kl, want_h = _mp_mvn(m1, c1, m2, c2)
+    p = make("mvnormal", [], {"mean": m1, "cov": c1})
+    q = make("mvnormal", [], {"mean": m2, "cov": c2})
+    got_kl, got_h = closed_forms.kl(p, q), closed_forms.hellinger(p, q)
+    assert got_kl is not None and got_kl > 0 and got_h is not None and got_h > 0
+    assert rel(got_kl, want_kl) <= 1e-9, (got_kl, want_kl)
+    assert rel(got_h, want_h) <= 1e-9, (got_h, want_h)
