@@ -134,9 +134,19 @@ def bernoulli_kl(p: float, q: float) -> float:
     return max(float(sp.xlogy(p, p / q) + sp.xlogy(1.0 - p, (1.0 - p) / (1.0 - q))), 0.0)
 
 
+def sqrt_gap(a: float, b: float) -> float:
+    """sqrt(a) - sqrt(b) as (a - b) / (sqrt(a) + sqrt(b)): no cancellation when a is near b."""
+    total = math.sqrt(a) + math.sqrt(b)
+    return 0.0 if total == 0.0 else (a - b) / total
+
+
 def bernoulli_hellinger2(p: float, q: float) -> float:
     """1 - BC of two Bernoullis: ((sqrt p - sqrt q)^2 + (sqrt(1-p) - sqrt(1-q))^2) / 2."""
-    return 0.5 * ((math.sqrt(p) - math.sqrt(q)) ** 2 + (math.sqrt(1.0 - p) - math.sqrt(1.0 - q)) ** 2)
+    d = p - q
+    low = sqrt_gap(p, q) if d != 0.0 else 0.0
+    total = math.sqrt(1.0 - p) + math.sqrt(1.0 - q)
+    high = 0.0 if total == 0.0 else -d / total
+    return 0.5 * (low * low + high * high)
 
 
 # ---------------------------------------------------------------------------
@@ -330,7 +340,7 @@ def _h2_uniform(p: Uniform, q: Uniform) -> float:
 
 
 def _h2_poisson(p: Poisson, q: Poisson) -> float:
-    return -math.expm1(-0.5 * (math.sqrt(p.parameters["rate"]) - math.sqrt(q.parameters["rate"])) ** 2)
+    return -math.expm1(-0.5 * sqrt_gap(p.parameters["rate"], q.parameters["rate"]) ** 2)
 
 
 def _h2_binomial(p: Binomial, q: Binomial) -> float | None:
