@@ -649,3 +649,146 @@ def test_mvnormal_of_nearly_equal_parameters_against_mpmath(delta: float) -> Non
     assert got_kl is not None and got_kl > 0 and got_h is not None and got_h > 0
     assert rel(got_kl, want_kl) <= 1e-9, (got_kl, want_kl)
     assert rel(got_h, want_h) <= 1e-9, (got_h, want_h)
+
+
+# ---------------------------------------------------------------------------
+# 3. Quadrature and Monte-Carlo figures against the defining integrals
+
+QUADRATURE = [
+    (("normal", 0, 1), ("normal", 1, 2)),
+    (("normal", 0, 1), ("laplace", 0.5, 1)),
+    (("laplace", 0, 1), ("laplace", 1, 2)),
+    (("gamma", 2, 1), ("lognormal", 0.5, 0.7)),
+    (("student_t", 3, 0, 1), ("normal", 0, 1)),
+    (("cauchy", 0, 1), ("normal", 0, 2)),
+    (("beta", 2, 3), ("uniform", 0, 1)),
+    (("exponential", 1), ("gamma", 3, 2)),
+]
+
+
+@pytest.mark.parametrize(("sp", "sq"), QUADRATURE, ids=lambda s: f"{s[0]}{s[1:]}")
+def test_js_tv_hellinger_against_the_defining_integrals(sp: tuple, sq: tuple) -> None:
+    rp, rq = ref(*sp), ref(*sq)
+    m = measure_distributions(make(sp[0], list(sp[1:])), make(sq[0], list(sq[1:])))
+    close(m.metrics["js_divergence"], js_quad(rp, rq), what="js")
+    assert m.methods["js_divergence"].method == "quadrature"
+    close(m.metrics["total_variation"], tv_quad(rp, rq), what="tv")
+    close(m.metrics["hellinger"] ** 2, h2_quad(rp, rq), what="hellinger")
+    for key in ("kl_pq", "kl_qp"):
+        a, b = (rp, rq) if key == "kl_pq" else (rq, rp)
+        if not math.isinf(m.metrics[key]):
+            close(m.metrics[key], kl_quad(a, b), what=key)
+
+
+def test_monte_carlo_figures_within_five_standard_errors() -> None:
+    # Equal covariances: JS and TV are those of two 1-D normals a Mahalanobis distance apart.
+    cov = [[1.0, 0.4], [0.4, 2.0]]
+    d = np.array([1.0, -0.5])
+    maha = math.sqrt(d @ np.linalg.solve(np.array(cov), d))
+    p = make("mvnormal", [], {"mean": [0, 0], "cov": cov})
+    q = make("mvnormal", [], {"mean": list(d), "cov": cov})
+    m = measure_distributions(p, q, seed=3)
+    for key, want in (
+        ("js_divergence", js_quad(stats.norm(0, 1), stats.norm(maha, 1))),
+        ("total_variation", 2 * stats.norm.cdf(maha / 2) - 1),
+    ):
+        f = m.methods[key]
+        assert f.method == "monte carlo" and f.error is not None and f.error > 0
+        assert abs(f.value - want) <= 5 * f.error, (key, f, want)
+    # A two-component dirichlet is a beta.
+    m = measure_distributions(make("dirichlet", [[2, 3]]), make("dirichlet", [[3, 1.5]]), seed=4)
+    for key, want in (
+        ("js_divergence", js_quad(stats.beta(2, 3), stats.beta(3, 1.5))),
+        ("total_variation", tv_quad(stats.beta(2, 3), stats.beta(3, 1.5))),
+    ):
+        f = m.methods[key]
+        assert f.method == "monte carlo" and f.error is not None
+        assert abs(f.value - want) <= 5 * f.error, (key, f, want)
+
+
+# ---------------------------------------------------------------------------
+# 4. Support mismatches: infinite, with the reason, exit 0
+
+
+def report(*args: str) -> dict:
+    result = run("compare", *args, "--format", "json")
+    assert result.exit_code == 0, describe(result)
+    return strict_json(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "needle"),
+    [
+        ("normal(0,1)", "exponential(1)", "below 0"),
+        ("uniform(0,2)", "uniform(0,1)", "above 1"),
+        ("binomial(10,0.5)", "binomial(5,0.5)", "above 5"),
+        ("poisson(2)", "geometric(0.5)", "below 1"),
+        ("cauchy(0,1)", "normal(0,1)", "variance"),
+        ("student_t(df=2)", "normal(0,1)", "variance"),
+    ],
+)
+def test_support_mismatch_is_infinite_with_its_reason(p: str, q: str, needle: str) -> None:
+    r = report(p, q)
+    assert r["metrics"]["kl_pq"] is None
+    assert {"kl_pq", "jeffreys", "cross_entropy_pq"} <= set(r["infinite"])
+    assert len(r["infinite_causes"]["kl_pq"]) == 1 and needle in r["infinite_causes"]["kl_pq"][0]
+    assert r["methods"]["kl_pq"]["method"] == "supports"
+
+
+def test_student_t_with_three_degrees_of_freedom_against_a_normal_is_finite() -> None:
+    r = report("student_t(3)", "normal(0,1)")
+    assert r["metrics"]["kl_pq"] is not None and r["infinite_causes"]["kl_pq"] == []
+    close(r["metrics"]["kl_pq"], kl_quad(stats.t(3), stats.norm(0, 1)))
+
+
+def test_a_density_and_a_mass_function_share_no_mass() -> None:
+    r = report("normal(0,1)", "poisson(2)")
+    m = r["metrics"]
+    assert m["kl_pq"] is None and m["kl_qp"] is None
+    assert m["js_divergence"] == LOG2 and m["total_variation"] == 1.0 and m["hellinger"] == 1.0
+    assert r["infinite_causes"]["kl_pq"] and r["infinite_causes"]["kl_qp"]
+    result = run("compare", "normal(0,1)", "poisson(2)", "--fail-above", "1", "--metric", "kl_pq")
+    assert result.exit_code == 1, describe(result)
+    result = run("compare", "normal(0,1)", "normal(0,1.1)", "--fail-above", "1", "--metric", "kl_pq")
+    assert result.exit_code == 0, describe(result)
+
+
+# ---------------------------------------------------------------------------
+# 5. The JSON report
+
+
+def test_json_report_is_strict_and_says_how_each_figure_was_obtained() -> None:
+    for p, q in (("normal(0,1)", "normal(1,2)"), ("poisson(3)", "binomial(10,0.3)"), ("normal(0,1)", "poisson(2)")):
+        r = report(p, q)
+        assert set(r["methods"]) == set(METRIC_IDS) == set(r["metrics"])
+        for key, f in r["methods"].items():
+            assert f["method"] in METHODS, (key, f)
+            assert f["error"] is None or (isinstance(f["error"], float) and f["error"] >= 0), (key, f)
+    r = report("normal(0,1)", "normal(mu=1, sigma=2)")
+    assert r["p_distribution"] == {"family": "normal", "parameters": {"mu": 0.0, "sigma": 1.0}}
+    assert r["q_distribution"] == {"family": "normal", "parameters": {"mu": 1.0, "sigma": 2.0}}
+    assert r["methods"]["kl_pq"] == {"method": "closed form", "error": None}
+    assert r["methods"]["js_divergence"]["method"] == "quadrature"
+
+
+def test_a_json_file_and_named_arguments_give_the_same_metrics(tmp_path: Any) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"family": "normal", "mu": 0, "sigma": 1}))
+    g = tmp_path / "q.json"
+    g.write_text(json.dumps({"family": "gamma", "parameters": {"shape": 2, "rate": 3}}))
+    want = report("normal(0,1)", "gamma(2,3)")["metrics"]
+    assert report(str(f), str(g))["metrics"] == want
+    assert report("normal(mu=0, sigma=1)", "gamma(rate=3, shape=2)")["metrics"] == want
+    assert report("normal(0, sigma=1)", "gamma(2, rate=3)")["metrics"] == want
+
+
+def test_base_2_divides_the_nats_by_log_2() -> None:
+    e = report("normal(0,1)", "laplace(1,2)")["metrics"]
+    b = report("normal(0,1)", "laplace(1,2)", "--base", "2")["metrics"]
+    for key in METRIC_IDS:
+        if key in ("total_variation", "hellinger"):
+            assert b[key] == e[key]
+        elif key == "js_distance":
+            close(b[key], e[key] / math.sqrt(LOG2), tol=1e-12)
+        else:
+            close(b[key], e[key] / LOG2, tol=1e-12, what=key)
