@@ -792,3 +792,96 @@ def test_base_2_divides_the_nats_by_log_2() -> None:
             close(b[key], e[key] / math.sqrt(LOG2), tol=1e-12)
         else:
             close(b[key], e[key] / LOG2, tol=1e-12, what=key)
+
+
+# ---------------------------------------------------------------------------
+# 6. Bad specs: one line, exit 2, naming the family and the parameter
+
+
+@pytest.mark.parametrize(
+    ("spec", "needles"),
+    [
+        ("gauss(0,1)", ["gauss", "normal", "mvnormal", "dirichlet"]),
+        ("Normal(0,1)", ["Normal", "normal"]),
+        ("normal(0)", ["normal", "sigma", "missing"]),
+        ("normal(0,1,2)", ["normal", "mu, sigma"]),
+        ("normal(0,1,rho=2)", ["normal", "rho"]),
+        ("normal(mu=0,mu=1)", ["normal", "mu", "twice"]),
+        ("normal(0,mu=1)", ["normal", "mu", "twice"]),
+        ("normal(0,0)", ["normal", "sigma", "positive"]),
+        ("normal(0,-1)", ["normal", "sigma", "positive"]),
+        ("binomial(10,1.5)", ["binomial", "p"]),
+        ("bernoulli(-0.1)", ["bernoulli", "p"]),
+        ("student_t(0)", ["student_t", "df"]),
+        ("uniform(1,1)", ["uniform", "low", "high"]),
+        ("uniform(2,1)", ["uniform", "low", "high"]),
+        ("binomial(2.5,0.5)", ["binomial", "n"]),
+        ("normal(1e999,1)", ["normal", "finite"]),
+        ("normal(0,inf)", ["normal", "finite"]),
+        ("normal(nan,1)", ["normal", "finite"]),
+        ("normal(True,1)", ["normal"]),
+        ("normal('a',1)", ["normal"]),
+        ("normal(sigma='1', mu=0)", ["normal", "sigma"]),
+        ("mvnormal(mean=[0,0], cov=[[1,0.5],[0.2,1]])", ["mvnormal", "cov", "symmetric"]),
+        ("mvnormal(mean=[0,0], cov=[[1,2],[2,1]])", ["mvnormal", "cov", "positive definite"]),
+        ("mvnormal(mean=[0,0], cov=[[1,0,0],[0,1,0],[0,0,1]])", ["mvnormal", "cov"]),
+        ("mvnormal(mean=[0,0], sigma=[1,1,1])", ["mvnormal", "sigma"]),
+        ("dirichlet([1])", ["dirichlet", "alpha"]),
+        ("dirichlet([1,-1])", ["dirichlet", "alpha"]),
+        ("normal(0,1)(2)", ["normal(0,1)(2)"]),
+        ("normal(__import__('os'))", ["normal", "parameter 1"]),
+        ("normal(*[0,1])", ["normal"]),
+        ("normal(**{'mu':0})", ["normal"]),
+    ],
+)
+def test_bad_specs_are_one_line_errors(spec: str, needles: list) -> None:
+    assert_one_line_error(run("compare", spec, "normal(0,1)"), ["P", *needles])
+    assert_one_line_error(run("compare", "normal(0,1)", spec), ["Q", *needles])
+
+
+@pytest.mark.parametrize("spec", ["normal(0,", "normal(0,1", "poisson(", "normal((0,1)"])
+def test_malformed_calls_are_named(spec: str) -> None:
+    assert_one_line_error(run("compare", spec, "normal(0,1)"), ["P", spec.strip()])
+
+
+def test_nothing_in_a_spec_is_evaluated(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = "normal(open('x','w').write('1'), 1)"
+    assert_one_line_error(run("compare", spec, "normal(0,1)"), ["normal"])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "needles"),
+    [
+        ("mvnormal(mean=[0,0], sigma=[1,1])", "mvnormal(mean=[0,0,0], sigma=[1,1,1])", ["dimensions"]),
+        ("mvnormal(mean=[0,0], sigma=[1,1])", "normal(0,1)", ["dimensions"]),
+        ("dirichlet([1,2])", "beta(1,2)", ["dirichlet"]),
+        ("beta(1,2)", "dirichlet([1,2,3])", ["dirichlet"]),
+    ],
+)
+def test_pairs_in_different_spaces_are_refused(p: str, q: str, needles: list) -> None:
+    assert_one_line_error(run("compare", p, q), needles)
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        (["--smoothing", "additive"], "--smoothing"),
+        (["--permutations", "10"], "--permutations"),
+        (["--bootstrap", "10"], "--bootstrap"),
+        (["--samples"], "--samples"),
+    ],
+)
+def test_options_that_do_not_apply_to_two_distributions(options: list, needle: str) -> None:
+    assert_one_line_error(run("compare", "normal(0,1)", "normal(1,2)", *options), [needle])
+
+
+def test_bad_json_file_spec(tmp_path: Any) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"family": "normal", "mu": 0, "sigma": -1}))
+    assert_one_line_error(run("compare", str(f), "normal(0,1)"), ["p.json", "normal", "sigma"])
+    f.write_text(json.dumps({"family": "normal", "mu": 0, "sigma": 1, "rho": 3}))
+    assert_one_line_error(run("compare", str(f), "normal(0,1)"), ["normal", "rho"])
+    f.write_text(json.dumps({"family": "nope", "mu": 0}))
+    assert_one_line_error(run("compare", str(f), "normal(0,1)"), ["nope", "normal"])
