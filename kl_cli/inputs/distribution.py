@@ -23,8 +23,13 @@ _CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$", re.DOTALL)
 MAX_SPEC_CHARS = 40_000_000
 
 
+# The start of a call to a family: a malformed call (``normal(0,``) is still meant as one.
+_FAMILY_START = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
 def looks_like_call(spec: str) -> bool:
-    return bool(_CALL.match(spec))
+    start = _FAMILY_START.match(spec)
+    return bool(_CALL.match(spec)) or (start is not None and start.group(1) in FAMILIES)
 
 
 def _literal(node: ast.AST, where: str) -> Any:

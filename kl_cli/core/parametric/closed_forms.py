@@ -81,10 +81,11 @@ def _relative_log(a: float, b: float) -> float:
     return math.log1p((a - b) / b) if 0.5 < a / b < 2.0 else math.log(a) - math.log(b)
 
 
-def gammaln_bregman(x: float, y: float) -> float:
+def gammaln_bregman(x: float, y: float, gap: float | None = None) -> float:
     """lnG(y) - lnG(x) - (y - x) psi(x) >= 0: the sum over n >= 2 of
-    psi^(n-1)(x) (y - x)^n / n! when y is near x, else as written."""
-    sp, d = _sp(), y - x
+    psi^(n-1)(x) (y - x)^n / n! when y is near x, else as written. ``gap``
+    is y - x when the caller knows it more exactly than y and x (sums)."""
+    sp, d = _sp(), (y - x) if gap is None else gap
     if d == 0.0:
         return 0.0
     if abs(d) < 0.25 * x:
@@ -134,9 +135,19 @@ def bernoulli_kl(p: float, q: float) -> float:
     return max(float(sp.xlogy(p, p / q) + sp.xlogy(1.0 - p, (1.0 - p) / (1.0 - q))), 0.0)
 
 
+def sqrt_gap(a: float, b: float) -> float:
+    """sqrt(a) - sqrt(b) as (a - b) / (sqrt(a) + sqrt(b)): no cancellation when a is near b."""
+    total = math.sqrt(a) + math.sqrt(b)
+    return 0.0 if total == 0.0 else (a - b) / total
+
+
 def bernoulli_hellinger2(p: float, q: float) -> float:
     """1 - BC of two Bernoullis: ((sqrt p - sqrt q)^2 + (sqrt(1-p) - sqrt(1-q))^2) / 2."""
-    return 0.5 * ((math.sqrt(p) - math.sqrt(q)) ** 2 + (math.sqrt(1.0 - p) - math.sqrt(1.0 - q)) ** 2)
+    d = p - q
+    low = sqrt_gap(p, q) if d != 0.0 else 0.0
+    total = math.sqrt(1.0 - p) + math.sqrt(1.0 - q)
+    high = 0.0 if total == 0.0 else -d / total
+    return 0.5 * (low * low + high * high)
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +168,10 @@ def _kl_gamma(p: Gamma, q: Gamma) -> float:
 
 def _kl_dirichlet_like(a1: np.ndarray, a2: np.ndarray) -> float:
     total = sum(gammaln_bregman(float(x), float(y)) for x, y in zip(a1, a2))
-    return max(total - gammaln_bregman(float(a1.sum()), float(a2.sum())), 0.0)
+    # The gap of the sums from the exact gaps of the parts: a2.sum() - a1.sum() has the
+    # rounding of both sums, which dominates when the two sums are nearly equal.
+    gap = math.fsum(float(y) - float(x) for x, y in zip(a1, a2))
+    return max(total - gammaln_bregman(math.fsum(a1), math.fsum(a2), gap), 0.0)
 
 
 def _kl_beta(p: Beta, q: Beta) -> float:
@@ -330,7 +344,7 @@ def _h2_uniform(p: Uniform, q: Uniform) -> float:
 
 
 def _h2_poisson(p: Poisson, q: Poisson) -> float:
-    return -math.expm1(-0.5 * (math.sqrt(p.parameters["rate"]) - math.sqrt(q.parameters["rate"])) ** 2)
+    return -math.expm1(-0.5 * sqrt_gap(p.parameters["rate"], q.parameters["rate"]) ** 2)
 
 
 def _h2_binomial(p: Binomial, q: Binomial) -> float | None:
