@@ -11,6 +11,7 @@ checked through the CLI.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -98,7 +99,7 @@ def integral(f: Any, lo: float, hi: float, *ds: Any) -> float:
         return 0.0 if x <= lo or x >= hi else f(x)
 
     total = 0.0
-    for a, b in zip(pts, pts[1:]):
+    for a, b in itertools.pairwise(pts):
         total += integrate.quad(inside, a, b, epsabs=0.0, epsrel=1e-13, limit=500)[0]
     return total
 
@@ -509,7 +510,7 @@ def _mp_kl(family: str, a: list, b: list) -> Any:
         (k1, r1), (k2, r2) = a, b
         return (k1 - k2) * psi(k1) - lg(k1) + lg(k2) + k2 * (log(r1) - log(r2)) + k1 * (r2 - r1) / r1
     if family in ("beta", "dirichlet"):
-        x, y = (a, b) if family == "dirichlet" else (a, b)
+        x, y = a, b
         x0, y0 = sum(x), sum(y)
         return (
             lg(x0)
