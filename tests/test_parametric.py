@@ -11,6 +11,7 @@ checked through the CLI.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -98,7 +99,7 @@ def integral(f: Any, lo: float, hi: float, *ds: Any) -> float:
         return 0.0 if x <= lo or x >= hi else f(x)
 
     total = 0.0
-    for a, b in zip(pts, pts[1:]):
+    for a, b in itertools.pairwise(pts):
         total += integrate.quad(inside, a, b, epsabs=0.0, epsrel=1e-13, limit=500)[0]
     return total
 
@@ -415,9 +416,7 @@ def _kl_mvn_textbook(m1: Any, s1: Any, m2: Any, s2: Any) -> float:
     m1, s1, m2, s2 = (np.asarray(x, dtype=float) for x in (m1, s1, m2, s2))
     inv = np.linalg.inv(s2)
     d = m2 - m1
-    return 0.5 * (
-        np.trace(inv @ s1) + d @ inv @ d - len(m1) + np.linalg.slogdet(s2)[1] - np.linalg.slogdet(s1)[1]
-    )
+    return 0.5 * (np.trace(inv @ s1) + d @ inv @ d - len(m1) + np.linalg.slogdet(s2)[1] - np.linalg.slogdet(s1)[1])
 
 
 def _kl_dirichlet_textbook(a: Any, b: Any) -> float:
@@ -448,8 +447,10 @@ def test_mvnormal_kl_and_hellinger_against_textbook_and_monte_carlo(a: tuple, b:
     s1, s2 = np.asarray(a[1], float), np.asarray(b[1], float)
     s = 0.5 * (s1 + s2)
     d = np.asarray(a[0], float) - np.asarray(b[0], float)
-    bc = (np.linalg.det(s1) * np.linalg.det(s2)) ** 0.25 / math.sqrt(np.linalg.det(s)) * math.exp(
-        -0.125 * d @ np.linalg.solve(s, d)
+    bc = (
+        (np.linalg.det(s1) * np.linalg.det(s2)) ** 0.25
+        / math.sqrt(np.linalg.det(s))
+        * math.exp(-0.125 * d @ np.linalg.solve(s, d))
     )
     close(closed_forms.hellinger(p, q) ** 2, 1.0 - bc, tol=1e-10)
     # loosely, against a Monte-Carlo average of log p/q under P
@@ -509,10 +510,14 @@ def _mp_kl(family: str, a: list, b: list) -> Any:
         (k1, r1), (k2, r2) = a, b
         return (k1 - k2) * psi(k1) - lg(k1) + lg(k2) + k2 * (log(r1) - log(r2)) + k1 * (r2 - r1) / r1
     if family in ("beta", "dirichlet"):
-        x, y = (a, b) if family == "dirichlet" else (a, b)
+        x, y = a, b
         x0, y0 = sum(x), sum(y)
-        return lg(x0) - sum(lg(v) for v in x) - lg(y0) + sum(lg(v) for v in y) + sum(
-            (u - v) * (psi(u) - psi(x0)) for u, v in zip(x, y)
+        return (
+            lg(x0)
+            - sum(lg(v) for v in x)
+            - lg(y0)
+            + sum(lg(v) for v in y)
+            + sum((u - v) * (psi(u) - psi(x0)) for u, v in zip(x, y))
         )
     if family == "uniform":
         (l1, h1), (l2, h2) = a, b
@@ -885,3 +890,110 @@ def test_bad_json_file_spec(tmp_path: Any) -> None:
     assert_one_line_error(run("compare", str(f), "normal(0,1)"), ["normal", "rho"])
     f.write_text(json.dumps({"family": "nope", "mu": 0}))
     assert_one_line_error(run("compare", str(f), "normal(0,1)"), ["nope", "normal"])
+
+
+# ---------------------------------------------------------------------------
+# 7. Properties of random same-family pairs, extreme parameters included
+
+EXTREME_POSITIVE = st.sampled_from([1e-150, 1e150, 1e-200, 1e200, 5e-324, 1.7e308])
+UNIT = st.floats(0.0, 1.0)
+
+
+def _spec(family: str, extreme: bool = False) -> st.SearchStrategy:
+    POSITIVE = st.one_of(st.floats(1e-2, 1e2), EXTREME_POSITIVE) if extreme else st.floats(1e-2, 1e2)
+    REAL = st.one_of(st.floats(-1e3, 1e3), st.sampled_from([-1e150, 1e150])) if extreme else st.floats(-20, 20)
+    if family in ("normal", "lognormal", "laplace", "cauchy"):
+        return st.tuples(REAL, POSITIVE)
+    if family in ("exponential", "poisson"):
+        rates = st.sampled_from([1e-200, 1e-150, 1e6]) if extreme else st.floats(1e-3, 1e3)
+        return st.tuples(st.one_of(st.floats(1e-3, 1e3), rates))
+    if family in ("gamma", "beta"):
+        return st.tuples(POSITIVE, POSITIVE)
+    if family == "student_t":
+        return st.tuples(st.floats(0.1, 100), REAL, POSITIVE)
+    if family == "uniform":
+        return st.tuples(st.floats(-1e6, 1e6), st.floats(1e-6, 1e6)).map(lambda t: (t[0], t[0] + t[1]))
+    if family == "binomial":
+        return st.tuples(st.integers(0, 200), UNIT)
+    if family == "bernoulli":
+        return st.tuples(UNIT)
+    if family == "geometric":
+        return st.tuples(st.one_of(st.floats(1e-6, 1.0), st.just(1.0)))
+    raise AssertionError(family)
+
+
+PROPERTY_FAMILIES = [
+    "normal",
+    "lognormal",
+    "exponential",
+    "gamma",
+    "beta",
+    "uniform",
+    "laplace",
+    "cauchy",
+    "student_t",
+    "poisson",
+    "binomial",
+    "bernoulli",
+    "geometric",
+]
+
+
+# Families whose figures are NaN or overflow with an exception for extreme
+# parameters (sigma 1e-150/1e150, 5e-324): known defects, left for the lead.
+EXTREME_DEFECTS = {"normal", "lognormal", "gamma", "beta", "laplace", "cauchy"}
+
+
+@pytest.mark.parametrize("family", PROPERTY_FAMILIES)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_properties_of_same_family_pairs(family: str, data: Any) -> None:
+    _properties(family, data, extreme=False)
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="NaN or OverflowError at extreme parameters"))
+        if f in EXTREME_DEFECTS
+        else f
+        for f in PROPERTY_FAMILIES
+    ],
+)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_properties_at_extreme_parameters(family: str, data: Any) -> None:
+    _properties(family, data, extreme=True)
+
+
+def _properties(family: str, data: Any, extreme: bool) -> None:
+    a, b = data.draw(_spec(family, extreme)), data.draw(_spec(family, extreme))
+    if family == "binomial":
+        b = (a[0], b[1])
+    try:
+        p, q = make(family, list(a)), make(family, list(b))
+    except Exception as exc:  # an out-of-range draw must be refused as input, never crash
+        from kl_cli.errors import InputError
+
+        assert isinstance(exc, InputError), exc
+        return
+    try:
+        m = measure_distributions(p, q)
+    except Exception as exc:
+        from kl_cli.errors import InputError
+
+        assert isinstance(exc, InputError), (p.describe(), q.describe(), exc)
+        return
+    v = m.metrics
+    for key, value in v.items():
+        assert not math.isnan(value), (key, p.describe(), q.describe())
+        if math.isinf(value) and key in ("kl_pq", "kl_qp"):
+            assert m.reasons[key], (key, p.describe(), q.describe())
+    assert v["kl_pq"] >= 0 and v["kl_qp"] >= 0
+    assert 0 <= v["js_divergence"] <= LOG2 * (1 + 1e-12)
+    assert 0 <= v["total_variation"] <= 1 and 0 <= v["hellinger"] <= 1
+    if math.isfinite(v["kl_pq"]) and math.isfinite(v["entropy_p"]):
+        assert v["cross_entropy_pq"] == pytest.approx(v["entropy_p"] + v["kl_pq"], rel=1e-12, abs=1e-12)
+    same = measure_distributions(p, make(family, list(a)))
+    assert same.metrics["kl_pq"] == 0.0 and same.metrics["kl_qp"] == 0.0
+    assert same.metrics["total_variation"] <= 1e-9 and same.metrics["hellinger"] <= 1e-9
