@@ -64,12 +64,12 @@ def explain_parametric(
     curves: Curves | None,
     unit: str,
 ) -> list[str]:
-    kl_pq, kl_qp = metrics["kl_pq"], metrics["kl_qp"]
+    kl_pq, kl_qp = metrics.get("kl_pq", math.nan), metrics.get("kl_qp", math.nan)
     lines: list[str] = []
     if kl_pq == 0 and kl_qp == 0:
         return ["P and Q are the same distribution, so every divergence is 0."]
     for key, direction, weigher in (("kl_pq", "KL(P||Q)", "P"), ("kl_qp", "KL(Q||P)", "Q")):
-        if math.isinf(metrics[key]) and reasons.get(key):
+        if math.isinf(metrics.get(key, 0.0)) and reasons.get(key):
             why = f"{direction} is infinite: {reasons[key][0]}."
             if "has none" in reasons[key][0] or "share no mass" in reasons[key][0]:
                 why += (

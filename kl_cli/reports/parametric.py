@@ -31,6 +31,7 @@ class ParametricComparison:
     reasons: dict[str, list[str]]
     curves: Curves | None
     explanation_lines: list[str]
+    not_estimated: dict[str, str] = field(default_factory=dict)  # metric: why it has no figure
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -48,7 +49,7 @@ class ParametricComparison:
 
     @property
     def infinite(self) -> list[str]:
-        return [k for k in METRICS if math.isinf(self.metrics[k])]
+        return [k for k in METRICS if k in self.metrics and math.isinf(self.metrics[k])]
 
     @property
     def differential(self) -> bool:
@@ -67,11 +68,12 @@ class ParametricComparison:
             "unit": self.unit,
             "base": self.base,
             "smoothing": {"method": "none", "parameter": None},
-            "metrics": {k: finite_or_none(v) for k, v in self.metrics.items()},
+            "metrics": {k: finite_or_none(self.metrics[k]) if k in self.metrics else None for k in METRICS},
             "methods": {
                 k: {"method": f.method, "error": None if f.error is None else finite_or_none(f.error)}
                 for k, f in self.methods.items()
             },
+            "not_estimated": dict(self.not_estimated),
             "infinite": self.infinite,
             "infinite_causes": {k: list(v) for k, v in self.reasons.items()},
             "differential_entropy": self.differential,
@@ -98,7 +100,7 @@ def compare_distributions(
     from .explain_parametric import explain_parametric
 
     measured = measure_distributions(p, q, base, 0 if seed is None else seed)
-    grid = curves(univariate(p), univariate(q))
+    grid = None if measured.not_estimated else curves(univariate(p), univariate(q))
     notes = list(measured.notes)
     if not p.discrete or not q.discrete:
         notes.append("entropies of densities are differential: they can be negative and depend on the unit of x")
@@ -112,6 +114,7 @@ def compare_distributions(
         reasons=measured.reasons,
         curves=grid,
         explanation_lines=lines,
+        not_estimated=measured.not_estimated,
         notes=notes,
         warnings=measured.warnings,
     )

@@ -40,6 +40,7 @@ class Param:
         return {
             "real": "a finite number",
             "positive": "a positive number",
+            "shape": f"a number from {SHAPE_RANGE[0]:g} to {SHAPE_RANGE[1]:g}",
             "unit": "a number from 0 to 1",
             "unit_open_low": "a number above 0, at most 1",
             "count": "a whole number from 0",
@@ -53,12 +54,12 @@ FAMILY_PARAMETERS: dict[str, tuple[Param, ...]] = {
     "normal": (Param("mu", "real"), Param("sigma", "positive")),
     "lognormal": (Param("mu", "real"), Param("sigma", "positive")),
     "exponential": (Param("rate", "positive"),),
-    "gamma": (Param("shape", "positive"), Param("rate", "positive")),
-    "beta": (Param("a", "positive"), Param("b", "positive")),
+    "gamma": (Param("shape", "shape"), Param("rate", "positive")),
+    "beta": (Param("a", "shape"), Param("b", "shape")),
     "uniform": (Param("low", "real"), Param("high", "real")),
     "laplace": (Param("mu", "real"), Param("b", "positive")),
     "cauchy": (Param("loc", "real"), Param("scale", "positive")),
-    "student_t": (Param("df", "positive"), Param("mu", "real", 0.0), Param("sigma", "positive", 1.0)),
+    "student_t": (Param("df", "shape"), Param("mu", "real", 0.0), Param("sigma", "positive", 1.0)),
     "poisson": (Param("rate", "positive"),),
     "binomial": (Param("n", "count"), Param("p", "unit")),
     "geometric": (Param("p", "unit_open_low"),),
@@ -67,6 +68,12 @@ FAMILY_PARAMETERS: dict[str, tuple[Param, ...]] = {
     "mvnormal": (Param("mean", "vector"), Param("cov", "matrix", ...), Param("sigma", "positive_vector", ...)),
 }
 FAMILIES = tuple(FAMILY_PARAMETERS)
+# Shape parameters (gamma's shape, beta's a and b, dirichlet's alpha, Student's
+# df): their formulas subtract log-gamma and digamma terms that grow like
+# a log a, so past 1e8 a float keeps too few digits of the difference (a beta of
+# a = 1e150 came out with KL 0 and entropy 0); such a distribution is a normal
+# (or a point) to within 1e-8 anyway.
+SHAPE_RANGE = (1e-8, 1e8)
 DISCRETE = frozenset({"poisson", "binomial", "geometric", "bernoulli"})
 # Largest n of a binomial: its mass function is summed term by term.
 MAX_BINOMIAL_N = 10**12
@@ -99,7 +106,7 @@ def _check(family: str, param: Param, value: Any) -> Any:
             raise InputError(f"{family}: {param.name} must be {param.describe()}, not {_shown(value)}")
         if len(value) > MAX_DIMENSION:
             raise InputError(f"{family}: {param.name} has {len(value)} entries; at most {MAX_DIMENSION}")
-        sub = Param(param.name, "positive" if kind == "positive_vector" else "real")
+        sub = Param(param.name, "shape" if kind == "positive_vector" else "real")
         return tuple(_check(family, sub, v) for v in value)
     if kind == "matrix":
         if not isinstance(value, (list, tuple)) or not value or not all(isinstance(r, (list, tuple)) for r in value):
@@ -119,6 +126,11 @@ def _check(family: str, param: Param, value: Any) -> Any:
     x = _number(family, param, value)
     if kind == "positive" and not x > 0:
         raise InputError(f"{family}: {param.name} must be positive, got {_shown(value)}")
+    if kind == "shape" and not SHAPE_RANGE[0] <= x <= SHAPE_RANGE[1]:
+        raise InputError(
+            f"{family}: {param.name} must be from {SHAPE_RANGE[0]:g} to {SHAPE_RANGE[1]:g}, got {_shown(value)}",
+            hint="beyond, its log-gamma terms cancel to no digits in floats",
+        )
     if kind == "unit" and not 0.0 <= x <= 1.0:
         raise InputError(f"{family}: {param.name} must be from 0 to 1, got {_shown(value)}")
     if kind == "unit_open_low" and not 0.0 < x <= 1.0:

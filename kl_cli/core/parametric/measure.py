@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ...vocabulary import BASE_FREE, BASES, METRICS
 from ..measures import measure
 from . import closed_forms
@@ -33,6 +35,7 @@ class ParametricMeasures:
     metrics: dict[str, float]
     methods: dict[str, Figure]  # values in the chosen base too
     reasons: dict[str, list[str]]  # kl_pq / kl_qp: why infinite
+    not_estimated: dict[str, str] = field(default_factory=dict)  # metric: why it has no figure
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     base: str = "e"
@@ -58,7 +61,22 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
         sums = measure(*support.sides(), "e").metrics
         notes.append(support.note())
 
-    def troubled(metric: str, fig: Figure, trouble: bool) -> Figure:
+    unresolved = None if p.discrete or p.dimension > 1 else (unresolvable(p) or unresolvable(q))
+    missing: dict[str, str] = {}
+
+    def troubled(metric: str, what: str, a: Distribution, b: Distribution) -> Figure | None:
+        """A figure by quadrature, or None (and the reason in ``missing``) where it cannot be had."""
+        if unresolved is not None:
+            missing[metric] = f"it needs quadrature, and {unresolved}"
+            return None
+        try:
+            fig, trouble = quadrature_figure(what, a, b)
+        except (OverflowError, FloatingPointError, ZeroDivisionError):
+            missing[metric] = "its quadrature went beyond the float range for these parameters"
+            return None
+        if math.isnan(fig.value):
+            missing[metric] = "its quadrature gave no number for these parameters"
+            return None
         if trouble:
             warnings.append(f"{metric}: quadrature reported slow convergence; its error estimate may be too small")
         return fig
@@ -76,7 +94,10 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
         elif sums is not None:
             figures[key] = Figure(sums[key], "sum")
         else:
-            figures[key] = troubled(key, *quadrature_figure("kl", a, b))
+            fig = troubled(key, "kl", a, b)
+            if fig is None:
+                continue
+            figures[key] = fig
         if math.isinf(figures[key].value):
             reasons[key].append("the divergence is larger than the largest float")
     # Entropies
@@ -88,7 +109,9 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
             alone = discrete_support(d, d)
             figures[key] = Figure(measure(*alone.sides(), "e").metrics["entropy_p"], "sum")
         else:
-            figures[key] = troubled(key, *quadrature_figure("entropy", d, d))
+            fig = troubled(key, "entropy", d, d)
+            if fig is not None:
+                figures[key] = fig
     # The bounded metrics
     if apart is not None:
         figures["js_divergence"] = Figure(math.log(2.0), "supports")
@@ -103,29 +126,71 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
         notes.append(f"Monte Carlo: {draws:,} draws from each side (seed {seed}); errors are standard errors")
     else:
         for key, name in (("js_divergence", "js"), ("total_variation", "tv"), ("hellinger", "h2")):
-            figures[key] = troubled(key, *quadrature_figure(name, p, q))
+            fig = troubled(key, name, p, q)
+            if fig is not None:
+                figures[key] = fig
     h = closed_forms.hellinger(p, q) if apart is None else None
     if h is not None:
         figures["hellinger"] = Figure(h, "closed form")
+        missing.pop("hellinger", None)
     # Combinations
-    figures["js_distance"] = _sqrt(figures["js_divergence"])
-    figures["jeffreys"] = _combine(figures["kl_pq"], figures["kl_qp"])
-    figures["cross_entropy_pq"] = _combine(figures["entropy_p"], figures["kl_pq"])
-    figures["cross_entropy_qp"] = _combine(figures["entropy_q"], figures["kl_qp"])
+    for key, parts in (
+        ("js_distance", ("js_divergence",)),
+        ("jeffreys", ("kl_pq", "kl_qp")),
+        ("cross_entropy_pq", ("entropy_p", "kl_pq")),
+        ("cross_entropy_qp", ("entropy_q", "kl_qp")),
+    ):
+        absent = [part for part in parts if part not in figures]
+        if absent:
+            missing[key] = (
+                f"it is made of {' and '.join(absent)}, which {'is' if len(absent) == 1 else 'are'} not estimated"
+            )
+        elif key == "js_distance":
+            figures[key] = _sqrt(figures["js_divergence"])
+        else:
+            figures[key] = _combine(figures[parts[0]], figures[parts[1]])
+    # A cross-entropy with a closed form of its own is taken from it: H(P) + KL(P||Q)
+    # can be a difference of large numbers (a gamma of shape 1e-8: both near 1e8).
+    for key, (a, b) in (("cross_entropy_pq", (p, q)), ("cross_entropy_qp", (q, p))):
+        if key in figures and figures[key].method == "closed form" and math.isfinite(figures[key].value):
+            direct = closed_forms.cross_entropy(a, b)
+            if direct is not None and math.isfinite(direct):
+                figures[key] = Figure(direct, "closed form")
     scale = math.log(BASES[base])
     in_base = {
         k: f if k in BASE_FREE else Figure(f.value / scale, f.method, None if f.error is None else f.error / scale)
         for k, f in figures.items()
     }
-    in_base["js_distance"] = _sqrt(in_base["js_divergence"])
+    if "js_divergence" in in_base:
+        in_base["js_distance"] = _sqrt(in_base["js_divergence"])
     return ParametricMeasures(
-        metrics={k: in_base[k].value for k in METRICS},
-        methods={k: in_base[k] for k in METRICS},
+        metrics={k: in_base[k].value for k in METRICS if k in in_base},
+        methods={k: in_base[k] for k in METRICS if k in in_base},
         reasons=reasons,
+        not_estimated={k: missing[k] for k in METRICS if k in missing and k not in in_base},
         notes=notes,
         warnings=warnings,
         base=base,
     )
+
+
+def unresolvable(d: Distribution) -> str | None:
+    """Why floats cannot integrate over ``d`` (a one-dimensional continuous
+    distribution), or None: narrower than floats resolve where it lies (a
+    lognormal of sigma 1e-150, a normal of sd 1 at 1e150), or a density
+    beyond the float range."""
+    q25, q50, q75 = (float(d.quantile(u)) for u in (0.25, 0.5, 0.75))
+    scale = max(abs(q25), abs(q50), abs(q75))
+    if not q75 - q25 > 1e-9 * scale:
+        return (
+            f"{d.describe()} is narrower than floats can resolve where it lies (its quartiles {q25:.17g} and "
+            f"{q75:.17g})"
+        )
+    with np.errstate(all="ignore"):
+        peak = float(d.logpdf(np.asarray(q50)))
+    if peak > 700:
+        return f"the density of {d.describe()} (e^{peak:.0f} at its median) is beyond the float range"
+    return None
 
 
 def _sqrt(f: Figure) -> Figure:
