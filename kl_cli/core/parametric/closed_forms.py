@@ -41,6 +41,8 @@ from .families import (
     Uniform,
 )
 
+LOG2 = math.log(2.0)
+
 
 def _sp():  # type: ignore[no-untyped-def]
     from scipy import special
@@ -59,7 +61,10 @@ def expm1mx(x: float) -> float:
             if term == 0.0:
                 break
         return total
-    return math.expm1(x) - x if x < 700 else math.inf
+    try:
+        return math.expm1(x) - x
+    except OverflowError:  # e^x beyond the float range
+        return math.inf
 
 
 def log1pmx(x: float) -> float:
@@ -77,8 +82,47 @@ def log1pmx(x: float) -> float:
 
 
 def _relative_log(a: float, b: float) -> float:
-    """log(a / b) for positive a, b, accurate when a is close to b."""
+    """log(a / b) for positive a, b, accurate when a is close to b (a / b may
+    be beyond the float range: then through the two logs)."""
     return math.log1p((a - b) / b) if 0.5 < a / b < 2.0 else math.log(a) - math.log(b)
+
+
+def scaled_gap(a: float, b: float, *divisors: float) -> float:
+    """(a - b) divided by each divisor in turn, when a - b itself is beyond the
+    float range (1e308 - (-1e308)) too; +-inf only when the quotient is."""
+    d = a - b
+    if math.isfinite(d):
+        for s in divisors:
+            d /= s
+        return d
+    d = 0.5 * a - 0.5 * b
+    for s in divisors:
+        d /= s
+    return 2.0 * d
+
+
+def log_abs_gap(a: float, b: float) -> float:
+    """log |a - b| (-inf when equal), for any two finite floats."""
+    d = a - b
+    if d == 0.0:
+        return -math.inf
+    return math.log(abs(d)) if math.isfinite(d) else math.log(abs(0.5 * a - 0.5 * b)) + LOG2
+
+
+def log_cosh(t: float) -> float:
+    """log cosh t for every float t, accurate near 0 (as log(1 + 2 sinh^2(t/2)))."""
+    a = abs(t)
+    if a < 1.0:
+        return math.log1p(2.0 * math.sinh(0.5 * a) ** 2)
+    return a - LOG2 + math.log1p(math.exp(-2.0 * a))
+
+
+def log_sum_exp(*logs: float) -> float:
+    """log(sum e^x) over the given logs, without overflow."""
+    top = max(logs)
+    if math.isinf(top):
+        return top
+    return top + math.log(math.fsum(math.exp(x - top) for x in logs))
 
 
 def gammaln_bregman(x: float, y: float, gap: float | None = None) -> float:
@@ -156,14 +200,20 @@ def bernoulli_hellinger2(p: float, q: float) -> float:
 
 def _kl_normal(p: Normal, q: Normal) -> float:
     t = _relative_log(p.sigma, q.sigma)
-    z = (p.mu - q.mu) / q.sigma
+    z = scaled_gap(p.mu, q.mu, q.sigma)
     return 0.5 * z * z + 0.5 * expm1mx(2.0 * t)
 
 
 def _kl_gamma(p: Gamma, q: Gamma) -> float:
     k1, k2, b1, b2 = p.shape, q.shape, p.rate, q.rate
     u = _relative_log(b2, b1)
-    return gammaln_bregman(k1, k2) + k2 * expm1mx(u) + (k1 - k2) * (b2 - b1) / b1
+    if u < 700.0:
+        return gammaln_bregman(k1, k2) + k2 * expm1mx(u) + (k1 - k2) * math.expm1(u)
+    # b2 / b1 near or beyond the float range: the same sum, regrouped as
+    # k1 (e^u - 1) - k2 u, with k1 e^u taken through its log
+    log_big = math.log(k1) + u
+    big = math.exp(log_big) if log_big < 709.0 else math.inf
+    return gammaln_bregman(k1, k2) + (big - k1 - k2 * u)
 
 
 def _kl_dirichlet_like(a1: np.ndarray, a2: np.ndarray) -> float:
@@ -190,16 +240,34 @@ def _kl_uniform(p: Uniform, q: Uniform) -> float | None:
 
 def _kl_laplace(p: Laplace, q: Laplace) -> float:
     b1, b2 = p.parameters["b"], q.parameters["b"]
-    d = abs(p.parameters["mu"] - q.parameters["mu"])
+    mu1, mu2 = sorted((p.parameters["mu"], q.parameters["mu"]))
     t = _relative_log(b1, b2)
-    return expm1mx(t) + (b1 / b2) * expm1mx(-d / b1)
+    first = expm1mx(t)
+    if math.isinf(first):
+        return first
+    # (b1 / b2) expm1mx(-x), x = |mu1 - mu2| / b1, without 0 * inf
+    r, x = math.exp(t), scaled_gap(mu2, mu1, b1)
+    if x < 0.7:
+        second = r * expm1mx(-x)
+    elif math.isfinite(x):
+        second = r * (x + math.expm1(-x))
+    else:  # r x = |mu1 - mu2| / b2
+        second = scaled_gap(mu2, mu1, b2) - r
+    return first + second
 
 
 def _kl_t(p: StudentT, q: StudentT) -> float | None:
     if p.df != 1.0 or q.df != 1.0:
         return None  # no closed form for Student's t
+    # log(1 + sinh^2(t / 2) + w^2), t = log(s1 / s2), w = (loc1 - loc2) / (2 sqrt(s1 s2))
     s1, s2 = p.scale, q.scale
-    return math.log1p(((s1 - s2) ** 2 + (p.loc - q.loc) ** 2) / (4.0 * s1 * s2))
+    t = _relative_log(s1, s2)
+    w = scaled_gap(p.loc, q.loc, 2.0, math.sqrt(s1), math.sqrt(s2))
+    if abs(t) < 40.0 and abs(w) < 1e150:
+        return math.log1p(math.sinh(0.5 * t) ** 2 + w * w)
+    log_a = abs(t) - 2.0 * LOG2 + 2.0 * math.log(-math.expm1(-abs(t))) if t != 0.0 else -math.inf
+    log_b = 2.0 * (log_abs_gap(p.loc, q.loc) - LOG2 - 0.5 * (math.log(s1) + math.log(s2)))
+    return log_sum_exp(0.0, log_a, log_b)
 
 
 def _kl_poisson(p: Poisson, q: Poisson) -> float:
@@ -310,16 +378,17 @@ def cross_entropy(p: Distribution, q: Distribution) -> float | None:
 
 
 def _h2_normal(p: Normal, q: Normal) -> float:
-    s1, s2 = p.sigma, q.sigma
-    log_bc = -0.5 * math.log1p((s1 - s2) ** 2 / (2 * s1 * s2)) - (p.mu - q.mu) ** 2 / (4 * (s1 * s1 + s2 * s2))
+    # BC = exp(-log cosh(t) / 2 - w^2 / 4), t = log(s1 / s2), w = (mu1 - mu2) / hypot(s1, s2)
+    small, big = sorted((p.sigma, q.sigma))
+    w = scaled_gap(p.mu, q.mu, big, math.hypot(1.0, small / big))
+    log_bc = -0.5 * log_cosh(_relative_log(p.sigma, q.sigma)) - 0.25 * w * w
     return -math.expm1(log_bc)
 
 
 def _h2_gamma(p: Gamma, q: Gamma) -> float:
     k1, k2 = p.shape, q.shape
-    h = 0.5 * (math.log(p.rate) - math.log(q.rate))
-    log_cosh = math.log1p(2.0 * math.sinh(0.5 * h) ** 2)
-    log_bc = -gammaln_jensen(k1, k2) + 0.5 * (k1 - k2) * h - 0.5 * (k1 + k2) * log_cosh
+    h = 0.5 * _relative_log(p.rate, q.rate)
+    log_bc = -gammaln_jensen(k1, k2) + 0.5 * (k1 - k2) * h - 0.5 * (k1 + k2) * log_cosh(h)
     return -math.expm1(min(log_bc, 0.0))
 
 

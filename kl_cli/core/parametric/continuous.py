@@ -288,7 +288,7 @@ class Laplace(Distribution):
         return rng.laplace(self.parameters["mu"], self.parameters["b"], n)
 
     def entropy(self) -> float:
-        return 1.0 + math.log(2.0 * self.parameters["b"])
+        return 1.0 + math.log(2.0) + math.log(self.parameters["b"])
 
     def expect(self, stat: str, c: float = 0.0) -> float | None:
         mu, b = self.parameters["mu"], self.parameters["b"]

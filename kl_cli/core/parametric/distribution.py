@@ -55,6 +55,10 @@ class Distribution:
 
         return {"family": self.family, "parameters": {k: plain(v) for k, v in self.parameters.items()}}
 
+    def same_as(self, other: Distribution) -> bool:
+        """One family with equal parameters: every divergence between the two is exactly 0."""
+        return self.to_dict() == other.to_dict()
+
     # Support: the closed interval [low, high] (integers for discrete families).
     @property
     def support(self) -> tuple[float, float]:

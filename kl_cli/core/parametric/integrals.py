@@ -132,7 +132,9 @@ def _points(p: Distribution, q: Distribution, low: float, high: float) -> np.nda
     with np.errstate(all="ignore"):
         cuts = np.concatenate([p.ppf(u), q.ppf(u)])
     cuts = cuts[np.isfinite(cuts) & (cuts > low) & (cuts < high)]
-    grid = np.unique(np.concatenate([cuts, np.linspace(cuts.min(), cuts.max(), 257)])) if cuts.size else cuts
+    # halves, so that a span wider than the float range (from -1e308 to 1e308) is spanned too
+    span = 2.0 * np.linspace(0.5 * cuts.min(), 0.5 * cuts.max(), 257) if cuts.size else cuts
+    grid = np.unique(np.concatenate([cuts, span])) if cuts.size else cuts
     if grid.size > 2:
         with np.errstate(all="ignore"):
             d = p.logpdf(grid) - q.logpdf(grid)

@@ -10,14 +10,17 @@ method of their parts and the sum of their errors.
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...text import pct
 from ...vocabulary import BASE_FREE, BASES, METRICS
 from ..measures import measure
 from . import closed_forms
-from .families import Distribution, MvNormal
+from .families import Distribution, LogNormal, MvNormal
 from .integrals import Figure, discrete_support, monte_carlo, quadrature_figure
 from .supports import check_pair, kl_infinite, singular
 
@@ -26,6 +29,10 @@ _RANK = {"closed form": 0, "supports": 0, "sum": 1, "quadrature": 2, "monte carl
 # Draws of each side for a Monte-Carlo average: about 2 * 10**7 numbers in all.
 MC_NUMBERS = 20_000_000
 MC_MAX_DRAWS = 200_000
+# Quadrature runs over the floats: a distribution with more mass than this
+# beyond them (|x| > 1.8e308) cannot be integrated.
+FLOAT_MAX = sys.float_info.max
+BEYOND_FLOATS = 1e-12
 
 
 @dataclass(frozen=True)
@@ -61,13 +68,17 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
         sums = measure(*support.sides(), "e").metrics
         notes.append(support.note())
 
-    unresolved = None if p.discrete or p.dimension > 1 else (unresolvable(p) or unresolvable(q))
+    # Divergences do not change under one invertible map of both sides: two lognormals are
+    # measured as the normals of their logs (where quadrature sees smooth densities).
+    dp, dq = (p.log_normal, q.log_normal) if isinstance(p, LogNormal) and isinstance(q, LogNormal) else (p, q)
+    one_dimensional = not p.discrete and p.dimension == 1
+    unresolved = (unresolvable(dp) or unresolvable(dq)) if one_dimensional else None
     missing: dict[str, str] = {}
 
-    def troubled(metric: str, what: str, a: Distribution, b: Distribution) -> Figure | None:
+    def troubled(metric: str, what: str, a: Distribution, b: Distribution, why_not: str | None) -> Figure | None:
         """A figure by quadrature, or None (and the reason in ``missing``) where it cannot be had."""
-        if unresolved is not None:
-            missing[metric] = f"it needs quadrature, and {unresolved}"
+        if why_not is not None:
+            missing[metric] = f"it needs quadrature, and {why_not}"
             return None
         try:
             fig, trouble = quadrature_figure(what, a, b)
@@ -81,39 +92,49 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
             warnings.append(f"{metric}: quadrature reported slow convergence; its error estimate may be too small")
         return fig
 
+    # The same distribution twice: every divergence is 0, whatever floats can integrate
+    identical = p.same_as(q)
     # The two KLs
     for key, (a, b, an, bn) in {"kl_pq": (p, q, "P", "Q"), "kl_qp": (q, p, "Q", "P")}.items():
+        if identical:
+            figures[key] = Figure(0.0, "closed form")
+            continue
         why = kl_infinite(a, b, an, bn)
         if why is not None:
             figures[key] = Figure(math.inf, "supports")
             reasons[key].append(why)
             continue
-        value = closed_forms.kl(a, b)
+        da, db = (dp, dq) if key == "kl_pq" else (dq, dp)
+        value = _formula(closed_forms.kl, da, db)
         if value is not None:
             figures[key] = Figure(value, "closed form")
         elif sums is not None:
             figures[key] = Figure(sums[key], "sum")
         else:
-            fig = troubled(key, "kl", a, b)
+            fig = troubled(key, "kl", da, db, unresolved)
             if fig is None:
                 continue
             figures[key] = fig
         if math.isinf(figures[key].value):
             reasons[key].append("the divergence is larger than the largest float")
-    # Entropies
+    # Entropies (of the distributions themselves: they change under a map of x)
     for key, d in (("entropy_p", p), ("entropy_q", q)):
-        h = d.entropy()
+        h = _formula(d.entropy, signed=True)
         if h is not None:
             figures[key] = Figure(h, "closed form")
         elif sums is not None or d.discrete:
             alone = discrete_support(d, d)
             figures[key] = Figure(measure(*alone.sides(), "e").metrics["entropy_p"], "sum")
         else:
-            fig = troubled(key, "entropy", d, d)
+            fig = troubled(key, "entropy", d, d, unresolvable(d) if one_dimensional else None)
             if fig is not None:
                 figures[key] = fig
-    # The bounded metrics
-    if apart is not None:
+    # The bounded metrics; a closed-form Hellinger distance is taken before any other way
+    h = None if identical or apart is not None else _formula(closed_forms.hellinger, dp, dq)
+    if identical:
+        for key in ("js_divergence", "total_variation", "hellinger"):
+            figures[key] = Figure(0.0, "closed form")
+    elif apart is not None:
         figures["js_divergence"] = Figure(math.log(2.0), "supports")
         figures["total_variation"] = Figure(1.0, "supports")
         figures["hellinger"] = Figure(1.0, "supports")
@@ -126,13 +147,11 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
         notes.append(f"Monte Carlo: {draws:,} draws from each side (seed {seed}); errors are standard errors")
     else:
         for key, name in (("js_divergence", "js"), ("total_variation", "tv"), ("hellinger", "h2")):
-            fig = troubled(key, name, p, q)
+            fig = None if key == "hellinger" and h is not None else troubled(key, name, dp, dq, unresolved)
             if fig is not None:
                 figures[key] = fig
-    h = closed_forms.hellinger(p, q) if apart is None else None
     if h is not None:
         figures["hellinger"] = Figure(h, "closed form")
-        missing.pop("hellinger", None)
     # Combinations
     for key, parts in (
         ("js_distance", ("js_divergence",)),
@@ -153,7 +172,7 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
     # can be a difference of large numbers (a gamma of shape 1e-8: both near 1e8).
     for key, (a, b) in (("cross_entropy_pq", (p, q)), ("cross_entropy_qp", (q, p))):
         if key in figures and figures[key].method == "closed form" and math.isfinite(figures[key].value):
-            direct = closed_forms.cross_entropy(a, b)
+            direct = _formula(closed_forms.cross_entropy, a, b, signed=True)
             if direct is not None and math.isfinite(direct):
                 figures[key] = Figure(direct, "closed form")
     scale = math.log(BASES[base])
@@ -174,11 +193,30 @@ def measure_distributions(p: Distribution, q: Distribution, base: str = "e", see
     )
 
 
+def _formula(rule: Callable[..., float | None], *args: Distribution, signed: bool = False) -> float | None:
+    """A closed form's value, or None where it has none, or where floats cannot
+    carry it for these parameters (an overflow, a NaN, a divergence below 0;
+    ``signed`` for an entropy or cross-entropy, which can be negative): the
+    next way of obtaining the figure is tried then."""
+    try:
+        with np.errstate(all="ignore"):
+            value = rule(*args)
+    except (ArithmeticError, ValueError):
+        return None
+    if value is None or math.isnan(value) or (not signed and value < 0):
+        return None
+    return float(value)
+
+
 def unresolvable(d: Distribution) -> str | None:
     """Why floats cannot integrate over ``d`` (a one-dimensional continuous
-    distribution), or None: narrower than floats resolve where it lies (a
-    lognormal of sigma 1e-150, a normal of sd 1 at 1e150), or a density
-    beyond the float range."""
+    distribution), or None: mass beyond the float range (a normal of sd
+    1e308), narrower than floats resolve where it lies (a lognormal of sigma
+    1e-150, a normal of sd 1 at 1e150), or a density beyond the float range."""
+    with np.errstate(all="ignore"):
+        beyond = float(d.cdf(np.asarray(-FLOAT_MAX))) + float(d.sf(np.asarray(FLOAT_MAX)))
+    if not beyond <= BEYOND_FLOATS:
+        return f"{d.describe()} puts {pct(beyond)} of its mass beyond the float range (|x| > {FLOAT_MAX:.3g})"
     q25, q50, q75 = (float(d.quantile(u)) for u in (0.25, 0.5, 0.75))
     scale = max(abs(q25), abs(q50), abs(q75))
     if not q75 - q25 > 1e-9 * scale:
