@@ -228,6 +228,17 @@ def test_no_positive_weight_is_lost_when_the_total_overflows(kl):
     assert_exact(merged.metrics, exact([1.7e308, 1.7e308, 3e-20], [1, 1, 1]))
 
 
+@pytest.mark.parametrize("weight", ["1e-5000", "2.5E-400", "0.0000001e-330"])
+def test_an_inline_weight_below_the_float_range_is_refused_not_read_as_0(weight):
+    """1e-5000 used to be read as 0, which makes KL(Q||P) infinite; 0e5 and 0.000 are 0."""
+    result = run("compare", f"a={weight},b=1", "a=1,b=1", "--format", "json")
+    assert_one_line_error(result, "below the smallest float")
+    assert weight in result.stderr
+    for zero in ("0e5", "0.000", "-0.0"):
+        data = strict_json(run("compare", f"a={zero},b=1", "a=1,b=1", "--format", "json").stdout)
+        assert data["infinite"] == ["kl_qp", "jeffreys", "cross_entropy_qp"], (zero, data["infinite"])
+
+
 def test_positive_weights_beside_a_total_that_overflows_are_not_counts():
     """The 1e-20 weight makes P non-whole: not 'counts' (scaling rounded it to 0 before)."""
     r = compare("a=1.7e308,b=1.7e308,c=1e-20", "a=1,b=1,c=1")
