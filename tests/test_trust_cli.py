@@ -725,3 +725,18 @@ def test_nan_never_reaches_a_report():
         assert math.isnan(float(spelling))
         result = run("drift", REFERENCE, CURRENT, "--threshold", spelling, "--format", "json")
         assert_one_line_error(result, ["--threshold"])
+
+
+def test_an_input_that_ends_early_is_trouble_not_an_interruption(monkeypatch):
+    """click turns an EOFError raised anywhere into Abort, which meant exit 130
+    ('interrupted'); an input that ended early is trouble (exit 2), one line."""
+    import kl_cli.reports.compare as compare_report
+
+    def ends_early(*args, **kwargs):
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    monkeypatch.setattr(compare_report, "run_compare", ends_early)
+    result = run("compare", "0.5,0.5", "0.4,0.6")
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert_one_line_error(result, "ended before")
+    assert "interrupted" not in result.stderr

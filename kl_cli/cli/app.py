@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ..errors import ExitStatus, KlError, Terminated, UsageError
+from ..errors import ExitStatus, InputError, KlError, Terminated, UsageError
 from .options import say
 from .streams import guarded_streams
 
@@ -48,6 +48,13 @@ class KlGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EOFError as exc:
+            # click would turn it into Abort, as for Ctrl-C (exit 130): it is an input that ended early
+            raise InputError(f"an input ended early: {exc}") from None
 
     def _run(
         self, out: Any, args: list[str], prog_name: str | None, complete_var: str | None, debug: bool, **extra: Any
