@@ -172,65 +172,47 @@ def quadrature(
     return total, error, trouble
 
 
-def _scalar_logs(p: Distribution, q: Distribution) -> Callable[[float], tuple[float, float]]:
-    def logs(x: float) -> tuple[float, float]:
+def _kl_term(lp: float, lq: float) -> float:
+    if lp == -math.inf:
+        return 0.0
+    if lq == -math.inf:
+        return math.inf
+    v = lq - lp
+    if v > 30.0:  # p (e^v - 1 - v) = q - p (1 + v), with p negligible beside q
+        return math.exp(lq) - math.exp(lp) * (1.0 + v)
+    return math.exp(lp) * expm1mx(v)
+
+
+def _js_term(lp: float, lq: float) -> float:
+    if lp == lq == -math.inf:
+        return 0.0
+    s = math.exp(max(lp, lq)) * (1.0 + math.exp(min(lp, lq) - max(lp, lq)))
+    r = abs(math.tanh(0.5 * (lp - lq))) if math.isfinite(lp - lq) else 1.0
+    g = (1.0 + r) * math.log1p(r) + ((1.0 - r) * math.log1p(-r) if r < 1.0 else 0.0)
+    return 0.25 * s * g
+
+
+def _tv_term(lp: float, lq: float) -> float:
+    hi, lo = max(lp, lq), min(lp, lq)
+    return 0.0 if hi == -math.inf else 0.5 * math.exp(hi) * -math.expm1(lo - hi)
+
+
+def _h2_term(lp: float, lq: float) -> float:
+    hi, lo = max(lp, lq), min(lp, lq)
+    return 0.0 if hi == -math.inf else 0.5 * math.exp(hi) * math.expm1(0.5 * (lo - hi)) ** 2
+
+
+# Each integrand as a function of the two log densities at a point (see the module docstring).
+_TERMS: dict[str, Callable[[float, float], float]] = {"kl": _kl_term, "js": _js_term, "tv": _tv_term, "h2": _h2_term}
+
+
+def _integrand(metric: str, p: Distribution, q: Distribution) -> Callable[[float], float]:
+    term = _TERMS[metric]
+
+    def f(x: float) -> float:
         arr = np.asarray(x, dtype=float)
         with np.errstate(all="ignore"):
-            return float(p.logpdf(arr)), float(q.logpdf(arr))
-
-    return logs
-
-
-def _kl_integrand(p: Distribution, q: Distribution) -> Callable[[float], float]:
-    logs = _scalar_logs(p, q)
-
-    def f(x: float) -> float:
-        lp, lq = logs(x)
-        if lp == -math.inf:
-            return 0.0
-        if lq == -math.inf:
-            return math.inf
-        v = lq - lp
-        if v > 30.0:  # p (e^v - 1 - v) = q - p (1 + v), with p negligible beside q
-            return math.exp(lq) - math.exp(lp) * (1.0 + v)
-        return math.exp(lp) * expm1mx(v)
-
-    return f
-
-
-def _js_integrand(p: Distribution, q: Distribution) -> Callable[[float], float]:
-    logs = _scalar_logs(p, q)
-
-    def f(x: float) -> float:
-        lp, lq = logs(x)
-        if lp == lq == -math.inf:
-            return 0.0
-        s = math.exp(max(lp, lq)) * (1.0 + math.exp(min(lp, lq) - max(lp, lq)))
-        r = abs(math.tanh(0.5 * (lp - lq))) if math.isfinite(lp - lq) else 1.0
-        g = (1.0 + r) * math.log1p(r) + ((1.0 - r) * math.log1p(-r) if r < 1.0 else 0.0)
-        return 0.25 * s * g
-
-    return f
-
-
-def _tv_integrand(p: Distribution, q: Distribution) -> Callable[[float], float]:
-    logs = _scalar_logs(p, q)
-
-    def f(x: float) -> float:
-        lp, lq = logs(x)
-        hi, lo = max(lp, lq), min(lp, lq)
-        return 0.0 if hi == -math.inf else 0.5 * math.exp(hi) * -math.expm1(lo - hi)
-
-    return f
-
-
-def _h2_integrand(p: Distribution, q: Distribution) -> Callable[[float], float]:
-    logs = _scalar_logs(p, q)
-
-    def f(x: float) -> float:
-        lp, lq = logs(x)
-        hi, lo = max(lp, lq), min(lp, lq)
-        return 0.0 if hi == -math.inf else 0.5 * math.exp(hi) * math.expm1(0.5 * (lo - hi)) ** 2
+            return term(float(p.logpdf(arr)), float(q.logpdf(arr)))
 
     return f
 
@@ -253,14 +235,13 @@ def quadrature_figure(metric: str, p: Distribution, q: Distribution) -> tuple[Fi
     support; it must be finite), and whether quad reported trouble."""
     if metric == "kl":
         low, high = p.support
-        value, err, trouble = quadrature(_kl_integrand(p, q), p, q, low, high)
+        value, err, trouble = quadrature(_integrand("kl", p, q), p, q, low, high)
         outside = float(q.cdf(np.asarray(low))) + float(q.sf(np.asarray(high)))  # Q's mass where P has none
         return Figure(max(value + outside, 0.0), "quadrature", err), trouble
     if metric == "entropy":
         value, err, trouble = quadrature(_entropy_integrand(p), p, p, *p.support)
         return Figure(value, "quadrature", err), trouble
-    integrand = {"js": _js_integrand, "tv": _tv_integrand, "h2": _h2_integrand}[metric](p, q)
-    value, err, trouble = quadrature(integrand, p, q, *_domain(p, q))
+    value, err, trouble = quadrature(_integrand(metric, p, q), p, q, *_domain(p, q))
     if metric == "h2":
         h = math.sqrt(min(max(value, 0.0), 1.0))
         return Figure(h, "quadrature", err / (2 * h) if h > 0 else math.sqrt(err)), trouble
