@@ -24,9 +24,9 @@ from ..errors import InputError
 from ..text import finite_or_none, show_total
 from ..vocabulary import METRICS, UNITS
 from .explain import explain
+from .fields import resampling_fields
 from .knn import EstimateComparison
 from .parametric import ParametricComparison
-from .resampled import resampling_fields
 
 NO_SMOOTHING = Smoothing()
 
