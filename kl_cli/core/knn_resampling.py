@@ -22,7 +22,7 @@ from .knn_neighbours import (
     _unit,
 )
 from .quantiles import OrderStatistic, order_index
-from .significance import TIE_TOLERANCE, Intervals, PermutationTest, Progress
+from .significance import Intervals, NullCount, PermutationTest, Progress, check_permutations
 
 TEST_METRICS = ("kl_pq", "kl_qp", "js_divergence")
 BOOTSTRAP_METRICS = ("kl_pq", "kl_qp", "js_divergence", "hellinger", "entropy_p", "entropy_q")
@@ -75,11 +75,9 @@ def knn_permutation_test(
     """p-values of KL(P||Q), KL(Q||P) and JS under "P and Q are one distribution":
     the pooled points split at random into n and m, p = (1 + #{T* >= T}) / (N + 1).
     One permutation is estimated at a time; ``progress(what, done, total)`` after each."""
-    if permutations < 1:
-        raise UsageError(f"--permutations must be at least 1, got {permutations}")
+    check_permutations(permutations)
     pool = _Pooled(x, y, k, "a permutation")
-    observed = pool.measure(pool.a, pool.b)
-    cuts = {key: observed[key] - TIE_TOLERANCE * max(1.0, abs(observed[key])) for key in TEST_METRICS}
+    count = NullCount(pool.measure(pool.a, pool.b), TEST_METRICS)
     rng = np.random.default_rng(seed)
     if pool.d == 1:  # sorted once: each permutation's sides are the sorted pool under shuffled labels
         both = np.concatenate((pool.a, pool.b))
@@ -87,19 +85,15 @@ def knn_permutation_test(
         values, labels = both[order], order < pool.n
     else:
         values, labels = np.concatenate((pool.a, pool.b)), np.arange(pool.n + pool.m) < pool.n
-    hits, totals = dict.fromkeys(TEST_METRICS, 0), dict.fromkeys(TEST_METRICS, 0.0)
     for done in range(1, permutations + 1):
         mine = rng.permutation(labels)
-        null = pool.measure(values[mine], values[~mine])
-        for key in TEST_METRICS:
-            hits[key] += int(null[key] >= cuts[key])
-            totals[key] += null[key]
+        count.add(pool.measure(values[mine], values[~mine]))
         if progress is not None:
             progress("permutations", done, permutations)
     return KnnPermutationTest(
         permutations,
-        {key: (1 + hits[key]) / (permutations + 1) for key in TEST_METRICS},
-        {key: totals[key] / permutations for key in TEST_METRICS},
+        count.p_values(permutations),
+        count.null_means(permutations),
         seed,
         notes=(f"p-values from {permutations:,} random splits of the pooled points (k = {pool.k})",),
     )

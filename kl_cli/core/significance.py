@@ -23,7 +23,7 @@ batch, and Ctrl-C lands within one batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +113,42 @@ def _exact_counts(counts: np.ndarray, name: str) -> np.ndarray:
     return counts.astype(np.int64)
 
 
+def check_permutations(permutations: int) -> None:
+    if permutations < 1:
+        raise UsageError(f"--permutations must be at least 1, got {permutations}")
+
+
+class NullCount:
+    """What a permutation test keeps of its null values, whatever their number:
+    per metric, how many reach the observed value and their sum.
+
+    A null value reaches the observed one when it is at least the observed
+    value less ``TIE_TOLERANCE`` of its size (an infinite observed value: when
+    it is infinite too); p = (1 + #{null >= observed}) / (N + 1), never 0
+    (Phipson & Smyth 2010)."""
+
+    def __init__(self, observed: Mapping[str, float], metrics: Iterable[str]) -> None:
+        self.cuts = {
+            k: observed[k] if math.isinf(observed[k]) else observed[k] - TIE_TOLERANCE * max(1.0, abs(observed[k]))
+            for k in metrics
+        }
+        self.hits = dict.fromkeys(self.cuts, 0)
+        self.totals = dict.fromkeys(self.cuts, 0.0)
+
+    def add(self, null: Mapping[str, float | np.ndarray]) -> None:
+        """Count one null value per metric, or an array of them."""
+        for k, cut in self.cuts.items():
+            values = np.asarray(null[k])
+            self.hits[k] += int((values >= cut).sum())
+            self.totals[k] += float(values.sum())
+
+    def p_values(self, permutations: int) -> dict[str, float]:
+        return {k: float((1 + hits) / (permutations + 1)) for k, hits in self.hits.items()}
+
+    def null_means(self, permutations: int) -> dict[str, float]:
+        return {k: total / permutations for k, total in self.totals.items()}
+
+
 def _metrics_of(pc: np.ndarray, qc: np.ndarray, smoothing: Smoothing, base: str) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         pw, qw = pc.astype(np.float64), qc.astype(np.float64)
@@ -138,33 +174,21 @@ def permutation_test(
 ) -> PermutationTest:
     """Permutation p-value and null mean of every metric (see module docstring).
     ``progress(what, done, total)`` is called after each batch."""
-    if permutations < 1:
-        raise UsageError(f"--permutations must be at least 1, got {permutations}")
+    check_permutations(permutations)
     rng = np.random.default_rng(seed)
     pooled = np.asarray(p_counts, dtype=np.int64) + np.asarray(q_counts, dtype=np.int64)
     n_p = int(np.asarray(p_counts, dtype=np.int64).sum())
-    cuts = {
-        k: observed[k] if math.isinf(observed[k]) else observed[k] - TIE_TOLERANCE * max(1.0, abs(observed[k]))
-        for k in METRICS
-    }
-    hits = dict.fromkeys(METRICS, 0)
-    totals = dict.fromkeys(METRICS, 0.0)
-    # Only counts and sums are kept, whatever N is.
+    count = NullCount(observed, METRICS)
     starts = _batches(permutations, pooled.size)
     for start in starts:
         size = min(starts.step, permutations - start)
         draws = hypergeometric(rng, pooled, n_p, size)
         # A resample with an empty side cannot occur: both observed sides are
         # non-empty and their sizes are kept.
-        null = _metrics_of(draws, pooled[None, :] - draws, smoothing, base)
-        for k in METRICS:
-            hits[k] += int((null[k] >= cuts[k]).sum())
-            totals[k] += float(null[k].sum())
+        count.add(_metrics_of(draws, pooled[None, :] - draws, smoothing, base))
         if progress is not None:
             progress("permutations", start + size, permutations)
-    p_value = {k: float((1 + hits[k]) / (permutations + 1)) for k in METRICS}
-    null_mean = {k: totals[k] / permutations for k in METRICS}
-    return PermutationTest(permutations, p_value, null_mean, seed)
+    return PermutationTest(permutations, count.p_values(permutations), count.null_means(permutations), seed)
 
 
 def bootstrap_intervals(
