@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, UsageError
+from ..errors import InputError
 from .knn_neighbours import (
     SAME_NOTE,
     ZERO,
@@ -21,8 +21,16 @@ from .knn_neighbours import (
     _sides_tree,
     _unit,
 )
-from .quantiles import OrderStatistic, order_index
-from .significance import Intervals, NullCount, PermutationTest, Progress, check_permutations
+from .significance import (
+    Intervals,
+    NullCount,
+    PermutationTest,
+    Progress,
+    Trackers,
+    check_bootstrap,
+    check_permutations,
+    percentile_bounds,
+)
 
 TEST_METRICS = ("kl_pq", "kl_qp", "js_divergence")
 BOOTSTRAP_METRICS = ("kl_pq", "kl_qp", "js_divergence", "hellinger", "entropy_p", "entropy_q")
@@ -108,22 +116,13 @@ def knn_bootstrap(
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> KnnIntervals:
-    """Percentile intervals (numpy's ``inverted_cdf`` quantiles, exact, in bounded
-    memory) of each estimated metric over resamples of each side with replacement."""
-    if resamples < 1:
-        raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
-    if not 0 < confidence < 1:
-        raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+    """Percentile intervals (``significance.percentile_bounds``) of each
+    estimated metric over resamples of each side with replacement."""
+    check_bootstrap(resamples, confidence)
     pool = _Pooled(x, y, k, "a bootstrap resample")
     rng = np.random.default_rng(None if seed is None else seed + 1)
-    start_state = rng.bit_generator.state
-    tail = (1 - confidence) / 2
-    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
-    trackers = {(key, j): OrderStatistic(resamples, ranks[j]) for key in BOOTSTRAP_METRICS for j in (0, 1)}
-    found: dict[tuple[str, int], float] = {}
-    what = "bootstrap resamples"
-    while trackers:
-        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+
+    def draw(trackers: Trackers, what: str) -> None:
         batch: list[dict[str, float]] = []
         for done in range(1, resamples + 1):
             a, wa = _resample(rng, pool.a)
@@ -135,19 +134,11 @@ def knn_bootstrap(
                 batch = []
             if progress is not None:
                 progress(what, done, resamples)
-        missed = {}
-        for key, tracker in trackers.items():
-            value = tracker.value()
-            if value is None:
-                missed[key] = tracker.replay()
-            else:
-                found[key] = value
-        trackers = missed
-        what = "bootstrap resamples, drawn again for an exact percentile"
+
     return KnnIntervals(
         resamples,
         confidence,
-        {key: (found[(key, 0)], found[(key, 1)]) for key in BOOTSTRAP_METRICS},
+        percentile_bounds(BOOTSTRAP_METRICS, resamples, confidence, rng, draw),
         seed,
         notes=(
             "bootstrap resamples repeat points; copies of one point are not neighbours at distance 0, so each"

@@ -149,6 +149,55 @@ class NullCount:
         return {k: total / permutations for k, total in self.totals.items()}
 
 
+def check_bootstrap(resamples: int, confidence: float) -> None:
+    if resamples < 1:
+        raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
+    if not 0 < confidence < 1:
+        raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+
+
+# trackers[(metric, 0 or 1)]: the order statistics of a lower and an upper bound.
+Trackers = dict[tuple[str, int], OrderStatistic]
+
+
+def percentile_bounds(
+    metrics: Iterable[str],
+    resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+    draw: Callable[[Trackers, str], None],
+) -> dict[str, tuple[float, float]]:
+    """Each metric's percentile interval over ``resamples`` resamples: exactly
+    numpy's ``quantile(..., method="inverted_cdf")`` of the resampled values (no
+    interpolation: between an infinite and a finite resample it would give
+    NaN), found in bounded memory by ``quantiles.OrderStatistic``.
+
+    ``draw(trackers, what)`` draws every resample from ``rng`` and adds each
+    metric's values to its trackers (``what`` names the pass for progress). In
+    the rare case that needs it, the same resamples are drawn again (from the
+    saved generator state) for a second pass."""
+    keys = list(metrics)
+    start_state = rng.bit_generator.state
+    tail = (1 - confidence) / 2
+    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
+    trackers = {(k, j): OrderStatistic(resamples, ranks[j]) for k in keys for j in (0, 1)}
+    found: dict[tuple[str, int], float] = {}
+    what = "bootstrap resamples"
+    while trackers:
+        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+        draw(trackers, what)
+        missed = {}
+        for key, tracker in trackers.items():
+            value = tracker.value()
+            if value is None:
+                missed[key] = tracker.replay()
+            else:
+                found[key] = value
+        trackers = missed
+        what = "bootstrap resamples, drawn again for an exact percentile"
+    return {k: (found[(k, 0)], found[(k, 1)]) for k in keys}
+
+
 def _metrics_of(pc: np.ndarray, qc: np.ndarray, smoothing: Smoothing, base: str) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         pw, qw = pc.astype(np.float64), qc.astype(np.float64)
@@ -202,28 +251,14 @@ def bootstrap_intervals(
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> Intervals:
-    """Percentile intervals: each side redrawn as Multinomial(n, observed shares).
-
-    The bounds are exactly numpy's ``quantile(..., method="inverted_cdf")`` of
-    the resampled values (no interpolation: between an infinite and a finite
-    resample it would give NaN), found in bounded memory by
-    ``quantiles.OrderStatistic``; in the rare case that needs it, the same
-    resamples are drawn again (from the saved generator state) for a second
-    pass. ``progress(what, done, total)`` is called after each batch."""
-    if resamples < 1:
-        raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
-    if not 0 < confidence < 1:
-        raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+    """Percentile intervals (``percentile_bounds``): each side redrawn as
+    Multinomial(n, observed shares). ``progress(what, done, total)`` is called
+    after each batch."""
+    check_bootstrap(resamples, confidence)
     sides = [np.asarray(c, dtype=np.int64) for c in (p_counts, q_counts)]
     rng = np.random.default_rng(None if seed is None else seed + 1)
-    start_state = rng.bit_generator.state
-    tail = (1 - confidence) / 2
-    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
-    trackers = {(k, j): OrderStatistic(resamples, ranks[j]) for k in METRICS for j in (0, 1)}
-    found: dict[tuple[str, int], float] = {}
-    what = "bootstrap resamples"
-    while trackers:
-        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+
+    def draw(trackers: Trackers, what: str) -> None:
         starts = _batches(resamples, sides[0].size)
         for start in starts:
             size = min(starts.step, resamples - start)
@@ -233,17 +268,8 @@ def bootstrap_intervals(
                 tracker.add(values[k])
             if progress is not None:
                 progress(what, start + size, resamples)
-        missed = {}
-        for key, tracker in trackers.items():
-            value = tracker.value()
-            if value is None:
-                missed[key] = tracker.replay()
-            else:
-                found[key] = value
-        trackers = missed
-        what = "bootstrap resamples, drawn again for an exact percentile"
-    bounds = {k: (found[(k, 0)], found[(k, 1)]) for k in METRICS}
-    return Intervals(resamples, confidence, bounds, seed)
+
+    return Intervals(resamples, confidence, percentile_bounds(METRICS, resamples, confidence, rng, draw), seed)
 
 
 @dataclass(frozen=True)
