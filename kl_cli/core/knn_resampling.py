@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, UsageError
+from ..errors import InputError
 from .knn_neighbours import (
     SAME_NOTE,
     ZERO,
@@ -21,8 +21,16 @@ from .knn_neighbours import (
     _sides_tree,
     _unit,
 )
-from .quantiles import OrderStatistic, order_index
-from .significance import TIE_TOLERANCE, Intervals, PermutationTest, Progress
+from .significance import (
+    Intervals,
+    NullCount,
+    PermutationTest,
+    Progress,
+    Trackers,
+    check_bootstrap,
+    check_permutations,
+    percentile_bounds,
+)
 
 TEST_METRICS = ("kl_pq", "kl_qp", "js_divergence")
 BOOTSTRAP_METRICS = ("kl_pq", "kl_qp", "js_divergence", "hellinger", "entropy_p", "entropy_q")
@@ -75,11 +83,9 @@ def knn_permutation_test(
     """p-values of KL(P||Q), KL(Q||P) and JS under "P and Q are one distribution":
     the pooled points split at random into n and m, p = (1 + #{T* >= T}) / (N + 1).
     One permutation is estimated at a time; ``progress(what, done, total)`` after each."""
-    if permutations < 1:
-        raise UsageError(f"--permutations must be at least 1, got {permutations}")
+    check_permutations(permutations)
     pool = _Pooled(x, y, k, "a permutation")
-    observed = pool.measure(pool.a, pool.b)
-    cuts = {key: observed[key] - TIE_TOLERANCE * max(1.0, abs(observed[key])) for key in TEST_METRICS}
+    count = NullCount(pool.measure(pool.a, pool.b), TEST_METRICS)
     rng = np.random.default_rng(seed)
     if pool.d == 1:  # sorted once: each permutation's sides are the sorted pool under shuffled labels
         both = np.concatenate((pool.a, pool.b))
@@ -87,19 +93,15 @@ def knn_permutation_test(
         values, labels = both[order], order < pool.n
     else:
         values, labels = np.concatenate((pool.a, pool.b)), np.arange(pool.n + pool.m) < pool.n
-    hits, totals = dict.fromkeys(TEST_METRICS, 0), dict.fromkeys(TEST_METRICS, 0.0)
     for done in range(1, permutations + 1):
         mine = rng.permutation(labels)
-        null = pool.measure(values[mine], values[~mine])
-        for key in TEST_METRICS:
-            hits[key] += int(null[key] >= cuts[key])
-            totals[key] += null[key]
+        count.add(pool.measure(values[mine], values[~mine]))
         if progress is not None:
             progress("permutations", done, permutations)
     return KnnPermutationTest(
         permutations,
-        {key: (1 + hits[key]) / (permutations + 1) for key in TEST_METRICS},
-        {key: totals[key] / permutations for key in TEST_METRICS},
+        count.p_values(permutations),
+        count.null_means(permutations),
         seed,
         notes=(f"p-values from {permutations:,} random splits of the pooled points (k = {pool.k})",),
     )
@@ -114,22 +116,13 @@ def knn_bootstrap(
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> KnnIntervals:
-    """Percentile intervals (numpy's ``inverted_cdf`` quantiles, exact, in bounded
-    memory) of each estimated metric over resamples of each side with replacement."""
-    if resamples < 1:
-        raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
-    if not 0 < confidence < 1:
-        raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+    """Percentile intervals (``significance.percentile_bounds``) of each
+    estimated metric over resamples of each side with replacement."""
+    check_bootstrap(resamples, confidence)
     pool = _Pooled(x, y, k, "a bootstrap resample")
     rng = np.random.default_rng(None if seed is None else seed + 1)
-    start_state = rng.bit_generator.state
-    tail = (1 - confidence) / 2
-    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
-    trackers = {(key, j): OrderStatistic(resamples, ranks[j]) for key in BOOTSTRAP_METRICS for j in (0, 1)}
-    found: dict[tuple[str, int], float] = {}
-    what = "bootstrap resamples"
-    while trackers:
-        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+
+    def draw(trackers: Trackers, what: str) -> None:
         batch: list[dict[str, float]] = []
         for done in range(1, resamples + 1):
             a, wa = _resample(rng, pool.a)
@@ -141,19 +134,11 @@ def knn_bootstrap(
                 batch = []
             if progress is not None:
                 progress(what, done, resamples)
-        missed = {}
-        for key, tracker in trackers.items():
-            value = tracker.value()
-            if value is None:
-                missed[key] = tracker.replay()
-            else:
-                found[key] = value
-        trackers = missed
-        what = "bootstrap resamples, drawn again for an exact percentile"
+
     return KnnIntervals(
         resamples,
         confidence,
-        {key: (found[(key, 0)], found[(key, 1)]) for key in BOOTSTRAP_METRICS},
+        percentile_bounds(BOOTSTRAP_METRICS, resamples, confidence, rng, draw),
         seed,
         notes=(
             "bootstrap resamples repeat points; copies of one point are not neighbours at distance 0, so each"

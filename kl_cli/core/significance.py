@@ -23,7 +23,7 @@ batch, and Ctrl-C lands within one batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +113,91 @@ def _exact_counts(counts: np.ndarray, name: str) -> np.ndarray:
     return counts.astype(np.int64)
 
 
+def check_permutations(permutations: int) -> None:
+    if permutations < 1:
+        raise UsageError(f"--permutations must be at least 1, got {permutations}")
+
+
+class NullCount:
+    """What a permutation test keeps of its null values, whatever their number:
+    per metric, how many reach the observed value and their sum.
+
+    A null value reaches the observed one when it is at least the observed
+    value less ``TIE_TOLERANCE`` of its size (an infinite observed value: when
+    it is infinite too); p = (1 + #{null >= observed}) / (N + 1), never 0
+    (Phipson & Smyth 2010)."""
+
+    def __init__(self, observed: Mapping[str, float], metrics: Iterable[str]) -> None:
+        self.cuts = {
+            k: observed[k] if math.isinf(observed[k]) else observed[k] - TIE_TOLERANCE * max(1.0, abs(observed[k]))
+            for k in metrics
+        }
+        self.hits = dict.fromkeys(self.cuts, 0)
+        self.totals = dict.fromkeys(self.cuts, 0.0)
+
+    def add(self, null: Mapping[str, float | np.ndarray]) -> None:
+        """Count one null value per metric, or an array of them."""
+        for k, cut in self.cuts.items():
+            values = np.asarray(null[k])
+            self.hits[k] += int((values >= cut).sum())
+            self.totals[k] += float(values.sum())
+
+    def p_values(self, permutations: int) -> dict[str, float]:
+        return {k: float((1 + hits) / (permutations + 1)) for k, hits in self.hits.items()}
+
+    def null_means(self, permutations: int) -> dict[str, float]:
+        return {k: total / permutations for k, total in self.totals.items()}
+
+
+def check_bootstrap(resamples: int, confidence: float) -> None:
+    if resamples < 1:
+        raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
+    if not 0 < confidence < 1:
+        raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+
+
+# trackers[(metric, 0 or 1)]: the order statistics of a lower and an upper bound.
+Trackers = dict[tuple[str, int], OrderStatistic]
+
+
+def percentile_bounds(
+    metrics: Iterable[str],
+    resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+    draw: Callable[[Trackers, str], None],
+) -> dict[str, tuple[float, float]]:
+    """Each metric's percentile interval over ``resamples`` resamples: exactly
+    numpy's ``quantile(..., method="inverted_cdf")`` of the resampled values (no
+    interpolation: between an infinite and a finite resample it would give
+    NaN), found in bounded memory by ``quantiles.OrderStatistic``.
+
+    ``draw(trackers, what)`` draws every resample from ``rng`` and adds each
+    metric's values to its trackers (``what`` names the pass for progress). In
+    the rare case that needs it, the same resamples are drawn again (from the
+    saved generator state) for a second pass."""
+    keys = list(metrics)
+    start_state = rng.bit_generator.state
+    tail = (1 - confidence) / 2
+    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
+    trackers = {(k, j): OrderStatistic(resamples, ranks[j]) for k in keys for j in (0, 1)}
+    found: dict[tuple[str, int], float] = {}
+    what = "bootstrap resamples"
+    while trackers:
+        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+        draw(trackers, what)
+        missed = {}
+        for key, tracker in trackers.items():
+            value = tracker.value()
+            if value is None:
+                missed[key] = tracker.replay()
+            else:
+                found[key] = value
+        trackers = missed
+        what = "bootstrap resamples, drawn again for an exact percentile"
+    return {k: (found[(k, 0)], found[(k, 1)]) for k in keys}
+
+
 def _metrics_of(pc: np.ndarray, qc: np.ndarray, smoothing: Smoothing, base: str) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         pw, qw = pc.astype(np.float64), qc.astype(np.float64)
@@ -138,33 +223,21 @@ def permutation_test(
 ) -> PermutationTest:
     """Permutation p-value and null mean of every metric (see module docstring).
     ``progress(what, done, total)`` is called after each batch."""
-    if permutations < 1:
-        raise UsageError(f"--permutations must be at least 1, got {permutations}")
+    check_permutations(permutations)
     rng = np.random.default_rng(seed)
     pooled = np.asarray(p_counts, dtype=np.int64) + np.asarray(q_counts, dtype=np.int64)
     n_p = int(np.asarray(p_counts, dtype=np.int64).sum())
-    cuts = {
-        k: observed[k] if math.isinf(observed[k]) else observed[k] - TIE_TOLERANCE * max(1.0, abs(observed[k]))
-        for k in METRICS
-    }
-    hits = dict.fromkeys(METRICS, 0)
-    totals = dict.fromkeys(METRICS, 0.0)
-    # Only counts and sums are kept, whatever N is.
+    count = NullCount(observed, METRICS)
     starts = _batches(permutations, pooled.size)
     for start in starts:
         size = min(starts.step, permutations - start)
         draws = hypergeometric(rng, pooled, n_p, size)
         # A resample with an empty side cannot occur: both observed sides are
         # non-empty and their sizes are kept.
-        null = _metrics_of(draws, pooled[None, :] - draws, smoothing, base)
-        for k in METRICS:
-            hits[k] += int((null[k] >= cuts[k]).sum())
-            totals[k] += float(null[k].sum())
+        count.add(_metrics_of(draws, pooled[None, :] - draws, smoothing, base))
         if progress is not None:
             progress("permutations", start + size, permutations)
-    p_value = {k: float((1 + hits[k]) / (permutations + 1)) for k in METRICS}
-    null_mean = {k: totals[k] / permutations for k in METRICS}
-    return PermutationTest(permutations, p_value, null_mean, seed)
+    return PermutationTest(permutations, count.p_values(permutations), count.null_means(permutations), seed)
 
 
 def bootstrap_intervals(
@@ -178,28 +251,14 @@ def bootstrap_intervals(
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> Intervals:
-    """Percentile intervals: each side redrawn as Multinomial(n, observed shares).
-
-    The bounds are exactly numpy's ``quantile(..., method="inverted_cdf")`` of
-    the resampled values (no interpolation: between an infinite and a finite
-    resample it would give NaN), found in bounded memory by
-    ``quantiles.OrderStatistic``; in the rare case that needs it, the same
-    resamples are drawn again (from the saved generator state) for a second
-    pass. ``progress(what, done, total)`` is called after each batch."""
-    if resamples < 1:
-        raise UsageError(f"--bootstrap must be at least 1, got {resamples}")
-    if not 0 < confidence < 1:
-        raise UsageError(f"--confidence must be between 0 and 1, got {confidence}")
+    """Percentile intervals (``percentile_bounds``): each side redrawn as
+    Multinomial(n, observed shares). ``progress(what, done, total)`` is called
+    after each batch."""
+    check_bootstrap(resamples, confidence)
     sides = [np.asarray(c, dtype=np.int64) for c in (p_counts, q_counts)]
     rng = np.random.default_rng(None if seed is None else seed + 1)
-    start_state = rng.bit_generator.state
-    tail = (1 - confidence) / 2
-    ranks = (order_index(resamples, tail), order_index(resamples, 1 - tail))
-    trackers = {(k, j): OrderStatistic(resamples, ranks[j]) for k in METRICS for j in (0, 1)}
-    found: dict[tuple[str, int], float] = {}
-    what = "bootstrap resamples"
-    while trackers:
-        rng.bit_generator.state = start_state  # a second pass draws the same resamples
+
+    def draw(trackers: Trackers, what: str) -> None:
         starts = _batches(resamples, sides[0].size)
         for start in starts:
             size = min(starts.step, resamples - start)
@@ -209,17 +268,8 @@ def bootstrap_intervals(
                 tracker.add(values[k])
             if progress is not None:
                 progress(what, start + size, resamples)
-        missed = {}
-        for key, tracker in trackers.items():
-            value = tracker.value()
-            if value is None:
-                missed[key] = tracker.replay()
-            else:
-                found[key] = value
-        trackers = missed
-        what = "bootstrap resamples, drawn again for an exact percentile"
-    bounds = {k: (found[(k, 0)], found[(k, 1)]) for k in METRICS}
-    return Intervals(resamples, confidence, bounds, seed)
+
+    return Intervals(resamples, confidence, percentile_bounds(METRICS, resamples, confidence, rng, draw), seed)
 
 
 @dataclass(frozen=True)

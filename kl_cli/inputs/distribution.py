@@ -15,6 +15,7 @@ from typing import Any
 from ..core.parametric.families import FAMILIES, Distribution, make
 from ..errors import InputError
 from ..text import show_label
+from .registry import json_kind
 from .streams import MAX_JSON_BYTES, decode
 
 # A word that is a call: a name, then parentheses around the rest.
@@ -102,27 +103,25 @@ def from_json_object(value: Any, name: str) -> Distribution | None:
     return _made(family, [], params, name)
 
 
-def read_distribution(spec: Any, role: str, encoding: str = "utf-8") -> Distribution | None:
-    """The distribution a command-line word names (a call, or a JSON file
-    holding one), or None when the word is something else (data)."""
+def read_distribution(spec: Any, role: str) -> Distribution | None:
+    """The distribution a command-line word writes as a call (``normal(0, 1)``),
+    or None when the word is something else. A path is not read here: a file is
+    opened once, by ``sides.open_side``, which finds a distribution in it with
+    ``distribution_in``."""
     if isinstance(spec, Distribution):
         return spec
     if not isinstance(spec, str) or spec == "-":
         return None
-    if os.path.isfile(spec):
-        from .source import Source
-
-        name = f"{role} ({spec})"
-        source = Source(spec, name)
-        if source.format != "json":
-            return None
-        with source.reading() as handle:
-            data = handle.read(MAX_JSON_BYTES + 1)
-        if len(data) > MAX_JSON_BYTES or b'"family"' not in data:
-            return None
-        from .jsondoc import parse_json_text
-
-        return from_json_object(parse_json_text(decode(data, encoding, name), name), name)
     if looks_like_call(spec) and not os.path.exists(spec):
         return parse_call(spec, role)
     return None
+
+
+def distribution_in(document: bytes, name: str, encoding: str = "utf-8") -> Distribution | None:
+    """The distribution a JSON document holds (its kind, by the registry, is
+    ``distribution``), or None when the document is data."""
+    if len(document) > MAX_JSON_BYTES or json_kind(document) != "distribution":
+        return None
+    from .jsondoc import parse_json_text
+
+    return from_json_object(parse_json_text(decode(document, encoding, name), name), name)

@@ -5,6 +5,8 @@ options) wins; else the content decides (compression and Parquet by their
 magic bytes, JSON by its first character, JSON lines by one value per
 line); else the extension; else delimited text (CSV, with its delimiter
 sniffed). Compression is recognized the same way, by magic bytes first.
+A JSON document has a kind: a distribution (``{"family": "normal", ...}``)
+or data; ``json_kind`` tells them from the document's bytes, read once.
 
 Adding a format: write its reader as one module in ``inputs/`` (a function
 yielding pandas DataFrames of at most ``chunk_rows`` rows), and add one
@@ -107,6 +109,16 @@ def recognize(head: bytes, name: str | None, stated: str | None = None) -> str:
     if by_ext in ("json", "jsonl", "parquet"):
         return by_ext  # content that does not look so: its reader says what is wrong
     return "tsv" if by_ext == "tsv" else "csv"
+
+
+# The key that makes a JSON document a parametric distribution rather than data.
+DISTRIBUTION_KEY = b'"family"'
+
+
+def json_kind(document: bytes) -> str:
+    """``distribution`` for a JSON document that names a family (``{"family":
+    "normal", "mu": 0, "sigma": 1}``; its parser makes sure), else ``data``."""
+    return "distribution" if DISTRIBUTION_KEY in document else "data"
 
 
 def _json_or_lines(text: bytes, by_ext: str | None) -> str:

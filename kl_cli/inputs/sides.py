@@ -35,11 +35,48 @@ class _Loaded:
     table: Any = None
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A file compare was given, opened once by ``open_side``: its source (head
+    read, format recognized by content) and, for JSON, the document read."""
+
+    spec: str
+    source: Source
+    document: bytes | None = None
+
+
+# A side as compare's readers take it: a command-line word, or a file already opened.
+Word = str | Opened
+
+
+def is_word(value: Any) -> bool:
+    return isinstance(value, (str, Opened))
+
+
+def open_side(spec: Any, role: str, encoding: str = "utf-8") -> Any:
+    """One side of compare, recognized once: a ``Distribution`` (a call such as
+    ``normal(0, 1)``, or a JSON file holding one), an ``Opened`` file for the
+    readers to go on from (its head is not read again), or ``spec`` as it was
+    (inline data, '-', a Python object, None)."""
+    from .distribution import distribution_in, read_distribution
+
+    if isinstance(spec, str) and spec != "-" and os.path.isfile(spec):
+        name = f"{role} ({spec})"
+        source = Source(spec, name)  # by content: a stated format applies when the file is read as data
+        document = source.document(MAX_JSON_BYTES + 1) if source.format == "json" else None
+        found = None if document is None else distribution_in(document, name, encoding)
+        return Opened(spec, source, document) if found is None else found
+    found = read_distribution(spec, role)
+    return spec if found is None else found
+
+
 def _looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.lower().endswith(KNOWN_EXTENSIONS) or spec.startswith(".")
 
 
-def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None) -> _Loaded:
+def _load(spec: Word, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None) -> _Loaded:
+    if isinstance(spec, Opened):
+        return _load_source(spec.spec, spec.source.name, role, options, open_stdin, False, spec)
     stream = is_stream(spec)
     if stream or os.path.exists(spec):
         name = f"{role} (stdin)" if spec == "-" else f"{role} ({spec})"
@@ -59,16 +96,26 @@ def _load(spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], B
 
 
 def _load_source(
-    spec: str, name: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None, stream: bool
+    spec: str,
+    name: str,
+    role: str,
+    options: ReadOptions,
+    open_stdin: Callable[[], BinaryIO] | None,
+    stream: bool,
+    opened: Opened | None = None,
 ) -> _Loaded:
-    """A file or a stream, in any format the registry knows (compressed or not).
+    """A file or a stream, in any format the registry knows (compressed or not);
+    ``opened``: the file as ``open_side`` opened it, not opened again.
 
     A stream is read in one pass, never copied (but Parquet, which needs the
     whole file): only its head is held while the sides are planned."""
     if stream and open_stdin is None and spec == "-":
         raise UsageError("standard input ('-') is only read by the command line")
     table = options.table(role)
-    source = Source(spec, name, stated=table.input_format, open_stdin=open_stdin, one_pass=stream)
+    if opened is None:
+        source = Source(spec, name, stated=table.input_format, open_stdin=open_stdin, one_pass=stream)
+    else:
+        source = opened.source.as_stated(table.input_format)
     if spec == "-" and source.compression is None and table.input_format is None:
         head = source.head.strip()
         if b"\n" not in head and head[:1] not in (b"[", b"{") and len(head) < (1 << 16):
@@ -78,8 +125,8 @@ def _load_source(
             except InputError:
                 pass  # not inline; let the table reader say what is wrong
     if source.format == "json":
-        with source.reading() as handle:
-            data = handle.read(MAX_JSON_BYTES + 1)
+        kept = None if opened is None else opened.document
+        data = source.document(MAX_JSON_BYTES + 1) if kept is None else kept
         _check_json_size(len(data), name)
         value = parse_json_text(decode(data, options.encoding, name), name)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -164,14 +211,14 @@ def _histogram(side: _Side, at_most: int | None = None) -> Histogram:
 
 
 def _sides(
-    p_spec: str, q_spec: str | None, options: ReadOptions, open_stdin: Callable[[], BinaryIO]
+    p_spec: Word, q_spec: Word | None, options: ReadOptions, open_stdin: Callable[[], BinaryIO]
 ) -> list[tuple[_Loaded, str]]:
     """P's and Q's sources, read as far as their format (a stream: its head).
 
     With ``q_spec`` omitted, P's source must hold both distributions: JSON
     ``{"p": ..., "q": ...}`` or a table with ``--p-column`` and ``--q-column``.
     """
-    if q_spec is not None and one_stream(p_spec, q_spec):
+    if isinstance(p_spec, str) and isinstance(q_spec, str) and one_stream(p_spec, q_spec):  # a file is no stream
         raise UsageError(
             "P and Q cannot both be read from one stream (standard input '-', a FIFO): it can be read only once"
         )
@@ -192,8 +239,8 @@ def _sides(
 
 
 def load_pair(
-    p_spec: str,
-    q_spec: str | None,
+    p_spec: Word,
+    q_spec: Word | None,
     options: ReadOptions,
     open_stdin: Callable[[], BinaryIO],
 ) -> tuple[Histogram, Histogram]:
@@ -242,8 +289,8 @@ def load_pair(
 
 
 def load_samples(
-    p_spec: str,
-    q_spec: str | None,
+    p_spec: Word,
+    q_spec: Word | None,
     options: ReadOptions,
     open_stdin: Callable[[], BinaryIO],
 ) -> tuple[tuple[np.ndarray, str], tuple[np.ndarray, str]]:
@@ -301,7 +348,7 @@ def _samples(loaded: _Loaded, role: str, want: Want | None) -> tuple[np.ndarray,
 
 
 def load_sample_side(
-    spec: str, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None
+    spec: Word, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None
 ) -> tuple[np.ndarray, str]:
     """One side's raw numeric observations (the other side is a parametric
     distribution): (values, source name), missing values as NaN."""
@@ -310,7 +357,7 @@ def load_sample_side(
 
 
 def load_sample_vectors(
-    spec: str, role: str, columns: list[str], options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None
+    spec: Word, role: str, columns: list[str], options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None
 ) -> tuple[np.ndarray, str, int]:
     """One side's numeric columns as vectors, shape (rows, len(columns)), read
     in one pass: (values, source name, rows left out for a missing value)."""
@@ -333,7 +380,7 @@ def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> His
     options = options or ReadOptions()
     if isinstance(obj, Histogram):
         return obj
-    if isinstance(obj, str):
+    if is_word(obj):
         loaded = _load(obj, role, options, no_stdin)
         return _histogram(_planned(loaded, role, options))
     if isinstance(obj, Mapping):

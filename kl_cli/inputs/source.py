@@ -12,6 +12,7 @@ up to a stated limit) so that it can be read again for a second pass
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -129,6 +130,24 @@ class Source:
             # stuck read): closing would wait for it, so the handle is left to it.
             if not (failed and self.reader_busy):
                 handle.close()
+
+    def as_stated(self, stated: str | None) -> Source:
+        """This source read as ``stated`` (a stated format wins over the
+        content's), without reading its head again."""
+        if stated is None or stated == self.format:
+            return self
+        other = copy.copy(self)
+        other.format = stated
+        return other
+
+    def document(self, limit: int) -> bytes:
+        """The content's first ``limit`` bytes, for a reader that takes its
+        document whole (JSON): the head when that already holds all of a plain
+        file, else read from the start."""
+        if self.path is not None and len(self.head) < HEAD_BYTES:
+            return self.head[:limit]
+        with self.reading() as handle:
+            return handle.read(limit)
 
     def seekable_copy(self) -> BinaryIO:
         """A seekable file of the content (Parquet needs one): the file itself,

@@ -16,16 +16,8 @@ from ..reports.compare import Comparison
 from ..reports.parametric import ParametricComparison
 from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, metric_range
-from .writers import (
-    REPORT_HEIGHT,
-    md_escape,
-    md_table,
-    output_encoding,
-    report_width,
-    write_csv,
-    write_json,
-    write_value,
-)
+from .terminal import close_report, metrics_table, open_report, value_cell
+from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
 METRIC_CSV_HEADER = ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"]
 
@@ -178,23 +170,14 @@ def _bar(fraction: float, width: int, blocks: bool = True) -> str:
 def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None) -> None:
     """The rich terminal report: metrics, categories with bars, explanation."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    enc = output_encoding(out)
-    console = Console(
-        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
-    )
-    title = Text("KL divergence: ", style="bold")
-    title.append(visible(r.p_source, 60, enc), style="bold blue")
-    title.append(" vs ", style="bold")
-    title.append(visible(r.q_source, 60, enc), style="bold magenta")
-    console.print(title)
+    console, enc, _ = open_report(out, r.p_source, r.q_source, width=width)
     described = visible(r.smoothing.describe(), encoding=enc)
     console.print(Text(fit(f"base {r.base} ({r.unit}) · smoothing: {described} · {r.size} categories", enc)))
 
-    metrics = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    metrics = metrics_table()
     header, rows = metric_rows(r, enc)
     if r.test is not None or r.intervals is not None:
         # Room for the resampling columns: the id names the metric, and the
@@ -208,8 +191,7 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
         )
     at = header.index("value")
     for (key, value), row in zip(r.metrics.items(), rows):
-        style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
-        metrics.add_row(*row[:at], Text(row[at], style=style), *row[at + 1 :])
+        metrics.add_row(*row[:at], value_cell(key, value, row[at]), *row[at + 1 :])
     console.print(metrics)
     for line in resampling_lines(r, enc):
         console.print(Text(line, style="dim"))
@@ -247,8 +229,4 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     if len(rows) > len(shown):
         more = fit(f"… {len(rows) - len(shown)} more categories (--top 0 shows all)", enc)
         console.print(Text(more, style="dim"))
-    console.print()
-    for line in r.explanation():
-        console.print(Text(visible(line, encoding=enc)))
-    for note in r.notes:
-        console.print(Text("note: " + visible(note, encoding=enc), style="dim"))
+    close_report(console, r.explanation(), r.notes, enc)

@@ -8,18 +8,10 @@ from typing import Any, TextIO
 
 from ..reports.knn import EstimateComparison
 from ..reports.parametric import ParametricComparison
-from ..text import exact, fit, holds, number, visible
+from ..text import exact, fit, holds, number
 from ..vocabulary import BASE_FREE, METRIC_NAMES, METRICS
-from .writers import (
-    REPORT_HEIGHT,
-    md_escape,
-    md_table,
-    output_encoding,
-    report_width,
-    write_csv,
-    write_json,
-    write_value,
-)
+from .terminal import close_report, metrics_table, open_report, value_cell
+from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
 # Reports whose metrics each carry a method: two distributions, or a nearest-neighbour estimate.
 Shown = ParametricComparison | EstimateComparison
@@ -115,39 +107,23 @@ def picture_lines(r: Shown, width: int, encoding: str | None) -> list[str]:
 
 
 def parametric_table(r: Shown, out: TextIO, width: int | None = None) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
-    enc = output_encoding(out)
-    width = width or report_width(out)
-    console = Console(file=out, width=width, height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False)
-    title = Text("KL divergence: ", style="bold")
-    title.append(visible(r.p_source, 80, enc), style="bold blue")
-    title.append(" vs ", style="bold")
-    title.append(visible(r.q_source, 80, enc), style="bold magenta")
-    console.print(title)
+    console, enc, width = open_report(out, r.p_source, r.q_source, width=width, source_width=80)
     kind = "parametric distributions" if isinstance(r, ParametricComparison) else "samples, nearest neighbours"
     console.print(Text(fit(f"base {r.base} ({r.unit}) · {kind}", enc)))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table = metrics_table()
     header, rows = metric_rows(r, enc)
     for name in header:
         table.add_column(name, justify="right" if name == "value" else "left", no_wrap=name != "metric")
     for row, key in zip(rows, METRICS):
-        value = r.metrics.get(key, 0.0)
-        style = "bold red" if math.isinf(value) else ("bold" if key in ("kl_pq", "kl_qp") else "")
-        table.add_row(row[0], row[1], Text(row[2], style=style), *row[3:])
+        table.add_row(row[0], row[1], value_cell(key, r.metrics.get(key, 0.0), row[2]), *row[3:])
     console.print(table)
     if r.differential:
         console.print(Text(fit("* differential entropy: of a density, it can be negative", enc), style="dim"))
     for line in picture_lines(r, width, enc):
         console.print(Text(line), overflow="crop", no_wrap=True)
-    console.print()
-    for line in r.explanation():
-        console.print(Text(visible(line, encoding=enc)))
-    for note in r.notes:
-        console.print(Text("note: " + visible(note, encoding=enc), style="dim"))
+    close_report(console, r.explanation(), r.notes, enc)
 
 
 def parametric_markdown(r: Shown, encoding: str | None = None) -> str:

@@ -24,9 +24,9 @@ from ..errors import InputError
 from ..text import finite_or_none, show_total
 from ..vocabulary import METRICS, UNITS
 from .explain import explain
+from .fields import resampling_fields
 from .knn import EstimateComparison
 from .parametric import ParametricComparison
-from .resampled import resampling_fields
 
 NO_SMOOTHING = Smoothing()
 
@@ -258,7 +258,8 @@ def run_compare(
     ``p``'s source holds both sides.
     """
     from ..core.binning import binned_pair
-    from ..inputs.sides import load_pair, load_samples, to_histogram
+    from ..core.parametric.families import Distribution
+    from ..inputs.sides import is_word, load_pair, load_samples, open_side, to_histogram
     from ..inputs.tables import ReadOptions
     from .options import check_base, check_estimator, resampling_from, smoothing_from
 
@@ -268,16 +269,15 @@ def run_compare(
     read = ReadOptions(
         column, p_column, q_column, label_column, encoding, input_format, p_format, q_format, delimiter, header
     )
-    from ..inputs.distribution import read_distribution
-
     knn_columns = check_estimator(samples, estimator, k, columns)
-    dp, dq = read_distribution(p, "P", encoding), read_distribution(q, "Q", encoding)
+    # Each side recognized once: a distribution, a file opened for its reader, or the word as it was.
+    p, q = open_side(p, "P", encoding), open_side(q, "Q", encoding)
     if estimator == "knn":
         from .knn import run_knn
 
         return run_knn(
-            p if dp is None else dp,
-            q if dq is None else dq,
+            p,
+            q,
             read=read,
             open_stdin=open_stdin,
             base=base,
@@ -286,12 +286,12 @@ def run_compare(
             resampling=resampling,
             resample_progress=resample_progress,
         )
-    if dp is not None or dq is not None:
+    if isinstance(p, Distribution) or isinstance(q, Distribution):
         from .samples import with_distribution
 
         made = with_distribution(
-            p if dp is None else dp,
-            q if dq is None else dq,
+            p,
+            q,
             read=read,
             open_stdin=open_stdin,
             base=base,
@@ -314,7 +314,7 @@ def run_compare(
     if samples:
         (pv, p_name), (qv, q_name) = load_samples(p, q, read, open_stdin)
         hp, hq, note = binned_pair(pv, qv, bins, binning, p_name, q_name)
-    elif isinstance(p, str) and (q is None or isinstance(q, str)):
+    elif is_word(p) and (q is None or is_word(q)):
         hp, hq = load_pair(p, q, read, open_stdin)
     else:
         if q is None:

@@ -20,9 +20,9 @@ from ..core.parametric.integrals import Figure
 from ..core.significance import Intervals, PermutationTest, Resampling
 from ..core.significance import Progress as ResampleProgress
 from ..errors import InputError, UsageError
-from ..text import finite_or_none, number, pct, prose_number, show_total
+from ..text import number, pct, prose_number, show_total
 from ..vocabulary import BASES, METRICS, UNITS
-from .resampled import resampling_fields
+from .fields import figures_fields
 
 # The model's seeded sample for KL(model || data): at least this many points.
 MODEL_SAMPLE = 10_000
@@ -64,34 +64,14 @@ class EstimateComparison:
         return list(self.explanation_lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "p_source": self.p_source,
-            "q_source": self.q_source,
-            "p_distribution": None if self.p_distribution is None else self.p_distribution.to_dict(),
-            "q_distribution": None if self.q_distribution is None else self.q_distribution.to_dict(),
-            "unit": self.unit,
-            "base": self.base,
-            "smoothing": {"method": "none", "parameter": None},
-            "metrics": {k: finite_or_none(self.metrics[k]) if k in self.metrics else None for k in METRICS},
-            "methods": {
-                k: {"method": f.method, "error": None if f.error is None else finite_or_none(f.error)}
-                for k, f in self.methods.items()
-            },
-            "not_estimated": dict(self.not_estimated),
-            "estimator": dict(self.estimator),
-            "infinite": self.infinite,
-            "infinite_causes": {"kl_pq": [], "kl_qp": []},
-            "differential_entropy": True,
-            "categories": [],
-            "only_in_p": [],
-            "only_in_q": [],
-            "n_p": self.estimator["n_p"],
-            "n_q": self.estimator["n_q"],
-            **resampling_fields(self.test, self.intervals),
-            "explanation": self.explanation(),
-            "notes": list(self.notes),
-            "warnings": list(self.warnings),
-        }
+        return figures_fields(
+            self,
+            infinite_causes={"kl_pq": [], "kl_qp": []},
+            extra={"estimator": dict(self.estimator)},
+            n=(self.estimator["n_p"], self.estimator["n_q"]),
+            test=self.test,
+            intervals=self.intervals,
+        )
 
 
 def _finite_rows(values: np.ndarray, name: str) -> tuple[np.ndarray, int]:

@@ -15,8 +15,8 @@ from typing import Any
 from ..core.parametric.families import Distribution
 from ..core.parametric.integrals import Figure
 from ..core.parametric.picture import Curves
-from ..text import finite_or_none
 from ..vocabulary import METRICS, UNITS
+from .fields import figures_fields
 
 
 @dataclass(frozen=True)
@@ -60,35 +60,7 @@ class ParametricComparison:
         return list(self.explanation_lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "p_source": self.p_source,
-            "q_source": self.q_source,
-            "p_distribution": self.p_distribution.to_dict(),
-            "q_distribution": self.q_distribution.to_dict(),
-            "unit": self.unit,
-            "base": self.base,
-            "smoothing": {"method": "none", "parameter": None},
-            "metrics": {k: finite_or_none(self.metrics[k]) if k in self.metrics else None for k in METRICS},
-            "methods": {
-                k: {"method": f.method, "error": None if f.error is None else finite_or_none(f.error)}
-                for k, f in self.methods.items()
-            },
-            "not_estimated": dict(self.not_estimated),
-            "infinite": self.infinite,
-            "infinite_causes": {k: list(v) for k, v in self.reasons.items()},
-            "differential_entropy": self.differential,
-            "categories": [],
-            "only_in_p": [],
-            "only_in_q": [],
-            "n_p": None,
-            "n_q": None,
-            "test": None,
-            "bootstrap": None,
-            "intervals": None,
-            "explanation": self.explanation(),
-            "notes": list(self.notes),
-            "warnings": list(self.warnings),
-        }
+        return figures_fields(self, infinite_causes=self.reasons)
 
 
 def compare_distributions(
