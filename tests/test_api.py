@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -194,3 +195,45 @@ def test_a_bad_option_value_is_a_usage_error(call, options) -> None:
 def test_an_unknown_keyword_is_a_type_error(call) -> None:
     with pytest.raises(TypeError):
         call()
+
+
+@pytest.mark.parametrize("estimator", ["binned", "knn"])
+@pytest.mark.parametrize("kind", ["list", "array", "series"])
+def test_samples_in_memory_equal_the_same_samples_in_files(tmp_path, estimator: str, kind: str) -> None:
+    """compare(x, y, samples=True) took only paths (a TypeError on a list); a
+    missing value in memory (NaN, None) is left out as an empty cell is."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(0, 1, 300).tolist(), rng.normal(0.5, 1.5, 250).tolist()
+    (tmp_path / "x.json").write_text(json.dumps([*x, None]))  # a JSON null is a missing value
+    (tmp_path / "y.csv").write_text("v\n" + "".join(f"{v!r}\n" for v in y))
+    wrap = {"list": list, "array": np.array, "series": pd.Series}[kind]
+    mem = compare(wrap([*x, float("nan")]), wrap(y), samples=True, estimator=estimator)
+    cli = strict_json(
+        run(
+            "compare",
+            str(tmp_path / "x.json"),
+            str(tmp_path / "y.csv"),
+            "--samples",
+            "--estimator",
+            estimator,
+            "--format",
+            "json",
+        ).stdout
+    )
+    infinite = set(cli["infinite"])  # null in strict JSON
+    assert mem.metrics == {
+        k: float("inf") if k in infinite else v for k, v in cli["metrics"].items() if v or k in mem.metrics
+    }
+    model = compare(wrap(x), "normal(0,1)", samples=True, estimator=estimator)
+    assert model.metrics["kl_pq"] >= 0
+
+
+def test_samples_in_memory_that_are_not_numbers_are_refused() -> None:
+    from kl_cli.errors import InputError
+
+    with pytest.raises(InputError, match="not a number"):
+        compare(["a", "b"], [1.0, 2.0], samples=True)
+    with pytest.raises(InputError, match="must be a list"):
+        compare(5, [1.0, 2.0], samples=True)

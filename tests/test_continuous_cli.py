@@ -90,6 +90,8 @@ def test_a_model_against_data_without_samples_is_an_error(tmp_path):
     path = _data(tmp_path, [0.1, 0.2, 0.3])
     assert_one_line_error(run("compare", path, "normal(0,1)"), ["--samples"])
     assert_one_line_error(run("compare", "normal(0,1)"), ["Q is missing"])
+    for estimator in ("binned", "knn"):  # knn was an internal error (a TypeError on Q = None)
+        assert_one_line_error(run("compare", "normal(0,1)", "--samples", "--estimator", estimator), ["Q is missing"])
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,8 @@ def _looks_like_path(spec: str) -> bool:
 
 
 def _load(spec: Word, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None) -> _Loaded:
+    if not is_word(spec):  # observations in memory (the Python API): a list, an array, a Series
+        return _Loaded(role, json_value=[None if _is_nan(v) else v for v in _listed(spec, role)])
     if isinstance(spec, Opened):
         return _load_source(spec.spec, spec.source.name, role, options, open_stdin, False, spec)
     stream = is_stream(spec)
@@ -93,6 +95,19 @@ def _load(spec: Word, role: str, options: ReadOptions, open_stdin: Callable[[], 
             f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
         ) from None
     return _Loaded(name, inline=(values, labels))
+
+
+def _listed(obj: Any, role: str) -> list[Any]:
+    tolist = getattr(obj, "tolist", None)
+    values = tolist() if callable(tolist) else obj
+    if not isinstance(values, (list, tuple)):
+        kind = type(obj).__name__
+        raise InputError(f"{role}: observations must be a list, a tuple, an array or a Series, not {kind}")
+    return list(values)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
 
 
 def _load_source(

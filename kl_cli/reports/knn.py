@@ -107,6 +107,8 @@ def run_knn(
         raise UsageError("--samples reads observations, but P and Q are both parametric distributions")
     if q is None and columns:
         raise UsageError("Q is missing", hint="give a second source of the same columns")
+    if q is None and isinstance(p, Distribution):
+        raise UsageError("Q is missing", hint="give observations to compare with the distribution")
     notes: list[str] = []
     sides: dict[str, tuple[np.ndarray, str]] = {}
     for role, spec in (("P", p), ("Q", q)):
