@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import assert_one_line_error, run, strict_json, write_csv
+from helpers import assert_one_line_error, describe, run, strict_json, write_csv
 from scipy import integrate, stats
 
 from kl_cli import api
@@ -304,3 +304,17 @@ def test_dequantize_moves_values_within_their_rounding_interval_and_leaves_disti
     assert done.steps == [0.25, 0.25]
     moved = done.samples[0] - rounded
     assert np.all(np.abs(moved) <= 0.125) and np.unique(done.samples[0], axis=0).shape[0] == 400
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_the_report_says_why_a_metric_is_not_estimated(fmt):
+    """A normal of sd 1.7e308 puts 29% of its mass beyond the floats: no quadrature;
+    the table and markdown said only 'not estimated', the reason was in JSON alone."""
+    result = run("compare", "normal(0,1.7e308)", "normal(3,50)", "--format", fmt)
+    assert result.exit_code == 0, describe(result)
+    text = " ".join(result.stdout.split()).replace("\\", "")
+    assert "not estimated: js_divergence, total_variation: it needs quadrature" in text, text
+    assert "beyond the float range" in text
+    data = strict_json(run("compare", "normal(0,1.7e308)", "normal(3,50)", "--format", "json").stdout)
+    assert set(data["not_estimated"]) == {"js_divergence", "js_distance", "total_variation"}
+    assert data["metrics"]["kl_qp"] == pytest.approx(math.log(1.7e308 / 50) + 0.5 * (50 / 1.7e308) ** 2 - 0.5, rel=1e-12)

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from ..reports.knn import EstimateComparison
 from ..reports.parametric import ParametricComparison
-from ..text import exact, fit, holds, number
+from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, METRICS
 from .terminal import close_report, metrics_table, open_report, value_cell
 from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
@@ -106,6 +106,16 @@ def picture_lines(r: Shown, width: int, encoding: str | None) -> list[str]:
     return lines
 
 
+def not_estimated_lines(r: Shown) -> list[str]:
+    """Why each metric without a figure has none: one line per reason, naming its metrics."""
+    by_reason: dict[str, list[str]] = {}
+    for key in METRICS:
+        why = r.not_estimated.get(key)
+        if why and key not in r.metrics:
+            by_reason.setdefault(why, []).append(key)
+    return [f"not estimated: {', '.join(keys)}: {why}" for why, keys in by_reason.items()]
+
+
 def parametric_table(r: Shown, out: TextIO, width: int | None = None) -> None:
     from rich.text import Text
 
@@ -121,6 +131,8 @@ def parametric_table(r: Shown, out: TextIO, width: int | None = None) -> None:
     console.print(table)
     if r.differential:
         console.print(Text(fit("* differential entropy: of a density, it can be negative", enc), style="dim"))
+    for line in not_estimated_lines(r):
+        console.print(Text(visible(line, encoding=enc)))
     for line in picture_lines(r, width, enc):
         console.print(Text(line), overflow="crop", no_wrap=True)
     close_report(console, r.explanation(), r.notes, enc)
@@ -140,6 +152,9 @@ def parametric_markdown(r: Shown, encoding: str | None = None) -> str:
         md_table(header, ([row[0], f"`{row[1]}`", *row[2:]] for row in rows)),
         "",
     ]
+    missing = not_estimated_lines(r)
+    if missing:
+        parts += [*(f"- {esc(line)}" for line in missing), ""]
     picture = picture_lines(r, 80, encoding)
     if picture:
         parts += ["```", *picture, "```", ""]
