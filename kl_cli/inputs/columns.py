@@ -241,6 +241,18 @@ def _bulk_decimals(array: Any, values: np.ndarray, empty_ok: bool) -> np.ndarray
         array = array.combine_chunks()
     if len(array) == 0:
         return np.empty(0, dtype=np.int64)
+    # The common case first: every cell parses as Arrow reads a float. Arrow
+    # parses to a finite float exactly the cells the decimal pattern matches
+    # (it refuses white space, hex, 1_000, 1d3...; it reads inf and nan,
+    # which are not finite and go to Python), so this saves the pattern's pass.
+    try:
+        parsed = arrow.numbers(pc.cast(array, pa.float64()))
+    except pa.ArrowInvalid:
+        parsed = None
+    if parsed is not None:
+        finite = np.isfinite(parsed)
+        values[finite] = parsed[finite]
+        return np.flatnonzero(~finite)
     trimmed = pc.utf8_trim_whitespace(array)
     plain = arrow.flags(pc.match_substring_regex(trimmed, _ARROW_DECIMAL))
     if plain.any():
