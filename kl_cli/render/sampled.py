@@ -9,7 +9,7 @@ from ..text import exact, number, visible
 from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json, write_value
 
 CSV_HEADER = ["estimator", "per", "mean", "sem", "n", "properties"]
-SHORT = {"k1": "unbiased, < 0 possible", "k2": "biased, >= 0", "k3": "unbiased, >= 0"}
+SHORT = {"k1": "unbiased", "k2": "biased, >= 0", "k3": "unbiased, >= 0"}
 PERS = ("token", "sequence")
 
 
@@ -94,7 +94,7 @@ def _table(result: SampledResult, out: TextIO) -> None:
     console.print(Text(visible(first, encoding=enc), style="bold"))
     console.print(Text(visible(second, encoding=enc)))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    table.add_column("estimator")
+    table.add_column("estimator", no_wrap=True, min_width=9)
     table.add_column("per token", justify="right", no_wrap=True)
     table.add_column("sem", justify="right", no_wrap=True)
     if result.per_sequence is not None:
