@@ -109,9 +109,7 @@ def test_standard_errors_are_calibrated(tmp_path: Path) -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.tuples(
-            st.floats(-800, 0, allow_nan=False, allow_subnormal=True), st.floats(-800, 0, allow_subnormal=True)
-        ),
+        st.tuples(st.floats(-800, 0, allow_nan=False, allow_subnormal=True), st.floats(-800, 0, allow_subnormal=True)),
         min_size=1,
         max_size=40,
     )
@@ -428,7 +426,14 @@ def test_sample_data_example_runs() -> None:
     from helpers import SAMPLE_DATA
 
     data = report(
-        str(SAMPLE_DATA / "rl_logprobs.csv"), "--logq", "logq", "--logp", "logp", "--sequence", "sequence", "--mask",
+        str(SAMPLE_DATA / "rl_logprobs.csv"),
+        "--logq",
+        "logq",
+        "--logp",
+        "logp",
+        "--sequence",
+        "sequence",
+        "--mask",
         "mask",
     )
     assert data["sequences"] > 0 and data["estimators"]["k3"]["mean"] > 0

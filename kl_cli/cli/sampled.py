@@ -95,8 +95,8 @@ def sampled(
     standard errors, per token and per sequence. Exit status: 0 ok, 1 the
     figure over --fail-above, 2 trouble.
     """
-    from ..reports.sampled import run_sampled
     from ..render.sampled import render_sampled
+    from ..reports.sampled import run_sampled
 
     check_stdout()
     options.pop("debug")

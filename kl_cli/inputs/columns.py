@@ -278,7 +278,9 @@ def _labels(column: Any, table: ChunkTable, source: str, name: str, offset: int)
     return labels
 
 
-def numeric_cells(column: Any, table: ChunkTable, source: str, name: str, offset: int, *, minus_inf: bool) -> np.ndarray:
+def numeric_cells(
+    column: Any, table: ChunkTable, source: str, name: str, offset: int, *, minus_inf: bool
+) -> np.ndarray:
     """One chunk of a numeric column as float64 by the cell rule (``offset``: its
     first row's number, for messages): a cell that is not a finite number (or
     -inf, when ``minus_inf``) is an error naming its line and column."""

@@ -281,7 +281,9 @@ def _first_row(codes: np.ndarray, code: int) -> int:
     return int(np.argmax(codes == code))
 
 
-def _sequence_cells(column: Any, table: Any, name: str, column_name: str, offset: int) -> tuple[list[object], np.ndarray]:
+def _sequence_cells(
+    column: Any, table: Any, name: str, column_name: str, offset: int
+) -> tuple[list[object], np.ndarray]:
     kinds, codes = _distinct(column, table.text_cells)
     keys: list[object] = []
     for code, (kind, value) in enumerate(kinds):

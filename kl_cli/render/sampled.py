@@ -6,7 +6,16 @@ from typing import TextIO
 
 from ..reports.sampled import DIRECTION, PROPERTIES, SampledResult
 from ..text import exact, number, visible
-from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json, write_value
+from .writers import (
+    REPORT_HEIGHT,
+    md_escape,
+    md_table,
+    output_encoding,
+    report_width,
+    write_csv,
+    write_json,
+    write_value,
+)
 
 CSV_HEADER = ["estimator", "per", "mean", "sem", "n", "properties"]
 SHORT = {"k1": "unbiased", "k2": "biased, >= 0", "k3": "unbiased, >= 0"}
@@ -56,8 +65,7 @@ def _headline(result: SampledResult) -> list[str]:
     sequences = "" if result.sequences is None else f", {result.sequences:,} sequences"
     masked = f" ({result.masked:,} masked)" if result.masked else ""
     return [
-        f"{DIRECTION} in {result.unit}, q = the policy that drew the tokens ({result.q_source}), "
-        f"p = {result.p_source}",
+        f"{DIRECTION} in {result.unit}, q = the policy that drew the tokens ({result.q_source}), p = {result.p_source}",
         f"{result.tokens:,} tokens{masked}{sequences}. KL(p||q) cannot be estimated from samples of q.",
     ]
 
@@ -89,7 +97,9 @@ def _table(result: SampledResult, out: TextIO) -> None:
     from rich.text import Text
 
     enc = output_encoding(out)
-    console = Console(file=out, width=report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False)
+    console = Console(
+        file=out, width=report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
+    )
     first, second = _headline(result)
     console.print(Text(visible(first, encoding=enc), style="bold"))
     console.print(Text(visible(second, encoding=enc)))

@@ -244,9 +244,7 @@ def _warnings(
 ) -> list[str]:
     warnings = [f"{k} not estimated: {why}" for k, why in not_estimated.items()]
     if stats.zero_p:
-        warnings.append(
-            f"{stats.zero_p} tokens have logp = -inf (probability 0 under p): KL(q||p) is infinite"
-        )
+        warnings.append(f"{stats.zero_p} tokens have logp = -inf (probability 0 under p): KL(q||p) is infinite")
         return warnings
     if stats.tokens < FEW:
         warnings.append(f"only {stats.tokens} tokens: the standard errors are themselves rough")
