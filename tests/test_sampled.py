@@ -375,6 +375,7 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert_one_line_error(
         run("sampled", str(tmp_path / "q.npy"), str(tmp_path / "q.npy"), "--logq", "x"), ["--logq names a column"]
     )
+    assert_one_line_error(run("sampled", str(tmp_path / "q.npy"), *COLUMNS), ["holds one array; give two"])
 
 
 def test_array_errors_are_one_line(tmp_path: Path) -> None:
@@ -437,3 +438,74 @@ def test_sample_data_example_runs() -> None:
         "mask",
     )
     assert data["sequences"] > 0 and data["estimators"]["k3"]["mean"] > 0
+
+
+def test_reader_chunks_change_nothing_and_lines_stay_right(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 97 rows (sequences interleaved across them) give the one-chunk figures, and
+    an error in a later chunk names its own line."""
+    from kl_cli.inputs.datasets import iter_dataset
+
+    frame = _sequences(200, 31, interleaved=True)
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False, float_format="%.17g")
+    args = (str(path), *COLUMNS, "--sequence", "seq", "--mask", "mask")
+    whole = report(*args)
+    monkeypatch.setitem(iter_dataset.__kwdefaults__, "chunk_rows", 97)
+    chunked = report(*args)
+    expected = _groupby_reference(frame)
+    for part in ("estimators", "per_sequence"):
+        for k in ("k1", "k2", "k3"):
+            for stat in ("mean", "sem"):
+                assert close(chunked[part][k][stat], whole[part][k][stat], 1e-12), (part, k, stat)
+    for k, (mean, sem) in expected.items():
+        assert close(chunked["per_sequence"][k]["mean"], mean, 1e-9)
+        assert close(chunked["per_sequence"][k]["sem"], sem, 1e-9)
+    lines = path.read_text().splitlines()
+    row = next(i for i in range(400, len(lines)) if lines[i].split(",")[3] == "1")  # a kept token, chunk 5
+    cells = lines[row].split(",")
+    cells[1] = "0.25"
+    lines[row] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    assert_one_line_error(run("sampled", *args), [f"line {row + 1}:", "logq is 0.25"])
+
+
+CELLS = [
+    "1", "-2.5", "+.5", "1.", "-0", "1e5", "1E-5", "5e+3", "00.1", "1e400", "1e-400", "123456789012345678901234567890",
+    "inf", "-inf", "+inf", "Infinity", "nan", "NaN", "-nan", "", " 1", "1 ", "1_0", "0x10", "1e", "e5", "1,5", "1d3",
+    "-", "+", ".", "١٢", "１", "--1", "0x1p3", "true",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_one_arrow_cast_reads_cells_as_the_decimal_pattern_does(cell: str) -> None:
+    """The fast path (every cell of a chunk parses as an Arrow float) and the pattern's
+    path (taken when one cell does not: here an empty one) read every cell alike."""
+    import pyarrow as pa
+
+    from kl_cli.errors import InputError
+    from kl_cli.inputs.arrow import TextColumn
+    from kl_cli.inputs.columns import _numbers
+
+    class Table:
+        text_cells = True
+
+        def line_of(self, row: int) -> str:
+            return f"line {row + 2}"
+
+    def read(cells: list[str]) -> str:
+        try:
+            values, _ = _numbers(TextColumn(pa.array(cells)), Table(), "t", "c", 0, empty_ok=True)
+        except InputError as exc:
+            return str(exc)
+        return repr(float(values[0]))
+
+    assert read([cell]) == read([cell, ""])
+
+
+def test_python_api(tmp_path: Path) -> None:
+    import kl_cli
+
+    path = _csv(tmp_path, "logq,logp\n-1,-2\n-0.5,-0.1\n-0.3,-0.9\n")
+    result = kl_cli.sampled(path, logq="logq", logp="logp", base=2)
+    assert result.to_dict() == report(path, *COLUMNS, "--base", "2")
+    assert result.figure("k3", "token", "mean") == result.estimators["k3"].mean

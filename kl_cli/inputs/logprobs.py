@@ -95,7 +95,10 @@ def read_tokens(
         )
     if logq == logp:
         raise UsageError(f"--logq and --logp both name {show_label(logq)}: KL of a policy from itself is 0")
-    if not is_stream(source) and array_kind(source) == "npz":
+    kind = None if is_stream(source) else array_kind(source)
+    if kind == "npy":
+        raise UsageError(f"{source}: an .npy file holds one array; give two: kl-cli sampled LOGQ.npy LOGP.npy")
+    if kind == "npz":
         if sequence is not None:
             raise UsageError("--sequence applies to tables; in an .npz the rows of 2-D arrays are sequences")
         arrays = [load_array(source, f"{source}: {member}", key=member) for member in (logq, logp)]
