@@ -47,7 +47,7 @@ REPO = os.path.dirname(HERE)
 BASELINES = os.path.join(HERE, "baselines.py")
 GEN = os.path.join(HERE, "gen_data.py")
 
-GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream", "knn")
+GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream", "knn", "sampled")
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
     "| kl-cli peak MB | baseline peak MB |"
@@ -66,6 +66,7 @@ SIZES = {
         "knn_calls": 2,
         "knn_draws": 100,
         "knn_size": 10_000,
+        "sampled_tokens": 10_000_000,
     },
     "quick": {
         "categories": 20_000,
@@ -79,6 +80,7 @@ SIZES = {
         "knn_calls": 1,
         "knn_draws": 2,
         "knn_size": 1_000,
+        "sampled_tokens": 20_000,
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -95,6 +97,23 @@ with open(path, "w") as handle:
     for start in range(0, rows, 1_000_000):
         handle.write("\\n".join(labels[rng.integers(0, 50, min(1_000_000, rows - start))]) + "\\n")
 """
+# The sampled scenario: log q and log p of tokens drawn from q (two categorical
+# policies over 50 tokens), two float columns; it prints k3's mean from numpy.
+LOGPROBS = """
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+path, n = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(13)
+q, p = rng.dirichlet(np.ones(50)), rng.dirichlet(np.ones(50))
+x = rng.choice(50, size=n, p=q)
+logq, logp = np.round(np.log(q)[x], 6), np.round(np.log(p)[x], 6)
+pacsv.write_csv(pa.table({"logq": logq, "logp": logp}), path)
+d = logp - logq
+print(repr(float(np.mean(np.expm1(d) - d))))
+"""
+PANDAS_LOGPROBS = "import sys, pandas; f = pandas.read_csv(sys.argv[1], usecols=['logq', 'logp']); print(len(f))"
 IMPORT_BASELINE = "import numpy, click, rich.console"
 PARAMETRIC = ["compare", "normal(0,1)", "normal(1,2)"]
 PARAMETRIC_BASELINE = "import numpy, click, rich.console, scipy.integrate, scipy.special"
@@ -352,6 +371,7 @@ class Bench:
         self.data: dict[str, str] = {}
         self.interference: dict[str, float | None] = {}
         self.accuracy: dict[str, Any] | None = None
+        self.sampled_k3: float | None = None
 
     def wanted(self, group: str) -> bool:
         return group in self.only
@@ -376,12 +396,17 @@ class Bench:
             jobs[-1][1].extend(["--times", str(self.size["times"])])
         if "stream" in self.only:
             jobs.append(("column.csv", [sys.executable, "-c", ONE_COLUMN, "column.csv", str(self.size["stream_rows"])]))
+        if "sampled" in self.only:
+            tokens = str(self.size["sampled_tokens"])
+            jobs.append(("logprobs.csv", [sys.executable, "-c", LOGPROBS, "logprobs.csv", tokens]))
         for name, argv in jobs:
             r = run_child(argv, self.tmp)
             if r.code != 0:
                 raise SystemExit(f"generating {name} failed: {r.stderr.strip()}")
             size = os.path.getsize(os.path.join(self.tmp, name))
             self.data[name] = f"{name} {size / 2**20:.1f} MB"
+            if name == "logprobs.csv":
+                self.sampled_k3 = floats(r.stdout)
             progress(f"[data] {name}: {size / 2**20:.1f} MB in {r.wall:.1f} s")
 
     # -- 1. start-up -------------------------------------------------------------
@@ -668,6 +693,35 @@ class Bench:
             verdict = "every target met" if not missed else f"**targets missed: {', '.join(missed)}**"
         self.checks.append(f"knn: accuracy over {int(draws):,} draws at n = m = {int(size):,}: {verdict}")
 
+    # -- 7. KL from sampled log-probabilities ------------------------------------------
+
+    def sampled(self) -> None:
+        """Issue 13: `kl-cli sampled` over a two-column CSV of log-probabilities
+        against pandas reading those two columns, and k3's mean against numpy's."""
+        tokens = self.size["sampled_tokens"]
+        argv = ["sampled", "logprobs.csv", "--logq", "logq", "--logp", "logp", "--format", "value"]
+        kl = Command("kl-cli", [*self.kl, *argv])
+        reader = Command("pandas", [sys.executable, "-c", PANDAS_LOGPROBS, "logprobs.csv"])
+        self.interference["sampled"] = run_group("sampled", [kl, reader], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"sampled: `kl-cli {' '.join(argv)}`, {tokens:,} tokens (CSV, two float columns)",
+                kl,
+                "pandas `read_csv(usecols=['logq', 'logp'])` (the read alone)",
+                reader,
+                None,
+                1.5,
+                "≤ 1.5",
+            )
+        )
+        if kl.runs and self.sampled_k3 is not None:
+            ours = floats(kl.runs[0].stdout)
+            ok = ours is not None and rel(ours, self.sampled_k3) <= 1e-9
+            self.checks.append(
+                f"sampled: k3 mean {ours!r}, numpy `mean(expm1(d) - d)` {self.sampled_k3!r}: "
+                + ("OK (relative difference ≤ 1e-9)" if ok else "**differs**")
+            )
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -686,6 +740,8 @@ class Bench:
             self.stream()
         if self.wanted("knn"):
             self.knn()
+        if self.wanted("sampled"):
+            self.sampled()
 
     def failures(self) -> list[str]:
         seen, out = set(), []

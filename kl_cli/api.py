@@ -19,8 +19,9 @@ from .profiles.model import Profile
 from .reports.compare import Comparison, run_compare
 from .reports.drift import DriftReport, run_drift
 from .reports.profile import run_profile
+from .reports.sampled import SampledResult, run_sampled
 
-__all__ = ["Comparison", "DriftReport", "Profile", "compare", "drift", "profile"]
+__all__ = ["Comparison", "DriftReport", "Profile", "SampledResult", "compare", "drift", "profile", "sampled"]
 
 
 def compare(p: Any, q: Any = None, **options: Any) -> Comparison:
@@ -65,6 +66,19 @@ def profile(*data: Any, **options: Any) -> Profile:
     ``chunk_rows``. ``to_dict()`` of the result is the profile JSON.
     """
     return run_profile(list(data), **_api_names(options))
+
+
+def sampled(source: str, other: str | None = None, **options: Any) -> SampledResult:
+    """KL(q||p) from the log-probabilities of tokens drawn from q (Schulman's k1, k2, k3).
+
+    ``source`` is a table with the columns ``logq`` and ``logp`` (options
+    of those names; ``sequence`` and ``mask`` columns optional), an ``.npz``
+    with those members, or, with ``other``, two arrays (log q, log p) of
+    tokens or sequences x positions (``mask``: a 0/1 array file). Other
+    options by ``kl-cli sampled``'s names: ``base``, ``encoding``,
+    ``input_format``, ``delimiter``, ``header``.
+    """
+    return run_sampled(source, other, **options)
 
 
 def _api_names(options: dict[str, Any]) -> dict[str, Any]:

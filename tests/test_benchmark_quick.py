@@ -34,6 +34,7 @@ ROWS = [
     ("drift:", "DuckDB", "duckdb"),
     ("drift peer", "Evidently", "evidently"),
     ("memory", "profile", None),
+    ("sampled", "pandas", None),
 ]
 
 

@@ -59,6 +59,7 @@ BASE_RUN = {
     "compare": ["compare", "0.7,0.3", "0.4,0.6"],
     "drift": ["drift", REFERENCE, CURRENT],
     "profile": ["profile", REFERENCE, "-o", "-"],
+    "sampled": ["sampled", str(SAMPLE_DATA / "rl_logprobs.csv"), "--logq", "logq", "--logp", "logp"],
 }
 
 
@@ -118,6 +119,7 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
         "drift --max-drift-share",
         "drift --confidence",
         "drift --significance",
+        "sampled --fail-above",
     }
     assert {f"{n} {p.opts[0]}" for n, p in INT_OPTIONS} == {
         "compare --top",
@@ -169,7 +171,7 @@ def test_float_options_refuse_infinity_where_it_means_nothing(command, param, in
 
 
 def test_only_fail_above_takes_infinity_and_it_means_what_it_says():
-    assert [p.opts[0] for _, p in FLOAT_OPTIONS if p.type.infinite] == ["--fail-above"]
+    assert {p.opts[0] for _, p in FLOAT_OPTIONS if p.type.infinite} == {"--fail-above"}
     finite = ["0.7,0.3", "0.4,0.6"]
     infinite = ["0.7,0.3", "1,0"]  # KL(P||Q) is infinite: P gives mass where Q gives none
     assert run("compare", *finite, "--fail-above", "inf").exit_code == 0

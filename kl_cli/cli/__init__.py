@@ -6,9 +6,11 @@ from .app import cli, run
 from .compare import compare
 from .drift import drift
 from .profile import profile
+from .sampled import sampled
 
 cli.add_command(compare)
 cli.add_command(drift)
 cli.add_command(profile)
+cli.add_command(sampled)
 
 __all__ = ["cli", "run"]

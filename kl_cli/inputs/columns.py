@@ -164,12 +164,20 @@ class _Samples:
 
 
 def _numbers(
-    column: Any, table: ChunkTable, source: str, name: str, offset: int, *, empty_ok: bool = False, exact: bool = False
+    column: Any,
+    table: ChunkTable,
+    source: str,
+    name: str,
+    offset: int,
+    *,
+    empty_ok: bool = False,
+    exact: bool = False,
+    minus_inf: bool = False,
 ) -> tuple[np.ndarray, dict[int, int]]:
     """One chunk of a numeric column as floats, by the cell rule.
 
     A cell that is not a finite number is an error naming its line (a
-    missing one is NaN when ``empty_ok``). ``exact``: integers beyond the
+    missing one is NaN when ``empty_ok``; -inf is kept when ``minus_inf``). ``exact``: integers beyond the
     float range are returned apart, by row (see ``weights``); otherwise
     they are an error."""
     n = len(column)
@@ -203,7 +211,7 @@ def _numbers(
                 raise _bad(
                     table, source, name, offset + i, f"has {show_integer(value)}, beyond the range of a float"
                 ) from None
-            if math.isfinite(number):
+            if math.isfinite(number) or (minus_inf and number == -math.inf):
                 values[i] = number
                 continue
         elif kind == "missing" and empty_ok:
@@ -233,6 +241,18 @@ def _bulk_decimals(array: Any, values: np.ndarray, empty_ok: bool) -> np.ndarray
         array = array.combine_chunks()
     if len(array) == 0:
         return np.empty(0, dtype=np.int64)
+    # The common case first: every cell parses as Arrow reads a float. Arrow
+    # parses to a finite float exactly the cells the decimal pattern matches
+    # (it refuses white space, hex, 1_000, 1d3...; it reads inf and nan,
+    # which are not finite and go to Python), so this saves the pattern's pass.
+    try:
+        parsed = arrow.numbers(pc.cast(array, pa.float64()))
+    except pa.ArrowInvalid:
+        parsed = None
+    if parsed is not None:
+        finite = np.isfinite(parsed)
+        values[finite] = parsed[finite]
+        return np.flatnonzero(~finite)
     trimmed = pc.utf8_trim_whitespace(array)
     plain = arrow.flags(pc.match_substring_regex(trimmed, _ARROW_DECIMAL))
     if plain.any():
@@ -256,3 +276,12 @@ def _labels(column: Any, table: ChunkTable, source: str, name: str, offset: int)
             raise InputError(f"{source}: {table.line_of(offset + i)}: column {show_label(name)} has no label")
         labels[i] = number_label(value) if kind == "number" else value
     return labels
+
+
+def numeric_cells(
+    column: Any, table: ChunkTable, source: str, name: str, offset: int, *, minus_inf: bool
+) -> np.ndarray:
+    """One chunk of a numeric column as float64 by the cell rule (``offset``: its
+    first row's number, for messages): a cell that is not a finite number (or
+    -inf, when ``minus_inf``) is an error naming its line and column."""
+    return _numbers(column, table, source, name, offset, minus_inf=minus_inf)[0]

@@ -1,0 +1,112 @@
+"""`kl-cli sampled TABLE --logq C --logp C` or `kl-cli sampled LOGQ.npy LOGP.npy`: options into one call."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..vocabulary import OUTPUT_FORMATS
+from .app import EXIT_EXCEEDED, EXIT_OK
+from .options import (
+    Number,
+    base_option,
+    debug_option,
+    emit_warnings,
+    encoding_option,
+    exceeded,
+    open_stdin,
+    table_layout_options,
+)
+from .streams import check_stdout
+
+
+def _layout(f: Any) -> Any:
+    for decorator in reversed(table_layout_options()):
+        f = decorator(f)
+    return f
+
+
+@click.command()
+@click.argument("source")
+@click.argument("logp_array", required=False, metavar="[LOGP]")
+@click.option("--logq", help="Column (or .npz member) of log q(x): the policy that drew the tokens.")
+@click.option("--logp", help="Column (or .npz member) of log p(x): the policy compared with it.")
+@click.option("--sequence", help="Column of sequence ids: also give the per-sequence KL (sum over a sequence).")
+@click.option(
+    "--mask", help="0/1 column (TABLE), .npz member, or array file (LOGQ LOGP) of the tokens to count (1: counted)."
+)
+@base_option("e")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table (rich report), json (strict), csv (one row per estimator and aggregation), markdown, "
+    "or value (the figure --estimator, --per and --stat choose).",
+)
+@click.option(
+    "--estimator",
+    type=click.Choice(["k1", "k2", "k3"]),
+    default="k3",
+    show_default=True,
+    help="The estimator for --format value and --fail-above: k1 (unbiased), k2 (biased), k3 (unbiased, >= 0).",
+)
+@click.option(
+    "--per",
+    type=click.Choice(["token", "sequence"]),
+    default="token",
+    show_default=True,
+    help="For --format value and --fail-above: the mean per token, or per sequence (needs sequences).",
+)
+@click.option(
+    "--stat",
+    type=click.Choice(["mean", "sem"]),
+    default="mean",
+    show_default=True,
+    help="For --format value and --fail-above: the estimate (mean) or its standard error (sem).",
+)
+@click.option(
+    "--fail-above",
+    type=Number("fail_above"),
+    help="Exit 1 when the chosen figure exceeds this value (infinite always does).",
+)
+@encoding_option("Text encoding of a table.")
+@_layout
+@debug_option
+def sampled(
+    source: str,
+    logp_array: str | None,
+    fmt: str,
+    estimator: str,
+    per: str,
+    stat: str,
+    fail_above: float | None,
+    **options: Any,
+) -> int:
+    """Estimate KL(q||p) from the log-probabilities of tokens drawn from q.
+
+    SOURCE is a table (CSV, TSV, JSON, JSON lines, Parquet; compressed; -
+    for standard input) with the columns --logq and --logp, or an .npz with
+    those members; or give two arrays LOGQ LOGP (.npy, memory-mapped) of
+    tokens or sequences x positions. Schulman's k1, k2 and k3 with their
+    standard errors, per token and per sequence. Exit status: 0 ok, 1 the
+    figure over --fail-above, 2 trouble.
+    """
+    from ..render.sampled import render_sampled
+    from ..reports.sampled import run_sampled
+
+    check_stdout()
+    options.pop("debug")
+    result = run_sampled(source, logp_array, open_stdin=open_stdin, **options)
+    if per == "sequence" and result.per_sequence is None:
+        raise click.UsageError("--per sequence needs sequences: a --sequence column, or 2-D arrays")
+    value = result.figure(estimator, per, stat)
+    if value is None and (fmt == "value" or fail_above is not None):
+        raise click.UsageError(f"--estimator {estimator}: {result.not_estimated[estimator]}")
+    emit_warnings(list(result.warnings))
+    render_sampled(result, fmt, sys.stdout, estimator=estimator, per=per, stat=stat)
+    sys.stdout.flush()
+    return EXIT_EXCEEDED if value is not None and exceeded(value, fail_above) else EXIT_OK
