@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Comparison", "DriftReport", "Profile", "compare", "drift", "profile"]
+__all__ = ["Comparison", "DriftReport", "MatrixReport", "Profile", "compare", "drift", "matrix", "profile"]
 
 
 def __getattr__(name: str) -> Any:

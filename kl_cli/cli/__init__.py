@@ -5,10 +5,12 @@ from __future__ import annotations
 from .app import cli, run
 from .compare import compare
 from .drift import drift
+from .matrix import matrix
 from .profile import profile
 
 cli.add_command(compare)
 cli.add_command(drift)
+cli.add_command(matrix)
 cli.add_command(profile)
 
 __all__ = ["cli", "run"]
