@@ -39,12 +39,13 @@ def load_sources(specs: list[Any], options: ReadOptions, open_stdin: Callable[[]
             out.append(to_histogram(spec, f"distribution {len(out) + 1}", options))
             continue
         name = "stdin" if spec == "-" else spec
-        loaded = _load(spec, "P", options, open_stdin, named=name)
+        role = f"source {len(out) + 1}"
+        loaded = _load(spec, role, options, open_stdin, named=name)
         if json_pair(loaded.json_value):
             raise InputError(
                 f"{name}: holds two distributions (p and q); a matrix takes one distribution per source",
             )
-        out.append(_histogram(_planned(loaded, "P", options)))
+        out.append(_histogram(_planned(loaded, role, options)))
     return out
 
 
@@ -54,7 +55,7 @@ def load_columns(
     """The numeric columns of one table, each a distribution over its label
     column, read in one pass: (histograms, their column names, columns not used)."""
     name = "stdin" if spec == "-" else spec
-    loaded = _load(spec, "P", options, open_stdin, named=name)
+    loaded = _load(spec, "source", options, open_stdin, named=name)
     if loaded.table is None:
         raise UsageError(
             f"{name}: one source gives the distributions as the numeric columns of a table, and this is not a table",
