@@ -685,8 +685,7 @@ class Bench:
         self.interference["matrix"] = run_group("matrix", [kl, floor], self.repeat, self.tmp)
         self.rows.append(
             Row(
-                f"matrix: `pairwise(P, 'js_distance')`, {int(n):,} distributions of {int(k):,} categories "
-                "(in-process)",
+                f"matrix: `pairwise(P, 'js_distance')`, {int(n):,} distributions of {int(k):,} categories (in-process)",
                 kl,
                 "floor: one `np.log` of (p+q)/2 per unordered pair and category, in blocks",
                 floor,

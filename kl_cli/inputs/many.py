@@ -39,6 +39,10 @@ def load_sources(specs: list[Any], options: ReadOptions, open_stdin: Callable[[]
             out.append(to_histogram(spec, f"distribution {len(out) + 1}", options))
             continue
         name = "stdin" if spec == "-" else spec
+        if array_kind(spec) is not None:
+            raise UsageError(
+                f"{name}: is a NumPy array; its rows are read as distributions when it is the only source (--rows)"
+            )
         role = f"source {len(out) + 1}"
         loaded = _load(spec, role, options, open_stdin, named=name)
         if json_pair(loaded.json_value):

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from ..reports.matrix import INFINITE_WHY, MatrixReport
 from ..text import exact, fit, holds, number, visible
-from ..vocabulary import METRIC_NAMES, metric_range
+from ..vocabulary import METRIC_NAMES
 from .writers import md_escape, md_table, output_encoding, report_width, write_csv, write_json
 
 # Shades from 0 up: exactly 0, then below 25%, 50%, 75% of the scale, and the rest (infinite too).
@@ -36,15 +36,12 @@ def render_matrix(r: MatrixReport, fmt: str, out: TextIO) -> None:
         out.write("\n".join(matrix_lines(r, report_width(out), output_encoding(out))) + "\n")
 
 
-def scale(r: MatrixReport) -> tuple[float, str]:
-    """The value the darkest shade stands for: the metric's largest possible
-    value when it has one, else the largest finite entry."""
-    high = metric_range(r.metric, r.base, r.categories)[1]
-    if math.isfinite(high) and high > 0:
-        return high, "the largest possible value"
+def scale(r: MatrixReport) -> float:
+    """The value the darkest shade starts from: its quarters set the shades
+    (the largest finite entry, so the grid has contrast whatever the metric)."""
     finite = r.matrix[r.matrix < math.inf]
     top = float(finite.max()) if finite.size else 0.0
-    return (top if top > 0 else 1.0), "the largest finite entry"
+    return top if top > 0 else 1.0
 
 
 def shade(value: float, top: float, shades: tuple[str, ...]) -> str:
@@ -68,7 +65,7 @@ def _title(r: MatrixReport, encoding: str | None) -> list[str]:
 def matrix_lines(r: MatrixReport, width: int, encoding: str | None) -> list[str]:
     """The heat-map grid and its legend as lines of at most ``width`` characters."""
     shades = SHADES if holds("".join(SHADES), encoding) else ASCII_SHADES
-    top, what = scale(r)
+    top = scale(r)
     values = r.matrix.tolist()
     cells = [[number(v, DIGITS) for v in row] for row in values]
     num_w = max(len(c) for row in cells for c in row)
@@ -96,6 +93,7 @@ def matrix_lines(r: MatrixReport, width: int, encoding: str | None) -> list[str]
             row += " " + shade(values[i][j], top, shades) + " " + cells[i][j].rjust(cell_w - 2)
         lines.append(row.rstrip())
     lines.append("")
+    grid = len(lines)
     if shown < n:
         lines.append(
             f"columns {shown + 1}-{n} of {n} left out to fit {width} characters "
@@ -105,7 +103,7 @@ def matrix_lines(r: MatrixReport, width: int, encoding: str | None) -> list[str]
     lines.append(
         fit(
             f"shading: {blank} 0, {q1} below 25%, {q2} 25-50%, {q3} 50-75%, {q4} 75% and more of "
-            f"{number(top, 4)} ({what}); inf: infinite",
+            f"{number(top, 4)}, the largest finite entry; inf: infinite",
             encoding,
         )
     )
@@ -120,7 +118,20 @@ def matrix_lines(r: MatrixReport, width: int, encoding: str | None) -> list[str]
                 f"{visible(zero, 40, encoding)} has 0 at {labels}{more}"
             )
     lines += [visible("note: " + note, encoding=encoding) for note in r.notes]
-    return lines
+    return lines[:grid] + _wrapped(lines[grid:], width)
+
+
+def _wrapped(lines: list[str], width: int) -> list[str]:
+    """Prose lines wrapped at ``width`` (continuations indented)."""
+    import textwrap
+
+    out = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        out += textwrap.wrap(
+            line, width, initial_indent="", subsequent_indent=indent + "  ", break_on_hyphens=False
+        ) or [""]
+    return out
 
 
 def _why(r: MatrixReport) -> str:

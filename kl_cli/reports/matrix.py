@@ -17,7 +17,7 @@ from ..core.histogram import Histogram, align_many, normalization_notes
 from ..core.matrix import pairwise, zero_in_q
 from ..core.smoothing import Smoothing, smooth
 from ..errors import InputError, UsageError
-from ..text import finite_or_none, show_label, show_labels
+from ..text import finite_or_none, show_label, show_labels, show_total
 from ..vocabulary import MAX_MATRIX, MAX_MATRIX_CELLS, METRIC_NAMES, PAIR_METRICS, UNITS
 from ..vocabulary import SYMMETRIC_METRICS as SYMMETRIC
 
@@ -135,26 +135,31 @@ def unique_names(names: list[str]) -> list[str]:
 
 
 def _probabilities(
-    histograms: list[Histogram], smoothing: Smoothing
+    histograms: list[Histogram], names: list[str], smoothing: Smoothing
 ) -> tuple[np.ndarray, np.ndarray | None, list[str], list[str]]:
-    """Align and normalize (smoothing each distribution alike): (probabilities, labels, notes, warnings)."""
+    """Align and normalize (smoothing each distribution alike): (probabilities,
+    labels, notes, warnings); what compare says of each side, said once for all."""
     aligned = align_many(histograms)
     notes: list[str] = []
     warnings: list[str] = []
-    odd = []
-    for h in histograms:
+    counts, odd = [], []
+    for h, name in zip(histograms, names):
         warnings += h.warnings
         notes += h.notes
-        side_notes, side_warnings = normalization_notes(h, h.source)
+        side_notes, side_warnings = normalization_notes(h, name)
         if side_warnings:
-            odd.append(h.source)
+            odd.append(name)
         elif side_notes:
-            notes.append(side_notes[0])
+            counts.append(f"{show_label(name)} (total {show_total(h.total)})")
+    if counts:
+        more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+        notes.append(f"counts normalized to probabilities: {', '.join(counts[:3])}{more}")
     if odd:
         warnings.append(
             f"{len(odd)} distribution{'s' if len(odd) > 1 else ''} ({show_labels(odd)}) "
             "do not sum to 1 and are not whole counts; normalized to sum 1"
         )
+    notes, warnings = list(dict.fromkeys(notes)), list(dict.fromkeys(warnings))
     _check_size(*aligned.weights.shape)
     rows = [smooth(w, smoothing, e, u).values for w, e, u in zip(aligned.weights, aligned.exponents, aligned.unscaled)]
     return np.vstack(rows), aligned.labels, notes, warnings
@@ -272,7 +277,10 @@ def run_matrix(
     )
     if not sources:
         raise UsageError("no sources: give a table, two or more distributions, or an array with --rows")
-    array_given = len(sources) == 1 and isinstance(sources[0], np.ndarray) and sources[0].ndim == 2
+    from ..inputs.arrays import array_kind
+
+    one = sources[0] if len(sources) == 1 else None
+    array_given = (isinstance(one, np.ndarray) and one.ndim == 2) or (isinstance(one, str) and array_kind(one))
     if rows or array_given:
         if len(sources) != 1:
             raise UsageError("--rows takes one array file, whose rows are the distributions")
@@ -314,7 +322,7 @@ def run_matrix(
             extra = []
         if len(histograms) > MAX_MATRIX:
             raise InputError(f"{len(histograms):,} distributions; a matrix holds at most {MAX_MATRIX:,}")
-        probs, labels, notes, warnings = _probabilities(histograms, sm)
+        probs, labels, notes, warnings = _probabilities(histograms, shown, sm)
         notes = extra + notes
     if len(probs) < 2:
         raise InputError("a matrix needs at least two distributions, and only one was given")
