@@ -108,8 +108,8 @@ def random_probs(rng: np.random.Generator, n: int, k: int, zeros: bool = False) 
     return p
 
 
-def matrix_json(*args: str) -> dict:
-    result = run("matrix", *args, "--format", "json")
+def matrix_json(*args: str, input: str | None = None) -> dict:
+    result = run("matrix", *args, "--format", "json", input=input)
     assert result.exit_code == 0, describe(result)
     return strict_json(result.stdout)
 
@@ -518,3 +518,16 @@ def test_too_many_distributions_is_refused_with_the_bound(tmp_path):
     assert_one_line_error(run("matrix", str(path), "--rows"), [f"{MAX_MATRIX:,}"])
     help_text = run("matrix", "--help").stdout
     assert f"At most {MAX_MATRIX:,}" in " ".join(help_text.split())
+
+
+def test_several_tables_with_column_and_stdin(tmp_path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("k,x,y\nu,1,9\nv,3,1\n")
+    b.write_text("k,x,y\nv,2,1\nu,2,1\nw,4,1\n")
+    report = matrix_json(str(a), str(b), "-", "--column", "y", "--metric", "total_variation", input="u=1,v=1,w=2")
+    assert report["names"] == [str(a), str(b), "stdin"]
+    probs = np.array([[0.9, 0.1, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.25, 0.25, 0.5]])  # over u, v, w
+    check_entries(report, probs, "total_variation")
+    line = assert_one_line_error(run("matrix", str(a), str(b)), ["several numeric columns", "--column"])
+    assert str(a) in line

@@ -37,6 +37,7 @@ def _layout(f: Any) -> Any:
 @click.option("--key", help="The array of an .npz archive to read with --rows (needed when it holds several).")
 @click.option("--names", help="Names of the --rows rows, comma-separated (default row0, row1, ...).")
 @click.option("--columns", multiple=True, help="Only these numeric columns of a one-table source (comma-separated).")
+@click.option("--column", help="The value column of each table among several sources (when it has several).")
 @click.option("--label-column", help="Column holding the category labels (default: the only text column).")
 @click.option(
     "--metric",

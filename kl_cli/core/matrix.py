@@ -123,7 +123,7 @@ def _js(p: np.ndarray) -> np.ndarray:
             a, b = half[rows], half[cols]
             m = np.add(a[:, None, :], b[None, :, :], out=buf[: len(a), : len(b)])
             log_m = np.log(m, out=logs[: len(a), : len(b)])
-            out[rows, cols] = -np.vecdot(m, log_m) - 0.5 * (h[rows, None] + h[None, cols])
+            out[rows, cols] = -np.einsum("ijk,ijk->ij", m, log_m) - 0.5 * (h[rows, None] + h[None, cols])
     js = np.clip(_mirror(out), 0.0, math.log(2.0))
     _refine(js, p, _js_pairs)
     return js

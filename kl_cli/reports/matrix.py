@@ -238,6 +238,7 @@ def run_matrix(
     key: str | None = None,
     names: str | list[str] | None = None,
     columns: str | list[str] | None = None,
+    column: str | None = None,
     label_column: str | None = None,
     metric: str = "js_distance",
     base: str | int | float = "e",
@@ -273,7 +274,12 @@ def run_matrix(
     wanted = column_names(columns) or None
     given_names = column_names(names) or None
     read = ReadOptions(
-        label_column=label_column, encoding=encoding, input_format=input_format, delimiter=delimiter, header=header
+        column=column,
+        label_column=label_column,
+        encoding=encoding,
+        input_format=input_format,
+        delimiter=delimiter,
+        header=header,
     )
     if not sources:
         raise UsageError("no sources: give a table, two or more distributions, or an array with --rows")
@@ -284,7 +290,7 @@ def run_matrix(
     if rows or array_given:
         if len(sources) != 1:
             raise UsageError("--rows takes one array file, whose rows are the distributions")
-        for flag, value in (("--columns", wanted), ("--label-column", label_column)):
+        for flag, value in (("--columns", wanted), ("--column", column), ("--label-column", label_column)):
             if value:
                 raise UsageError(f"{flag} applies to a table's columns, not to --rows")
         spec = sources[0]
@@ -310,6 +316,11 @@ def run_matrix(
         if len(sources) == 1:
             if not isinstance(sources[0], str):
                 raise UsageError("one source must be a table file whose numeric columns are the distributions")
+            if column is not None:
+                raise UsageError(
+                    "--column picks the value column of each of several sources; one table's columns are chosen "
+                    "with --columns"
+                )
             histograms, shown, unused = load_columns(sources[0], read, open_stdin, wanted)
             extra = [f"{sources[0]}: columns not used: {', '.join(show_label(c) for c in unused)}"] if unused else []
         else:
@@ -339,7 +350,8 @@ def run_matrix(
         matrix = matrix[np.ix_(positions, positions)]
         where = {old: new for new, old in enumerate(positions)}
         infinite = [Infinite(where[e.row], where[e.column], e.zero_side, e.labels, e.count) for e in infinite]
-    names_in_order = [unique_names(shown)[i] for i in positions]
+    unique = unique_names(shown)
+    names_in_order = [unique[i] for i in positions]
     if count > len(infinite):
         notes.append(f"{count:,} infinite entries; the first {len(infinite)} are listed with their causes")
     return MatrixReport(
