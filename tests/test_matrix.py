@@ -310,6 +310,20 @@ def test_cluster_order_is_scipys_leaf_order(tmp_path, metric):
         assert any("symmetrized" in note for note in report["notes"])
 
 
+def test_cluster_order_of_many_keeps_the_linkage_order(tmp_path):
+    """Past 1,000 distributions optimal leaf ordering (cubic) is not done, and that is said."""
+    rng = np.random.default_rng(10)
+    probs = rng.dirichlet(np.ones(3), 1001)
+    path = tmp_path / "many.npy"
+    np.save(path, probs)
+    report = matrix_json(str(path), "--metric", "total_variation", "--order", "cluster")
+    ref = 0.5 * np.abs(probs[:, None, :] - probs[None, :, :]).sum(axis=-1)
+    expected = leaves_list(linkage(squareform(ref, checks=False), method="average")).tolist()
+    assert report["input_positions"] == expected
+    assert report["linkage"] == "average (without optimal leaf ordering)"
+    assert any("without optimal leaf ordering" in note for note in report["notes"])
+
+
 # ---------------------------------------------------------------------------
 # Output formats
 

@@ -54,7 +54,8 @@ def shade(value: float, top: float, shades: tuple[str, ...]) -> str:
 
 def _title(r: MatrixReport, encoding: str | None) -> list[str]:
     unit = f", base {r.base} ({r.unit})" if r.unit else ""
-    order = "input" if r.order == "input" else f"clustered ({r.linkage} linkage, optimal leaf order)"
+    leaves = "optimal leaf order" if r.linkage == "average" else "leaves in linkage order"
+    order = "input" if r.order == "input" else f"clustered (average linkage, {leaves})"
     return [
         fit(f"Pairwise {METRIC_NAMES[r.metric]} ({r.metric}){unit}", encoding),
         fit(f"{len(r.names)} distributions over {r.categories} categories · order: {order}", encoding),
