@@ -545,3 +545,24 @@ def test_several_tables_with_column_and_stdin(tmp_path):
     check_entries(report, probs, "total_variation")
     line = assert_one_line_error(run("matrix", str(a), str(b)), ["several numeric columns", "--column"])
     assert str(a) in line
+
+
+def test_a_fifo_source_is_read_once(tmp_path):
+    """A FIFO is read as compare reads a stream, never opened first to look for an array."""
+    import threading
+
+    from helpers import time_limit
+
+    fifo = tmp_path / "p.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "w") as handle:
+            handle.write("weather,p\nsun,0.7\nrain,0.3\n")
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    with time_limit(60, "matrix reading a FIFO"):
+        report = matrix_json(str(fifo), "rain=0.6,sun=0.4", "--metric", "kl_pq")
+    writer.join(10)
+    assert abs(report["matrix"][0][1] - kl(np.array([0.7, 0.3]), np.array([0.4, 0.6]))) <= TOL

@@ -25,6 +25,11 @@ from .streams import is_stream, one_stream
 from .tables import ReadOptions, plan_columns
 
 
+def is_array_file(spec: Any) -> bool:
+    """Whether a command-line word names a NumPy .npy/.npz file (a stream is never opened to find out)."""
+    return isinstance(spec, str) and not is_stream(spec) and array_kind(spec) is not None
+
+
 def load_sources(specs: list[Any], options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None) -> list[Histogram]:
     """One distribution per source (a command-line word or a Python object),
     each read as compare reads one side."""
@@ -39,7 +44,7 @@ def load_sources(specs: list[Any], options: ReadOptions, open_stdin: Callable[[]
             out.append(to_histogram(spec, f"distribution {len(out) + 1}", options))
             continue
         name = "stdin" if spec == "-" else spec
-        if array_kind(spec) is not None:
+        if is_array_file(spec):
             raise UsageError(
                 f"{name}: is a NumPy array; its rows are read as distributions when it is the only source (--rows)"
             )
@@ -82,7 +87,7 @@ def load_columns(
 def load_rows(spec: str, key: str | None = None) -> np.ndarray:
     """The rows of a 2-D array file (.npy, memory-mapped, or an .npz member) as
     float64 weights, checked: finite, non-negative, no row all zeros."""
-    if is_stream(spec) or array_kind(spec) is None:
+    if not is_array_file(spec):
         import os
 
         if not is_stream(spec) and not os.path.exists(spec):

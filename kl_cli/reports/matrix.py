@@ -272,7 +272,7 @@ def run_matrix(
     ``rows`` one array file whose rows are the distributions (also a single
     2-D numpy array). Keyword names are ``kl-cli matrix``'s options.
     """
-    from ..inputs.many import checked_rows, load_columns, load_rows, load_sources
+    from ..inputs.many import is_array_file
     from ..inputs.tables import ReadOptions
     from .options import check_base, column_names, smoothing_from
 
@@ -294,58 +294,17 @@ def run_matrix(
     )
     if not sources:
         raise UsageError("no sources: give a table, two or more distributions, or an array with --rows")
-    from ..inputs.arrays import array_kind
-
     one = sources[0] if len(sources) == 1 else None
-    array_given = (isinstance(one, np.ndarray) and one.ndim == 2) or (isinstance(one, str) and array_kind(one))
-    if rows or array_given:
-        if len(sources) != 1:
-            raise UsageError("--rows takes one array file, whose rows are the distributions")
+    if rows or (isinstance(one, np.ndarray) and one.ndim == 2) or is_array_file(one):
         for flag, value in (("--columns", wanted), ("--column", column), ("--label-column", label_column)):
             if value:
                 raise UsageError(f"{flag} applies to a table's columns, not to --rows")
-        spec = sources[0]
-        if isinstance(spec, str):
-            weights, where = load_rows(spec, key), spec
-        else:
-            weights, where = checked_rows(np.asarray(spec), "the array"), "the array"
-        if len(weights) > MAX_MATRIX:
-            raise InputError(f"{where}: {len(weights):,} rows; a matrix holds at most {MAX_MATRIX:,}")
-        shown = [f"row{i}" for i in range(len(weights))]
-        if given_names is not None:
-            if len(given_names) != len(weights):
-                raise UsageError(f"--names gives {len(given_names)} names for {len(weights)} rows")
-            shown = given_names
-        probs, labels = _row_probabilities(weights, sm, where), None
-        notes = [f"{where}: each row normalized to sum 1"]
-        warnings: list[str] = []
+        probs, labels, shown, notes, warnings = _from_rows(sources, key, given_names, sm)
     else:
-        if key is not None:
-            raise UsageError("--key names the array of an .npz archive, for --rows")
-        if given_names is not None:
-            raise UsageError("--names names the rows of --rows; sources are named by their file names or columns")
-        if len(sources) == 1:
-            if not isinstance(sources[0], str):
-                raise UsageError("one source must be a table file whose numeric columns are the distributions")
-            if column is not None:
-                raise UsageError(
-                    "--column picks the value column of each of several sources; one table's columns are chosen "
-                    "with --columns"
-                )
-            histograms, shown, unused = load_columns(sources[0], read, open_stdin, wanted)
-            extra = [f"{sources[0]}: columns not used: {', '.join(show_label(c) for c in unused)}"] if unused else []
-        else:
-            if wanted:
-                raise UsageError("--columns chooses the columns of one table; with several sources give one source")
-            histograms = load_sources(list(sources), read, open_stdin)
-            shown = [
-                "stdin" if s == "-" else s if isinstance(s, str) else h.source for s, h in zip(sources, histograms)
-            ]
-            extra = []
-        if len(histograms) > MAX_MATRIX:
-            raise InputError(f"{len(histograms):,} distributions; a matrix holds at most {MAX_MATRIX:,}")
-        probs, labels, notes, warnings = _probabilities(histograms, shown, sm)
-        notes = extra + notes
+        for flag, value in (("--key", key), ("--names", given_names)):
+            if value is not None:
+                raise UsageError(f"{flag} applies to --rows (an array whose rows are the distributions)")
+        probs, labels, shown, notes, warnings = _from_sources(sources, read, open_stdin, wanted, sm)
     if len(probs) < 2:
         raise InputError("a matrix needs at least two distributions, and only one was given")
     if sm.method != "none":
@@ -382,3 +341,59 @@ def run_matrix(
         notes=notes,
         warnings=warnings,
     )
+
+
+# What reading gives: (probabilities, labels, names, notes, warnings).
+Read = tuple[np.ndarray, np.ndarray | None, list[str], list[str], list[str]]
+
+
+def _from_rows(sources: list[Any], key: str | None, names: list[str] | None, sm: Smoothing) -> Read:
+    """The rows of one array (a file, or a numpy array from the API):
+    (probabilities, labels, names, notes, warnings)."""
+    from ..inputs.many import checked_rows, load_rows
+
+    if len(sources) != 1:
+        raise UsageError("--rows takes one array file, whose rows are the distributions")
+    spec = sources[0]
+    if isinstance(spec, str):
+        weights, where = load_rows(spec, key), spec
+    else:
+        weights, where = checked_rows(np.asarray(spec), "the array"), "the array"
+    _check_size(*weights.shape)
+    shown = [f"row{i}" for i in range(len(weights))]
+    if names is not None:
+        if len(names) != len(weights):
+            raise UsageError(f"--names gives {len(names)} names for {len(weights)} rows")
+        shown = names
+    return _row_probabilities(weights, sm, where), None, shown, [f"{where}: each row normalized to sum 1"], []
+
+
+def _from_sources(
+    sources: list[Any],
+    read: Any,
+    open_stdin: Callable[[], BinaryIO] | None,
+    wanted: list[str] | None,
+    sm: Smoothing,
+) -> Read:
+    """One table's numeric columns, or one distribution per source."""
+    from ..inputs.many import load_columns, load_sources
+
+    if len(sources) == 1:
+        if not isinstance(sources[0], str):
+            raise UsageError("one source must be a table file whose numeric columns are the distributions")
+        if read.column is not None:
+            raise UsageError(
+                "--column picks the value column of each of several sources; one table's columns are chosen "
+                "with --columns"
+            )
+        histograms, shown, unused = load_columns(sources[0], read, open_stdin, wanted)
+        extra = [f"{sources[0]}: columns not used: {', '.join(show_label(c) for c in unused)}"] if unused else []
+    else:
+        if wanted:
+            raise UsageError("--columns chooses the columns of one table; with several sources give one source")
+        histograms = load_sources(list(sources), read, open_stdin)
+        shown = ["stdin" if s == "-" else s if isinstance(s, str) else h.source for s, h in zip(sources, histograms)]
+        extra = []
+    _check_size(len(histograms), 0)
+    probs, labels, notes, warnings = _probabilities(histograms, shown, sm)
+    return probs, labels, shown, extra + notes, warnings
