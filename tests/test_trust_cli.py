@@ -59,6 +59,7 @@ BASE_RUN = {
     "compare": ["compare", "0.7,0.3", "0.4,0.6"],
     "drift": ["drift", REFERENCE, CURRENT],
     "profile": ["profile", REFERENCE, "-o", "-"],
+    "matrix": ["matrix", "0.7,0.3", "0.4,0.6", "0.5,0.5"],
 }
 
 
@@ -118,6 +119,9 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
         "drift --max-drift-share",
         "drift --confidence",
         "drift --significance",
+        "matrix --alpha",
+        "matrix --epsilon",
+        "matrix --lambda",
     }
     assert {f"{n} {p.opts[0]}" for n, p in INT_OPTIONS} == {
         "compare --top",
