@@ -566,3 +566,35 @@ def test_a_fifo_source_is_read_once(tmp_path):
         report = matrix_json(str(fifo), "rain=0.6,sun=0.4", "--metric", "kl_pq")
     writer.join(10)
     assert abs(report["matrix"][0][1] - kl(np.array([0.7, 0.3]), np.array([0.4, 0.6]))) <= TOL
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WEIGHTS = st.lists(st.sampled_from([0, 0, 1, 2, 3, 7, 10, 1000]), min_size=4, max_size=4).filter(any)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(WEIGHTS, min_size=2, max_size=5),
+    st.sampled_from(METRICS),
+    st.sampled_from(["none", "additive", "mix", "epsilon"]),
+    st.sampled_from(["e", "2"]),
+)
+def test_every_entry_equals_compare_of_that_pair(rows, metric, smoothing, base):
+    """The same pair gives the same number in matrix and in compare (zeros,
+    counts, smoothing and base included), to 1e-12 absolute; infinite alike.
+    Every label is given (zeros too): smoothing acts on the categories of all
+    distributions, which compare of one pair sees only when they are given."""
+    import kl_cli
+
+    words = [",".join(f"c{k}={w}" for k, w in enumerate(row)) for row in rows]
+    report = kl_cli.matrix(*words, metric=metric, smoothing=smoothing, base=base)
+    for i, p in enumerate(words):
+        for j, q in enumerate(words):
+            want = kl_cli.compare(p, q, smoothing=smoothing, base=base).metrics[metric]
+            got = float(report.matrix[i, j])
+            if math.isinf(want):
+                assert math.isinf(got), (i, j, got)
+            else:
+                assert abs(got - want) <= TOL, (i, j, got, want)

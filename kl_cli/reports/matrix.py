@@ -308,7 +308,10 @@ def run_matrix(
     if len(probs) < 2:
         raise InputError("a matrix needs at least two distributions, and only one was given")
     if sm.method != "none":
-        notes.append(f"every distribution smoothed: {sm.describe()}")
+        notes.append(
+            f"every distribution smoothed over the {probs.shape[1]:,} categories of all of them: {sm.describe()} "
+            "(compare of one pair smooths over that pair's categories)"
+        )
     matrix = pairwise(probs, metric, base)
     infinite, count = _infinite(matrix, probs, labels, metric)
     positions = list(range(len(probs)))
