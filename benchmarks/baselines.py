@@ -29,6 +29,13 @@ Modes:
   (``kl_cli.core.knn.knn_divergences``) or ``ckdtree`` (the same estimator
   written here with ``scipy.spatial.cKDTree``). Times CALLS calls after one
   warm-up and prints their times and the metrics as JSON.
+- ``matrix WHO N K CALLS``: the Jensen-Shannon matrix of N random
+  distributions over K categories (Dirichlet, fixed seed): WHO is ``kl-cli``
+  (``kl_cli.core.matrix.pairwise``, js_distance) or ``floor`` (one ``np.log``
+  per unordered pair and category: of (p + q) / 2, in cache-sized blocks).
+  Times CALLS calls after one warm-up and prints their times as JSON.
+- ``matrix-check N K``: the largest difference of kl-cli's JS distance matrix
+  from ``scipy.spatial.distance.jensenshannon`` on 2,000 of its pairs.
 - ``knn-accuracy DRAWS``: kl-cli's estimator on DRAWS seeded draws of each
   accuracy case of issue 12 at n = m = 10,000: mean, standard error, truth.
 """
@@ -497,6 +504,61 @@ def knn_accuracy(draws: int, size: int = 10_000) -> None:
     print(json.dumps({"draws": draws, "size": size, "k": 1, "rows": rows}))
 
 
+# ---------------------------------------------------------------------------
+# A pairwise matrix
+
+
+def random_distributions(n: int, k: int):
+    import numpy as np
+
+    return np.random.default_rng(20241).dirichlet(np.ones(k), n)
+
+
+def matrix(who: str, n: int, k: int, calls: int) -> None:
+    import numpy as np
+
+    p = random_distributions(n, k)
+    if who == "kl-cli":
+        from kl_cli.core.matrix import pairwise
+
+        def job():
+            return pairwise(p, "js_distance")
+
+    elif who == "floor":
+        step = max(1, (1 << 21) // k)  # rows per block: 2**21 floats
+
+        def job():
+            for i in range(n - 1):
+                for start in range(i + 1, n, step):
+                    m = np.add(p[i], p[start : start + step])
+                    m *= 0.5
+                    np.log(m, out=m)
+
+    else:
+        raise SystemExit(f"unknown matrix target {who!r}")
+    job()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"times": times}))
+
+
+def matrix_check(n: int, k: int) -> None:
+    import numpy as np
+    from scipy.spatial.distance import jensenshannon
+
+    from kl_cli.core.matrix import pairwise
+
+    p = random_distributions(n, k)
+    m = pairwise(p, "js_distance")
+    rng = np.random.default_rng(5)
+    pairs = rng.integers(0, n, (2000, 2))
+    worst = max(abs(float(m[i, j]) - float(jensenshannon(p[i], p[j]))) for i, j in pairs.tolist())
+    print(json.dumps({"pairs": len(pairs), "max_abs_diff": worst}))
+
+
 def main(argv: list[str]) -> None:
     if not argv:
         raise SystemExit(__doc__)
@@ -523,6 +585,10 @@ def main(argv: list[str]) -> None:
         evidently_drift(*args)
     elif mode == "knn":
         knn(args[0], int(args[1]), int(args[2]))
+    elif mode == "matrix":
+        matrix(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif mode == "matrix-check":
+        matrix_check(int(args[0]), int(args[1]))
     elif mode == "knn-accuracy":
         knn_accuracy(int(args[0]), *(int(a) for a in args[1:]))
     else:

@@ -47,7 +47,7 @@ REPO = os.path.dirname(HERE)
 BASELINES = os.path.join(HERE, "baselines.py")
 GEN = os.path.join(HERE, "gen_data.py")
 
-GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream", "knn", "sampled")
+GROUPS = ("startup", "measures", "compare", "drift", "memory", "evidently", "stream", "knn", "sampled", "matrix")
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
     "| kl-cli peak MB | baseline peak MB |"
@@ -67,6 +67,9 @@ SIZES = {
         "knn_draws": 100,
         "knn_size": 10_000,
         "sampled_tokens": 10_000_000,
+        "matrix_n": 1_000,
+        "matrix_k": 1_000,
+        "matrix_calls": 2,
     },
     "quick": {
         "categories": 20_000,
@@ -81,6 +84,9 @@ SIZES = {
         "knn_draws": 2,
         "knn_size": 1_000,
         "sampled_tokens": 20_000,
+        "matrix_n": 100,
+        "matrix_k": 100,
+        "matrix_calls": 1,
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -721,6 +727,40 @@ class Bench:
                 f"sampled: k3 mean {ours!r}, numpy `mean(expm1(d) - d)` {self.sampled_k3!r}: "
                 + ("OK (relative difference ≤ 1e-9)" if ok else "**differs**")
             )
+    # -- 8. a pairwise matrix ---------------------------------------------------------
+
+    def matrix(self) -> None:
+        """Issue 13: the Jensen-Shannon matrix of N distributions of K categories
+        against one np.log per unordered pair and category, timed in-process."""
+        n, k, calls = (str(self.size[key]) for key in ("matrix_n", "matrix_k", "matrix_calls"))
+        kl = Command("kl-cli", base_argv("matrix", "kl-cli", n, k, calls))
+        floor = Command("floor", base_argv("matrix", "floor", n, k, calls))
+        self.interference["matrix"] = run_group("matrix", [kl, floor], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"matrix: `pairwise(P, 'js_distance')`, {int(n):,} distributions of {int(k):,} categories (in-process)",
+                kl,
+                "floor: one `np.log` of (p+q)/2 per unordered pair and category, in blocks",
+                floor,
+                None,
+                2.0,
+                "≤ 2.0",
+                inner=True,
+            )
+        )
+        if not have("scipy"):
+            self.checks.append("matrix: equality with scipy skipped (scipy not installed)")
+            return
+        r = run_child(base_argv("matrix-check", n, k), self.tmp)
+        if r.code != 0:
+            self.checks.append(f"matrix: scipy check FAILED ({last_line(r.stderr)})")
+            return
+        found = json.loads(r.stdout)
+        ok = found["max_abs_diff"] <= 1e-12
+        self.checks.append(
+            f"matrix: largest difference from scipy's jensenshannon over {found['pairs']:,} pairs: "
+            f"{found['max_abs_diff']:.1e}" + (": OK (≤ 1e-12)" if ok else ": **more than 1e-12**")
+        )
 
     # -- all ---------------------------------------------------------------------
 
@@ -742,6 +782,8 @@ class Bench:
             self.knn()
         if self.wanted("sampled"):
             self.sampled()
+        if self.wanted("matrix"):
+            self.matrix()
 
     def failures(self) -> list[str]:
         seen, out = set(), []

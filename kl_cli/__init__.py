@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Comparison", "DriftReport", "Profile", "SampledResult", "compare", "drift", "profile", "sampled"]
+__all__ = [
+    "Comparison",
+    "DriftReport",
+    "MatrixReport",
+    "Profile",
+    "SampledResult",
+    "compare",
+    "drift",
+    "matrix",
+    "profile",
+    "sampled",
+]
 
 
 def __getattr__(name: str) -> Any:

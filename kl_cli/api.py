@@ -18,10 +18,22 @@ from typing import Any
 from .profiles.model import Profile
 from .reports.compare import Comparison, run_compare
 from .reports.drift import DriftReport, run_drift
+from .reports.matrix import MatrixReport, run_matrix
 from .reports.profile import run_profile
 from .reports.sampled import SampledResult, run_sampled
 
-__all__ = ["Comparison", "DriftReport", "Profile", "SampledResult", "compare", "drift", "profile", "sampled"]
+__all__ = [
+    "Comparison",
+    "DriftReport",
+    "MatrixReport",
+    "Profile",
+    "SampledResult",
+    "compare",
+    "drift",
+    "matrix",
+    "profile",
+    "sampled",
+]
 
 
 def compare(p: Any, q: Any = None, **options: Any) -> Comparison:
@@ -87,3 +99,24 @@ def _api_names(options: dict[str, Any]) -> dict[str, Any]:
         options = dict(options)
         options["lambda_"] = options.pop("lambda")
     return options
+
+
+def matrix(*sources: Any, **options: Any) -> MatrixReport:
+    """Pairwise divergences between many distributions (``kl-cli matrix``).
+
+    ``sources``: one table file (its numeric columns are the distributions),
+    two or more distributions (command-line words, lists, dicts, arrays,
+    Series; each read as ``compare`` reads one side), or one 2-D numpy array
+    or array file with ``rows=True`` (its rows are the distributions).
+    Options by ``kl-cli matrix``'s names: ``rows``, ``key``, ``names``,
+    ``columns``, ``label_column``, ``metric`` (default ``js_distance``),
+    ``base``, ``smoothing`` with ``alpha``/``epsilon``/``lambda_``, ``order``
+    (``input`` or ``cluster``), ``encoding``, ``input_format``,
+    ``delimiter``, ``header``. ``result.matrix[i, j]`` is the metric with P
+    the i-th distribution and Q the j-th.
+
+    >>> r = matrix([0.7, 0.3], [0.4, 0.6], [0.5, 0.5], metric="total_variation")
+    >>> r.matrix.round(3).tolist()
+    [[0.0, 0.3, 0.2], [0.3, 0.0, 0.1], [0.2, 0.1, 0.0]]
+    """
+    return run_matrix(list(sources), **_api_names(options))

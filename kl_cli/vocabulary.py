@@ -35,6 +35,10 @@ METRIC_NAMES = {
     "total_variation": "total variation",
     "hellinger": "Hellinger distance",
 }
+# The metrics of two distributions (the entropies are of one), as a matrix holds them.
+PAIR_METRICS = tuple(m for m in METRICS if not m.startswith("entropy"))
+# Those whose value does not change when P and Q swap.
+SYMMETRIC_METRICS = frozenset({"js_divergence", "js_distance", "jeffreys", "total_variation", "hellinger"})
 # Metrics that have no unit: the same in every base.
 BASE_FREE = frozenset({"total_variation", "hellinger"})
 
@@ -143,6 +147,12 @@ MAX_DIMENSION = 1_000
 MAX_SUPPORT_TERMS = 20_000_000
 # The k of the nearest-neighbour estimator.
 MAX_K = 1_000
+# Distributions in a pairwise matrix: its N x N floats (200 MB at 5,000) and
+# its report (25,000,000 numbers in JSON) grow with the square.
+MAX_MATRIX = 5_000
+# Cells (distributions x categories) a matrix holds in memory, as float64 with
+# their logarithms: 2**27 cells are 1 GiB each.
+MAX_MATRIX_CELLS = 2**27
 
 
 # The ranges of the float options: (low, high, low_open, high_open, infinite).

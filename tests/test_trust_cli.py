@@ -60,6 +60,7 @@ BASE_RUN = {
     "drift": ["drift", REFERENCE, CURRENT],
     "profile": ["profile", REFERENCE, "-o", "-"],
     "sampled": ["sampled", str(SAMPLE_DATA / "rl_logprobs.csv"), "--logq", "logq", "--logp", "logp"],
+    "matrix": ["matrix", "0.7,0.3", "0.4,0.6", "0.5,0.5"],
 }
 
 
@@ -120,6 +121,9 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
         "drift --confidence",
         "drift --significance",
         "sampled --fail-above",
+        "matrix --alpha",
+        "matrix --epsilon",
+        "matrix --lambda",
     }
     assert {f"{n} {p.opts[0]}" for n, p in INT_OPTIONS} == {
         "compare --top",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from .app import cli, run
 from .compare import compare
 from .drift import drift
+from .matrix import matrix
 from .profile import profile
 from .sampled import sampled
 
 cli.add_command(compare)
 cli.add_command(drift)
+cli.add_command(matrix)
 cli.add_command(profile)
 cli.add_command(sampled)
 

@@ -272,3 +272,55 @@ def normalization_notes(h: Histogram, name: str) -> tuple[list[str], list[str]]:
         return [f"{name}: {what} with total {show_total(total)} normalized to probabilities"], []
     shown = f"{total:.6g}" if math.isfinite(total) else show_total(total)
     return [], [f"{name}: values sum to {shown}, not 1, and are not whole counts; normalized to sum 1"]
+
+
+@dataclass(frozen=True)
+class AlignedMany:
+    """Many weight vectors over one support (the union of labels), one per row."""
+
+    labels: np.ndarray | None
+    weights: np.ndarray  # shape (distributions, categories)
+    exponents: tuple[int, ...]
+    unscaled: tuple[np.ndarray | None, ...]
+
+
+def align_many(histograms: Sequence[Histogram]) -> AlignedMany:
+    """``align`` for any number of histograms: categories matched by label over
+    the union of labels (first appearance order), a label missing from one
+    histogram weighing 0 there; positional histograms only when all are
+    positional and of one length (the same rules, and messages, as ``align``)."""
+    labelled = [h.labels is not None for h in histograms]
+    if not any(labelled):
+        sizes = {len(h) for h in histograms}
+        if len(sizes) > 1:
+            short, long = min(histograms, key=len), max(histograms, key=len)
+            raise InputError(
+                f"{long.source} has {len(long)} values and {short.source} has {len(short)}, and neither has labels "
+                "to match them by",
+                hint="give labels, like rain=0.7,dry=0.3, or lists of the same length",
+            )
+        weights = np.vstack([h.weights for h in histograms])
+        return AlignedMany(None, weights, tuple(h.exponent for h in histograms), tuple(h.unscaled for h in histograms))
+    if not all(labelled):
+        bare = histograms[labelled.index(False)].source
+        named = histograms[labelled.index(True)].source
+        raise InputError(
+            f"{named} has labels but {bare} does not, so categories cannot be matched by label",
+            hint=f"give {bare} labels too, like rain=0.7,dry=0.3",
+        )
+    index: dict[object, int] = {}
+    for h in histograms:
+        for label in h.labels.tolist():  # type: ignore[union-attr]
+            index.setdefault(label, len(index))
+    labels = np.array(list(index), dtype=object)
+    weights = np.zeros((len(histograms), labels.size))
+    unscaled: list[np.ndarray | None] = []
+    for row, h in enumerate(histograms):
+        at = [index[x] for x in h.labels.tolist()]  # type: ignore[union-attr]
+        weights[row, at] = h.weights
+        full = None
+        if h.unscaled is not None:
+            full = np.zeros(labels.size)
+            full[at] = h.unscaled
+        unscaled.append(full)
+    return AlignedMany(labels, weights, tuple(h.exponent for h in histograms), tuple(unscaled))

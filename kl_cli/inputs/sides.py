@@ -74,16 +74,19 @@ def _looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.lower().endswith(KNOWN_EXTENSIONS) or spec.startswith(".")
 
 
-def _load(spec: Word, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None) -> _Loaded:
+def _load(
+    spec: Word, role: str, options: ReadOptions, open_stdin: Callable[[], BinaryIO] | None, named: str | None = None
+) -> _Loaded:
+    """A source read as far as its format, called ``role (spec)`` in messages (or ``named``)."""
     if not is_word(spec):  # observations in memory (the Python API): a list, an array, a Series
-        return _Loaded(role, json_value=[None if _is_nan(v) else v for v in _listed(spec, role)])
+        return _Loaded(named or role, json_value=[None if _is_nan(v) else v for v in _listed(spec, role)])
     if isinstance(spec, Opened):
-        return _load_source(spec.spec, spec.source.name, role, options, open_stdin, False, spec)
+        return _load_source(spec.spec, named or spec.source.name, role, options, open_stdin, False, spec)
     stream = is_stream(spec)
     if stream or os.path.exists(spec):
-        name = f"{role} (stdin)" if spec == "-" else f"{role} ({spec})"
+        name = named or (f"{role} (stdin)" if spec == "-" else f"{role} ({spec})")
         return _load_source(spec, name, role, options, open_stdin, stream)
-    name = f"{role} ({spec})" if len(spec) <= 40 else role
+    name = named or (f"{role} ({spec})" if len(spec) <= 40 else role)
     try:
         values, labels = split_inline(spec, name)
     except InlineSyntaxError as exc:

@@ -264,3 +264,42 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
         elif len(others) == 1:
             label_col = others[0]
     return _Plan(wanted, label_col, True, tuple(c for c in others + ignored if c != label_col))
+
+
+def plan_columns(
+    table: ChunkTable, options: ReadOptions, wanted: list[str] | None = None
+) -> tuple[list[_Plan], list[str]]:
+    """Every numeric column of a table (or the ``wanted`` ones) as one
+    distribution over one label column, for a matrix; also the columns left unused.
+
+    Label column: the one named, else the only non-numeric column, else row
+    position (several non-numeric columns: the user chooses). The rule of
+    ``plan_table``, for all numeric columns at once."""
+    source = table.name
+    listing = ", ".join(show_label(c) for c in table.columns)
+    label_col = options.label_column
+    for name in [label_col, *(wanted or [])]:
+        if name is not None and name not in table.columns:
+            raise InputError(f"{source}: no column {show_label(name)}; the columns are {listing}")
+    kinds = _Kinds(table)
+    usable = [c for c in table.columns if c not in table.uncountable]
+    if wanted:
+        for name in wanted:
+            if not kinds[name]:
+                raise InputError(f"{source}: column {show_label(name)} holds no numeric values")
+            if name == label_col:
+                raise UsageError(f"{source}: column {show_label(name)} is the label column (--label-column)")
+        values = list(dict.fromkeys(wanted))
+    else:
+        values = [c for c in usable if kinds[c] and c != label_col]
+    if label_col is None:
+        text_cols = [c for c in usable if not kinds[c] and c not in values]
+        if len(text_cols) == 1:
+            label_col = text_cols[0]
+        elif len(text_cols) > 1:
+            raise UsageError(
+                f"{source}: several possible label columns ({', '.join(show_label(c) for c in text_cols)})",
+                hint="choose one with --label-column",
+            )
+    unused = [c for c in table.columns if c not in values and c != label_col]
+    return [_Plan(c, label_col, True, ()) for c in values], unused
