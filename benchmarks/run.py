@@ -727,6 +727,7 @@ class Bench:
                 f"sampled: k3 mean {ours!r}, numpy `mean(expm1(d) - d)` {self.sampled_k3!r}: "
                 + ("OK (relative difference ≤ 1e-9)" if ok else "**differs**")
             )
+
     # -- 8. a pairwise matrix ---------------------------------------------------------
 
     def matrix(self) -> None:
