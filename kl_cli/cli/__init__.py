@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from .app import cli, run
+from .batch import batch
 from .compare import compare
 from .drift import drift
 from .profile import profile
 
+cli.add_command(batch)
 cli.add_command(compare)
 cli.add_command(drift)
 cli.add_command(profile)

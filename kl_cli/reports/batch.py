@@ -1,0 +1,380 @@
+"""The batch pipeline and its result: many pairs of distributions, row by row.
+
+Row i of P is compared with row i of Q; the figures of every row are kept
+(for the percentiles) and summarized. Arrays are read a block of rows at a
+time, so memory is bounded by the block, not the file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core import rows as core_rows
+from ..core.row_summary import Summary, summarize
+from ..core.rows import ADDITIVE, ROW_METRICS, log_weights, logprob_rest, row_name, row_terms
+from ..core.smoothing import Smoothing, smooth
+from ..errors import UsageError
+from ..inputs.batch import Batch, load_mask, match_labels, open_batch
+from ..text import finite_or_none
+from ..vocabulary import BASE_FREE, BASES, UNITS
+
+INPUT_KINDS = ("probs", "logits", "logprobs")
+BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
+REST = "(rest)"
+WORST_ROWS = 5
+WORST_TERMS = 5
+
+
+@dataclass(frozen=True)
+class WorstRow:
+    row: int
+    kl_pq: float
+    terms: list[tuple[str, float, float, float]]  # (category, p, q, p log(p/q)), largest first
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Everything a batch found; ``to_dict()`` is the JSON report. Figures are in ``base``."""
+
+    p_source: str
+    q_source: str
+    input: str
+    temperature: float | None
+    base: str
+    smoothing: Smoothing
+    shape: tuple[int, ...]
+    categories: int
+    rows: int
+    masked: int
+    index: np.ndarray  # the (flat) row number of each figure
+    figures: dict[str, np.ndarray]
+    summary: dict[str, Summary]
+    top1: np.ndarray | None
+    zero_in_q: np.ndarray  # per row: categories with P > 0 = Q
+    zero_in_p: np.ndarray
+    per_sequence: dict[str, Summary] | None
+    sequences: int
+    empty_sequences: int
+    worst: list[WorstRow]
+    per_row: bool = False
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unit(self) -> str:
+        return UNITS[self.base]
+
+    @property
+    def top1_agree(self) -> float | None:
+        return None if self.top1 is None else float(self.top1.mean())
+
+    def row_label(self, i: int) -> str:
+        return row_name(i, self.shape)
+
+    def position(self, i: int) -> list[int] | None:
+        return [i // self.shape[1], i % self.shape[1]] if len(self.shape) == 2 else None
+
+    def infinite(self) -> dict[str, dict[str, Any]]:
+        """Metrics infinite in some row, with how many rows and why."""
+        out = {}
+        for metric, zeros, why in (
+            ("kl_pq", self.zero_in_q, "Q gives probability 0 to categories where P does not"),
+            ("kl_qp", self.zero_in_p, "P gives probability 0 to categories where Q does not"),
+        ):
+            if metric in self.summary and self.summary[metric].infinite:
+                bad = np.flatnonzero(zeros > 0)
+                out[metric] = {
+                    "rows": int(bad.size),
+                    "cause": why,
+                    "categories": int(zeros.sum()),
+                    "first_rows": [int(self.index[i]) for i in bad[:10]],
+                }
+        return out
+
+    def stat(self, metric: str, stat: str) -> float:
+        if stat == "sequence_mean":
+            if self.per_sequence is None:
+                raise UsageError("--stat sequence_mean needs 3-D input (sequences x positions x categories)")
+            if metric not in self.per_sequence:
+                raise UsageError(f"--stat sequence_mean: a sum of {metric} over a sequence means nothing")
+            return self.per_sequence[metric].mean
+        if metric not in self.summary:
+            raise UsageError(f"--metric {metric} is not a per-row figure of batch")
+        return self.summary[metric].stat(stat)  # type: ignore[return-value]
+
+    def _summary_dict(self, s: Summary) -> dict[str, Any]:
+        d: dict[str, Any] = {k: finite_or_none(getattr(s, k)) for k in ("mean", "median", "p90", "p99", "p999", "min", "max")}
+        d["sem"] = None if s.sem is None else finite_or_none(s.sem)
+        d["argmax"] = s.argmax
+        if self.position(s.argmax) is not None and self.per_sequence is not None:
+            d["argmax_position"] = self.position(s.argmax)
+        d["infinite_rows"] = s.infinite
+        return d
+
+    def row_dicts(self) -> list[dict[str, Any]]:
+        out = []
+        for j, i in enumerate(self.index):
+            row: dict[str, Any] = {"row": int(i)}
+            if len(self.shape) == 2:
+                row["sequence"], row["position"] = self.position(int(i))
+            row.update({m: finite_or_none(v[j]) for m, v in self.figures.items()})
+            if self.top1 is not None:
+                row["top1_agree"] = bool(self.top1[j])
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "p_source": self.p_source,
+            "q_source": self.q_source,
+            "input": self.input,
+            "temperature": self.temperature,
+            "base": self.base,
+            "unit": self.unit,
+            "smoothing": {"method": self.smoothing.method, "parameter": self.smoothing.parameter},
+            "shape": list(self.shape),
+            "categories": self.categories,
+            "rows": self.rows,
+            "masked": self.masked,
+            "summary": {m: self._summary_dict(s) for m, s in self.summary.items()},
+            "top1_agree": self.top1_agree,
+            "infinite": self.infinite(),
+        }
+        if self.per_sequence is not None:
+            d["per_sequence"] = {
+                "sequences": self.sequences,
+                "empty_sequences": self.empty_sequences,
+                "what": "per sequence: the sum over its unmasked positions, summarized over sequences",
+                **{m: self._summary_dict(s) for m, s in self.per_sequence.items()},
+            }
+        d["worst_rows"] = [
+            {
+                "row": w.row,
+                "kl_pq": finite_or_none(w.kl_pq),
+                "categories": [
+                    {"label": c, "p": p, "q": q, "kl_pq": finite_or_none(t)} for c, p, q, t in w.terms
+                ],
+            }
+            for w in self.worst
+        ]
+        if self.per_row:
+            d["per_row"] = self.row_dicts()
+        d["notes"] = list(self.notes)
+        d["warnings"] = list(self.warnings)
+        return d
+
+
+def _check_temperature(kind: str, temperature: float | None) -> float:
+    if kind not in INPUT_KINDS:
+        raise UsageError(f"--input must be one of {', '.join(INPUT_KINDS)}, got {kind!r}")
+    if temperature is None:
+        return 1.0
+    if kind != "logits":
+        raise UsageError(f"--temperature applies to --input logits, not {kind}")
+    t = float(temperature)
+    if not (math.isfinite(t) and t > 0):
+        raise UsageError(f"--temperature must be a finite number > 0, got {temperature!r}")
+    return t
+
+
+class _Reader:
+    """One side's rows as float64 log-weights, checked, with the notes they need."""
+
+    def __init__(self, batch: Batch, kind: str, temperature: float, smoothing: Smoothing) -> None:
+        self.batch, self.kind, self.temperature, self.smoothing = batch, kind, temperature, smoothing
+        eps = float(np.finfo(np.dtype(batch.dtype)).eps)
+        self.tolerance = min(1e-2, 32 * eps * (1 + math.log(batch.categories)))
+        self.unnormalized = 0
+        self.example: tuple[int, float] | None = None
+        self.with_rest = 0
+
+    def convert(self, block: np.ndarray, first: int, rows: np.ndarray | None) -> np.ndarray:
+        name, shape = self.batch.name, self.batch.shape
+        block = block if rows is None else block[rows]
+        x = log_weights(block, self.kind, name, first, self.temperature, shape) if rows is None else None
+        if x is None:  # masked rows left out: name a bad row by its own number
+            x = np.empty(block.shape)
+            for j, i in enumerate(rows):  # type: ignore[arg-type]
+                x[j] = log_weights(block[j : j + 1], self.kind, name, first + int(i), self.temperature, shape)[0]
+        if self.kind == "probs":
+            totals = np.exp(x).sum(axis=1) if self.smoothing.method == "none" else None
+            if totals is not None:
+                off = np.abs(totals - 1) > 1e-9
+                if off.any():
+                    self.unnormalized += int(off.sum())
+                    if self.example is None:
+                        j = int(np.flatnonzero(off)[0])
+                        self.example = (first + (j if rows is None else int(rows[j])), float(totals[j]))
+        if self.kind == "logprobs":
+            rest = logprob_rest(x, name, first, shape, self.tolerance)
+            self.with_rest += int(np.isfinite(rest).sum())
+            x = np.concatenate([x, rest[:, None]], axis=1)
+        if self.smoothing.method != "none":
+            p, _ = core_rows._normalized(x)
+            with np.errstate(divide="ignore"):
+                x = np.log(smooth(p, self.smoothing).values)
+        return x
+
+    def notes(self) -> list[str]:
+        name, out = self.batch.name, []
+        if self.unnormalized and self.example:
+            row, total = self.example
+            out.append(
+                f"{name}: {self.unnormalized:,} rows do not sum to 1 ({row_name(row, self.batch.shape)} sums to "
+                f"{total:.6g}); each row normalized"
+            )
+        if self.with_rest:
+            out.append(
+                f"{name}: {self.with_rest:,} rows of log-probabilities sum to less than 1; the remainder is the "
+                f"category {REST}"
+            )
+        return out
+
+
+def run_batch(
+    p: str,
+    q: str,
+    *,
+    input: str = "probs",
+    temperature: float | None = None,
+    key: str | None = None,
+    mask: str | None = None,
+    smoothing: str | Smoothing = "none",
+    alpha: float | None = None,
+    epsilon: float | None = None,
+    lambda_: float | None = None,
+    base: str | int | float = "e",
+    metrics: list[str] | tuple[str, ...] | None = None,
+    per_row: bool = False,
+    worst: int = WORST_ROWS,
+    encoding: str = "utf-8",
+) -> BatchResult:
+    """Read two batches and measure each pair of rows (``kl-cli batch``'s options).
+    ``metrics``: only these figures (default all of ``ROW_METRICS``)."""
+    from .options import check_base, smoothing_from
+
+    sm = smoothing_from(smoothing, alpha, epsilon, lambda_)
+    base = check_base(base)
+    t = _check_temperature(input, temperature)
+    wanted = set(ROW_METRICS if metrics is None else metrics)
+    unknown = wanted - set(ROW_METRICS)
+    if unknown:
+        raise UsageError(f"not a per-row figure of batch: {', '.join(sorted(unknown))}")
+    if worst and "kl_pq" not in wanted:
+        worst = 0
+    bp, bq = open_batch(p, "P", key, encoding), open_batch(q, "Q", key, encoding)
+    labels = match_labels(bp, bq, 0.0 if input == "probs" else -math.inf)
+    keep = None if mask is None else load_mask(mask, bp.shape)
+    if keep is not None and not keep.any():
+        raise UsageError("--mask leaves out every row; nothing to compare")
+    rp, rq = _Reader(bp, input, t, sm), _Reader(bq, input, t, sm)
+    n_all = bp.rows
+    index = np.arange(n_all) if keep is None else np.flatnonzero(keep)
+    n = index.size
+    figures = {m: np.empty(n) for m in wanted}
+    zq, zp = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    top1 = np.empty(n, dtype=bool)
+    size = min(bp.block_rows(), bq.block_rows())
+    done = 0
+    for start in range(0, n_all, size):
+        stop = min(start + size, n_all)
+        rows = None if keep is None else np.flatnonzero(keep[start:stop])
+        if rows is not None and rows.size == 0:
+            continue
+        a = rp.convert(bp.read(start, stop), start, rows)
+        b = rq.convert(bq.read(start, stop), start, rows)
+        f = core_rows.row_figures(a, b, wanted, top1=False)
+        m = a.shape[0]
+        for k in wanted:
+            figures[k][done : done + m] = f.metrics[k]
+        zq[done : done + m], zp[done : done + m] = f.zero_in_q, f.zero_in_p
+        k0 = bp.categories
+        top1[done : done + m] = a[:, :k0].argmax(axis=1) == b[:, :k0].argmax(axis=1)
+        done += m
+    scale = math.log(BASES[base])
+    for k in wanted:
+        if k not in BASE_FREE and scale != 1.0:
+            figures[k] = figures[k] / (math.sqrt(scale) if k == "js_distance" else scale)
+    summary = {k: summarize(figures[k], index) for k in ROW_METRICS if k in wanted}
+    per_sequence, sequences, empty = None, 0, 0
+    if len(bp.shape) == 2:
+        s_count, s_len = bp.shape
+        seq = index // s_len
+        present = np.bincount(seq, minlength=s_count) > 0
+        sequences, empty = int(present.sum()), int((~present).sum())
+        ids = np.flatnonzero(present)
+        per_sequence = {}
+        for k in ADDITIVE:
+            if k in wanted:
+                sums = np.bincount(seq, weights=figures[k], minlength=s_count)[present]
+                per_sequence[k] = summarize(sums, ids)
+    notes = rp.notes() + rq.notes()
+    if keep is not None:
+        notes.append(f"{n_all - n:,} masked rows left out (--mask)")
+    if sm.method != "none":
+        notes.append(f"both sides smoothed: {sm.describe()}")
+    if input == "logits":
+        notes.append("logits turned into probabilities by a log-softmax" + (f" at temperature {t:g}" if t != 1 else ""))
+    worst_rows = _worst(bp, bq, rp, rq, labels, index, figures.get("kl_pq"), worst, scale)
+    return BatchResult(
+        p_source=p,
+        q_source=q,
+        input=input,
+        temperature=None if input != "logits" else t,
+        base=base,
+        smoothing=sm,
+        shape=bp.shape,
+        categories=bp.categories,
+        rows=int(n),
+        masked=int(n_all - n),
+        index=index,
+        figures={k: figures[k] for k in ROW_METRICS if k in wanted},
+        summary=summary,
+        top1=top1,
+        zero_in_q=zq,
+        zero_in_p=zp,
+        per_sequence=per_sequence,
+        sequences=sequences,
+        empty_sequences=empty,
+        worst=worst_rows,
+        per_row=per_row,
+        notes=notes,
+    )
+
+
+def _worst(
+    bp: Batch,
+    bq: Batch,
+    rp: _Reader,
+    rq: _Reader,
+    labels: list[str] | None,
+    index: np.ndarray,
+    kl: np.ndarray | None,
+    count: int,
+    scale: float,
+) -> list[WorstRow]:
+    """The rows of largest KL(P||Q), each with the categories that drive it most."""
+    if kl is None or count <= 0:
+        return []
+    order = np.argsort(-kl, kind="stable")[:count]
+    out = []
+    for j in order:
+        i = int(index[j])
+        a = rp.convert(bp.read(i, i + 1), i, None)
+        b = rq.convert(bq.read(i, i + 1), i, None)
+        terms = row_terms(a, b)[0]
+        pa, _ = core_rows._normalized(a)
+        qb, _ = core_rows._normalized(b)
+        top = np.argsort(-np.nan_to_num(terms, posinf=np.inf), kind="stable")[:WORST_TERMS]
+        named = []
+        for c in top:
+            c = int(c)
+            label = REST if c >= bp.categories else (labels[c] if labels is not None else str(c))
+            t = float(terms[c]) / scale
+            named.append((label, float(pa[0, c]), float(qb[0, c]), t))
+        out.append(WorstRow(i, float(kl[j]), named))
+    return out
