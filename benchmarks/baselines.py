@@ -497,6 +497,19 @@ def knn_accuracy(draws: int, size: int = 10_000) -> None:
     print(json.dumps({"draws": draws, "size": size, "k": 1, "rows": rows}))
 
 
+def batch_naive(p: str, q: str) -> None:
+    """The naive script of issue 13: both arrays loaded whole, per-row KL in float64 through logsumexp."""
+    import numpy as np
+    from scipy.special import logsumexp
+
+    a = np.load(p).astype(np.float64)
+    b = np.load(q).astype(np.float64)
+    la = a - logsumexp(a, axis=1, keepdims=True)
+    lb = b - logsumexp(b, axis=1, keepdims=True)
+    kl = (np.exp(la) * (la - lb)).sum(axis=1)
+    print(repr(float(kl.mean())))
+
+
 def main(argv: list[str]) -> None:
     if not argv:
         raise SystemExit(__doc__)
@@ -523,6 +536,8 @@ def main(argv: list[str]) -> None:
         evidently_drift(*args)
     elif mode == "knn":
         knn(args[0], int(args[1]), int(args[2]))
+    elif mode == "batch-naive":
+        batch_naive(*args)
     elif mode == "knn-accuracy":
         knn_accuracy(int(args[0]), *(int(a) for a in args[1:]))
     else:
