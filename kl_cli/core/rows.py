@@ -79,6 +79,7 @@ def _js_kernel(x: np.ndarray) -> np.ndarray:
     """(1+x) log(1+x) + (1-x) log(1-x) for |x| < 1 (= sum x^(2k) / (k (2k-1)), never negative)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (1 + x) * np.log1p(x) + (1 - x) * np.log1p(-x)
+    out[np.abs(x) >= 1] = 2 * LN2  # one side 0: the limit
     small = np.abs(x) < _JS_SMALL
     if small.any():
         x2 = x[small] ** 2
@@ -116,18 +117,18 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
     with np.errstate(invalid="ignore"):
         d = b - a
         c = np.einsum("ij,ij->i", p, d)
-    plain = np.isfinite(c)  # rows where both sides are finite everywhere
     out: dict[str, np.ndarray] = {m: np.empty(n) for m in wanted}
     zq = np.zeros(n, dtype=np.int64)
     zp = np.zeros(n, dtype=np.int64)
+    plain = np.isfinite(c)  # rows where both sides are finite everywhere
     rows = np.flatnonzero(plain)
     if rows.size == n:
-        _plain(p, d, c, b, wanted, out, slice(None))
+        plain &= _plain(p, d, c, b, wanted, out, slice(None))
     elif rows.size:
-        _plain(p[rows], d[rows], c[rows], b[rows], wanted, out, rows)
+        plain[rows] = _plain(p[rows], d[rows], c[rows], b[rows], wanted, out, rows)
     rest = np.flatnonzero(~plain)
     if rest.size:
-        zq[rest], zp[rest] = _with_zeros(a[rest], b[rest], wanted, out, rest)
+        zq[rest], zp[rest] = _general(a[rest], b[rest], wanted, out, rest)
     if "js_distance" in wanted:
         js = out["js_divergence"] if "js_divergence" in wanted else out["js_distance"]
         out["js_distance"] = np.sqrt(np.maximum(js, 0.0))
@@ -137,45 +138,61 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
 
 def _plain(
     p: np.ndarray, d: np.ndarray, c: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: object
-) -> None:
-    """Rows with every value finite on both sides."""
+) -> np.ndarray:
+    """Rows with every value finite on both sides; returns the rows done (the
+    others, whose ratios overflow, are left to ``_general``)."""
     d -= c[:, None]  # d'
-    r = np.expm1(d)
-    s = np.einsum("ij,ij->i", p, r)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.expm1(d)
+        s = np.einsum("ij,ij->i", p, r)
+    done = np.isfinite(s)
+    if not done.all():  # a probability below the float range facing a large one: no shortcut
+        r[~done] = 0.0
+        s[~done] = 0.0
     if "kl_pq" in wanted:
         r -= d
         small = np.abs(d) < _SMALL
         if small.any():
             r[small] = expm1mx(d[small])
         kl = np.einsum("ij,ij->i", p, r) + log1pmx(s)
-        far = np.flatnonzero(s > _FAR)
+        far = np.flatnonzero((s > _FAR) & done)
         if far.size:  # the two parts above are large and cancel: sum p expm1mx(v), every term >= 0
             v = d[far] - np.log1p(s[far])[:, None]
             kl[far] = np.einsum("ij,ij->i", p[far], expm1mx(v))
         out["kl_pq"][at] = np.maximum(kl, 0.0)
-    if wanted - {"kl_pq", "entropy_p", "entropy_q"}:
+    others = wanted - {"kl_pq", "entropy_p", "entropy_q"}
+    if others:
         v = d
         v -= np.log1p(s)[:, None]
-        _from_ratio(p, v, wanted - {"kl_pq", "entropy_p", "entropy_q"}, out, at)
+        if done.all():
+            _from_ratio(p, None, v, others, out, at)
+        else:
+            keep = np.flatnonzero(done)
+            where = keep if isinstance(at, slice) else np.asarray(at)[keep]
+            _from_ratio(p[keep], None, v[keep], others, out, where)
     if "entropy_p" in wanted or "entropy_q" in wanted:
         _entropies(p, b, wanted, out, at)
+    return done
 
 
-def _from_ratio(p: np.ndarray, v: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: object) -> None:
-    """KL(Q||P), JS, TV and Hellinger from p and v = log q - log p (finite everywhere)."""
-    with np.errstate(over="ignore"):
-        q = p * np.exp(v)
+def _from_ratio(
+    p: np.ndarray, q: np.ndarray | None, v: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: object
+) -> None:
+    """KL(Q||P), JS, TV and Hellinger from p and v = log q - log p (finite where p > 0)."""
+    if q is None:
+        with np.errstate(over="ignore"):
+            q = p * np.exp(v)
     if "kl_qp" in wanted:
         out["kl_qp"][at] = np.einsum("ij,ij->i", q, expm1mx(-v))
     if "total_variation" in wanted:
-        out["total_variation"][at] = 0.5 * np.einsum("ij,ij->i", p, np.abs(np.expm1(v)))
+        out["total_variation"][at] = np.minimum(0.5 * np.einsum("ij,ij->i", p, np.abs(np.expm1(v))), 1.0)
     if "hellinger" in wanted:
         h = np.expm1(v / 2)
         h *= h
         out["hellinger"][at] = np.sqrt(np.minimum(0.5 * np.einsum("ij,ij->i", p, h), 1.0))
     if "js_divergence" in wanted or "js_distance" in wanted:
-        out["js_divergence" if "js_divergence" in wanted else "js_distance"][at] = 0.25 * np.einsum(
-            "ij,ij->i", p + q, _js_kernel(np.tanh(-v / 2))
+        out["js_divergence" if "js_divergence" in wanted else "js_distance"][at] = np.minimum(
+            0.25 * np.einsum("ij,ij->i", p + q, _js_kernel(np.tanh(-v / 2))), LN2
         )
 
 
@@ -192,10 +209,12 @@ def _entropy(p: np.ndarray) -> np.ndarray:
     return np.maximum(-np.nansum(t, axis=1), 0.0)
 
 
-def _with_zeros(
+def _general(
     a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rows where a side gives probability 0 (log-weight -inf) to some category."""
+    """Rows where a side gives probability 0 (log-weight -inf) to some category,
+    or where one side's probability is below the float range and the other's is not.
+    Each term is taken where its own side is positive, else by its limit."""
     fa, fb = np.isfinite(a), np.isfinite(b)
     both = fa & fb
     only_p, only_q = fa & ~fb, ~fa & fb  # P > 0 = Q; Q > 0 = P
@@ -204,32 +223,36 @@ def _with_zeros(
     p_lost = np.where(only_p, p, 0.0).sum(axis=1)
     q_lost = np.where(only_q, q, 0.0).sum(axis=1)
     shared = ~(only_p.any(axis=1) | only_q.any(axis=1))  # zeros at the same places only
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         d = np.where(both, b - a, 0.0)
-    pb = np.where(both, p, 0.0)
-    c = np.einsum("ij,ij->i", pb, d)
-    d -= c[:, None]
-    s = np.einsum("ij,ij->i", pb, np.expm1(d))
-    with np.errstate(invalid="ignore"):
+        pb = np.where(both, p, 0.0)
+        qb = np.where(both, q, 0.0)
+        c = np.einsum("ij,ij->i", pb, d)
+        d -= c[:, None]
+        s = np.einsum("ij,ij->i", pb, np.expm1(d))
         direct = np.where(both, (b - lb) - (a - la), 0.0)
-    v = np.where(shared[:, None], np.where(both, d - np.log1p(s)[:, None], 0.0), direct)
-    pv = pb
-    qv = np.where(both, pb * np.exp(v), 0.0)
-    if "kl_pq" in wanted:
-        kl = np.einsum("ij,ij->i", pv, expm1mx(v)) + q_lost
-        out["kl_pq"][at] = np.where(only_p.any(axis=1), np.inf, kl)
-    if "kl_qp" in wanted:
-        kl = np.einsum("ij,ij->i", qv, expm1mx(-v)) + p_lost
-        out["kl_qp"][at] = np.where(only_q.any(axis=1), np.inf, kl)
-    lost = p_lost + q_lost
-    if "total_variation" in wanted:
-        out["total_variation"][at] = np.minimum(0.5 * (np.einsum("ij,ij->i", pv, np.abs(np.expm1(v))) + lost), 1.0)
-    if "hellinger" in wanted:
-        h = np.expm1(v / 2) ** 2
-        out["hellinger"][at] = np.sqrt(np.minimum(0.5 * (np.einsum("ij,ij->i", pv, h) + lost), 1.0))
-    if "js_divergence" in wanted or "js_distance" in wanted:
-        js = 0.25 * np.einsum("ij,ij->i", pv + qv, _js_kernel(np.tanh(-v / 2))) + 0.5 * LN2 * lost
-        out["js_divergence" if "js_divergence" in wanted else "js_distance"][at] = np.minimum(js, LN2)
+    close = shared & np.isfinite(s)  # the accurate log-ratio, as in the plain rows
+    with np.errstate(invalid="ignore"):
+        v = np.where(close[:, None], np.where(both, d - np.log1p(np.where(close, s, 0.0))[:, None], 0.0), direct)
+    pos_p, pos_q = pb > 0, qb > 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        if "kl_pq" in wanted:
+            kl = np.where(pos_p, pb * expm1mx(v), qb).sum(axis=1) + q_lost
+            out["kl_pq"][at] = np.where(only_p.any(axis=1), np.inf, kl)
+        if "kl_qp" in wanted:
+            kl = np.where(pos_q, qb * expm1mx(-v), pb).sum(axis=1) + p_lost
+            out["kl_qp"][at] = np.where(only_q.any(axis=1), np.inf, kl)
+        lost = p_lost + q_lost
+        if "total_variation" in wanted:
+            tv = np.where(pos_p, pb * np.abs(np.expm1(v)), qb).sum(axis=1)
+            out["total_variation"][at] = np.minimum(0.5 * (tv + lost), 1.0)
+        if "hellinger" in wanted:
+            h = np.where(pos_p, pb * np.expm1(v / 2) ** 2, qb).sum(axis=1)
+            out["hellinger"][at] = np.sqrt(np.minimum(0.5 * (h + lost), 1.0))
+        if "js_divergence" in wanted or "js_distance" in wanted:
+            x = np.where(pos_p & pos_q, np.tanh(-v / 2), np.where(pos_p, 1.0, -1.0))
+            js = 0.25 * np.einsum("ij,ij->i", pb + qb, _js_kernel(x)) + 0.5 * LN2 * lost
+            out["js_divergence" if "js_divergence" in wanted else "js_distance"][at] = np.minimum(js, LN2)
     if "entropy_p" in wanted:
         out["entropy_p"][at] = _entropy(p)
     if "entropy_q" in wanted:
