@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Comparison", "DriftReport", "Profile", "compare", "drift", "profile"]
+__all__ = ["BatchResult", "Comparison", "DriftReport", "Profile", "batch", "compare", "drift", "profile"]
 
 
 def __getattr__(name: str) -> Any:

@@ -84,6 +84,20 @@ BINNINGS = ("quantile", "uniform")
 ESTIMATORS = ("binned", "knn")
 
 OUTPUT_FORMATS = ("table", "json", "csv", "markdown", "value")
+
+# batch: the figures of each row (metric ids above), and the statistics of one over the rows.
+BATCH_METRICS = (
+    "kl_pq",
+    "kl_qp",
+    "js_divergence",
+    "js_distance",
+    "total_variation",
+    "hellinger",
+    "entropy_p",
+    "entropy_q",
+)
+BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
+BATCH_INPUTS = ("probs", "logits", "logprobs")
 DRIFT_FORMATS = ("table", "json", "csv", "markdown")
 
 # The category of missing cells in every report and profile.

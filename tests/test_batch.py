@@ -105,8 +105,17 @@ def test_npy_3d_rows_are_positions_and_sequences_are_summed(tmp_path: Path) -> N
     assert report["summary"]["kl_pq"]["argmax"] == top
     assert report["summary"]["kl_pq"]["argmax_position"] == [top // 5, top % 5]
     assert report["per_row"][7]["sequence"] == 1 and report["per_row"][7]["position"] == 2
-    value = run("batch", str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits", "--format", "value",
-                "--stat", "sequence_mean")
+    value = run(
+        "batch",
+        str(tmp_path / "p.npy"),
+        str(tmp_path / "q.npy"),
+        "--input",
+        "logits",
+        "--format",
+        "value",
+        "--stat",
+        "sequence_mean",
+    )
     assert float(value.stdout) == pytest.approx(sums.mean(), rel=1e-10)
 
 
@@ -131,7 +140,9 @@ def test_csv_wide_matches_columns_by_name(tmp_path: Path) -> None:
     )
     order = [2, 0, 3, 1]  # Q's columns in another order
     (tmp_path / "q.tsv").write_text(
-        "\t".join(names[i] for i in order) + "\n" + "".join("\t".join(repr(float(row[i])) for i in order) + "\n" for row in q)
+        "\t".join(names[i] for i in order)
+        + "\n"
+        + "".join("\t".join(repr(float(row[i])) for i in order) + "\n" for row in q)
     )
     report = batch_json(str(tmp_path / "p.csv"), str(tmp_path / "q.tsv"))
     assert_figures(report, p, q)
@@ -159,8 +170,16 @@ def test_logprobs_of_a_top_k_get_the_rest(tmp_path: Path) -> None:
     q = np.array([[0.4, 0.4], [0.5, 0.5]])
     np.save(tmp_path / "p.npy", np.log(p))
     np.save(tmp_path / "q.npy", np.log(q))
-    result = run("batch", str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logprobs",
-                 "--format", "json", "--per-row")
+    result = run(
+        "batch",
+        str(tmp_path / "p.npy"),
+        str(tmp_path / "q.npy"),
+        "--input",
+        "logprobs",
+        "--format",
+        "json",
+        "--per-row",
+    )
     report = strict_json(result.stdout)
     full_p = np.array([[0.5, 0.3, 0.2], [0.6, 0.4, 0.0]])
     full_q = np.array([[0.4, 0.4, 0.2], [0.5, 0.5, 0.0]])
@@ -183,9 +202,7 @@ def exact_kl(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
         q = [x / sb for x in eb]
         kl_pq = mpmath.fsum(x * mpmath.log(x / y) for x, y in zip(p, q))
         kl_qp = mpmath.fsum(y * mpmath.log(y / x) for x, y in zip(p, q))
-        js = mpmath.fsum(
-            (x * mpmath.log(2 * x / (x + y)) + y * mpmath.log(2 * y / (x + y))) / 2 for x, y in zip(p, q)
-        )
+        js = mpmath.fsum((x * mpmath.log(2 * x / (x + y)) + y * mpmath.log(2 * y / (x + y))) / 2 for x, y in zip(p, q))
         return float(kl_pq), float(kl_qp), float(js)
 
 
@@ -258,8 +275,9 @@ def test_mask_leaves_rows_out_and_counts_them(tmp_path: Path) -> None:
     mask[0, 3] = 0
     mask[2, 1:] = 0
     np.save(tmp_path / "mask.npy", mask)
-    report = batch_json(str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits", "--mask",
-                        str(tmp_path / "mask.npy"))
+    report = batch_json(
+        str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits", "--mask", str(tmp_path / "mask.npy")
+    )
     keep = mask.reshape(-1).astype(bool)
     assert report["rows"] == 8 and report["masked"] == 4
     assert [r["row"] for r in report["per_row"]] == list(np.flatnonzero(keep))
@@ -268,8 +286,9 @@ def test_mask_leaves_rows_out_and_counts_them(tmp_path: Path) -> None:
     sums = kl.reshape(3, 4).sum(axis=1)
     assert report["per_sequence"]["kl_pq"]["mean"] == pytest.approx(sums.mean(), rel=1e-10)
     (tmp_path / "mask.txt").write_text("keep\n" + "\n".join(str(int(x)) for x in keep) + "\n")
-    again = batch_json(str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits", "--mask",
-                       str(tmp_path / "mask.txt"))
+    again = batch_json(
+        str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits", "--mask", str(tmp_path / "mask.txt")
+    )
     assert again["per_row"] == report["per_row"]
 
 
@@ -293,8 +312,17 @@ def test_json_shape_and_value_formats(tmp_path: Path) -> None:
         assert s[name] == pytest.approx(np.percentile(kl, q), rel=1e-10)
     assert s["argmax"] == int(np.argmax(kl))
     for stat, expected in (("mean", kl.mean()), ("p99", np.percentile(kl, 99)), ("max", kl.max())):
-        value = run("batch", str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits",
-                    "--format", "value", "--stat", stat)
+        value = run(
+            "batch",
+            str(tmp_path / "p.npy"),
+            str(tmp_path / "q.npy"),
+            "--input",
+            "logits",
+            "--format",
+            "value",
+            "--stat",
+            stat,
+        )
         assert value.exit_code == 0, describe(value)
         assert float(value.stdout) == pytest.approx(expected, rel=1e-10)
     csv = run("batch", str(tmp_path / "p.npy"), str(tmp_path / "q.npy"), "--input", "logits", "--format", "csv")
@@ -393,3 +421,26 @@ def test_properties(tmp_path_factory: pytest.TempPathFactory, case: tuple) -> No
     shifted = batch_json(str(tmp / "ps.npy"), str(tmp / "q.npy"), "--input", "logits")["per_row"][0]
     for metric in FIGURES:
         assert shifted[metric] == pytest.approx(row[metric], rel=1e-9, abs=1e-15), metric
+
+
+def test_python_api_and_the_sample_files(tmp_path: Path) -> None:
+    from kl_cli import batch
+
+    sample = Path(__file__).parent.parent / "sample_data"
+    p, q, mask = (str(sample / n) for n in ("reference_logits.npy", "quantized_logits.npy", "padding_mask.npy"))
+    r = batch(p, q, input="logits", mask=mask, base=2)
+    keep = np.load(mask).reshape(-1).astype(bool)
+    a = np.load(p).reshape(-1, 1000)[keep].astype(np.float64)
+    b = np.load(q).reshape(-1, 1000)[keep].astype(np.float64)
+    kl = rel_entr(softmax(a, axis=1), softmax(b, axis=1)).sum(axis=1) / math.log(2)
+    np.testing.assert_allclose(r.figures["kl_pq"], kl, rtol=1e-10)
+    cli = batch_json(p, q, "--input", "logits", "--mask", mask, "--base", "2")
+    assert r.to_dict()["summary"] == cli["summary"]
+    assert r.masked == int((~keep).sum()) == cli["masked"]
+    table = run("batch", p, q, "--input", "logits", "--mask", mask)
+    assert table.exit_code == 0 and "per sequence" in table.stdout and "█" in table.stdout
+
+
+def test_per_row_needs_json(tmp_path: Path) -> None:
+    p = _save(tmp_path, "p.npy", np.ones((2, 3)))
+    assert_one_line_error(run("batch", p, p, "--per-row"), ["--per-row", "json"])

@@ -7,22 +7,10 @@ from typing import Any
 
 import click
 
-from ..vocabulary import OUTPUT_FORMATS
+from ..vocabulary import BATCH_INPUTS, BATCH_METRICS, BATCH_STATS, OUTPUT_FORMATS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import Number, base_option, debug_option, emit_warnings, exceeded, say, smoothing_options
 from .streams import check_stdout
-
-ROW_METRICS = (
-    "kl_pq",
-    "kl_qp",
-    "js_divergence",
-    "js_distance",
-    "total_variation",
-    "hellinger",
-    "entropy_p",
-    "entropy_q",
-)
-STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 
 
 @click.command()
@@ -31,7 +19,7 @@ STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 @click.option(
     "--input",
     "input_kind",
-    type=click.Choice(("probs", "logits", "logprobs")),
+    type=click.Choice(BATCH_INPUTS),
     default="probs",
     show_default=True,
     help="What the rows hold: probabilities or weights (each row normalized), logits (a log-softmax; -inf is "
@@ -56,14 +44,14 @@ STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 )
 @click.option(
     "--metric",
-    type=click.Choice(ROW_METRICS),
+    type=click.Choice(BATCH_METRICS),
     default="kl_pq",
     show_default=True,
     help="The metric for --format value and --fail-above.",
 )
 @click.option(
     "--stat",
-    type=click.Choice(STATS),
+    type=click.Choice(BATCH_STATS),
     default="mean",
     show_default=True,
     help="The statistic of --metric over rows for --format value and --fail-above (sequence_mean: the mean over "
@@ -100,6 +88,8 @@ def batch(
 
     check_stdout()
     options.pop("debug")
+    if per_row and fmt != "json":
+        raise click.UsageError("--per-row applies to --format json (--format csv is always one line per row)")
     only_value = fmt == "value" and not per_row
     metrics = [metric] if only_value else None
     result = run_batch(
@@ -107,10 +97,8 @@ def batch(
     )
     value = result.stat(metric, stat) if fmt == "value" or fail_above is not None else None
     emit_warnings(result.warnings)
-    if fmt in ("table",):
-        pass
-    else:
-        for note in result.notes if fmt != "json" else []:
+    if fmt in ("csv", "value"):  # the other formats carry the notes themselves
+        for note in result.notes:
             say("note", note)
     render_batch(result, fmt, sys.stdout, metric=metric, stat=stat)
     sys.stdout.flush()

@@ -7,6 +7,7 @@ value; ``infinite`` counts them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -92,4 +93,4 @@ def histogram(values: np.ndarray, bins: int = 12) -> tuple[list[tuple[float, flo
         return [(low, high)], [int(finite.size)], False
     edges = np.geomspace(low, high, bins + 1) if logged else np.linspace(low, high, bins + 1)
     counts, edges = np.histogram(finite, bins=edges)
-    return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:])], [int(c) for c in counts], logged
+    return [(float(a), float(b)) for a, b in itertools.pairwise(edges)], [int(c) for c in counts], logged

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..vocabulary import BATCH_METRICS
 
 # Below these magnitudes the Taylor series is used: expm1(x) - x and
 # log1p(x) - x lose about 2 eps / |x| relative there.
@@ -36,16 +37,7 @@ _JS_SMALL = 1e-2
 _FAR = 0.1
 LN2 = math.log(2.0)
 
-ROW_METRICS = (
-    "kl_pq",
-    "kl_qp",
-    "js_divergence",
-    "js_distance",
-    "total_variation",
-    "hellinger",
-    "entropy_p",
-    "entropy_q",
-)
+ROW_METRICS = BATCH_METRICS
 # Metrics whose sum over a sequence's positions means something (a sequence's KL).
 ADDITIVE = ("kl_pq", "kl_qp", "js_divergence", "entropy_p", "entropy_q")
 

@@ -62,10 +62,7 @@ class Batch:
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Rows start..stop (in the file's dtype; columns in the matched order)."""
-        if self._file is not None:
-            out = self._read_file(start, stop)
-        else:
-            out = np.asarray(self._array[start:stop])
+        out = self._read_file(start, stop) if self._file is not None else np.asarray(self._array[start:stop])
         return out if self._order is None else out[:, self._order]
 
     def _read_file(self, start: int, stop: int) -> np.ndarray:
@@ -246,7 +243,10 @@ def match_labels(p: Batch, q: Batch, missing_value: float) -> list[str] | None:
     only_p = [x for x in p.labels if x not in set(q.labels)]  # type: ignore[union-attr]
     only_q = [x for x in q.labels if x not in set(p.labels)]  # type: ignore[union-attr]
     if only_p or only_q:
-        parts = [f"only P has {show_labels(only_p)}" if only_p else "", f"only Q has {show_labels(only_q)}" if only_q else ""]
+        parts = [
+            f"only P has {show_labels(only_p)}" if only_p else "",
+            f"only Q has {show_labels(only_q)}" if only_q else "",
+        ]
         raise InputError(
             f"P and Q name different categories ({'; '.join(x for x in parts if x)}); "
             "a batch needs the same set of names on both sides"
@@ -288,7 +288,9 @@ def load_mask(spec: str, shape: tuple[int, ...], key: str | None = None) -> np.n
         values = np.array([_number(c, "--mask", f"value {i + 1}") for i, c in enumerate(cells)])
         if values.size == math.prod(shape):
             values = values.reshape(shape)
-    if values.shape != shape and not (values.ndim == len(shape) + 1 and values.shape[-1] == 1 and values.shape[:-1] == shape):
+    if values.shape != shape and not (
+        values.ndim == len(shape) + 1 and values.shape[-1] == 1 and values.shape[:-1] == shape
+    ):
         raise InputError(f"--mask: shape {tuple(values.shape)}; the rows have shape {shape}")
     flat = values.reshape(-1)
     bad = ~((flat == 0) | (flat == 1))

@@ -8,9 +8,8 @@ own text is fitted to the output's encoding.
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
-from ..core.row_summary import Summary, histogram
 from ..reports.batch import BatchResult
 from ..text import exact, fit, number, pct, visible
 from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
@@ -45,7 +44,7 @@ def _csv_rows(r: BatchResult) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _stat(s: Summary, name: str) -> str:
+def _stat(s: Any, name: str) -> str:
     value = s.sem if name == "sem" else getattr(s, name)
     return "-" if value is None else number(value, 4)
 
@@ -86,7 +85,7 @@ def _infinite_lines(r: BatchResult) -> list[str]:
 
 
 def batch_table(r: BatchResult, encoding: str | None = None) -> str:
-    lines = _heading(r, encoding) + [""]
+    lines = [*_heading(r, encoding), ""]
     lines += _aligned(*summary_rows(r))
     if r.top1_agree is not None:
         lines.append(f"top-1 agreement (both put most probability on the same category): {pct(r.top1_agree)}")
@@ -95,7 +94,7 @@ def batch_table(r: BatchResult, encoding: str | None = None) -> str:
         lines += ["", f"per sequence (sum over a sequence's unmasked positions; {r.sequences:,} sequences):"]
         lines += _aligned(*summary_rows(r, per_sequence=True))
     if "kl_pq" in r.figures:
-        bins, counts, logged = histogram(r.figures["kl_pq"])
+        bins, counts, logged = r.kl_histogram()
         if bins:
             lines += ["", f"per-row KL(P‖Q) ({r.unit}{', log-spaced bins' if logged else ''}):"]
             most = max(counts) or 1

@@ -14,16 +14,15 @@ from typing import Any
 import numpy as np
 
 from ..core import rows as core_rows
-from ..core.row_summary import Summary, summarize
+from ..core.row_summary import Summary, histogram, summarize
 from ..core.rows import ADDITIVE, ROW_METRICS, log_weights, logprob_rest, row_name, row_terms
 from ..core.smoothing import Smoothing, smooth
 from ..errors import UsageError
 from ..inputs.batch import Batch, load_mask, match_labels, open_batch
 from ..text import finite_or_none
 from ..vocabulary import BASE_FREE, BASES, UNITS
+from ..vocabulary import BATCH_INPUTS as INPUT_KINDS
 
-INPUT_KINDS = ("probs", "logits", "logprobs")
-BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 REST = "(rest)"
 WORST_ROWS = 5
 WORST_TERMS = 5
@@ -78,6 +77,10 @@ class BatchResult:
     def position(self, i: int) -> list[int] | None:
         return [i // self.shape[1], i % self.shape[1]] if len(self.shape) == 2 else None
 
+    def kl_histogram(self) -> tuple[list[tuple[float, float]], list[int], bool]:
+        """Bins of the finite per-row KL(P||Q): ([(low, high)], counts, log-spaced?)."""
+        return histogram(self.figures["kl_pq"]) if "kl_pq" in self.figures else ([], [], False)
+
     def infinite(self) -> dict[str, dict[str, Any]]:
         """Metrics infinite in some row, with how many rows and why."""
         out = {}
@@ -107,7 +110,9 @@ class BatchResult:
         return self.summary[metric].stat(stat)  # type: ignore[return-value]
 
     def _summary_dict(self, s: Summary) -> dict[str, Any]:
-        d: dict[str, Any] = {k: finite_or_none(getattr(s, k)) for k in ("mean", "median", "p90", "p99", "p999", "min", "max")}
+        d: dict[str, Any] = {
+            k: finite_or_none(getattr(s, k)) for k in ("mean", "median", "p90", "p99", "p999", "min", "max")
+        }
         d["sem"] = None if s.sem is None else finite_or_none(s.sem)
         d["argmax"] = s.argmax
         if self.position(s.argmax) is not None and self.per_sequence is not None:
@@ -155,9 +160,7 @@ class BatchResult:
             {
                 "row": w.row,
                 "kl_pq": finite_or_none(w.kl_pq),
-                "categories": [
-                    {"label": c, "p": p, "q": q, "kl_pq": finite_or_none(t)} for c, p, q, t in w.terms
-                ],
+                "categories": [{"label": c, "p": p, "q": q, "kl_pq": finite_or_none(t)} for c, p, q, t in w.terms],
             }
             for w in self.worst
         ]
