@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import InputError
 from ..text import show_label, show_labels
 from .arrays import FLOATS, MASKS, array_kind, load_array
-from .streams import decode, read_bytes
+from .streams import decode, is_stream, read_bytes
 
 # Bytes of float64 per block of rows (per array): small enough to stay in cache.
 BLOCK_BYTES = 4 * 2**20
@@ -93,6 +93,8 @@ class Batch:
 
 def open_batch(spec: str, name: str, key: str | None = None, encoding: str = "utf-8") -> Batch:
     """The batch in ``spec``: a NumPy array by content, else CSV/TSV or JSON lines."""
+    if spec == "-" or is_stream(spec):
+        raise InputError(f"{name}: a batch is read from a file (arrays block by block), not from a stream")
     kind = array_kind(spec) if os.path.isfile(spec) else None
     if kind is not None:
         return _array_batch(spec, name, key, kind)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ..reports.batch import BatchResult
+from ..reports.batch import REST, BatchResult
 from ..text import exact, fit, number, pct, visible
 from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
@@ -105,7 +105,7 @@ def batch_table(r: BatchResult, encoding: str | None = None) -> str:
         lines += ["", "rows of largest KL(P‖Q), with the categories that drive them (p log(p/q)):"]
         for w in r.worst:
             terms = ", ".join(
-                f"{visible(c, 30, encoding)} (p={number(p, 3)}, q={number(q, 3)}: {number(t, 3)})"
+                f"{visible(c, 30, encoding) if r.labelled or c == REST else '#' + c} (p={number(p, 3)}, q={number(q, 3)}: {number(t, 3)})"
                 for c, p, q, t in w.terms
             )
             lines.append(f"  {r.row_label(w.row)}: {number(w.kl_pq, 4)}  {terms}")

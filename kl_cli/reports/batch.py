@@ -59,6 +59,7 @@ class BatchResult:
     sequences: int
     empty_sequences: int
     worst: list[WorstRow]
+    labelled: bool = False  # categories have names (else they are positions 0..K-1)
     per_row: bool = False
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -344,6 +345,7 @@ def run_batch(
         sequences=sequences,
         empty_sequences=empty,
         worst=worst_rows,
+        labelled=labels is not None,
         per_row=per_row,
         notes=notes,
     )
