@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from .profiles.model import Profile
-from .reports.batch import BatchResult, run_batch
+from .reports.batch import run_batch
+from .reports.batch_result import BatchResult
 from .reports.compare import Comparison, run_compare
 from .reports.drift import DriftReport, run_drift
 from .reports.profile import run_profile

@@ -444,3 +444,61 @@ def test_python_api_and_the_sample_files(tmp_path: Path) -> None:
 def test_per_row_needs_json(tmp_path: Path) -> None:
     p = _save(tmp_path, "p.npy", np.ones((2, 3)))
     assert_one_line_error(run("batch", p, p, "--per-row"), ["--per-row", "json"])
+
+
+def exact_gaussian(mu_p, lv_p, mu_q, lv_q) -> tuple[float, float, float]:
+    """KL both ways and Hellinger of two diagonal Gaussians, at 50 digits."""
+    with mpmath.workdps(50):
+        kl_pq = kl_qp = mpmath.mpf(0)
+        log_bc = mpmath.mpf(0)
+        for a, la, b, lb in zip(mu_p, lv_p, mu_q, lv_q):
+            a, la, b, lb = (mpmath.mpf(float(x)) for x in (a, la, b, lb))
+            vp, vq = mpmath.exp(la), mpmath.exp(lb)
+            kl_pq += (lb - la) / 2 + (vp + (a - b) ** 2) / (2 * vq) - mpmath.mpf(1) / 2
+            kl_qp += (la - lb) / 2 + (vq + (a - b) ** 2) / (2 * vp) - mpmath.mpf(1) / 2
+            log_bc += mpmath.log(2 * mpmath.sqrt(vp * vq) / (vp + vq)) / 2 - (a - b) ** 2 / (4 * (vp + vq))
+        return float(kl_pq), float(kl_qp), float(mpmath.sqrt(-mpmath.expm1(log_bc)))
+
+
+def test_diagonal_gaussians_against_exact_arithmetic(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    mu, logvar = rng.normal(size=(5, 4)), rng.normal(0, 0.5, (5, 4))
+    mu2, sigma2 = rng.normal(size=(5, 4)), np.exp(rng.normal(0, 0.3, (5, 4)))
+    mu[4], logvar[4] = mu2[4] + 1e-9, 2 * np.log(sigma2[4]) + 1e-9  # nearly the same Gaussian
+    np.savez(tmp_path / "p.npz", mu=mu, logvar=logvar)
+    np.savez(tmp_path / "q.npz", mu=mu2, sigma=sigma2)
+    report = batch_json(str(tmp_path / "p.npz"), str(tmp_path / "q.npz"))
+    assert set(report["summary"]) == {"kl_pq", "kl_qp", "hellinger", "entropy_p", "entropy_q"}
+    for i, row in enumerate(report["per_row"]):
+        kl_pq, kl_qp, hel = exact_gaussian(mu[i], logvar[i], mu2[i], 2 * np.log(sigma2[i]))
+        assert row["kl_pq"] == pytest.approx(kl_pq, rel=1e-6 if i == 4 else 1e-12)
+        assert row["kl_qp"] == pytest.approx(kl_qp, rel=1e-6 if i == 4 else 1e-12)
+        assert row["hellinger"] == pytest.approx(hel, rel=1e-6 if i == 4 else 1e-12)
+        assert row["entropy_p"] == pytest.approx(0.5 * np.sum(np.log(2 * np.pi * np.e) + logvar[i]), rel=1e-12)
+    # the VAE term: against the standard normal prior, summed over dimensions
+    vae = batch_json(str(tmp_path / "p.npz"), "normal(0,1)")
+    expected = 0.5 * (np.exp(logvar) + mu**2 - 1 - logvar).sum(axis=1)
+    np.testing.assert_allclose(per_row(vae, "kl_pq"), expected, rtol=1e-12)
+    other = batch_json(str(tmp_path / "p.npz"), "mvnormal(mean=[0, 0, 0, 0], sigma=[1, 1, 1, 1])")
+    np.testing.assert_allclose(per_row(other, "kl_pq"), expected, rtol=1e-12)
+    value = run("batch", "normal(0,1)", str(tmp_path / "p.npz"), "--format", "value", "--metric", "kl_qp")
+    assert float(value.stdout) == pytest.approx(expected.mean(), rel=1e-12)
+
+
+def test_diagonal_gaussian_errors_are_one_line(tmp_path: Path) -> None:
+    np.savez(tmp_path / "p.npz", mu=np.zeros((3, 2)), logvar=np.zeros((3, 2)))
+    np.savez(tmp_path / "bad.npz", mu=np.zeros((3, 2)), sigma=-np.ones((3, 2)))
+    np.savez(tmp_path / "short.npz", mu=np.zeros((3, 2)), logvar=np.zeros((3, 1)))
+    p = str(tmp_path / "p.npz")
+    logits = _save(tmp_path, "l.npy", np.zeros((3, 2)))
+    cases = [
+        ((p, "normal(0,1)", "--metric", "js_divergence", "--format", "value"), ["js_divergence", "closed form"]),
+        ((p, "normal(0,1)", "--input", "logits"), ["--input", "Gaussians"]),
+        ((p, logits), ["Q", "Gaussians"]),
+        ((p, str(tmp_path / "bad.npz")), ["sigma", "> 0"]),
+        ((p, str(tmp_path / "short.npz")), ["shape"]),
+        ((p, "mvnormal(mean=[0, 0, 0], sigma=[1, 1, 1])"), ["dimensions"]),
+        ((p, "beta(2, 3)"), ["normal"]),
+    ]
+    for args, needles in cases:
+        assert_one_line_error(run("batch", *args), needles)

@@ -20,10 +20,9 @@ from .streams import check_stdout
     "--input",
     "input_kind",
     type=click.Choice(BATCH_INPUTS),
-    default="probs",
-    show_default=True,
-    help="What the rows hold: probabilities or weights (each row normalized), logits (a log-softmax; -inf is "
-    "probability 0) or log-probabilities (a row summing to less than 1 gets the rest as a '(rest)' category).",
+    help="What the rows hold (default probs): probabilities or weights (each row normalized), logits (a "
+    "log-softmax; -inf is probability 0) or log-probabilities (a row summing to less than 1 gets the rest "
+    "as a '(rest)' category).",
 )
 @click.option("--temperature", type=Number("temperature"), help="Softmax temperature for --input logits (default 1).")
 @click.option("--key", help="The array of an .npz archive to read (default: its only array), on both sides.")
@@ -80,7 +79,8 @@ def batch(
     P and Q are .npy arrays (rows x categories, or sequences x positions x
     categories), .npz archives (--key), CSV/TSV in wide form (a header of
     category names, matched by name) or JSON lines (a list of numbers or an
-    object {label: value} a line). Exit status: 0 ok, 1 --stat of --metric
+    object {label: value} a line); or diagonal Gaussians (an .npz of mu and
+    logvar or sigma, rows x dimensions) against others or normal(0,1). Exit status: 0 ok, 1 --stat of --metric
     over --fail-above, 2 trouble.
     """
     from ..render.batch import render_batch

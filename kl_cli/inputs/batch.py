@@ -308,3 +308,53 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Gaussians:
+    """Rows of diagonal Gaussians: means and log-variances, rows x dimensions
+    (one row, broadcast, for a single distribution)."""
+
+    source: str
+    mu: np.ndarray
+    logvar: np.ndarray
+
+
+def open_gaussians(spec: str, name: str) -> Gaussians | None:
+    """The diagonal Gaussians of an .npz holding ``mu`` and ``logvar`` (or
+    ``sigma``), checked; None when ``spec`` is not such an archive."""
+    if not (os.path.isfile(spec) and array_kind(spec) == "npz"):
+        return None
+    with np.load(spec, allow_pickle=False) as archive:
+        members = set(archive.files)
+    if "mu" not in members or not members & {"logvar", "sigma"}:
+        return None
+    if {"logvar", "sigma"} <= members:
+        raise InputError(f"{name}: the archive holds both logvar and sigma; keep one")
+    mu = np.asarray(load_array(spec, f"{name} (mu)", key="mu"), dtype=np.float64)
+    scale_key = "logvar" if "logvar" in members else "sigma"
+    scale = np.asarray(load_array(spec, f"{name} ({scale_key})", key=scale_key), dtype=np.float64)
+    if mu.ndim != 2 or mu.shape != scale.shape or mu.size == 0:
+        raise InputError(
+            f"{name}: mu has shape {mu.shape} and {scale_key} {scale.shape}; both must be rows x dimensions"
+        )
+    _check_rows(name, mu.shape[0])
+    if not np.isfinite(mu).all():
+        raise InputError(
+            f"{name}: mu holds NaN or an infinite value (row {int(np.flatnonzero(~np.isfinite(mu).all(axis=1))[0])})"
+        )
+    if scale_key == "sigma":
+        bad = ~(np.isfinite(scale) & (scale > 0))
+        if bad.any():
+            raise InputError(f"{name}: sigma must be finite and > 0 (row {_first(bad)})")
+        logvar = 2 * np.log(scale)
+    else:
+        if not np.isfinite(scale).all():
+            raise InputError(f"{name}: logvar holds NaN or an infinite value (row {_first(~np.isfinite(scale))})")
+        logvar = scale
+    return Gaussians(spec, mu, logvar)
+
+
+def _first(bad: np.ndarray) -> int:
+    """The first row of a 2-D flag array with a flag set."""
+    return int(np.flatnonzero(bad.any(axis=1))[0])

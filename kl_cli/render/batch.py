@@ -8,9 +8,10 @@ own text is fitted to the output's encoding.
 
 from __future__ import annotations
 
+import math
 from typing import Any, TextIO
 
-from ..reports.batch import REST, BatchResult
+from ..reports.batch_result import REST, BatchResult
 from ..text import exact, fit, number, pct, visible
 from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
@@ -71,9 +72,13 @@ def _heading(r: BatchResult, encoding: str | None) -> list[str]:
     what = "sequences x positions" if len(r.shape) == 2 else "rows"
     return [
         f"batch: {visible(r.p_source, encoding=encoding)} vs {visible(r.q_source, encoding=encoding)}",
-        f"{r.rows:,} rows compared ({what} {' x '.join(f'{n:,}' for n in r.shape)}, {r.categories:,} categories; "
+        f"{r.rows:,} rows compared ({what} {' x '.join(f'{n:,}' for n in r.shape)}, {r.categories:,} {_units(r)}; "
         f"{r.masked:,} masked); input {r.input}; base {r.base} ({r.unit}) except total_variation and hellinger",
     ]
+
+
+def _units(r: BatchResult) -> str:
+    return "dimensions" if r.input == "gaussians" else "categories"
 
 
 def _infinite_lines(r: BatchResult) -> list[str]:
@@ -102,15 +107,20 @@ def batch_table(r: BatchResult, encoding: str | None = None) -> str:
                 bar = "█" * round(BAR_WIDTH * c / most)
                 lines.append(f"{number(low, 3):>10} - {number(high, 3):<10} {c:>9,} {bar}")
     if r.worst:
-        lines += ["", "rows of largest KL(P‖Q), with the categories that drive them (p log(p/q)):"]
+        drive = "dimensions that drive them" if r.input == "gaussians" else "categories that drive them (p log(p/q))"
+        lines += ["", f"rows of largest KL(P‖Q), with the {drive}:"]
         for w in r.worst:
-            terms = ", ".join(
-                f"{visible(c, 30, encoding) if r.labelled or c == REST else '#' + c} (p={number(p, 3)}, q={number(q, 3)}: {number(t, 3)})"
-                for c, p, q, t in w.terms
-            )
+            terms = ", ".join(_term(r, c, p, q, t, encoding) for c, p, q, t in w.terms)
             lines.append(f"  {r.row_label(w.row)}: {number(w.kl_pq, 4)}  {terms}")
     lines += [f"note: {visible(n, encoding=encoding)}" for n in r.notes]
     return "\n".join(fit(line, encoding) for line in lines)
+
+
+def _term(r: BatchResult, label: str, p: float, q: float, t: float, encoding: str | None) -> str:
+    shown = visible(label, 30, encoding) if r.labelled or label == REST else "#" + label
+    if math.isnan(p):  # a dimension of Gaussians: its share of the KL only
+        return f"{shown}: {number(t, 3)}"
+    return f"{shown} (p={number(p, 3)}, q={number(q, 3)}: {number(t, 3)})"
 
 
 def batch_markdown(r: BatchResult, encoding: str | None = None) -> str:
