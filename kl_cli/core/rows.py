@@ -92,12 +92,19 @@ class RowFigures:
 
 def _normalized(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(p, log of the normalizer) of rows of log-weights, through the row maximum (finite: checked)."""
+    p, m, log_total = _shifted(a)
+    return p, m + log_total
+
+
+def _shifted(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(p, m, log sum e^(a - m)) with m the row maximum: log p = (a - m) - log_total,
+    without the rounding of a large m added and taken away again."""
     m = a.max(axis=1, keepdims=True)
     p = a - m
     np.exp(p, out=p)
     total = p.sum(axis=1, keepdims=True)
     p /= total
-    return p, m + np.log(total)
+    return p, m, np.log(total)
 
 
 def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], top1: bool = True) -> RowFigures:
@@ -105,7 +112,8 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
     (``js_distance`` is sqrt of the JS divergence in nats). ``a``, ``b``: float64
     log-weights (rows x categories), no NaN, no +inf, at least one finite value a row."""
     n = a.shape[0]
-    p, _ = _normalized(a)
+    p, m, log_total = _shifted(a)
+    lse = (m, log_total)
     with np.errstate(invalid="ignore"):
         d = b - a
         c = np.einsum("ij,ij->i", p, d)
@@ -115,9 +123,9 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
     plain = np.isfinite(c)  # rows where both sides are finite everywhere
     rows = np.flatnonzero(plain)
     if rows.size == n:
-        plain &= _plain(p, d, c, b, wanted, out, slice(None))
+        plain &= _plain(p, d, c, (a, lse), wanted, out, slice(None))
     elif rows.size:
-        plain[rows] = _plain(p[rows], d[rows], c[rows], b[rows], wanted, out, rows)
+        plain[rows] = _plain(p[rows], d[rows], c[rows], (a[rows], (m[rows], log_total[rows])), wanted, out, rows)
     rest = np.flatnonzero(~plain)
     if rest.size:
         zq[rest], zp[rest] = _general(a[rest], b[rest], wanted, out, rest)
@@ -129,7 +137,13 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
 
 
 def _plain(
-    p: np.ndarray, d: np.ndarray, c: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: object
+    p: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    a_lse: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]],
+    wanted: frozenset[str] | set[str],
+    out: dict,
+    at: object,
 ) -> np.ndarray:
     """Rows with every value finite on both sides; returns the rows done (the
     others, whose ratios overflow, are left to ``_general``)."""
@@ -152,47 +166,56 @@ def _plain(
             v = d[far] - np.log1p(s[far])[:, None]
             kl[far] = np.einsum("ij,ij->i", p[far], expm1mx(v))
         out["kl_pq"][at] = np.maximum(kl, 0.0)
-    others = wanted - {"kl_pq", "entropy_p", "entropy_q"}
+    others = wanted - {"kl_pq"}
     if others:
         v = d
         v -= np.log1p(s)[:, None]
+        a, lse = a_lse
         if done.all():
-            _from_ratio(p, None, v, others, out, at)
+            _from_ratio(p, v, (a, lse), others, out, at)
         else:
             keep = np.flatnonzero(done)
             where = keep if isinstance(at, slice) else np.asarray(at)[keep]
-            _from_ratio(p[keep], None, v[keep], others, out, where)
-    if "entropy_p" in wanted or "entropy_q" in wanted:
-        _entropies(p, b, wanted, out, at)
+            _from_ratio(p[keep], v[keep], (a[keep], (lse[0][keep], lse[1][keep])), others, out, where)
     return done
 
 
 def _from_ratio(
-    p: np.ndarray, q: np.ndarray | None, v: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: object
+    p: np.ndarray,
+    v: np.ndarray,
+    a_lse: tuple[np.ndarray, np.ndarray],
+    wanted: frozenset[str] | set[str],
+    out: dict,
+    at: object,
 ) -> None:
-    """KL(Q||P), JS, TV and Hellinger from p and v = log q - log p (finite where p > 0)."""
-    if q is None:
-        with np.errstate(over="ignore"):
-            q = p * np.exp(v)
+    """KL(Q||P), JS, TV, Hellinger and the entropies from p and v = log q - log p
+    (finite everywhere, e^v finite). Every figure comes from E = expm1(v):
+    e^(v/2) - 1 = E / (1 + sqrt(1 + E)) and tanh(-v/2) = -E / (2 + E), exactly."""
+    e = np.expm1(v)
+    with np.errstate(under="ignore"):
+        q = p * np.exp(v)
     if "kl_qp" in wanted:
         out["kl_qp"][at] = np.einsum("ij,ij->i", q, expm1mx(-v))
     if "total_variation" in wanted:
-        out["total_variation"][at] = np.minimum(0.5 * np.einsum("ij,ij->i", p, np.abs(np.expm1(v))), 1.0)
+        out["total_variation"][at] = np.minimum(0.5 * np.einsum("ij,ij->i", p, np.abs(e)), 1.0)
     if "hellinger" in wanted:
-        h = np.expm1(v / 2)
+        h = e / (1 + np.sqrt(1 + e))
         h *= h
         out["hellinger"][at] = np.sqrt(np.minimum(0.5 * np.einsum("ij,ij->i", p, h), 1.0))
     if "js_divergence" in wanted or "js_distance" in wanted:
+        x = -e / (2 + e)
         out["js_divergence" if "js_divergence" in wanted else "js_distance"][at] = np.minimum(
-            0.25 * np.einsum("ij,ij->i", p + q, _js_kernel(np.tanh(-v / 2))), LN2
+            0.25 * np.einsum("ij,ij->i", p + q, _js_kernel(x)), LN2
         )
-
-
-def _entropies(p: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], out: dict, at: object) -> None:
-    if "entropy_p" in wanted:
-        out["entropy_p"][at] = _entropy(p)
-    if "entropy_q" in wanted:
-        out["entropy_q"][at] = _entropy(_normalized(b)[0])
+    if "entropy_p" in wanted or "entropy_q" in wanted:
+        a, (m, log_total) = a_lse
+        logp = a - m
+        logp -= log_total
+        if "entropy_p" in wanted:
+            out["entropy_p"][at] = np.maximum(-np.einsum("ij,ij->i", p, logp), 0.0)
+        if "entropy_q" in wanted:
+            logp += v
+            out["entropy_q"][at] = np.maximum(-np.einsum("ij,ij->i", q, logp), 0.0)
 
 
 def _entropy(p: np.ndarray) -> np.ndarray:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
 from ..core.gaussians import GAUSSIAN_METRICS, gaussian_figures, kl_terms
 from ..core.row_summary import summarize
 from ..errors import InputError, UsageError
+from ..inputs.arrays import array_kind
 from ..inputs.batch import Gaussians, load_mask, open_gaussians
 from ..vocabulary import BASE_FREE, BASES
 from .batch_result import BatchResult, WorstRow
@@ -22,6 +24,8 @@ def gaussian_side(spec: str, name: str) -> Gaussians | None:
     found = open_gaussians(spec, name)
     if found is not None:
         return found
+    if os.path.isfile(spec) and array_kind(spec) is not None:
+        return None  # an array: rows of a batch
     from ..inputs.distribution import read_distribution
 
     d = read_distribution(spec, name)
