@@ -502,3 +502,19 @@ def test_diagonal_gaussian_errors_are_one_line(tmp_path: Path) -> None:
     ]
     for args, needles in cases:
         assert_one_line_error(run("batch", *args), needles)
+
+
+def test_top_k_logprobs_as_json_objects_merge_what_one_side_leaves_out(tmp_path: Path) -> None:
+    # row 0: both list a and b; row 1: P lists c, Q lists d instead
+    p_rows = [{"a": math.log(0.5), "b": math.log(0.3)}, {"a": math.log(0.6), "c": math.log(0.3)}]
+    q_rows = [{"b": math.log(0.4), "a": math.log(0.4)}, {"a": math.log(0.5), "d": math.log(0.4)}]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in p_rows))
+    (tmp_path / "q.jsonl").write_text("".join(json.dumps(r) + "\n" for r in q_rows))
+    report = batch_json(str(tmp_path / "p.jsonl"), str(tmp_path / "q.jsonl"), "--input", "logprobs")
+    # the coarse distributions: {a, b, rest} and {a, rest}
+    full_p = np.array([[0.5, 0.3, 0.2], [0.6, 0.0, 0.4]])
+    full_q = np.array([[0.4, 0.4, 0.2], [0.5, 0.0, 0.5]])
+    assert_figures(report, full_p, full_q)
+    assert any("lower bound" in n for n in report["notes"])
+    table = run("batch", str(tmp_path / "p.jsonl"), str(tmp_path / "q.jsonl"), "--input", "logprobs")
+    assert table.exit_code == 0 and "(rest)" in table.stdout

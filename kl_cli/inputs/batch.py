@@ -48,6 +48,7 @@ class Batch:
     categories: int
     dtype: str
     labels: list[str] | None = None  # None: positional
+    sparse: bool = False  # JSON objects: a row may leave a label out
     _array: Any = None  # an in-memory or memory-mapped array (rows x categories)
     _file: tuple[str, int] | None = None  # (path, offset of the data) of a C-ordered .npy
     _order: np.ndarray | None = None  # column order that matches the other side's labels
@@ -146,7 +147,8 @@ def _text_batch(spec: str, name: str, encoding: str) -> Batch:
     else:
         raise InputError(f"{name}: a batch is an .npy/.npz array, CSV/TSV in wide form or JSON lines, not {fmt}")
     _check_rows(name, len(rows))
-    return Batch(name, spec, (len(rows),), len(labels), "float64", labels=labels, _array=rows)
+    sparse = fmt in ("json", "jsonl") and not _is_positional(labels)
+    return Batch(name, spec, (len(rows),), len(labels), "float64", labels=labels, sparse=sparse, _array=rows)
 
 
 def _number(value: object, name: str, where: str) -> float:
@@ -244,7 +246,10 @@ def match_labels(p: Batch, q: Batch, missing_value: float) -> list[str] | None:
         return None
     only_p = [x for x in p.labels if x not in set(q.labels)]  # type: ignore[union-attr]
     only_q = [x for x in q.labels if x not in set(p.labels)]  # type: ignore[union-attr]
-    if only_p or only_q:
+    if (only_p or only_q) and p.sparse and q.sparse:  # rows of objects: the union, a label left out is missing
+        _widen(p, only_q)
+        _widen(q, only_p)
+    elif only_p or only_q:
         parts = [
             f"only P has {show_labels(only_p)}" if only_p else "",
             f"only Q has {show_labels(only_q)}" if only_q else "",
@@ -258,6 +263,14 @@ def match_labels(p: Batch, q: Batch, missing_value: float) -> list[str] | None:
     for side in (p, q):
         _fill_missing(side, missing_value)
     return list(p.labels)  # type: ignore[arg-type]
+
+
+def _widen(side: Batch, labels: list[str]) -> None:
+    """Add columns (missing everywhere: NaN) for labels only the other side has."""
+    if labels:
+        side._array = np.concatenate([side._array, np.full((side.rows, len(labels)), np.nan)], axis=1)
+        side.labels = [*side.labels, *labels]  # type: ignore[misc]
+        side.categories = len(side.labels)
 
 
 def _is_positional(labels: list[str]) -> bool:

@@ -8,6 +8,7 @@ time, so memory is bounded by the block, not the file.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -139,11 +140,23 @@ def run_batch(
     if worst and "kl_pq" not in wanted:
         worst = 0
     bp, bq = open_batch(p, "P", key, encoding), open_batch(q, "Q", key, encoding)
-    labels = match_labels(bp, bq, 0.0 if input == "probs" else -math.inf)
+    # labelled log-probabilities (a top-k list a row): what a side leaves out is
+    # unknown, not 0, so it is merged with the rest (see _listed_on_both)
+    unlisted = math.nan if input == "logprobs" else (0.0 if input == "probs" else -math.inf)
+    labels = match_labels(bp, bq, unlisted)
+    merged = 0
+    rp, rq = _Reader(bp, input, t, sm), _Reader(bq, input, t, sm)
+
+    def read(start: int, stop: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Rows start..stop of both sides (``rows`` of them), as checked log-weights."""
+        raw_p, raw_q, n_merged = bp.read(start, stop), bq.read(start, stop), 0
+        if input == "logprobs" and labels is not None:
+            raw_p, raw_q, n_merged = _listed_on_both(raw_p, raw_q, rows)
+        return rp.convert(raw_p, start, rows), rq.convert(raw_q, start, rows), n_merged
+
     keep = None if mask is None else load_mask(mask, bp.shape)
     if keep is not None and not keep.any():
         raise UsageError("--mask leaves out every row; nothing to compare")
-    rp, rq = _Reader(bp, input, t, sm), _Reader(bq, input, t, sm)
     n_all = bp.rows
     index = np.arange(n_all) if keep is None else np.flatnonzero(keep)
     n = index.size
@@ -157,8 +170,8 @@ def run_batch(
         rows = None if keep is None else np.flatnonzero(keep[start:stop])
         if rows is not None and rows.size == 0:
             continue
-        a = rp.convert(bp.read(start, stop), start, rows)
-        b = rq.convert(bq.read(start, stop), start, rows)
+        a, b, n_merged = read(start, stop, rows)
+        merged += n_merged
         f = core_rows.row_figures(a, b, wanted, top1=False)
         m = a.shape[0]
         for k in wanted:
@@ -185,13 +198,19 @@ def run_batch(
                 sums = np.bincount(seq, weights=figures[k], minlength=s_count)[present]
                 per_sequence[k] = summarize(sums, ids)
     notes = rp.notes() + rq.notes()
+    if merged:
+        notes.append(
+            f"{merged:,} rows list categories on one side only: they are merged with {REST} on both sides (a "
+            "side's probability of a category it does not list is unknown), so those rows' figures are of the "
+            "coarser distributions and KL is a lower bound"
+        )
     if keep is not None:
         notes.append(f"{n_all - n:,} masked rows left out (--mask)")
     if sm.method != "none":
         notes.append(f"both sides smoothed: {sm.describe()}")
     if input == "logits":
         notes.append("logits turned into probabilities by a log-softmax" + (f" at temperature {t:g}" if t != 1 else ""))
-    worst_rows = _worst(bp, bq, rp, rq, labels, index, figures.get("kl_pq"), worst, scale)
+    worst_rows = _worst(read, bp.categories, labels, index, figures.get("kl_pq"), worst, scale)
     return BatchResult(
         p_source=p,
         q_source=q,
@@ -219,11 +238,19 @@ def run_batch(
     )
 
 
+def _listed_on_both(p: np.ndarray, q: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Labelled log-probabilities with NaN where a row does not list a category:
+    keep the categories both sides list (the others become -inf on both sides,
+    so their mass goes to each side's remainder); returns the count of rows changed."""
+    listed = ~np.isnan(p) & ~np.isnan(q)
+    one_side = (~np.isnan(p) | ~np.isnan(q)) & ~listed
+    changed = one_side.any(axis=1) if rows is None else one_side[rows].any(axis=1)
+    return np.where(listed, p, -np.inf), np.where(listed, q, -np.inf), int(changed.sum())
+
+
 def _worst(
-    bp: Batch,
-    bq: Batch,
-    rp: _Reader,
-    rq: _Reader,
+    read: Callable[[int, int, np.ndarray | None], tuple[np.ndarray, np.ndarray, int]],
+    categories: int,
     labels: list[str] | None,
     index: np.ndarray,
     kl: np.ndarray | None,
@@ -237,8 +264,7 @@ def _worst(
     out = []
     for j in order:
         i = int(index[j])
-        a = rp.convert(bp.read(i, i + 1), i, None)
-        b = rq.convert(bq.read(i, i + 1), i, None)
+        a, b, _ = read(i, i + 1, None)
         terms = row_terms(a, b)[0]
         pa, _ = core_rows._normalized(a)
         qb, _ = core_rows._normalized(b)
@@ -246,7 +272,7 @@ def _worst(
         named = []
         for c in top:
             c = int(c)
-            label = REST if c >= bp.categories else (labels[c] if labels is not None else str(c))
+            label = REST if c >= categories else (labels[c] if labels is not None else str(c))
             t = float(terms[c]) / scale
             named.append((label, float(pa[0, c]), float(qb[0, c]), t))
         out.append(WorstRow(i, float(kl[j]), named))
