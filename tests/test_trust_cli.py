@@ -59,6 +59,13 @@ BASE_RUN = {
     "compare": ["compare", "0.7,0.3", "0.4,0.6"],
     "drift": ["drift", REFERENCE, CURRENT],
     "profile": ["profile", REFERENCE, "-o", "-"],
+    "batch": [
+        "batch",
+        str(SAMPLE_DATA / "reference_logits.npy"),
+        str(SAMPLE_DATA / "quantized_logits.npy"),
+        "--input",
+        "logits",
+    ],
 }
 
 
