@@ -518,3 +518,24 @@ def test_top_k_logprobs_as_json_objects_merge_what_one_side_leaves_out(tmp_path:
     assert any("lower bound" in n for n in report["notes"])
     table = run("batch", str(tmp_path / "p.jsonl"), str(tmp_path / "q.jsonl"), "--input", "logprobs")
     assert table.exit_code == 0 and "(rest)" in table.stdout
+
+
+@pytest.mark.parametrize(
+    "smoothing", [("--smoothing", "additive", "--alpha", "0.5"), ("--smoothing", "epsilon"), ("--smoothing", "mix")]
+)
+def test_smoothing_is_compare_s_row_by_row(tmp_path: Path, smoothing: tuple[str, ...]) -> None:
+    p = np.array([[3.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    q = np.array([[1.0, 2.0, 0.0], [0.0, 2.0, 5.0]])
+    report = batch_json(_save(tmp_path, "p.npy", p), _save(tmp_path, "q.npy", q), *smoothing)
+    for i in range(2):
+        result = run(
+            "compare",
+            ",".join(repr(float(x)) for x in p[i]),
+            ",".join(repr(float(x)) for x in q[i]),
+            *smoothing,
+            "--format",
+            "json",
+        )
+        metrics = strict_json(result.stdout)["metrics"]
+        for metric in FIGURES:
+            assert report["per_row"][i][metric] == pytest.approx(metrics[metric], rel=1e-10), metric

@@ -72,9 +72,10 @@ class _Reader:
             self.with_rest += int(np.isfinite(rest).sum())
             x = np.concatenate([x, rest[:, None]], axis=1)
         if self.smoothing.method != "none":
-            p, _ = core_rows._normalized(x)
+            # as compare smooths: the weights themselves (pseudo-counts are counts), else the probabilities
+            w = np.asarray(block, dtype=np.float64) if self.kind == "probs" else core_rows._normalized(x)[0]
             with np.errstate(divide="ignore"):
-                x = np.log(smooth(p, self.smoothing).values)
+                x = np.log(smooth(w, self.smoothing).values)
         return x
 
     def notes(self) -> list[str]:
