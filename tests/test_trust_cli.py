@@ -113,6 +113,11 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
     """The lists the tests below run over are found by looking at the commands;
     this pins them, so an option missing from them cannot go unnoticed."""
     assert {f"{n} {p.opts[0]}" for n, p in FLOAT_OPTIONS} == {
+        "batch --alpha",
+        "batch --epsilon",
+        "batch --lambda",
+        "batch --temperature",
+        "batch --fail-above",
         "compare --alpha",
         "compare --epsilon",
         "compare --lambda",
@@ -176,7 +181,10 @@ def test_float_options_refuse_infinity_where_it_means_nothing(command, param, in
 
 
 def test_only_fail_above_takes_infinity_and_it_means_what_it_says():
-    assert [p.opts[0] for _, p in FLOAT_OPTIONS if p.type.infinite] == ["--fail-above"]
+    assert [f"{n} {p.opts[0]}" for n, p in FLOAT_OPTIONS if p.type.infinite] == [
+        "batch --fail-above",
+        "compare --fail-above",
+    ]
     finite = ["0.7,0.3", "0.4,0.6"]
     infinite = ["0.7,0.3", "1,0"]  # KL(P||Q) is infinite: P gives mass where Q gives none
     assert run("compare", *finite, "--fail-above", "inf").exit_code == 0
