@@ -539,3 +539,12 @@ def test_smoothing_is_compare_s_row_by_row(tmp_path: Path, smoothing: tuple[str,
         metrics = strict_json(result.stdout)["metrics"]
         for metric in FIGURES:
             assert report["per_row"][i][metric] == pytest.approx(metrics[metric], rel=1e-10), metric
+
+
+def test_an_error_behind_a_mask_names_the_row_by_its_own_number(tmp_path: Path) -> None:
+    p = np.ones((2, 3, 4))
+    p[1, 2, 0] = -1.0  # sequence 1, position 2
+    mask = np.array([[1, 0, 0], [0, 1, 1]], dtype=np.int8)
+    args = (_save(tmp_path, "p.npy", p), _save(tmp_path, "q.npy", np.ones((2, 3, 4))))
+    line = assert_one_line_error(run("batch", *args, "--mask", _save(tmp_path, "m.npy", mask)))
+    assert "sequence 1, position 2" in line and "negative" in line

@@ -16,7 +16,7 @@ from ..core import rows as core_rows
 from ..core.row_summary import summarize
 from ..core.rows import ADDITIVE, ROW_METRICS, log_weights, logprob_rest, row_name, row_terms
 from ..core.smoothing import Smoothing, smooth
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..inputs.batch import Batch, load_mask, match_labels, open_batch
 from ..vocabulary import BASE_FREE, BASES
 from ..vocabulary import BATCH_INPUTS as INPUT_KINDS
@@ -53,22 +53,17 @@ class _Reader:
     def convert(self, block: np.ndarray, first: int, rows: np.ndarray | None) -> np.ndarray:
         name, shape = self.batch.name, self.batch.shape
         block = block if rows is None else block[rows]
-        x = log_weights(block, self.kind, name, first, self.temperature, shape) if rows is None else None
-        if x is None:  # masked rows left out: name a bad row by its own number
-            x = np.empty(block.shape)
-            for j, i in enumerate(rows):  # type: ignore[arg-type]
-                x[j] = log_weights(block[j : j + 1], self.kind, name, first + int(i), self.temperature, shape)[0]
-        if self.kind == "probs":
-            totals = np.exp(x).sum(axis=1) if self.smoothing.method == "none" else None
-            if totals is not None:
-                off = np.abs(totals - 1) > 1e-9
-                if off.any():
-                    self.unnormalized += int(off.sum())
-                    if self.example is None:
-                        j = int(np.flatnonzero(off)[0])
-                        self.example = (first + (j if rows is None else int(rows[j])), float(totals[j]))
+        x = self._named(lambda b, f: log_weights(b, self.kind, name, f, self.temperature, shape), block, first, rows)
+        if self.kind == "probs" and self.smoothing.method == "none":
+            totals = np.asarray(block, dtype=np.float64).sum(axis=1)
+            off = np.abs(totals - 1) > 1e-9
+            if off.any():
+                self.unnormalized += int(off.sum())
+                if self.example is None:
+                    j = int(np.flatnonzero(off)[0])
+                    self.example = (first + (j if rows is None else int(rows[j])), float(totals[j]))
         if self.kind == "logprobs":
-            rest = logprob_rest(x, name, first, shape, self.tolerance)
+            rest = self._named(lambda b, f: logprob_rest(b, name, f, shape, self.tolerance), x, first, rows)
             self.with_rest += int(np.isfinite(rest).sum())
             x = np.concatenate([x, rest[:, None]], axis=1)
         if self.smoothing.method != "none":
@@ -77,6 +72,21 @@ class _Reader:
             with np.errstate(divide="ignore"):
                 x = np.log(smooth(w, self.smoothing).values)
         return x
+
+    @staticmethod
+    def _named(
+        check: Callable[[np.ndarray, int], np.ndarray], block: np.ndarray, first: int, rows: np.ndarray | None
+    ) -> np.ndarray:
+        """``check(block, first_row)`` on the whole block; with rows left out by
+        the mask, an error is raised again for the row it is about, by its number."""
+        try:
+            return check(block, first)
+        except InputError:
+            if rows is None:
+                raise
+            for j, i in enumerate(rows):
+                check(block[j : j + 1], first + int(i))
+            raise
 
     def notes(self) -> list[str]:
         name, out = self.batch.name, []
