@@ -557,6 +557,17 @@ def matrix_check(n: int, k: int) -> None:
     pairs = rng.integers(0, n, (2000, 2))
     worst = max(abs(float(m[i, j]) - float(jensenshannon(p[i], p[j]))) for i, j in pairs.tolist())
     print(json.dumps({"pairs": len(pairs), "max_abs_diff": worst}))
+def batch_naive(p: str, q: str) -> None:
+    """The naive script of issue 13: both arrays loaded whole, per-row KL in float64 through logsumexp."""
+    import numpy as np
+    from scipy.special import logsumexp
+
+    a = np.load(p).astype(np.float64)
+    b = np.load(q).astype(np.float64)
+    la = a - logsumexp(a, axis=1, keepdims=True)
+    lb = b - logsumexp(b, axis=1, keepdims=True)
+    kl = (np.exp(la) * (la - lb)).sum(axis=1)
+    print(repr(float(kl.mean())))
 
 
 def main(argv: list[str]) -> None:
@@ -589,6 +600,8 @@ def main(argv: list[str]) -> None:
         matrix(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif mode == "matrix-check":
         matrix_check(int(args[0]), int(args[1]))
+    elif mode == "batch-naive":
+        batch_naive(*args)
     elif mode == "knn-accuracy":
         knn_accuracy(int(args[0]), *(int(a) for a in args[1:]))
     else:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BatchResult",
     "Comparison",
     "DriftReport",
     "MatrixReport",
     "Profile",
     "SampledResult",
+    "batch",
     "compare",
     "drift",
     "matrix",

@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from .profiles.model import Profile
+from .reports.batch import run_batch
+from .reports.batch_result import BatchResult
 from .reports.compare import Comparison, run_compare
 from .reports.drift import DriftReport, run_drift
 from .reports.matrix import MatrixReport, run_matrix
@@ -23,11 +25,13 @@ from .reports.profile import run_profile
 from .reports.sampled import SampledResult, run_sampled
 
 __all__ = [
+    "BatchResult",
     "Comparison",
     "DriftReport",
     "MatrixReport",
     "Profile",
     "SampledResult",
+    "batch",
     "compare",
     "drift",
     "matrix",
@@ -54,6 +58,17 @@ def compare(p: Any, q: Any = None, **options: Any) -> Comparison:
     (0.183787, 0.192042)
     """
     return run_compare(p, q, **_api_names(options))
+
+
+def batch(p: str, q: str, **options: Any) -> BatchResult:
+    """Compare row i of batch P with row i of batch Q, for every row (paths to
+    .npy/.npz arrays, wide CSV/TSV or JSON lines). Options by ``kl-cli batch``'s
+    names: ``input`` (``probs``, ``logits``, ``logprobs``), ``temperature``,
+    ``key``, ``mask``, ``smoothing`` with ``alpha``/``epsilon``/``lambda_``,
+    ``base``, ``per_row``; ``metrics`` limits the per-row figures computed.
+    ``figures`` of the result holds each metric's per-row values.
+    """
+    return run_batch(p, q, **_api_names(options))
 
 
 def drift(reference: Any, current: Any, **options: Any) -> DriftReport:

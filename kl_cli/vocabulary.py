@@ -88,6 +88,20 @@ BINNINGS = ("quantile", "uniform")
 ESTIMATORS = ("binned", "knn")
 
 OUTPUT_FORMATS = ("table", "json", "csv", "markdown", "value")
+
+# batch: the figures of each row (metric ids above), and the statistics of one over the rows.
+BATCH_METRICS = (
+    "kl_pq",
+    "kl_qp",
+    "js_divergence",
+    "js_distance",
+    "total_variation",
+    "hellinger",
+    "entropy_p",
+    "entropy_q",
+)
+BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
+BATCH_INPUTS = ("probs", "logits", "logprobs")
 DRIFT_FORMATS = ("table", "json", "csv", "markdown")
 
 # The category of missing cells in every report and profile.
@@ -167,6 +181,7 @@ FLOAT_RANGES: dict[str, tuple[float | None, float | None, bool, bool, bool]] = {
     "significance": (0.0, 1.0, True, True, False),  # a significance level: (0, 1)
     "threshold": (None, None, False, False, False),  # any finite number
     "max_drift_share": (0.0, 1.0, True, False, False),  # a share of the columns: (0, 1]
+    "temperature": (0.0, None, True, False, False),  # a softmax temperature: > 0, finite
     # inf: exit 1 only when the metric is infinite; -inf: always.
     "fail_above": (None, None, False, False, True),
 }

@@ -61,6 +61,13 @@ BASE_RUN = {
     "profile": ["profile", REFERENCE, "-o", "-"],
     "sampled": ["sampled", str(SAMPLE_DATA / "rl_logprobs.csv"), "--logq", "logq", "--logp", "logp"],
     "matrix": ["matrix", "0.7,0.3", "0.4,0.6", "0.5,0.5"],
+    "batch": [
+        "batch",
+        str(SAMPLE_DATA / "reference_logits.npy"),
+        str(SAMPLE_DATA / "quantized_logits.npy"),
+        "--input",
+        "logits",
+    ],
 }
 
 
@@ -108,6 +115,11 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
     """The lists the tests below run over are found by looking at the commands;
     this pins them, so an option missing from them cannot go unnoticed."""
     assert {f"{n} {p.opts[0]}" for n, p in FLOAT_OPTIONS} == {
+        "batch --alpha",
+        "batch --epsilon",
+        "batch --lambda",
+        "batch --temperature",
+        "batch --fail-above",
         "compare --alpha",
         "compare --epsilon",
         "compare --lambda",

@@ -1,0 +1,105 @@
+"""`kl-cli batch P Q`: options into one call, the result to a renderer."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..vocabulary import BATCH_INPUTS, BATCH_METRICS, BATCH_STATS, OUTPUT_FORMATS
+from .app import EXIT_EXCEEDED, EXIT_OK
+from .options import Number, base_option, debug_option, emit_warnings, exceeded, say, smoothing_options
+from .streams import check_stdout
+
+
+@click.command()
+@click.argument("p")
+@click.argument("q")
+@click.option(
+    "--input",
+    "input_kind",
+    type=click.Choice(BATCH_INPUTS),
+    help="What the rows hold (default probs): probabilities or weights (each row normalized), logits (a "
+    "log-softmax; -inf is probability 0) or log-probabilities (a row summing to less than 1 gets the rest "
+    "as a '(rest)' category).",
+)
+@click.option("--temperature", type=Number("temperature"), help="Softmax temperature for --input logits (default 1).")
+@click.option("--key", help="The array of an .npz archive to read (default: its only array), on both sides.")
+@click.option(
+    "--mask",
+    help="A 0/1 array (.npy/.npz) or one-column file of the rows' leading shape: 1 keeps a row, 0 leaves it out "
+    "(padding); masked rows are not read for errors and are counted.",
+)
+@smoothing_options
+@base_option("e")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table (summary, histogram, worst rows), json (strict), csv (one line per row), markdown, or value.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(BATCH_METRICS),
+    default="kl_pq",
+    show_default=True,
+    help="The metric for --format value and --fail-above.",
+)
+@click.option(
+    "--stat",
+    type=click.Choice(BATCH_STATS),
+    default="mean",
+    show_default=True,
+    help="The statistic of --metric over rows for --format value and --fail-above (sequence_mean: the mean over "
+    "sequences of the sum over their positions, 3-D input only).",
+)
+@click.option(
+    "--fail-above",
+    type=Number("fail_above"),
+    help="Exit 1 when --stat of --metric exceeds this value (infinite always does).",
+)
+@click.option("--per-row", is_flag=True, help="Add every row's figures to --format json (key per_row).")
+@debug_option
+def batch(
+    p: str,
+    q: str,
+    input_kind: str,
+    fmt: str,
+    metric: str,
+    stat: str,
+    fail_above: float | None,
+    per_row: bool,
+    **options: Any,
+) -> int:
+    """Compare row i of batch P with row i of batch Q, for every row.
+
+    P and Q are .npy arrays (rows x categories, or sequences x positions x
+    categories), .npz archives (--key), CSV/TSV in wide form (a header of
+    category names, matched by name) or JSON lines (a list of numbers or an
+    object {label: value} a line); or diagonal Gaussians (an .npz of mu and
+    logvar or sigma, rows x dimensions) against others or normal(0,1). Exit status: 0 ok, 1 --stat of --metric
+    over --fail-above, 2 trouble.
+    """
+    from ..render.batch import render_batch
+    from ..reports.batch import run_batch
+
+    check_stdout()
+    options.pop("debug")
+    if per_row and fmt != "json":
+        raise click.UsageError("--per-row applies to --format json (--format csv is always one line per row)")
+    only_value = fmt == "value" and not per_row
+    metrics = [metric] if only_value else None
+    result = run_batch(
+        p, q, input=input_kind, metrics=metrics, per_row=per_row, worst=0 if only_value else 5, **options
+    )
+    value = result.stat(metric, stat) if fmt == "value" or fail_above is not None else None
+    emit_warnings(result.warnings)
+    if fmt in ("csv", "value"):  # the other formats carry the notes themselves
+        for note in result.notes:
+            say("note", note)
+    render_batch(result, fmt, sys.stdout, metric=metric, stat=stat)
+    sys.stdout.flush()
+    return EXIT_EXCEEDED if value is not None and exceeded(value, fail_above) else EXIT_OK
