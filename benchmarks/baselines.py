@@ -557,6 +557,8 @@ def matrix_check(n: int, k: int) -> None:
     pairs = rng.integers(0, n, (2000, 2))
     worst = max(abs(float(m[i, j]) - float(jensenshannon(p[i], p[j]))) for i, j in pairs.tolist())
     print(json.dumps({"pairs": len(pairs), "max_abs_diff": worst}))
+
+
 def batch_naive(p: str, q: str) -> None:
     """The naive script of issue 13: both arrays loaded whole, per-row KL in float64 through logsumexp."""
     import numpy as np

@@ -86,6 +86,8 @@ SIZES = {
         # the naive baseline (4 GiB of float64) to about half a minute a run here
         "batch_rows": 512,
         "batch_categories": 131_072,
+        # kl-cli alone at the issue's full size, for its peak memory
+        "batch_full_rows": 2_048,
     },
     "quick": {
         "categories": 20_000,
@@ -105,6 +107,7 @@ SIZES = {
         "matrix_calls": 1,
         "batch_rows": 64,
         "batch_categories": 4_096,
+        "batch_full_rows": 128,
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -143,9 +146,10 @@ LOGITS = """
 import sys
 import numpy as np
 rows, k = int(sys.argv[1]), int(sys.argv[2])
+prefix = sys.argv[3] if len(sys.argv) > 3 else "logits"
 rng = np.random.default_rng(13)
-p = np.lib.format.open_memmap("logits_p.npy", mode="w+", dtype=np.float32, shape=(rows, k))
-q = np.lib.format.open_memmap("logits_q.npy", mode="w+", dtype=np.float32, shape=(rows, k))
+p = np.lib.format.open_memmap(prefix + "_p.npy", mode="w+", dtype=np.float32, shape=(rows, k))
+q = np.lib.format.open_memmap(prefix + "_q.npy", mode="w+", dtype=np.float32, shape=(rows, k))
 step = max(1, 2**24 // k)
 for i in range(0, rows, step):
     x = rng.normal(0, 3, (min(step, rows - i), k)).astype(np.float32)
@@ -441,6 +445,8 @@ class Bench:
                     [sys.executable, "-c", LOGITS, str(self.size["batch_rows"]), str(self.size["batch_categories"])],
                 )
             )
+            full = [str(self.size["batch_full_rows"]), str(self.size["batch_categories"]), "full"]
+            jobs.append(("full_p.npy", [sys.executable, "-c", LOGITS, *full]))
         if "stream" in self.only:
             jobs.append(("column.csv", [sys.executable, "-c", ONE_COLUMN, "column.csv", str(self.size["stream_rows"])]))
         if "sampled" in self.only:
@@ -832,6 +838,21 @@ class Bench:
             ok = a is not None and b is not None and rel(a, b) <= 1e-9
             self.checks.append(
                 f"batch: mean KL {a!r} vs naive {b!r}: " + ("OK (≤ 1e-9 relative)" if ok else "**differs**")
+            )
+        # The memory target at the issue's full size, kl-cli alone (the naive script
+        # would need over 10 GB there): every output format's peak, value and table.
+        full_rows = self.size["batch_full_rows"]
+        size_mb = 2 * full_rows * k * 4 / 2**20
+        for fmt in ("value", "table"):
+            argv = ["batch", "full_p.npy", "full_q.npy", "--input", "logits", "--format", fmt]
+            alone = Command(f"kl-cli {fmt}", [*self.kl, *argv], max_runs=2)
+            run_group(f"batch-{fmt}", [alone], min(self.repeat, 2), self.tmp)
+            peak = alone.median_rss()
+            wall = alone.median_wall(False)
+            self.checks.append(
+                f"batch at {full_rows:,} x {k:,} ({size_mb:,.0f} MB of float32 arrays), `--format {fmt}`: "
+                f"{'-' if wall is None else f'{wall:.3g}'} s, peak RSS {fmt_mb(peak)} MB: "
+                + ("OK (≤ 400 MB)" if peak is not None and peak <= 400 else "**over 400 MB**")
             )
 
     # -- all ---------------------------------------------------------------------
