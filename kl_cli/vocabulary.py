@@ -167,6 +167,9 @@ MAX_MATRIX = 5_000
 # Cells (distributions x categories) a matrix holds in memory, as float64 with
 # their logarithms: 2**27 cells are 1 GiB each.
 MAX_MATRIX_CELLS = 2**27
+# Pair-category evaluations of a matrix, N (N - 1) / 2 x K: about 1e8 a second
+# here, so at most a few minutes (1,000 distributions of 1,000 categories are 5e8).
+MAX_MATRIX_WORK = 20_000_000_000
 
 
 # The ranges of the float options: (low, high, low_open, high_open, infinite).

@@ -96,10 +96,11 @@ def batch(
         p, q, input=input_kind, metrics=metrics, per_row=per_row, worst=0 if only_value else 5, **options
     )
     value = result.stat(metric, stat) if fmt == "value" or fail_above is not None else None
+    over = exceeded(value, fail_above, f"the {stat} of {metric}")
     emit_warnings(result.warnings)
     if fmt in ("csv", "value"):  # the other formats carry the notes themselves
         for note in result.notes:
             say("note", note)
     render_batch(result, fmt, sys.stdout, metric=metric, stat=stat)
     sys.stdout.flush()
-    return EXIT_EXCEEDED if value is not None and exceeded(value, fail_above) else EXIT_OK
+    return EXIT_EXCEEDED if over else EXIT_OK

@@ -98,7 +98,8 @@ def compare(
     missing = getattr(result, "not_estimated", {})
     if metric in missing and (fmt == "value" or fail_above is not None):
         raise click.UsageError(f"--metric {metric}: {missing[metric]}")
+    over = exceeded(result.metrics.get(metric), fail_above, f"--metric {metric}")
     emit_warnings(result.warnings)
     render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()
-    return EXIT_EXCEEDED if metric in result.metrics and exceeded(result.metrics[metric], fail_above) else EXIT_OK
+    return EXIT_EXCEEDED if over else EXIT_OK

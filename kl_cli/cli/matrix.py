@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..vocabulary import DRIFT_FORMATS, MAX_MATRIX, PAIR_METRICS
+from ..vocabulary import DRIFT_FORMATS, MAX_MATRIX, MAX_MATRIX_WORK, PAIR_METRICS
 from .app import EXIT_OK
 from .options import (
     base_option,
@@ -16,15 +16,9 @@ from .options import (
     encoding_option,
     open_stdin,
     smoothing_options,
-    table_layout_options,
+    table_layout,
 )
 from .streams import check_stdout
-
-
-def _layout(f: Any) -> Any:
-    for decorator in reversed(table_layout_options()):
-        f = decorator(f)
-    return f
 
 
 @click.command()
@@ -63,7 +57,7 @@ def _layout(f: Any) -> Any:
     show_default=True,
     help="table (a shaded grid), json (strict), csv (a header of names, one row per name) or markdown.",
 )
-@_layout
+@table_layout
 @encoding_option("Text encoding of files and standard input.")
 @debug_option
 def matrix(sources: tuple[str, ...], fmt: str, columns: tuple[str, ...], **options: Any) -> int:
@@ -73,7 +67,8 @@ def matrix(sources: tuple[str, ...], fmt: str, columns: tuple[str, ...], **optio
     label column), two or more distributions (inline lists or files, each
     read as compare reads one side, labels matched by name), or one array
     file with --rows (.npy/.npz, rows x categories). At most
-    {max} distributions. Exit status: 0 ok, 2 trouble.
+    {max} distributions, and at most {work} pair-category evaluations
+    (N (N - 1) / 2 x categories). Exit status: 0 ok, 2 trouble.
     """
     from ..render.matrix import render_matrix
     from ..reports.matrix import run_matrix
@@ -87,4 +82,4 @@ def matrix(sources: tuple[str, ...], fmt: str, columns: tuple[str, ...], **optio
     return EXIT_OK
 
 
-matrix.help = (matrix.help or "").replace("{max}", f"{MAX_MATRIX:,}")
+matrix.help = (matrix.help or "").replace("{max}", f"{MAX_MATRIX:,}").replace("{work}", f"{MAX_MATRIX_WORK:.0e}")

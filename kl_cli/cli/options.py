@@ -187,6 +187,13 @@ def table_layout_options() -> list[Callable[[Callable[..., Any]], Callable[..., 
     ]
 
 
+def table_layout(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The table-layout options (``table_layout_options``) as one decorator."""
+    for decorator in reversed(table_layout_options()):
+        f = decorator(f)
+    return f
+
+
 def encoding_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--encoding, checked as it is parsed: a known codec that turns bytes into text."""
     return click.option(
@@ -199,9 +206,7 @@ def encoding_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., A
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = encoding_option("Text encoding of files and standard input.")(f)
-    for decorator in reversed(table_layout_options()):
-        f = decorator(f)
+    f = table_layout(encoding_option("Text encoding of files and standard input.")(f))
     f = click.option("--p-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="P's format.")(f)
     f = click.option("--q-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="Q's format.")(f)
     f = click.option("--label-column", help="Column holding the category labels.")(f)
@@ -268,6 +273,11 @@ def emit_warnings(warnings: list[str]) -> None:
         say("warning", w)
 
 
-def exceeded(value: float, limit: float | None) -> bool:
-    """True when a limit was given and the value is over it (inf always is)."""
-    return limit is not None and (math.isinf(value) or value > limit)
+def exceeded(value: float | None, limit: float | None, what: str = "the figure") -> bool:
+    """True when a limit was given and the value is over it (inf always is). A
+    check with nothing to compare (no figure, or NaN) fails as trouble, never passes."""
+    if limit is None:
+        return False
+    if value is None or math.isnan(value):
+        raise click.UsageError(f"--fail-above: {what} has no value to compare with {limit:g}")
+    return math.isinf(value) or value > limit

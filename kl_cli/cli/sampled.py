@@ -17,15 +17,9 @@ from .options import (
     encoding_option,
     exceeded,
     open_stdin,
-    table_layout_options,
+    table_layout,
 )
 from .streams import check_stdout
-
-
-def _layout(f: Any) -> Any:
-    for decorator in reversed(table_layout_options()):
-        f = decorator(f)
-    return f
 
 
 @click.command()
@@ -74,7 +68,7 @@ def _layout(f: Any) -> Any:
     help="Exit 1 when the chosen figure exceeds this value (infinite always does).",
 )
 @encoding_option("Text encoding of a table.")
-@_layout
+@table_layout
 @debug_option
 def sampled(
     source: str,
@@ -105,8 +99,10 @@ def sampled(
         raise click.UsageError("--per sequence needs sequences: a --sequence column, or 2-D arrays")
     value = result.figure(estimator, per, stat)
     if value is None and (fmt == "value" or fail_above is not None):
-        raise click.UsageError(f"--estimator {estimator}: {result.not_estimated[estimator]}")
+        why = result.not_estimated.get(estimator, "a standard error needs at least two values (tokens or sequences)")
+        raise click.UsageError(f"--estimator {estimator}: {why}")
+    over = exceeded(value, fail_above, f"{estimator} ({stat}, per {per})")
     emit_warnings(list(result.warnings))
     render_sampled(result, fmt, sys.stdout, estimator=estimator, per=per, stat=stat)
     sys.stdout.flush()
-    return EXIT_EXCEEDED if value is not None and exceeded(value, fail_above) else EXIT_OK
+    return EXIT_EXCEEDED if over else EXIT_OK

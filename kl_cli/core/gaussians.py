@@ -35,21 +35,28 @@ def _log_cosh(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _over_variance(d: np.ndarray, log_var: np.ndarray) -> np.ndarray:
+    """d^2 / e^log_var through logs: no 0 * inf when the variance is below the
+    float range (logvar -800), no overflow of d^2 alone when the ratio is finite."""
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.exp(2.0 * np.log(np.abs(d)) - log_var)
+
+
 def gaussian_figures(
     mu_p: np.ndarray, lv_p: np.ndarray, mu_q: np.ndarray, lv_q: np.ndarray, wanted: set[str] | frozenset[str]
 ) -> dict[str, np.ndarray]:
     """Per-row figures (nats) of rows of diagonal Gaussians (arrays rows x
     dimensions, broadcastable); ``wanted`` from ``GAUSSIAN_METRICS``."""
     t = lv_p - lv_q
-    m2 = (mu_p - mu_q) ** 2
+    d = mu_p - mu_q
     out: dict[str, np.ndarray] = {}
     with np.errstate(over="ignore"):
         if "kl_pq" in wanted:
-            out["kl_pq"] = 0.5 * (expm1mx(t) + m2 * np.exp(-lv_q)).sum(axis=-1)
+            out["kl_pq"] = 0.5 * (expm1mx(t) + _over_variance(d, lv_q)).sum(axis=-1)
         if "kl_qp" in wanted:
-            out["kl_qp"] = 0.5 * (expm1mx(-t) + m2 * np.exp(-lv_p)).sum(axis=-1)
+            out["kl_qp"] = 0.5 * (expm1mx(-t) + _over_variance(d, lv_p)).sum(axis=-1)
         if "hellinger" in wanted:
-            log_bc = -(0.5 * _log_cosh(t / 2) + m2 / (4 * (np.exp(lv_p) + np.exp(lv_q)))).sum(axis=-1)
+            log_bc = -(0.5 * _log_cosh(t / 2) + 0.25 * _over_variance(d, np.logaddexp(lv_p, lv_q))).sum(axis=-1)
             out["hellinger"] = np.sqrt(np.clip(-np.expm1(log_bc), 0.0, 1.0))
     if "entropy_p" in wanted:
         out["entropy_p"] = 0.5 * (_LOG_2PI_E + np.broadcast_to(lv_p, np.broadcast_shapes(lv_p.shape, t.shape))).sum(
@@ -66,4 +73,4 @@ def kl_terms(mu_p: np.ndarray, lv_p: np.ndarray, mu_q: np.ndarray, lv_q: np.ndar
     """Each dimension's share of KL(P||Q) (nats), rows x dimensions."""
     t = lv_p - lv_q
     with np.errstate(over="ignore"):
-        return 0.5 * (expm1mx(t) + (mu_p - mu_q) ** 2 * np.exp(-lv_q))
+        return 0.5 * (expm1mx(t) + _over_variance(mu_p - mu_q, lv_q))

@@ -87,7 +87,7 @@ class Estimate:
     (then neither figure is given)."""
 
     mean: float
-    sem: float
+    sem: float | None  # None from a single value: no spread to estimate it from
     n: int
     overflow: int = 0
 
@@ -147,7 +147,7 @@ class Running:
             return Estimate(math.inf, math.inf, n, self.overflow)
         if n == 0:
             return Estimate(math.nan, math.nan, 0, self.overflow)
-        sem = math.sqrt(self.m2 / (n - 1) / n) if n > 1 else math.inf
+        sem = math.sqrt(self.m2 / (n - 1) / n) if n > 1 else None
         return Estimate(self.mean, sem, n, self.overflow)
 
     def top_share(self) -> float:

@@ -251,6 +251,9 @@ def _bulk_decimals(array: Any, values: np.ndarray, empty_ok: bool) -> np.ndarray
         parsed = None
     if parsed is not None:
         finite = np.isfinite(parsed)
+        if finite.all():  # the common case: one copy, no masked indexing
+            values[:] = parsed
+            return np.empty(0, dtype=np.int64)
         values[finite] = parsed[finite]
         return np.flatnonzero(~finite)
     trimmed = pc.utf8_trim_whitespace(array)

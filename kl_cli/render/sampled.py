@@ -48,7 +48,8 @@ def _rows(result: SampledResult) -> list[tuple[str, str, str, str, int]]:
             continue
         for k, e in table.items():
             missing = k in result.not_estimated
-            rows.append((k, per, "" if missing else exact(e.mean), "" if missing else exact(e.sem), e.n))
+            sem = "" if missing or e.sem is None else exact(e.sem)
+            rows.append((k, per, "" if missing else exact(e.mean), sem, e.n))
     return rows
 
 

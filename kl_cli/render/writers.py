@@ -32,6 +32,8 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO)
 
 
 def write_value(value: float, out: TextIO) -> None:
+    if value != value:  # NaN is a defect upstream: never printed as a number (as strict JSON refuses it)
+        raise ValueError("a figure is NaN; nothing is written")
     out.write(exact(value) + "\n")
 
 

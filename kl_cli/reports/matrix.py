@@ -18,7 +18,7 @@ from ..core.matrix import pairwise, zero_in_q
 from ..core.smoothing import Smoothing, smooth
 from ..errors import InputError, UsageError
 from ..text import finite_or_none, show_label, show_labels, show_total
-from ..vocabulary import MAX_MATRIX, MAX_MATRIX_CELLS, METRIC_NAMES, PAIR_METRICS, UNITS
+from ..vocabulary import MAX_MATRIX, MAX_MATRIX_CELLS, MAX_MATRIX_WORK, METRIC_NAMES, PAIR_METRICS, UNITS
 from ..vocabulary import SYMMETRIC_METRICS as SYMMETRIC
 
 ORDERS = ("input", "cluster")
@@ -214,7 +214,7 @@ def cluster_order(matrix: np.ndarray, symmetric: bool) -> tuple[list[int], list[
         notes.append(f"infinite entries clustered as {stand_in:.6g} ({why})")
     np.fill_diagonal(d, 0.0)
     if len(d) < 3:
-        return list(range(len(d))), notes
+        return list(range(len(d))), [*notes, "two distributions: every order is the same, so the input order is kept"]
     optimal = len(d) <= MAX_OPTIMAL_ORDERING
     if not optimal:
         notes.append(
@@ -311,6 +311,13 @@ def run_matrix(
         notes.append(
             f"every distribution smoothed over the {probs.shape[1]:,} categories of all of them: {sm.describe()} "
             "(compare of one pair smooths over that pair's categories)"
+        )
+    n, k = probs.shape
+    if n * (n - 1) // 2 * k > MAX_MATRIX_WORK:
+        raise InputError(
+            f"{n:,} distributions of {k:,} categories: {n * (n - 1) // 2 * k:.2g} pair-category evaluations, "
+            f"more than the {MAX_MATRIX_WORK:.0e} a matrix runs (minutes)",
+            hint="fewer distributions (--columns), or fewer categories",
         )
     matrix = pairwise(probs, metric, base)
     infinite, count = _infinite(matrix, probs, labels, metric)

@@ -19,7 +19,8 @@ from ..errors import InputError
 from ..inputs.datasets import TableOptions
 from ..inputs.logprobs import read_tokens
 from ..text import finite_or_none, number
-from ..vocabulary import BASES, UNITS, base_name
+from ..vocabulary import BASES, UNITS
+from .options import check_base
 
 DIRECTION = "KL(q||p)"
 # What each estimator is, in the report (Schulman 2020).
@@ -84,7 +85,7 @@ class SampledResult:
             return {
                 k: {
                     "mean": None if k in self.not_estimated else finite_or_none(e.mean),
-                    "sem": None if k in self.not_estimated else finite_or_none(e.sem),
+                    "sem": None if k in self.not_estimated or e.sem is None else finite_or_none(e.sem),
                 }
                 for k, e in table.items()
             }
@@ -137,7 +138,7 @@ def run_sampled(
     ``other`` two arrays (log q, log p) of tokens or sequences x positions,
     ``mask`` then a 0/1 array file.
     """
-    base = base_name(base)
+    base = check_base(base)
     table = TableOptions.stated(encoding, input_format, delimiter, header)
     read = read_tokens(
         source, other, logq=logq, logp=logp, sequence=sequence, mask=mask, table=table, open_stdin=open_stdin
@@ -232,7 +233,7 @@ def _result(read: Any, stats: TokenStats, sums: SequenceSums | None, seen: int, 
 
 
 def _scaled(e: Estimate, scale: float) -> Estimate:
-    return Estimate(e.mean / scale, e.sem / scale, e.n, e.overflow)
+    return Estimate(e.mean / scale, None if e.sem is None else e.sem / scale, e.n, e.overflow)
 
 
 def _warnings(
