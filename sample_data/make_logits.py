@@ -4,6 +4,8 @@ the second as a quantized model would give them (the reference rounded to a
 coarse grid, plus a little noise), and padding_mask.npy (1 = a real token,
 0 = padding at the end of the shorter sequences), for the batch example."""
 
+from pathlib import Path
+
 import numpy as np
 
 rng = np.random.default_rng(13)
@@ -14,6 +16,7 @@ quantized = (np.round(reference * 8) / 8 + rng.normal(0, 0.05, reference.shape))
 mask = np.ones((sequences, positions), dtype=np.int8)
 for s, length in enumerate([16, 12, 9, 14]):
     mask[s, length:] = 0
-np.save("reference_logits.npy", reference)
-np.save("quantized_logits.npy", quantized)
-np.save("padding_mask.npy", mask)
+HERE = Path(__file__).parent  # next to this script, wherever it is run from
+np.save(HERE / "reference_logits.npy", reference)
+np.save(HERE / "quantized_logits.npy", quantized)
+np.save(HERE / "padding_mask.npy", mask)
