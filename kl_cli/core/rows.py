@@ -87,7 +87,6 @@ class RowFigures:
     metrics: dict[str, np.ndarray]
     zero_in_q: np.ndarray
     zero_in_p: np.ndarray
-    top1_agree: np.ndarray | None
 
 
 def _normalized(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +106,7 @@ def _shifted(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p, m, np.log(total)
 
 
-def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], top1: bool = True) -> RowFigures:
+def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str]) -> RowFigures:
     """The ``wanted`` metrics (ids of ``ROW_METRICS``) of each row pair, in nats
     (``js_distance`` is sqrt of the JS divergence in nats). ``a``, ``b``: float64
     log-weights (rows x categories), no NaN, no +inf, at least one finite value a row."""
@@ -132,8 +131,7 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
     if "js_distance" in wanted:
         js = out["js_divergence"] if "js_divergence" in wanted else out["js_distance"]
         out["js_distance"] = np.sqrt(np.maximum(js, 0.0))
-    agree = a.argmax(axis=1) == b.argmax(axis=1) if top1 else None
-    return RowFigures(out, zq, zp, agree)
+    return RowFigures(out, zq, zp)
 
 
 def _plain(
@@ -147,14 +145,15 @@ def _plain(
 ) -> np.ndarray:
     """Rows with every value finite on both sides; returns the rows done (the
     others, whose ratios overflow, are left to ``_general``)."""
-    d -= c[:, None]  # d'
     with np.errstate(over="ignore", invalid="ignore"):
+        d -= c[:, None]  # d' (beyond the float range for logits far apart: such rows are not done here)
         r = np.expm1(d)
         s = np.einsum("ij,ij->i", p, r)
     done = np.isfinite(s)
     if not done.all():  # a probability below the float range facing a large one: no shortcut
         r[~done] = 0.0
         s[~done] = 0.0
+        d[~done] = 0.0
     if "kl_pq" in wanted:
         r -= d
         small = np.abs(d) < _SMALL
@@ -303,14 +302,28 @@ def log_weights(
         _check(top, top > 0, name, first_row, shape, "is all zeros (no distribution)")
         with np.errstate(divide="ignore"):
             return np.log(x)
-    if kind == "logits" and temperature != 1.0:
-        x /= temperature
     top = x.max(axis=1)
-    nan = np.isnan(top)
-    _check(top, ~nan, name, first_row, shape, f"holds NaN ({kind})")
+    _check(top, ~np.isnan(top), name, first_row, shape, f"holds NaN ({kind})")
     _check(top, top < np.inf, name, first_row, shape, f"holds +inf ({kind})")
+    _check(top, top > -np.inf, name, first_row, shape, "is -inf everywhere (no distribution)")
     if kind == "logits":
-        _check(top, top > -np.inf, name, first_row, shape, "is -inf everywhere (no distribution)")
+        if temperature != 1.0:
+            with np.errstate(over="ignore"):
+                scaled = x / temperature  # a new array: the block may be the user's own (a view of it)
+            beyond = (np.isinf(scaled) & np.isfinite(x)).any(axis=1)
+            _check(beyond, ~beyond, name, first_row, shape, f"holds logits / {temperature:g} beyond the float range")
+            x, top = scaled, scaled.max(axis=1)
+        # The figures take differences of logits: two finite ones more than the float range
+        # apart have none. Only a maximum above 2^960 can be so far from a finite logit.
+        low = x.min(axis=1)
+        zeros = low == -np.inf  # a probability 0: the spread is that of the finite logits
+        low[zeros] = top[zeros]
+        far = np.flatnonzero(zeros & (top > 2.0**960))
+        if far.size:
+            low[far] = np.where(np.isfinite(x[far]), x[far], np.inf).min(axis=1)
+        with np.errstate(over="ignore"):
+            spread = top - low
+        _check(spread, spread < np.inf, name, first_row, shape, "holds logits further apart than the float range")
     return x
 
 
@@ -331,8 +344,8 @@ def logprob_rest(x: np.ndarray, name: str, first_row: int, shape: tuple[int, ...
     """The log of the probability a row of log-probabilities leaves out (-inf
     when it sums to 1 within ``tolerance``); a sum above 1 + tolerance is an error."""
     m = x.max(axis=1)
-    with np.errstate(invalid="ignore"):
-        total = np.exp(m) * np.exp(x - m[:, None]).sum(axis=1)
+    m = np.where(m > -np.inf, m, 0.0)  # a row listing nothing (both sides' lists disjoint) leaves out 1
+    total = np.exp(m) * np.exp(x - m[:, None]).sum(axis=1)
     over = total > 1 + tolerance
     if over.any():
         i = int(np.flatnonzero(over)[0])
