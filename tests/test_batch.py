@@ -682,3 +682,67 @@ def test_logits_near_the_float_range(tmp_path: Path) -> None:
         "batch", _save(tmp_path, "t.npy", a), _save(tmp_path, "q3.npy", b), "--input", "logits", "--temperature", "0.5"
     )
     assert_one_line_error(result, ["P", "row 0", "float range"])
+
+
+def write_wide(path: Path, labels: list[str], rows: np.ndarray, delimiter: str = ",", header: bool = True) -> None:
+    lines = ([delimiter.join(labels)] if header else []) + [delimiter.join(repr(float(x)) for x in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_wide_tables_are_read_by_the_one_table_reader(tmp_path: Path) -> None:
+    # batch had its own CSV reader: no .csv.gz ("pass --encoding", which batch lacked), no delimiter sniffing
+    import gzip
+
+    import pandas as pd
+
+    rng = np.random.default_rng(12)
+    p, q = rng.dirichlet(np.ones(3), 7), rng.dirichlet(np.ones(3), 7)
+    write_wide(tmp_path / "p.csv", ["a", "b", "c"], p, delimiter=";")
+    write_wide(tmp_path / "q.txt", ["c", "a", "b"], q[:, [2, 0, 1]], delimiter="|")
+    assert_figures(batch_json(str(tmp_path / "p.csv"), str(tmp_path / "q.txt")), p, q)
+    write_wide(tmp_path / "q2.csv", ["c", "a", "b"], q[:, [2, 0, 1]], delimiter=";")
+    assert_figures(batch_json(str(tmp_path / "p.csv"), str(tmp_path / "q2.csv"), "--delimiter", "semicolon"), p, q)
+    # compressed, in another encoding: a header named in Latin-1
+    text = "é,b,c\n" + "".join(",".join(repr(float(x)) for x in r) + "\n" for r in p)
+    (tmp_path / "p.csv.gz").write_bytes(gzip.compress(text.encode("latin-1")))
+    (tmp_path / "q.csv").write_bytes(
+        ("é,b,c\n" + "".join(",".join(repr(float(x)) for x in r) + "\n" for r in q)).encode("latin-1")
+    )
+    assert_figures(batch_json(str(tmp_path / "p.csv.gz"), str(tmp_path / "q.csv"), "--encoding", "latin-1"), p, q)
+    # a header of numbers (pandas' default column names) still names the categories; --no-header: by position
+    write_wide(tmp_path / "pn.csv", ["0", "1", "2"], p)
+    write_wide(tmp_path / "qn.csv", ["2", "1", "0"], q[:, ::-1])
+    assert_figures(batch_json(str(tmp_path / "pn.csv"), str(tmp_path / "qn.csv")), p, q)
+    write_wide(tmp_path / "ph.csv", [], p, header=False)
+    write_wide(tmp_path / "qh.csv", [], q, header=False)
+    assert_figures(batch_json(str(tmp_path / "ph.csv"), str(tmp_path / "qh.csv"), "--no-header"), p, q)
+    # Parquet, and JSON lines compressed
+    pd.DataFrame(p, columns=["a", "b", "c"]).to_parquet(tmp_path / "p.parquet")
+    assert_figures(batch_json(str(tmp_path / "p.parquet"), str(tmp_path / "p.csv")), p, p)
+    lines = "".join(json.dumps(dict(zip("abc", r.tolist()))) + "\n" for r in q)
+    (tmp_path / "q.jsonl.gz").write_bytes(gzip.compress(lines.encode()))
+    assert_figures(batch_json(str(tmp_path / "p.csv"), str(tmp_path / "q.jsonl.gz")), p, q)
+    # a JSON document of rows, over several lines
+    (tmp_path / "q.json").write_text(json.dumps(q.tolist(), indent=2))
+    assert_figures(batch_json(str(tmp_path / "ph.csv"), str(tmp_path / "q.json"), "--no-header"), p, q)
+
+
+def test_a_text_batch_is_read_in_chunks_of_bounded_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kl_cli.inputs import batch_text
+
+    monkeypatch.setattr(batch_text, "CHUNK_CELLS", 8)  # two rows of four a chunk
+    rng = np.random.default_rng(13)
+    p, q = rng.dirichlet(np.ones(4), 9), rng.dirichlet(np.ones(4), 9)
+    write_wide(tmp_path / "p.csv", list("abcd"), p)
+    write_wide(tmp_path / "q.csv", list("abcd"), q)
+    assert_figures(batch_json(str(tmp_path / "p.csv"), str(tmp_path / "q.csv")), p, q)
+    bad = (tmp_path / "p.csv").read_text().splitlines()
+    bad[8] = "0.25,0.25,x,0.5"  # in the fourth chunk
+    (tmp_path / "bad.csv").write_text("\n".join(bad) + "\n")
+    assert_one_line_error(run("batch", str(tmp_path / "bad.csv"), str(tmp_path / "q.csv")), ["P", "line 9", "'c'"])
+    monkeypatch.setattr(batch_text, "MAX_TEXT_CELLS", 20)  # the sixth row is one too many
+    for path in ("p.csv", "p.jsonl"):
+        if path.endswith("jsonl"):
+            (tmp_path / path).write_text("".join(json.dumps(r.tolist()) + "\n" for r in p))
+        line = assert_one_line_error(run("batch", str(tmp_path / path), str(tmp_path / "q.csv")), ["P", "cells"])
+        assert "20" in line
