@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
 from ..vocabulary import BATCH_METRICS
 
 # Below these magnitudes the Taylor series is used: expm1(x) - x and
@@ -283,76 +282,8 @@ def row_terms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(p > 0, t, 0.0)
 
 
-# --- from what the user gave to log-weights ---------------------------------
-
-
-def log_weights(
-    block: np.ndarray, kind: str, name: str, first_row: int, temperature: float = 1.0, shape: tuple[int, ...] = ()
-) -> np.ndarray:
-    """Rows of ``probs`` (non-negative weights), ``logits`` or ``logprobs`` as
-    float64 log-weights, checked: NaN, +inf, negative weights and rows with no
-    weight are errors naming the row (``first_row``: the block's first row;
-    ``shape``: the rows' leading shape, to name a row as (sequence, position))."""
-    x = np.asarray(block, dtype=np.float64)
-    if kind == "probs":
-        top = x.max(axis=1)
-        low = x.min(axis=1)
-        _check(top, np.isfinite(top), name, first_row, shape, "holds NaN or an infinite value")
-        _check(low, low >= 0, name, first_row, shape, "holds a negative probability")
-        _check(top, top > 0, name, first_row, shape, "is all zeros (no distribution)")
-        with np.errstate(divide="ignore"):
-            return np.log(x)
-    top = x.max(axis=1)
-    _check(top, ~np.isnan(top), name, first_row, shape, f"holds NaN ({kind})")
-    _check(top, top < np.inf, name, first_row, shape, f"holds +inf ({kind})")
-    _check(top, top > -np.inf, name, first_row, shape, "is -inf everywhere (no distribution)")
-    if kind == "logits":
-        if temperature != 1.0:
-            with np.errstate(over="ignore"):
-                scaled = x / temperature  # a new array: the block may be the user's own (a view of it)
-            beyond = (np.isinf(scaled) & np.isfinite(x)).any(axis=1)
-            _check(beyond, ~beyond, name, first_row, shape, f"holds logits / {temperature:g} beyond the float range")
-            x, top = scaled, scaled.max(axis=1)
-        # The figures take differences of logits: two finite ones more than the float range
-        # apart have none. Only a maximum above 2^960 can be so far from a finite logit.
-        low = x.min(axis=1)
-        zeros = low == -np.inf  # a probability 0: the spread is that of the finite logits
-        low[zeros] = top[zeros]
-        far = np.flatnonzero(zeros & (top > 2.0**960))
-        if far.size:
-            low[far] = np.where(np.isfinite(x[far]), x[far], np.inf).min(axis=1)
-        with np.errstate(over="ignore"):
-            spread = top - low
-        _check(spread, spread < np.inf, name, first_row, shape, "holds logits further apart than the float range")
-    return x
-
-
-def _check(values: np.ndarray, ok: np.ndarray, name: str, first_row: int, shape: tuple[int, ...], what: str) -> None:
-    if not ok.all():
-        i = first_row + int(np.flatnonzero(~ok)[0])
-        raise InputError(f"{name}: {row_name(i, shape)} {what}")
-
-
 def row_name(i: int, shape: tuple[int, ...]) -> str:
     """'row 12', or 'sequence 0, position 12' for rows of a 3-D batch."""
     if len(shape) == 2:
         return f"sequence {i // shape[1]}, position {i % shape[1]}"
     return f"row {i}"
-
-
-def logprob_rest(x: np.ndarray, name: str, first_row: int, shape: tuple[int, ...], tolerance: float) -> np.ndarray:
-    """The log of the probability a row of log-probabilities leaves out (-inf
-    when it sums to 1 within ``tolerance``); a sum above 1 + tolerance is an error."""
-    m = x.max(axis=1)
-    m = np.where(m > -np.inf, m, 0.0)  # a row listing nothing (both sides' lists disjoint) leaves out 1
-    total = np.exp(m) * np.exp(x - m[:, None]).sum(axis=1)
-    over = total > 1 + tolerance
-    if over.any():
-        i = int(np.flatnonzero(over)[0])
-        raise InputError(
-            f"{name}: {row_name(first_row + i, shape)}'s probabilities sum to {total[i]:.9g}, more than 1: "
-            "not log-probabilities (use --input logits)"
-        )
-    rest = 1.0 - total
-    with np.errstate(divide="ignore"):
-        return np.where(rest > tolerance, np.log(np.maximum(rest, tolerance)), -np.inf)

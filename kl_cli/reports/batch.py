@@ -14,10 +14,10 @@ import numpy as np
 
 from ..core import rows as core_rows
 from ..core.row_summary import Summary, summarize
-from ..core.rows import ADDITIVE, ROW_METRICS, log_weights, logprob_rest, row_name, row_terms
+from ..core.rows import ADDITIVE, ROW_METRICS, row_name, row_terms
 from ..core.smoothing import Smoothing, smooth
 from ..errors import InputError, UsageError
-from ..inputs.batch import Batch, load_mask, match_labels, open_batch
+from ..inputs.batch import Batch, load_mask, log_weights, logprob_rest, match_labels, open_batch
 from ..inputs.datasets import TableOptions
 from ..vocabulary import BASE_FREE, BASES
 from ..vocabulary import BATCH_INPUTS as INPUT_KINDS
