@@ -8,24 +8,16 @@ from typing import Any
 import click
 
 from ..vocabulary import BATCH_INPUTS, BATCH_METRICS, BATCH_STATS, OUTPUT_FORMATS
+from . import options as shared
 from .app import EXIT_EXCEEDED, EXIT_OK
-from .options import (
-    Number,
-    base_option,
-    debug_option,
-    emit_warnings,
-    encoding_option,
-    exceeded,
-    say,
-    smoothing_options,
-    table_layout_options,
-)
+from .options import Number, base_option, debug_option, emit_warnings, exceeded, say, smoothing_options
 from .streams import check_stdout
 
 
 def _text_options(f: Any) -> Any:
     """How to read a text batch: its encoding and layout, the options every table reader shares."""
-    for decorator in reversed([encoding_option("Text encoding of CSV/TSV and JSON sources."), *table_layout_options()]):
+    text = [shared.encoding_option("Text encoding of CSV/TSV and JSON sources."), *shared.table_layout_options()]
+    for decorator in reversed(text):
         f = decorator(f)
     return f
 
@@ -98,7 +90,7 @@ def batch(
     categories), .npz archives (--key), wide tables (CSV/TSV, compressed, or
     Parquet: a header of category names, matched by name; --no-header: by
     position) or JSON lines (a list of numbers or an object {label: value} a
-    line; a label an object leaves out has probability 0); or diagonal Gaussians (an .npz of mu and
+    line; a label an object leaves out is missing there); or diagonal Gaussians (an .npz of mu and
     logvar or sigma, rows x dimensions) against others or normal(0,1). Exit status: 0 ok, 1 --stat of --metric
     over --fail-above, 2 trouble.
     """
