@@ -746,3 +746,21 @@ def test_a_text_batch_is_read_in_chunks_of_bounded_cells(tmp_path: Path, monkeyp
             (tmp_path / path).write_text("".join(json.dumps(r.tolist()) + "\n" for r in p))
         line = assert_one_line_error(run("batch", str(tmp_path / path), str(tmp_path / "q.csv")), ["P", "cells"])
         assert "20" in line
+
+
+def test_an_infinite_figure_is_never_given_a_wrong_cause(tmp_path: Path) -> None:
+    # KL(P||Q) = mu^2 / 2 = 5e399 is beyond the float range: no category has probability 0
+    # (through the API, numpy's overflow quieted: core/gaussians.py still warns of it)
+    from kl_cli import batch
+
+    np.savez(tmp_path / "p.npz", mu=np.array([[1e200], [1.0]]), logvar=np.zeros((2, 1)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        report = batch(str(tmp_path / "p.npz"), "normal(0,1)", per_row=True).to_dict()
+    for metric in ("kl_pq", "kl_qp"):
+        assert report["infinite"][metric] == {
+            "rows": 1,
+            "cause": "beyond the float range",
+            "categories": 0,
+            "first_rows": [0],
+        }
+    assert report["per_row"][1]["kl_pq"] == pytest.approx(0.5)
