@@ -709,13 +709,17 @@ def test_wide_tables_are_read_by_the_one_table_reader(tmp_path: Path) -> None:
         ("é,b,c\n" + "".join(",".join(repr(float(x)) for x in r) + "\n" for r in q)).encode("latin-1")
     )
     assert_figures(batch_json(str(tmp_path / "p.csv.gz"), str(tmp_path / "q.csv"), "--encoding", "latin-1"), p, q)
-    # a header of numbers (pandas' default column names) still names the categories; --no-header: by position
+    # a header of numbers (pandas' default column names) names the categories with --header; the reader's
+    # rule takes a first row of numbers for data (said so); without a header the categories go by position
     write_wide(tmp_path / "pn.csv", ["0", "1", "2"], p)
     write_wide(tmp_path / "qn.csv", ["2", "1", "0"], q[:, ::-1])
-    assert_figures(batch_json(str(tmp_path / "pn.csv"), str(tmp_path / "qn.csv")), p, q)
+    assert_figures(batch_json(str(tmp_path / "pn.csv"), str(tmp_path / "qn.csv"), "--header"), p, q)
     write_wide(tmp_path / "ph.csv", [], p, header=False)
     write_wide(tmp_path / "qh.csv", [], q, header=False)
-    assert_figures(batch_json(str(tmp_path / "ph.csv"), str(tmp_path / "qh.csv"), "--no-header"), p, q)
+    for flag in ((), ("--no-header",)):
+        report = batch_json(str(tmp_path / "ph.csv"), str(tmp_path / "qh.csv"), *flag)
+        assert_figures(report, p, q)
+        assert report["rows"] == 7 and bool(flag) != any("without a header" in n for n in report["notes"])
     # Parquet, and JSON lines compressed
     pd.DataFrame(p, columns=["a", "b", "c"]).to_parquet(tmp_path / "p.parquet")
     assert_figures(batch_json(str(tmp_path / "p.parquet"), str(tmp_path / "p.csv")), p, p)

@@ -163,8 +163,7 @@ def run_batch(
     if worst and "kl_pq" not in wanted:
         worst = 0
     log_input = input != "probs"  # -inf is probability 0
-    # a wide table's first row names the categories (unless --no-header), even when they are numbers
-    table = TableOptions.stated(encoding, input_format, delimiter, True if header is None else header)
+    table = TableOptions.stated(encoding, input_format, delimiter, header)
     bp, bq = open_batch(p, "P", key, table, log_input), open_batch(q, "Q", key, table, log_input)
     # labelled log-probabilities (a top-k list a row): what a side leaves out is
     # unknown, not 0, so it is merged with the rest (see _listed_on_both)
