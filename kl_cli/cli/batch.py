@@ -8,9 +8,18 @@ from typing import Any
 import click
 
 from ..vocabulary import BATCH_INPUTS, BATCH_METRICS, BATCH_STATS, OUTPUT_FORMATS
+from . import options as shared
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import Number, base_option, debug_option, emit_warnings, exceeded, say, smoothing_options
 from .streams import check_stdout
+
+
+def _text_options(f: Any) -> Any:
+    """How to read a text batch: its encoding and layout, the options every table reader shares."""
+    text = [shared.encoding_option("Text encoding of CSV/TSV and JSON sources."), *shared.table_layout_options()]
+    for decorator in reversed(text):
+        f = decorator(f)
+    return f
 
 
 @click.command()
@@ -62,6 +71,7 @@ from .streams import check_stdout
     help="Exit 1 when --stat of --metric exceeds this value (infinite always does).",
 )
 @click.option("--per-row", is_flag=True, help="Add every row's figures to --format json (key per_row).")
+@_text_options
 @debug_option
 def batch(
     p: str,
@@ -77,9 +87,10 @@ def batch(
     """Compare row i of batch P with row i of batch Q, for every row.
 
     P and Q are .npy arrays (rows x categories, or sequences x positions x
-    categories), .npz archives (--key), CSV/TSV in wide form (a header of
-    category names, matched by name) or JSON lines (a list of numbers or an
-    object {label: value} a line); or diagonal Gaussians (an .npz of mu and
+    categories), .npz archives (--key), wide tables (CSV/TSV, compressed, or
+    Parquet: a header of category names, matched by name; --no-header: by
+    position) or JSON lines (a list of numbers or an object {label: value} a
+    line; a label an object leaves out is missing there); or diagonal Gaussians (an .npz of mu and
     logvar or sigma, rows x dimensions) against others or normal(0,1). Exit status: 0 ok, 1 --stat of --metric
     over --fail-above, 2 trouble.
     """

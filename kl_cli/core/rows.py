@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
 from ..vocabulary import BATCH_METRICS
 
 # Below these magnitudes the Taylor series is used: expm1(x) - x and
@@ -87,7 +86,6 @@ class RowFigures:
     metrics: dict[str, np.ndarray]
     zero_in_q: np.ndarray
     zero_in_p: np.ndarray
-    top1_agree: np.ndarray | None
 
 
 def _normalized(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +105,7 @@ def _shifted(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p, m, np.log(total)
 
 
-def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str], top1: bool = True) -> RowFigures:
+def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str]) -> RowFigures:
     """The ``wanted`` metrics (ids of ``ROW_METRICS``) of each row pair, in nats
     (``js_distance`` is sqrt of the JS divergence in nats). ``a``, ``b``: float64
     log-weights (rows x categories), no NaN, no +inf, at least one finite value a row."""
@@ -132,8 +130,7 @@ def row_figures(a: np.ndarray, b: np.ndarray, wanted: frozenset[str] | set[str],
     if "js_distance" in wanted:
         js = out["js_divergence"] if "js_divergence" in wanted else out["js_distance"]
         out["js_distance"] = np.sqrt(np.maximum(js, 0.0))
-    agree = a.argmax(axis=1) == b.argmax(axis=1) if top1 else None
-    return RowFigures(out, zq, zp, agree)
+    return RowFigures(out, zq, zp)
 
 
 def _plain(
@@ -147,14 +144,15 @@ def _plain(
 ) -> np.ndarray:
     """Rows with every value finite on both sides; returns the rows done (the
     others, whose ratios overflow, are left to ``_general``)."""
-    d -= c[:, None]  # d'
     with np.errstate(over="ignore", invalid="ignore"):
+        d -= c[:, None]  # d' (beyond the float range for logits far apart: such rows are not done here)
         r = np.expm1(d)
         s = np.einsum("ij,ij->i", p, r)
     done = np.isfinite(s)
     if not done.all():  # a probability below the float range facing a large one: no shortcut
         r[~done] = 0.0
         s[~done] = 0.0
+        d[~done] = 0.0
     if "kl_pq" in wanted:
         r -= d
         small = np.abs(d) < _SMALL
@@ -284,62 +282,8 @@ def row_terms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(p > 0, t, 0.0)
 
 
-# --- from what the user gave to log-weights ---------------------------------
-
-
-def log_weights(
-    block: np.ndarray, kind: str, name: str, first_row: int, temperature: float = 1.0, shape: tuple[int, ...] = ()
-) -> np.ndarray:
-    """Rows of ``probs`` (non-negative weights), ``logits`` or ``logprobs`` as
-    float64 log-weights, checked: NaN, +inf, negative weights and rows with no
-    weight are errors naming the row (``first_row``: the block's first row;
-    ``shape``: the rows' leading shape, to name a row as (sequence, position))."""
-    x = np.asarray(block, dtype=np.float64)
-    if kind == "probs":
-        top = x.max(axis=1)
-        low = x.min(axis=1)
-        _check(top, np.isfinite(top), name, first_row, shape, "holds NaN or an infinite value")
-        _check(low, low >= 0, name, first_row, shape, "holds a negative probability")
-        _check(top, top > 0, name, first_row, shape, "is all zeros (no distribution)")
-        with np.errstate(divide="ignore"):
-            return np.log(x)
-    if kind == "logits" and temperature != 1.0:
-        x /= temperature
-    top = x.max(axis=1)
-    nan = np.isnan(top)
-    _check(top, ~nan, name, first_row, shape, f"holds NaN ({kind})")
-    _check(top, top < np.inf, name, first_row, shape, f"holds +inf ({kind})")
-    if kind == "logits":
-        _check(top, top > -np.inf, name, first_row, shape, "is -inf everywhere (no distribution)")
-    return x
-
-
-def _check(values: np.ndarray, ok: np.ndarray, name: str, first_row: int, shape: tuple[int, ...], what: str) -> None:
-    if not ok.all():
-        i = first_row + int(np.flatnonzero(~ok)[0])
-        raise InputError(f"{name}: {row_name(i, shape)} {what}")
-
-
 def row_name(i: int, shape: tuple[int, ...]) -> str:
     """'row 12', or 'sequence 0, position 12' for rows of a 3-D batch."""
     if len(shape) == 2:
         return f"sequence {i // shape[1]}, position {i % shape[1]}"
     return f"row {i}"
-
-
-def logprob_rest(x: np.ndarray, name: str, first_row: int, shape: tuple[int, ...], tolerance: float) -> np.ndarray:
-    """The log of the probability a row of log-probabilities leaves out (-inf
-    when it sums to 1 within ``tolerance``); a sum above 1 + tolerance is an error."""
-    m = x.max(axis=1)
-    with np.errstate(invalid="ignore"):
-        total = np.exp(m) * np.exp(x - m[:, None]).sum(axis=1)
-    over = total > 1 + tolerance
-    if over.any():
-        i = int(np.flatnonzero(over)[0])
-        raise InputError(
-            f"{name}: {row_name(first_row + i, shape)}'s probabilities sum to {total[i]:.9g}, more than 1: "
-            "not log-probabilities (use --input logits)"
-        )
-    rest = 1.0 - total
-    with np.errstate(divide="ignore"):
-        return np.where(rest > tolerance, np.log(np.maximum(rest, tolerance)), -np.inf)

@@ -6,33 +6,30 @@
   whatever the file's size (pages of a memory map would count towards the
   resident set as they are touched).
 - ``.npz``: one member (``--key``, or its only array), read whole.
-- CSV/TSV in wide form: a header of category names, one distribution a row.
-- JSON lines: a list of numbers, or an object ``{label: value}``, a line.
-
-Text sources are small by nature (a 131,072-column CSV is not a format
-anyone writes), so they are read whole; labels are matched by name.
+- A wide table (CSV/TSV, Parquet) or JSON lines (a list of numbers, or an
+  object ``{label: value}``, a line): read by ``batch_text``, held whole
+  (text sources are small by nature: a 131,072-column CSV is not a format
+  anyone writes, and the cells are bounded); labels are matched by name.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..core.rows import row_name
 from ..errors import InputError
 from ..text import show_label, show_labels
 from .arrays import FLOATS, MASKS, array_kind, load_array
+from .datasets import TableOptions
 from .streams import decode, is_stream, read_bytes
 
 # Bytes of float64 per block of rows (per array): small enough to stay in cache.
 BLOCK_BYTES = 4 * 2**20
-# A text batch is read whole: at most this many cells.
-MAX_TEXT_CELLS = 2**27
 # Rows whose figures are kept (for medians and percentiles): 9 float64 per row.
 MAX_ROWS = 10_000_000
 
@@ -48,7 +45,8 @@ class Batch:
     categories: int
     dtype: str
     labels: list[str] | None = None  # None: positional
-    sparse: bool = False  # JSON objects: a row may leave a label out
+    sparse: bool = False  # JSON objects: a row may leave a label out (NaN there)
+    messages: list[tuple[str, str]] = field(default_factory=list)  # ("note" | "warning", text): a table's layout
     _array: Any = None  # an in-memory or memory-mapped array (rows x categories)
     _file: tuple[str, int] | None = None  # (path, offset of the data) of a C-ordered .npy
     _order: np.ndarray | None = None  # column order that matches the other side's labels
@@ -84,16 +82,13 @@ class Batch:
             raise InputError(f"{self.name}: the file ended early (truncated while being read?)")
         return out
 
-    def blocks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:
-        for start in range(0, self.rows, size):
-            yield start, self.read(start, min(start + size, self.rows))
 
-    def category(self, i: int) -> str:
-        return str(i) if self.labels is None else self.labels[i]
-
-
-def open_batch(spec: str, name: str, key: str | None = None, encoding: str = "utf-8") -> Batch:
-    """The batch in ``spec``: a NumPy array by content, else CSV/TSV or JSON lines."""
+def open_batch(
+    spec: str, name: str, key: str | None = None, table: TableOptions | None = None, minus_inf: bool = False
+) -> Batch:
+    """The batch in ``spec``: a NumPy array by content, else a wide table or JSON lines
+    read as ``table`` says (whose cells must be finite numbers; -inf too when
+    ``minus_inf``, for log inputs)."""
     if spec == "-" or is_stream(spec):
         raise InputError(f"{name}: a batch is read from a file (arrays block by block), not from a stream")
     kind = array_kind(spec) if os.path.isfile(spec) else None
@@ -101,7 +96,7 @@ def open_batch(spec: str, name: str, key: str | None = None, encoding: str = "ut
         return _array_batch(spec, name, key, kind)
     if key is not None:
         raise InputError(f"{name}: --key applies to .npz archives; this is not one")
-    return _text_batch(spec, name, encoding)
+    return _text_batch(spec, name, table or TableOptions(), minus_inf)
 
 
 def _array_batch(spec: str, name: str, key: str | None, kind: str) -> Batch:
@@ -132,100 +127,30 @@ def _check_rows(name: str, rows: int) -> None:
         )
 
 
-def _text_batch(spec: str, name: str, encoding: str) -> Batch:
-    from .registry import recognize
+def _text_batch(spec: str, name: str, table: TableOptions, minus_inf: bool) -> Batch:
+    from .batch_text import read_text_rows
 
-    if not os.path.exists(spec):
-        raise InputError(f"{name}: no such file")
-    data = read_bytes(spec, name)
-    fmt = recognize(data[:4096], spec)
-    text = decode(data, encoding, name)
-    if fmt in ("json", "jsonl"):
-        labels, rows = _json_rows(text, name)
-    elif fmt in ("csv", "tsv"):
-        labels, rows = _wide_rows(text, name, "\t" if fmt == "tsv" or "\t" in text.split("\n", 1)[0] else ",")
-    else:
-        raise InputError(f"{name}: a batch is an .npy/.npz array, CSV/TSV in wide form or JSON lines, not {fmt}")
-    _check_rows(name, len(rows))
-    sparse = fmt in ("json", "jsonl") and not _is_positional(labels)
-    return Batch(name, spec, (len(rows),), len(labels), "float64", labels=labels, sparse=sparse, _array=rows)
+    text = read_text_rows(spec, name, table, minus_inf)
+    rows, categories = text.rows.shape
+    _check_rows(name, rows)
+    return Batch(
+        name,
+        spec,
+        (rows,),
+        categories,
+        "float64",
+        labels=text.labels,
+        sparse=text.sparse,
+        messages=text.messages,
+        _array=text.rows,
+    )
 
 
-def _number(value: object, name: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InputError(f"{name}: {where}: {show_label(str(value))} is not a number")
+def _number(value: str, name: str, where: str) -> float:
     try:
-        x = float(value)
+        return float(value)
     except (ValueError, OverflowError):
-        raise InputError(f"{name}: {where}: {show_label(str(value))} is not a number") from None
-    return x
-
-
-def _wide_rows(text: str, name: str, delimiter: str) -> tuple[list[str], np.ndarray]:
-    import csv
-
-    lines = [line for line in csv.reader(text.splitlines(), delimiter=delimiter) if line]
-    if len(lines) < 2:
-        raise InputError(f"{name}: a wide table needs a header of category names and at least one row")
-    header = [h.strip() for h in lines[0]]
-    _unique(header, name)
-    if len(header) * (len(lines) - 1) > MAX_TEXT_CELLS:
-        raise InputError(f"{name}: more than {MAX_TEXT_CELLS:,} cells; write the batch as an .npy array")
-    rows = np.empty((len(lines) - 1, len(header)))
-    for i, line in enumerate(lines[1:]):
-        if len(line) != len(header):
-            raise InputError(f"{name}: line {i + 2} has {len(line)} fields; the header has {len(header)}")
-        rows[i] = [_number(cell.strip(), name, f"line {i + 2}") for cell in line]
-    return header, rows
-
-
-def _unique(labels: list[str], name: str) -> None:
-    if len(set(labels)) != len(labels):
-        seen: set[str] = set()
-        dup = next(x for x in labels if x in seen or seen.add(x))  # type: ignore[func-returns-value]
-        raise InputError(f"{name}: category {show_label(dup)} appears twice")
-
-
-def _json_rows(text: str, name: str) -> tuple[list[str], np.ndarray]:
-    """JSON lines of lists (positional) or objects (labelled; a label a row
-    leaves out is 0 there); a whole-file JSON list of such rows too."""
-    try:
-        whole = json.loads(text)
-        items = whole if isinstance(whole, list) and all(isinstance(x, (list, dict)) for x in whole) else None
-    except ValueError:
-        items = None
-    if items is None:
-        items = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    items.append(json.loads(line))
-                except ValueError as exc:
-                    raise InputError(f"{name}: line {n} is not JSON: {exc.msg}") from None
-    if not items:
-        raise InputError(f"{name}: no rows")
-    if all(isinstance(x, list) for x in items):
-        k = len(items[0])
-        for i, x in enumerate(items):
-            if len(x) != k:
-                raise InputError(f"{name}: row {i} has {len(x)} values; row 0 has {k}")
-        if k == 0 or k * len(items) > MAX_TEXT_CELLS:
-            raise InputError(f"{name}: rows of {k} values cannot be a batch")
-        rows = np.array([[_number(v, name, f"row {i}") for v in x] for i, x in enumerate(items)], dtype=np.float64)
-        return [str(i) for i in range(k)], rows
-    if not all(isinstance(x, dict) for x in items):
-        raise InputError(f"{name}: each line must be a list of numbers or an object {{label: value}}, not a mix")
-    labels: dict[str, int] = {}
-    for x in items:
-        for label in x:
-            labels.setdefault(label, len(labels))
-    if len(labels) * len(items) > MAX_TEXT_CELLS:
-        raise InputError(f"{name}: more than {MAX_TEXT_CELLS:,} cells")
-    rows = np.full((len(items), len(labels)), np.nan)
-    for i, x in enumerate(items):
-        for label, v in x.items():
-            rows[i, labels[label]] = _number(v, name, f"row {i}, {show_label(label)}")
-    return list(labels), rows
+        raise InputError(f"{name}: {where}: {show_label(value)} is not a number") from None
 
 
 def match_labels(p: Batch, q: Batch, missing_value: float) -> list[str] | None:
@@ -278,21 +203,22 @@ def _is_positional(labels: list[str]) -> bool:
 
 
 def _fill_missing(side: Batch, value: float) -> None:
-    if side.labels is not None and side._array is not None and np.isnan(side._array).any():
+    """Labels a JSON object left out of a row (NaN marks them: a NaN cell is refused when read)."""
+    if side.sparse and side._array is not None and np.isnan(side._array).any():
         side._array = np.where(np.isnan(side._array), value, side._array)
 
 
-def load_mask(spec: str, shape: tuple[int, ...], key: str | None = None) -> np.ndarray:
+def load_mask(spec: str, shape: tuple[int, ...]) -> np.ndarray:
     """A 0/1 array of the rows' leading shape (1 keeps a row, 0 leaves it out),
     from an .npy/.npz array (booleans or integers; floats of exactly 0 and 1
     too) or a text file of one column. Returns the flattened keep-mask."""
     if os.path.isfile(spec) and array_kind(spec) is not None:
         try:
-            values = np.asarray(load_array(spec, "--mask", key=key, kinds=MASKS))
+            values = np.asarray(load_array(spec, "--mask", kinds=MASKS))
         except InputError as exc:
             if "expected booleans or integers" not in str(exc):
                 raise
-            values = np.asarray(load_array(spec, "--mask", key=key, kinds=FLOATS))
+            values = np.asarray(load_array(spec, "--mask", kinds=FLOATS))
     else:
         text = decode(read_bytes(spec, "--mask"), "utf-8", "--mask") if os.path.exists(spec) else None
         if text is None:
@@ -321,6 +247,74 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- from what the user gave to log-weights, checked ---------------------------
+
+
+def log_weights(
+    block: np.ndarray, kind: str, name: str, first_row: int, temperature: float = 1.0, shape: tuple[int, ...] = ()
+) -> np.ndarray:
+    """Rows of ``probs`` (non-negative weights), ``logits`` or ``logprobs`` as
+    float64 log-weights, checked: NaN, +inf, negative weights and rows with no
+    weight are errors naming the row (``first_row``: the block's first row;
+    ``shape``: the rows' leading shape, to name a row as (sequence, position))."""
+    x = np.asarray(block, dtype=np.float64)
+    if kind == "probs":
+        top = x.max(axis=1)
+        low = x.min(axis=1)
+        _check(top, np.isfinite(top), name, first_row, shape, "holds NaN or an infinite value")
+        _check(low, low >= 0, name, first_row, shape, "holds a negative probability")
+        _check(top, top > 0, name, first_row, shape, "is all zeros (no distribution)")
+        with np.errstate(divide="ignore"):
+            return np.log(x)
+    top = x.max(axis=1)
+    _check(top, ~np.isnan(top), name, first_row, shape, f"holds NaN ({kind})")
+    _check(top, top < np.inf, name, first_row, shape, f"holds +inf ({kind})")
+    _check(top, top > -np.inf, name, first_row, shape, "is -inf everywhere (no distribution)")
+    if kind == "logits":
+        if temperature != 1.0:
+            with np.errstate(over="ignore"):
+                scaled = x / temperature  # a new array: the block may be the user's own (a view of it)
+            beyond = (np.isinf(scaled) & np.isfinite(x)).any(axis=1)
+            _check(beyond, ~beyond, name, first_row, shape, f"holds logits / {temperature:g} beyond the float range")
+            x, top = scaled, scaled.max(axis=1)
+        # The figures take differences of logits: two finite ones more than the float range
+        # apart have none. Only a maximum above 2^960 can be so far from a finite logit.
+        low = x.min(axis=1)
+        zeros = low == -np.inf  # a probability 0: the spread is that of the finite logits
+        low[zeros] = top[zeros]
+        far = np.flatnonzero(zeros & (top > 2.0**960))
+        if far.size:
+            low[far] = np.where(np.isfinite(x[far]), x[far], np.inf).min(axis=1)
+        with np.errstate(over="ignore"):
+            spread = top - low
+        _check(spread, spread < np.inf, name, first_row, shape, "holds logits further apart than the float range")
+    return x
+
+
+def _check(values: np.ndarray, ok: np.ndarray, name: str, first_row: int, shape: tuple[int, ...], what: str) -> None:
+    if not ok.all():
+        i = first_row + int(np.flatnonzero(~ok)[0])
+        raise InputError(f"{name}: {row_name(i, shape)} {what}")
+
+
+def logprob_rest(x: np.ndarray, name: str, first_row: int, shape: tuple[int, ...], tolerance: float) -> np.ndarray:
+    """The log of the probability a row of log-probabilities leaves out (-inf
+    when it sums to 1 within ``tolerance``); a sum above 1 + tolerance is an error."""
+    m = x.max(axis=1)
+    m = np.where(m > -np.inf, m, 0.0)  # a row listing nothing (both sides' lists disjoint) leaves out 1
+    total = np.exp(m) * np.exp(x - m[:, None]).sum(axis=1)
+    over = total > 1 + tolerance
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise InputError(
+            f"{name}: {row_name(first_row + i, shape)}'s probabilities sum to {total[i]:.9g}, more than 1: "
+            "not log-probabilities (use --input logits)"
+        )
+    rest = 1.0 - total
+    with np.errstate(divide="ignore"):
+        return np.where(rest > tolerance, np.log(np.maximum(rest, tolerance)), -np.inf)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core import rows as core_rows
-from ..core.row_summary import summarize
-from ..core.rows import ADDITIVE, ROW_METRICS, log_weights, logprob_rest, row_name, row_terms
+from ..core.row_summary import Summary, summarize
+from ..core.rows import ADDITIVE, ROW_METRICS, row_name, row_terms
 from ..core.smoothing import Smoothing, smooth
 from ..errors import InputError, UsageError
-from ..inputs.batch import Batch, load_mask, match_labels, open_batch
+from ..inputs.batch import Batch, load_mask, log_weights, logprob_rest, match_labels, open_batch
+from ..inputs.datasets import TableOptions
 from ..vocabulary import BASE_FREE, BASES
 from ..vocabulary import BATCH_INPUTS as INPUT_KINDS
 from .batch_result import REST, BatchResult, WorstRow
@@ -50,10 +51,18 @@ class _Reader:
         self.example: tuple[int, float] | None = None
         self.with_rest = 0
 
-    def convert(self, block: np.ndarray, first: int, rows: np.ndarray | None) -> np.ndarray:
+    def convert(
+        self, block: np.ndarray, first: int, rows: np.ndarray | None, listed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Rows ``rows`` of a block read from ``first`` on, as log-weights. ``listed``: for labelled
+        log-probabilities, the categories both sides list (NaN in ``block``: not listed); the
+        others go to the remainder, but the checks are of the rows as given."""
         name, shape = self.batch.name, self.batch.shape
         block = block if rows is None else block[rows]
-        x = self._named(lambda b, f: log_weights(b, self.kind, name, f, self.temperature, shape), block, first, rows)
+        given = block if listed is None else np.where(np.isnan(block), -np.inf, block)
+        x = self._named(lambda b, f: log_weights(b, self.kind, name, f, self.temperature, shape), given, first, rows)
+        if listed is not None:
+            x = np.where(listed, x, -np.inf)
         if self.kind == "probs" and self.smoothing.method == "none":
             totals = np.asarray(block, dtype=np.float64).sum(axis=1)
             off = np.abs(totals - 1) > 1e-9
@@ -121,6 +130,9 @@ def run_batch(
     per_row: bool = False,
     worst: int = WORST_ROWS,
     encoding: str = "utf-8",
+    input_format: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
 ) -> BatchResult:
     """Read two batches and measure each pair of rows (``kl-cli batch``'s options).
     ``metrics``: only these figures (default all that the input has). P and Q
@@ -150,7 +162,9 @@ def run_batch(
         raise UsageError(f"not a per-row figure of batch: {', '.join(sorted(unknown))}")
     if worst and "kl_pq" not in wanted:
         worst = 0
-    bp, bq = open_batch(p, "P", key, encoding), open_batch(q, "Q", key, encoding)
+    log_input = input != "probs"  # -inf is probability 0
+    table = TableOptions.stated(encoding, input_format, delimiter, header)
+    bp, bq = open_batch(p, "P", key, table, log_input), open_batch(q, "Q", key, table, log_input)
     # labelled log-probabilities (a top-k list a row): what a side leaves out is
     # unknown, not 0, so it is merged with the rest (see _listed_on_both)
     unlisted = math.nan if input == "logprobs" else (0.0 if input == "probs" else -math.inf)
@@ -160,10 +174,11 @@ def run_batch(
 
     def read(start: int, stop: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
         """Rows start..stop of both sides (``rows`` of them), as checked log-weights."""
-        raw_p, raw_q, n_merged = bp.read(start, stop), bq.read(start, stop), 0
+        raw_p, raw_q = bp.read(start, stop), bq.read(start, stop)
+        listed, n_merged = None, 0
         if input == "logprobs" and labels is not None:
-            raw_p, raw_q, n_merged = _listed_on_both(raw_p, raw_q, rows)
-        return rp.convert(raw_p, start, rows), rq.convert(raw_q, start, rows), n_merged
+            listed, n_merged = _listed_on_both(raw_p, raw_q, rows)
+        return rp.convert(raw_p, start, rows, listed), rq.convert(raw_q, start, rows, listed), n_merged
 
     keep = None if mask is None else load_mask(mask, bp.shape)
     if keep is not None and not keep.any():
@@ -183,7 +198,7 @@ def run_batch(
             continue
         a, b, n_merged = read(start, stop, rows)
         merged += n_merged
-        f = core_rows.row_figures(a, b, wanted, top1=False)
+        f = core_rows.row_figures(a, b, wanted)
         m = a.shape[0]
         for k in wanted:
             figures[k][done : done + m] = f.metrics[k]
@@ -195,7 +210,7 @@ def run_batch(
     for k in wanted:
         if k not in BASE_FREE and scale != 1.0:
             figures[k] = figures[k] / (math.sqrt(scale) if k == "js_distance" else scale)
-    summary = {k: summarize(figures[k], index) for k in ROW_METRICS if k in wanted}
+    summary = {k: _summarize(figures[k], index) for k in ROW_METRICS if k in wanted}
     per_sequence, sequences, empty = None, 0, 0
     if len(bp.shape) == 2:
         s_count, s_len = bp.shape
@@ -207,8 +222,9 @@ def run_batch(
         for k in ADDITIVE:
             if k in wanted:
                 sums = np.bincount(seq, weights=figures[k], minlength=s_count)[present]
-                per_sequence[k] = summarize(sums, ids)
-    notes = rp.notes() + rq.notes()
+                per_sequence[k] = _summarize(sums, ids)
+    layout = bp.messages + bq.messages
+    notes = [text for kind, text in layout if kind == "note"] + rp.notes() + rq.notes()
     if merged:
         notes.append(
             f"{merged:,} rows list categories on one side only: they are merged with {REST} on both sides (a "
@@ -246,17 +262,26 @@ def run_batch(
         labelled=labels is not None,
         per_row=per_row,
         notes=notes,
+        warnings=[text for kind, text in layout if kind == "warning"],
     )
 
 
-def _listed_on_both(p: np.ndarray, q: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
+def _summarize(values: np.ndarray, index: np.ndarray) -> Summary:
+    """``summarize``, quietly: figures near the float range (logits 1e300 apart) have a
+    spread whose square is beyond it (their standard error is then infinite: null in JSON)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return summarize(values, index)
+
+
+def _listed_on_both(p: np.ndarray, q: np.ndarray, rows: np.ndarray | None) -> tuple[np.ndarray, int]:
     """Labelled log-probabilities with NaN where a row does not list a category:
-    keep the categories both sides list (the others become -inf on both sides,
-    so their mass goes to each side's remainder); returns the count of rows changed."""
-    listed = ~np.isnan(p) & ~np.isnan(q)
-    one_side = (~np.isnan(p) | ~np.isnan(q)) & ~listed
-    changed = one_side.any(axis=1) if rows is None else one_side[rows].any(axis=1)
-    return np.where(listed, p, -np.inf), np.where(listed, q, -np.inf), int(changed.sum())
+    the categories both sides list in rows ``rows`` (the others are to become
+    -inf on both sides, so that their mass goes to each side's remainder), and
+    the count of rows where a side lists a category the other does not."""
+    if rows is not None:
+        p, q = p[rows], q[rows]
+    in_p, in_q = ~np.isnan(p), ~np.isnan(q)
+    return in_p & in_q, int((in_p != in_q).any(axis=1).sum())
 
 
 def _worst(

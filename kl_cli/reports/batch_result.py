@@ -79,7 +79,9 @@ class BatchResult:
             ("kl_qp", self.zero_in_p, "P gives probability 0 to categories where Q does not"),
         ):
             if metric in self.summary and self.summary[metric].infinite:
-                bad = np.flatnonzero(zeros > 0)
+                bad = np.flatnonzero(np.isinf(self.figures[metric]))
+                if (zeros[bad] == 0).any():  # never the zeros' cause for a row that has none
+                    why = (why + "; or beyond the float range") if (zeros > 0).any() else "beyond the float range"
                 out[metric] = {
                     "rows": int(bad.size),
                     "cause": why,
