@@ -62,8 +62,10 @@ def compare(p: Any, q: Any = None, **options: Any) -> Comparison:
 
 def batch(p: str, q: str, **options: Any) -> BatchResult:
     """Compare row i of batch P with row i of batch Q, for every row (paths to
-    .npy/.npz arrays, wide CSV/TSV or JSON lines). Options by ``kl-cli batch``'s
-    names: ``input`` (``probs``, ``logits``, ``logprobs``), ``temperature``,
+    .npy/.npz arrays, wide tables (CSV/TSV, compressed or not, Parquet) or JSON
+    lines). Options by ``kl-cli batch``'s names: ``input`` (``probs``,
+    ``logits``, ``logprobs``), ``temperature``, ``encoding``, ``input_format``,
+    ``delimiter``, ``header``,
     ``key``, ``mask``, ``smoothing`` with ``alpha``/``epsilon``/``lambda_``,
     ``base``, ``per_row``; ``metrics`` limits the per-row figures computed.
     ``figures`` of the result holds each metric's per-row values.
