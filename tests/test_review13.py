@@ -80,3 +80,15 @@ def test_a_matrix_whose_work_is_beyond_its_bound_is_refused(tmp_path):
 def test_sampled_base_is_checked_like_the_other_commands():
     with pytest.raises(UsageError, match="--base"):
         kl_cli.sampled("sample_data/rl_logprobs.csv", logq="logq", logp="logp", base=3)
+
+
+def test_a_standard_error_of_huge_figures_does_not_overflow():
+    """np.std squared figures above 1e154 to inf: sem became null; statistics.stdev is exact."""
+    import statistics
+
+    from kl_cli.core.row_summary import summarize
+
+    values = np.array([1e200, 2.5e200, 7e199, 3e201])
+    got = summarize(values, np.arange(values.size)).sem
+    want = statistics.stdev(values.tolist()) / math.sqrt(values.size)
+    assert got == pytest.approx(want, rel=1e-12)

@@ -63,8 +63,9 @@ def summarize(values: np.ndarray, index: np.ndarray) -> Summary:
         sem: float | None = None
     elif infinite:
         sem = math.inf
-    else:
-        sem = float(np.std(values, ddof=1) / math.sqrt(n))
+    else:  # scaled by the largest value: squares of figures above 1e154 would overflow
+        scale = float(np.max(np.abs(values))) or 1.0
+        sem = float(np.std(values / scale, ddof=1) / math.sqrt(n)) * scale
     top = int(np.argmax(values))
     return Summary(
         n=n,
