@@ -10,7 +10,18 @@ import click
 from ..vocabulary import BATCH_INPUTS, BATCH_METRICS, BATCH_STATS, OUTPUT_FORMATS
 from . import options as shared
 from .app import EXIT_EXCEEDED, EXIT_OK
-from .options import Number, base_option, debug_option, emit_warnings, exceeded, say, smoothing_options
+from .options import (
+    Number,
+    base_option,
+    choice_option,
+    debug_option,
+    emit_warnings,
+    exceeded,
+    fail_above_option,
+    format_option,
+    say,
+    smoothing_options,
+)
 from .streams import check_stdout
 
 
@@ -42,34 +53,24 @@ def _text_options(f: Any) -> Any:
 )
 @smoothing_options
 @base_option("e")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="table",
-    show_default=True,
-    help="table (summary, histogram, worst rows), json (strict), csv (one line per row), markdown, or value.",
+@format_option(
+    OUTPUT_FORMATS,
+    "table (summary, histogram, worst rows), json (strict), csv (one line per row), markdown, or value.",
 )
-@click.option(
+@choice_option(
     "--metric",
-    type=click.Choice(BATCH_METRICS),
-    default="kl_pq",
-    show_default=True,
-    help="The metric for --format value and --fail-above.",
+    BATCH_METRICS,
+    "kl_pq",
+    "The metric for --format value and --fail-above.",
 )
-@click.option(
+@choice_option(
     "--stat",
-    type=click.Choice(BATCH_STATS),
-    default="mean",
-    show_default=True,
-    help="The statistic of --metric over rows for --format value and --fail-above (sequence_mean: the mean over "
+    BATCH_STATS,
+    "mean",
+    "The statistic of --metric over rows for --format value and --fail-above (sequence_mean: the mean over "
     "sequences of the sum over their positions, 3-D input only).",
 )
-@click.option(
-    "--fail-above",
-    type=Number("fail_above"),
-    help="Exit 1 when --stat of --metric exceeds this value (infinite always does).",
-)
+@fail_above_option("Exit 1 when --stat of --metric exceeds this value (infinite always does).")
 @click.option("--per-row", is_flag=True, help="Add every row's figures to --format json (key per_row).")
 @_text_options
 @debug_option

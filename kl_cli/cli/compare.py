@@ -11,11 +11,13 @@ from ..vocabulary import BINNINGS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, M
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
     Count,
-    Number,
     base_option,
+    choice_option,
     debug_option,
     emit_warnings,
     exceeded,
+    fail_above_option,
+    format_option,
     input_options,
     open_stdin,
     resampling_options,
@@ -31,26 +33,17 @@ from .streams import check_stdout
 @smoothing_options
 @base_option("e")
 @click.option("--strict", is_flag=True, help="Error (instead of warn) when a side is neither probabilities nor counts.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="table",
-    show_default=True,
-    help="table (rich report), json (strict), csv (per category), markdown, or value (the --metric number).",
+@format_option(
+    OUTPUT_FORMATS,
+    "table (rich report), json (strict), csv (per category), markdown, or value (the --metric number).",
 )
-@click.option(
+@choice_option(
     "--metric",
-    type=click.Choice(METRICS),
-    default="kl_pq",
-    show_default=True,
-    help="The metric for --format value and --fail-above.",
+    METRICS,
+    "kl_pq",
+    "The metric for --format value and --fail-above.",
 )
-@click.option(
-    "--fail-above",
-    type=Number("fail_above"),
-    help="Exit 1 when --metric exceeds this value (infinite always does; inf: only infinite).",
-)
+@fail_above_option("Exit 1 when --metric exceeds this value (infinite always does; inf: only infinite).")
 @click.option("--top", type=Count(0, MAX_TOP), default=15, show_default=True, help="Categories shown; 0 for all.")
 @resampling_options
 @click.option("--n-p", type=Count(1, MAX_EXACT_INT), help="Sample size behind P's probabilities (for resampling).")

@@ -14,9 +14,11 @@ from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
     Number,
     base_option,
+    choice_option,
     dataset_options,
     debug_option,
     emit_warnings,
+    format_option,
     open_stdin,
     resampling_options,
     smoothing_options,
@@ -30,12 +32,11 @@ from .streams import check_stdout
 @dataset_options
 @click.option("--reference-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="REFERENCE's format.")
 @click.option("--current-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="CURRENT's format.")
-@click.option(
+@choice_option(
     "--metric",
-    type=click.Choice(METRICS),
-    default="js_distance",
-    show_default=True,
-    help="The metric a column is judged by (all are reported).",
+    METRICS,
+    "js_distance",
+    "The metric a column is judged by (all are reported).",
 )
 @click.option(
     "--threshold", type=Number("threshold"), default=0.1, show_default=True, help="A column drifts above this."
@@ -47,13 +48,9 @@ from .streams import check_stdout
     type=Number("max_drift_share"),
     help="Drift only when at least this share of columns drifted (default: any column).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(DRIFT_FORMATS),
-    default="table",
-    show_default=True,
-    help="table (rich report), json (strict), csv (one row per column) or markdown (for CI summaries).",
+@format_option(
+    DRIFT_FORMATS,
+    "table (rich report), json (strict), csv (one row per column) or markdown (for CI summaries).",
 )
 @click.option("--detail", help="Also show the full per-category report of this column.")
 @resampling_options

@@ -11,9 +11,11 @@ from ..vocabulary import DRIFT_FORMATS, MAX_MATRIX, MAX_MATRIX_WORK, PAIR_METRIC
 from .app import EXIT_OK
 from .options import (
     base_option,
+    choice_option,
     debug_option,
     emit_warnings,
     encoding_option,
+    format_option,
     open_stdin,
     smoothing_options,
     table_layout,
@@ -33,12 +35,11 @@ from .streams import check_stdout
 @click.option("--columns", multiple=True, help="Only these numeric columns of a one-table source (comma-separated).")
 @click.option("--column", help="The value column of each table among several sources (when it has several).")
 @click.option("--label-column", help="Column holding the category labels (default: the only text column).")
-@click.option(
+@choice_option(
     "--metric",
-    type=click.Choice(PAIR_METRICS),
-    default="js_distance",
-    show_default=True,
-    help="The metric of every pair; an asymmetric one has P in rows and Q in columns.",
+    PAIR_METRICS,
+    "js_distance",
+    "The metric of every pair; an asymmetric one has P in rows and Q in columns.",
 )
 @base_option("e")
 @smoothing_options
@@ -49,13 +50,9 @@ from .streams import check_stdout
     show_default=True,
     help="Rows and columns as given, or clustered (average linkage, optimal leaf order) so similar ones are adjacent.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(DRIFT_FORMATS),
-    default="table",
-    show_default=True,
-    help="table (a shaded grid), json (strict), csv (a header of names, one row per name) or markdown.",
+@format_option(
+    DRIFT_FORMATS,
+    "table (a shaded grid), json (strict), csv (a header of names, one row per name) or markdown.",
 )
 @table_layout
 @encoding_option("Text encoding of files and standard input.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
 import click
@@ -185,6 +185,25 @@ def table_layout_options() -> list[Callable[[Callable[..., Any]], Callable[..., 
             "numeric columns is data).",
         ),
     ]
+
+
+def choice_option(
+    name: str, choices: Sequence[str], default: str | None, help: str, dest: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An option taking one of ``choices`` (``--format``, ``--metric``, ``--stat``...), its default shown."""
+    decls = [name] if dest is None else [name, dest]
+    shown = default is not None
+    return click.option(*decls, type=click.Choice(choices), default=default, show_default=shown, help=help)
+
+
+def format_option(choices: Sequence[str], help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format (into ``fmt``), default table."""
+    return choice_option("--format", choices, "table", help, dest="fmt")
+
+
+def fail_above_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--fail-above X: a float option that takes inf (the one that does), checked by ``exceeded``."""
+    return click.option("--fail-above", type=Number("fail_above"), help=help)
 
 
 def table_layout(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,12 +10,14 @@ import click
 from ..vocabulary import OUTPUT_FORMATS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
-    Number,
     base_option,
+    choice_option,
     debug_option,
     emit_warnings,
     encoding_option,
     exceeded,
+    fail_above_option,
+    format_option,
     open_stdin,
     table_layout,
 )
@@ -32,13 +34,9 @@ from .streams import check_stdout
     "--mask", help="0/1 column (TABLE), .npz member, or array file (LOGQ LOGP) of the tokens to count (1: counted)."
 )
 @base_option("e")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(OUTPUT_FORMATS),
-    default="table",
-    show_default=True,
-    help="table (rich report), json (strict), csv (one row per estimator and aggregation), markdown, "
+@format_option(
+    OUTPUT_FORMATS,
+    "table (rich report), json (strict), csv (one row per estimator and aggregation), markdown, "
     "or value (the figure --estimator, --per and --stat choose).",
 )
 @click.option(
@@ -48,25 +46,19 @@ from .streams import check_stdout
     show_default=True,
     help="The estimator for --format value and --fail-above: k1 (unbiased), k2 (biased), k3 (unbiased, >= 0).",
 )
-@click.option(
+@choice_option(
     "--per",
-    type=click.Choice(["token", "sequence"]),
-    default="token",
-    show_default=True,
-    help="For --format value and --fail-above: the mean per token, or per sequence (needs sequences).",
+    ["token", "sequence"],
+    "token",
+    "For --format value and --fail-above: the mean per token, or per sequence (needs sequences).",
 )
-@click.option(
+@choice_option(
     "--stat",
-    type=click.Choice(["mean", "sem"]),
-    default="mean",
-    show_default=True,
-    help="For --format value and --fail-above: the estimate (mean) or its standard error (sem).",
+    ["mean", "sem"],
+    "mean",
+    "For --format value and --fail-above: the estimate (mean) or its standard error (sem).",
 )
-@click.option(
-    "--fail-above",
-    type=Number("fail_above"),
-    help="Exit 1 when the chosen figure exceeds this value (infinite always does).",
-)
+@fail_above_option("Exit 1 when the chosen figure exceeds this value (infinite always does).")
 @encoding_option("Text encoding of a table.")
 @table_layout
 @debug_option
