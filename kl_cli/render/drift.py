@@ -100,16 +100,25 @@ def _drift_resampling_cells(c: ColumnDrift, fmt: Callable[[float], str], s: Drif
     return cells
 
 
-def _extra_headers(s: DriftSettings) -> list[str]:
-    out = ["p-value", f"adj. p ({s.correction})"] if s.resampling.permutations else []
-    return out + ([f"{s.resampling.confidence:.0%} interval"] if s.resampling.bootstrap else [])
+def _extra_headers(s: DriftSettings, interval: bool = True) -> list[str]:
+    out = ["p-value", "p adj."] if s.resampling.permutations else []
+    return out + ([_interval_header(s)] if s.resampling.bootstrap and interval else [])
 
 
-def _extra_cells(c: ColumnDrift, s: DriftSettings) -> list[str]:
+def _interval_header(s: DriftSettings) -> str:
+    return f"{s.resampling.confidence:.0%} interval"
+
+
+def _extra_cells(c: ColumnDrift, s: DriftSettings, interval: bool = True) -> list[str]:
     """The p-value, adjusted p-value and interval cells of a drift row, as the headers ask."""
-    p, adjusted, _, _, lo, hi = _drift_resampling_cells(c, lambda x: number(x, 3), s)
+    p, adjusted, _, _, _, _ = _drift_resampling_cells(c, lambda x: number(x, 3), s)
     out = [p, adjusted] if s.resampling.permutations else []
-    return out + ([f"[{lo}, {hi}]" if lo else ""] if s.resampling.bootstrap else [])
+    return out + ([_interval_cell(c, s)] if s.resampling.bootstrap and interval else [])
+
+
+def _interval_cell(c: ColumnDrift, s: DriftSettings) -> str:
+    lo, hi = _drift_resampling_cells(c, lambda x: number(x, 3), s)[-2:]
+    return f"[{lo}, {hi}]" if lo else ""
 
 
 def _significance_line(s: DriftSettings, tested: int) -> str:
@@ -188,7 +197,10 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     console.print(title)
     described = visible(s.smoothing.describe(), encoding=enc)
     console.print(Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {described}"))
-    extra = _extra_headers(s)
+    # p-values and an interval do not fit 80 columns side by side: the
+    # interval then follows the table, with the largest change.
+    interval_inline = not s.resampling.permutations
+    extra = _extra_headers(s, interval_inline)
     # With p-value and interval columns there is no room for the largest
     # change on the row: it follows the table instead.
     inline_change = not extra
@@ -210,7 +222,7 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
             {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
             visible(f"{c.n_reference}/{c.n_current}", encoding=enc),
             "" if c.value is None else number(c.value, 4),
-            *_extra_cells(c, s),
+            *_extra_cells(c, s, interval_inline),
             Text(status, style=style),
         ]
         if inline_change:
@@ -220,13 +232,15 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     if not inline_change:
         for c in report.columns:
             change = c.reason or c.top_text(with_column=False)
+            if s.resampling.bootstrap and not interval_inline and not c.reason:
+                change += f"; {_interval_header(s)} {_interval_cell(c, s)}"
             console.print(Text(f"{visible(c.column, 40, enc)}: {visible(change, 120, enc)}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
         console.print(Text(_significance_line(s, len(report.compared)), style="dim"))
     for c in report.columns:
         if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > s.threshold)):
-            console.print(Text(f"{visible(c.column, encoding=enc)}: {visible(c.why, encoding=enc)}", style="dim"))
+            console.print(Text(f"{visible(c.column, 40, enc)}: {visible(c.why, encoding=enc)}", style="dim"))
     verdict_style = "bold red" if report.drift_detected else "bold green"
     console.print(Text(visible(report.verdict(), encoding=enc), style=verdict_style))
     for note in report.notes:
