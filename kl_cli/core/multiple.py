@@ -84,10 +84,20 @@ def alone_factor(method: str, tests: int) -> int:
 
 def permutations_needed(factor: float, significance: float) -> int:
     """The fewest permutations N with factor / (N + 1) < significance: the
-    smallest permutation p-value, 1/(N + 1), times ``factor``."""
+    smallest permutation p-value, 1/(N + 1), times ``factor``, computed in
+    floating point as the p-values are."""
+
+    def reaches(n: int) -> bool:
+        return smallest_p(n) * factor < significance
+
     n = max(1, math.floor(factor / significance))
-    while factor / (n + 1) >= significance:
+    while not reaches(n):
         n += 1
-    while n > 1 and factor / n < significance:
+    while n > 1 and reaches(n - 1):
         n -= 1
     return n
+
+
+def smallest_p(permutations: int) -> float:
+    """The smallest permutation p-value, 1/(N + 1) (Phipson & Smyth 2010)."""
+    return 1 / (permutations + 1)

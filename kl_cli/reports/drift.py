@@ -42,7 +42,6 @@ class DriftSettings:
     correction: str | None = None  # with permutations: how p-values are adjusted across columns
 
 
-
 @dataclass
 class ColumnDrift:
     """The verdict on one column."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..core.multiple import adjust, alone_factor, permutations_needed
+from ..core.multiple import adjust, alone_factor, permutations_needed, smallest_p
 from ..errors import UsageError
 from ..text import number
 from ..vocabulary import CORRECTIONS
@@ -56,7 +56,7 @@ def _too_few(tests: int, settings: DriftSettings) -> list[str]:
     is 1/(N + 1), and the correction multiplies it by up to ``tests``."""
     n, s, method = settings.resampling.permutations, settings.significance, settings.correction
     assert method is not None
-    smallest = 1 / (n + 1)
+    smallest = smallest_p(n)
     alone = alone_factor(method, tests)
     best = smallest if method == "bh" else min(1.0, alone * smallest)  # bh: when every column is that small
     alone_enough = permutations_needed(alone, s)
