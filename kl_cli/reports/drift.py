@@ -25,7 +25,7 @@ from ..profiles.store import read_profile_or_data
 from ..text import finite_or_none, pct
 from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import NO_SMOOTHING, Comparison, compare_histograms
-from .drift_correction import correct, correction_from
+from .drift_correction import adjusted, correction_from, noise_above_threshold, too_few
 
 
 @dataclass(frozen=True)
@@ -424,7 +424,7 @@ def run_drift(
             hint=f"its columns are {', '.join(map(repr, list(cur_rows)[:10])) or 'none'}",
         )
     tested = [r for r in results if r.comparison is not None]
-    test_warnings = correct(tested, settings)
+    test_warnings = _correct(tested, settings)
     for r in tested:
         r.judge(settings)
     notes = [text for kind, text in messages if kind == "note"]
@@ -436,6 +436,24 @@ def run_drift(
     report.read_warnings = [text for kind, text in messages if kind == "warning"]
     report.test_warnings = test_warnings
     return report
+
+
+def _correct(tested: list[ColumnDrift], settings: DriftSettings) -> list[str]:
+    """Set every tested column's adjusted p-value; return the warnings about
+    what the permutation test can tell at these sizes."""
+    method = settings.correction
+    tests = [c.comparison.test for c in tested if c.comparison is not None and c.comparison.test is not None]
+    if method is None or len(tests) != len(tested):  # with permutations every compared column is tested
+        return []
+    p_values = [t.p_value[settings.metric] for t in tests]
+    for c, p in zip(tested, adjusted(p_values, method), strict=True):
+        c.p_adjusted = p
+    out = too_few(len(tested), settings.resampling.permutations, settings.significance, method)
+    for c, t in zip(tested, tests, strict=True):
+        rows = (c.n_reference, c.n_current)
+        null = t.null_mean[settings.metric]
+        out += noise_above_threshold(c.column, c.type == "numeric", rows, settings.metric, null, settings.threshold)
+    return out
 
 
 def _for_column(progress: ResampleProgress | None, column: str) -> ResampleProgress | None:

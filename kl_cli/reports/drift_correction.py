@@ -11,15 +11,11 @@ change (the permutation null mean) is already above the threshold.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from ..core.multiple import adjust, alone_factor, permutations_needed, smallest_p
 from ..errors import UsageError
 from ..text import number
 from ..vocabulary import CORRECTIONS
-
-if TYPE_CHECKING:
-    from .drift import ColumnDrift, DriftSettings
 
 
 def correction_from(correction: str | None, permutations: int) -> str | None:
@@ -37,25 +33,15 @@ def correction_from(correction: str | None, permutations: int) -> str | None:
     return correction or "holm"
 
 
-def correct(tested: list[ColumnDrift], settings: DriftSettings) -> list[str]:
-    """Set every tested column's adjusted p-value; return the warnings about
-    what the test can tell at these sizes."""
-    method = settings.correction
-    if method is None:
-        return []
-    raw = [c.p_value for c in tested]
-    if any(p is None for p in raw):  # not reached: every compared column is tested
-        return []
-    for c, p in zip(tested, adjust(raw, method), strict=True):  # type: ignore[arg-type]
-        c.p_adjusted = float(p)
-    return [*_too_few(len(tested), settings), *(w for c in tested for w in _noise_above_threshold(c, settings))]
+def adjusted(p_values: list[float], method: str) -> list[float]:
+    """The columns' p-values adjusted across them by ``method``."""
+    return [float(p) for p in adjust(p_values, method)]
 
 
-def _too_few(tests: int, settings: DriftSettings) -> list[str]:
+def too_few(tests: int, permutations: int, significance: float, method: str) -> list[str]:
     """Too few permutations for a column to be flagged: the smallest p-value
     is 1/(N + 1), and the correction multiplies it by up to ``tests``."""
-    n, s, method = settings.resampling.permutations, settings.significance, settings.correction
-    assert method is not None
+    n, s = permutations, significance
     smallest = smallest_p(n)
     alone = alone_factor(method, tests)
     best = smallest if method == "bh" else min(1.0, alone * smallest)  # bh: when every column is that small
@@ -77,19 +63,17 @@ def _too_few(tests: int, settings: DriftSettings) -> list[str]:
     return []
 
 
-def _noise_above_threshold(c: ColumnDrift, settings: DriftSettings) -> list[str]:
-    """The column's metric under no change at all, on average at these
-    sample sizes, is already above the threshold."""
-    test = None if c.comparison is None else c.comparison.test
-    if test is None:
+def noise_above_threshold(
+    column: str, numeric: bool, rows: tuple[int, int], metric: str, null_mean: float, threshold: float
+) -> list[str]:
+    """A column's metric under no change at all, on average at these sample
+    sizes (``null_mean``, of the permutations), is already above the threshold."""
+    if not (math.isinf(null_mean) or null_mean > threshold):
         return []
-    null = test.null_mean[settings.metric]
-    if not (math.isinf(null) or null > settings.threshold):
-        return []
-    fewer = "fewer bins (--bins)" if c.type == "numeric" else "fewer categories (group the rare ones)"
+    fewer = "fewer bins (--bins)" if numeric else "fewer categories (group the rare ones)"
     return [
-        f"column {c.column!r}: with no change at all, {settings.metric} would be {number(null, 3)} on average at "
-        f"these sample sizes ({c.n_reference} / {c.n_current} rows; the permutation null mean), above the threshold "
-        f"{number(settings.threshold)}: the threshold cannot tell drift from noise here, only the p-value does; "
+        f"column {column!r}: with no change at all, {metric} would be {number(null_mean, 3)} on average at "
+        f"these sample sizes ({rows[0]} / {rows[1]} rows; the permutation null mean), above the threshold "
+        f"{number(threshold)}: the threshold cannot tell drift from noise here, only the p-value does; "
         f"more rows or {fewer} make the threshold meaningful"
     ]
