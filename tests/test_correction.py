@@ -316,3 +316,31 @@ def test_a_numeric_column_with_too_many_bins_is_told_to_use_fewer(noisy):
     assert by_column(data)["amount"]["null_mean"] > 0.1
     warned = [w for w in _warnings(stderr) if "on average" in w]
     assert len(warned) == 1 and "'amount'" in warned[0] and "fewer bins (--bins)" in warned[0], stderr
+
+
+def test_the_calibration_benchmark_runs_and_reports_every_correction(tmp_path):
+    """benchmarks/run.py's calibration group at its quick size (nothing about
+    speed; the full-size rates are in the README)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    raw = tmp_path / "raw.json"
+    proc = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "run.py"), "--quick", "--only", "calibration", "--json", str(raw)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    found = json.loads(raw.read_text())["calibration"]
+    assert set(found["corrections"]) == {"holm", "bonferroni", "bh", "none"}
+    rates = {m: v["fwer"] for m, v in found["corrections"].items()}
+    # holm and bh flag no more than none; bonferroni no more than holm
+    assert rates["bonferroni"] <= rates["holm"] <= rates["none"] and rates["bh"] <= rates["none"]
+    for method in found["corrections"]:
+        assert any(line.startswith(f"| {method} | ") for line in proc.stdout.splitlines()), proc.stdout
+    assert "calibration: family-wise error rate" in proc.stdout
