@@ -38,6 +38,12 @@ Modes:
   from ``scipy.spatial.distance.jensenshannon`` on 2,000 of its pairs.
 - ``knn-accuracy DRAWS``: kl-cli's estimator on DRAWS seeded draws of each
   accuracy case of issue 12 at n = m = 10,000: mean, standard error, truth.
+- ``calibration DATASETS COLUMNS ROWS PERMUTATIONS POWER_DATASETS``: drift's
+  multiple-testing calibration (issue 14), in-process through ``kl_cli.drift``:
+  DATASETS simulated datasets of COLUMNS categorical columns with no drift
+  (ROWS rows a side), the share of runs with any column flagged under each
+  correction; then POWER_DATASETS datasets where 5 columns drift, the share of
+  those 5 flagged.
 """
 
 from __future__ import annotations
@@ -572,6 +578,98 @@ def batch_naive(p: str, q: str) -> None:
     print(repr(float(kl.mean())))
 
 
+# ---------------------------------------------------------------------------
+# drift's calibration across many columns
+
+CALIBRATION_CORRECTIONS = ("holm", "bonferroni", "bh", "none")
+CALIBRATION_DRIFTING = 5  # columns that drift in the power datasets
+CALIBRATION_SHIFT = 0.2  # the share moved to the first category in a drifting column
+
+
+def calibration(datasets: int, columns: int, rows: int, permutations: int, power_datasets: int) -> None:
+    """Each dataset: per column, category shares from a Dirichlet(5, 5, 5, 5);
+    reference and current ROWS rows each from those shares (the first
+    CALIBRATION_DRIFTING columns of a power dataset move CALIBRATION_SHIFT of
+    the current shares to category a). ``--threshold 0`` so that the p-values
+    alone decide, which is what a correction is about. One drift run per
+    dataset with ``correction="none"`` gives the raw p-values; the other
+    corrections are applied with the function the report uses, and checked
+    against full runs with that correction on the first datasets."""
+    import numpy as np
+    import pandas as pd
+
+    from kl_cli import drift
+    from kl_cli.core.multiple import adjust
+
+    significance = 0.05
+    labels = np.array(list("abcd"))
+
+    def dataset(seed: int, drifting: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        rng = np.random.default_rng(seed)
+        shares = rng.dirichlet(np.full(4, 5.0), columns)
+        moved = shares.copy()
+        moved[:drifting] *= 1 - CALIBRATION_SHIFT
+        moved[:drifting, 0] += CALIBRATION_SHIFT
+        ref = {f"c{j:02d}": labels[rng.choice(4, rows, p=shares[j])] for j in range(columns)}
+        cur = {f"c{j:02d}": labels[rng.choice(4, rows, p=moved[j])] for j in range(columns)}
+        return pd.DataFrame(ref), pd.DataFrame(cur)
+
+    def flagged(seed: int, drifting: int, check: bool) -> dict[str, set[int]]:
+        ref, cur = dataset(seed, drifting)
+        options = {"permutations": permutations, "seed": seed, "threshold": 0.0, "significance": significance}
+        report = drift(ref, cur, correction="none", **options)
+        raw = [c.p_value for c in report.columns]
+        over = np.array([c.value > 0 for c in report.columns])
+        out = {}
+        for method in CALIBRATION_CORRECTIONS:
+            hits = over & (adjust(raw, method) < significance)
+            out[method] = {int(j) for j in np.flatnonzero(hits)}
+            if check and method != "none":
+                full = drift(ref, cur, correction=method, **options)
+                if {j for j, c in enumerate(full.columns) if c.drifted} != out[method]:
+                    raise SystemExit(f"calibration: {method} run of dataset {seed} disagrees with its p-values")
+        return out
+
+    start = time.perf_counter()
+    null = [flagged(seed, 0, seed < 2) for seed in range(datasets)]
+    power = [flagged(10**6 + seed, CALIBRATION_DRIFTING, False) for seed in range(power_datasets)]
+    drifting = set(range(CALIBRATION_DRIFTING))
+    result: dict[str, object] = {
+        "datasets": datasets,
+        "columns": columns,
+        "rows": rows,
+        "permutations": permutations,
+        "significance": significance,
+        "power_datasets": power_datasets,
+        "drifting": CALIBRATION_DRIFTING,
+        "shift": CALIBRATION_SHIFT,
+        "seconds": time.perf_counter() - start,
+        "corrections": {},
+    }
+    for method in CALIBRATION_CORRECTIONS:
+        any_flag = sum(1 for run in null if run[method])
+        entry = {
+            "runs_with_a_false_alarm": any_flag,
+            "fwer": any_flag / datasets,
+            "false_alarms_per_run": sum(len(run[method]) for run in null) / datasets,
+            "power": (
+                sum(len(run[method] & drifting) for run in power) / (CALIBRATION_DRIFTING * power_datasets)
+                if power_datasets
+                else None
+            ),
+            "power_false_alarm_runs": sum(1 for run in power if run[method] - drifting),
+        }
+        try:
+            from scipy.stats import binomtest
+
+            ci = binomtest(any_flag, datasets).proportion_ci(0.95, method="exact")
+            entry["fwer_interval"] = [float(ci.low), float(ci.high)]
+        except ImportError:
+            entry["fwer_interval"] = None
+        result["corrections"][method] = entry  # type: ignore[index]
+    print(json.dumps(result))
+
+
 def main(argv: list[str]) -> None:
     if not argv:
         raise SystemExit(__doc__)
@@ -604,6 +702,8 @@ def main(argv: list[str]) -> None:
         matrix_check(int(args[0]), int(args[1]))
     elif mode == "batch-naive":
         batch_naive(*args)
+    elif mode == "calibration":
+        calibration(*(int(a) for a in args))
     elif mode == "knn-accuracy":
         knn_accuracy(int(args[0]), *(int(a) for a in args[1:]))
     else:

@@ -59,6 +59,7 @@ GROUPS = (
     "batch",
     "sampled",
     "matrix",
+    "calibration",
 )
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
@@ -88,6 +89,8 @@ SIZES = {
         "batch_categories": 131_072,
         # kl-cli alone at the issue's full size, for its peak memory
         "batch_full_rows": 2_048,
+        # issue 14: 200 datasets of 50 columns with no drift, 20 where 5 drift
+        "calibration": (200, 50, 500, 1_999, 20),
     },
     "quick": {
         "categories": 20_000,
@@ -108,6 +111,7 @@ SIZES = {
         "batch_rows": 64,
         "batch_categories": 4_096,
         "batch_full_rows": 128,
+        "calibration": (4, 10, 200, 999, 2),
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -416,6 +420,7 @@ class Bench:
         self.interference: dict[str, float | None] = {}
         self.accuracy: dict[str, Any] | None = None
         self.sampled_k3: float | None = None
+        self.calibration: dict[str, Any] | None = None
 
     def wanted(self, group: str) -> bool:
         return group in self.only
@@ -855,6 +860,32 @@ class Bench:
                 + ("OK (≤ 400 MB)" if peak is not None and peak <= 400 else "**over 400 MB**")
             )
 
+    # -- 10. drift across many columns, calibrated ---------------------------------------------
+
+    def calibrate(self) -> None:
+        """Issue 14: the share of no-drift runs with any column flagged, per
+        correction, and the power where 5 columns drift; in-process, one child."""
+        sizes = [str(x) for x in self.size["calibration"]]
+        r = run_child(base_argv("calibration", *sizes), self.tmp)
+        if r.code != 0:
+            self.checks.append(f"calibration: FAILED ({last_line(r.stderr)})")
+            return
+        found = json.loads(r.stdout)
+        self.calibration = found
+        fwer = {m: found["corrections"][m]["fwer"] for m in ("holm", "bonferroni")}
+        if self.mode == "quick":
+            verdict = "not judged (quick mode: far too few datasets)"
+        else:
+            verdict = (
+                "OK (≤ 0.05)"
+                if max(fwer.values()) <= 0.05
+                else "**above 0.05**: " + ", ".join(f"{m} {v:.3f}" for m, v in fwer.items())
+            )
+        self.checks.append(
+            f"calibration: family-wise error rate of holm and bonferroni over {found['datasets']} datasets "
+            f"of {found['columns']} columns with no drift ({r.wall:.0f} s): {verdict}"
+        )
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -879,6 +910,8 @@ class Bench:
             self.matrix()
         if self.wanted("batch"):
             self.batch()
+        if self.wanted("calibration"):
+            self.calibrate()
 
     def failures(self) -> list[str]:
         seen, out = set(), []
@@ -998,6 +1031,31 @@ def accuracy_table(found: dict[str, Any]) -> list[str]:
     return lines
 
 
+def calibration_table(found: dict[str, Any], judged: bool) -> list[str]:
+    """drift's multiple-testing calibration: one row per correction (targets
+    judged only at full size)."""
+    lines = [
+        f"Calibration of `kl-cli drift --permutations {found['permutations']} --significance "
+        f"{found['significance']:g} --threshold 0` ({found['datasets']} simulated datasets of {found['columns']}"
+        f" categorical columns, {found['rows']} rows a side, no drift; power: {found['power_datasets']} datasets"
+        f" where {found['drifting']} columns move {found['shift']:.0%} of their shares to one category):",
+        "",
+        "| correction | runs with any column flagged (FWER) | 95% interval | false alarms per run "
+        "| power (drifting columns flagged) | target | met? |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for method, row in found["corrections"].items():
+        ci = row["fwer_interval"]
+        interval = "—" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+        power = "—" if row["power"] is None else f"{row['power']:.2f}"
+        target = "FWER ≤ 0.05" if method in ("holm", "bonferroni") else "—"
+        met = "—" if target == "—" or not judged else ("yes" if row["fwer"] <= 0.05 else "**no**")
+        cells = [method, f"{row['fwer']:.3f} ({row['runs_with_a_false_alarm']} of {found['datasets']})", interval]
+        cells += [f"{row['false_alarms_per_run']:.2f}", power, target, met]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) -> str:
     size = bench.size
     out = [
@@ -1023,6 +1081,8 @@ def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) 
     ]
     if bench.accuracy:
         out += ["", *accuracy_table(bench.accuracy)]
+    if bench.calibration:
+        out += ["", *calibration_table(bench.calibration, bench.mode == "full")]
     if bench.notes:
         out += ["", "Notes:", "", *[f"- {n}" for n in bench.notes]]
     failures = bench.failures()
@@ -1071,6 +1131,7 @@ def main(argv: list[str] | None = None) -> int:
             "checks": bench.checks,
             "notes": bench.notes,
             "knn_accuracy": bench.accuracy,
+            "calibration": bench.calibration,
         }
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(raw, handle, indent=2)

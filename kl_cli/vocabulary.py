@@ -103,6 +103,14 @@ BATCH_METRICS = (
 BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 BATCH_INPUTS = ("probs", "logits", "logprobs")
 DRIFT_FORMATS = ("table", "json", "csv", "markdown")
+# Adjustments of drift's permutation p-values across the columns tested, and
+# their names in reports.
+CORRECTIONS = {
+    "holm": "Holm's step-down method (family-wise error rate)",
+    "bh": "Benjamini-Hochberg's step-up method (false discovery rate)",
+    "bonferroni": "Bonferroni's method (family-wise error rate)",
+    "none": "no correction",
+}
 
 # The category of missing cells in every report and profile.
 MISSING = "(missing)"

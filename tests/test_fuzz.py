@@ -45,6 +45,7 @@ def choices(command: str, option: str) -> tuple[str, ...]:
 METRICS = choices("compare", "--metric")
 COMPARE_FORMATS = choices("compare", "--format")
 DRIFT_FORMATS = choices("drift", "--format")
+CORRECTIONS = choices("drift", "--correction")
 BASES = choices("compare", "--base")
 SMOOTHING_METHODS = choices("compare", "--smoothing")
 BINNINGS = choices("compare", "--binning")
@@ -362,6 +363,8 @@ def drift_options(draw, columns: tuple[str, ...] = ("a", "b", "x")) -> tuple[lis
     opts += draw(resampling_options())
     if draw(st.integers(0, 4)) == 0:
         opts += ["--significance", draw(st.sampled_from(["0.05", "0.5", "0", "1", "2"]))]
+    if draw(st.integers(0, 4)) == 0:  # without --permutations: a usage error
+        opts += ["--correction", draw(st.sampled_from([*CORRECTIONS, "BH", "sidak", ""]))]
     if draw(st.integers(0, 7)) == 0:
         opts += ["--encoding", draw(ENCODINGS)]
     opts += draw(layout_options(("--reference-format", "--current-format")))

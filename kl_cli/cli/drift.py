@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..inputs.registry import INPUT_FORMATS
-from ..vocabulary import DRIFT_FORMATS, METRICS
+from ..vocabulary import CORRECTIONS, DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
     Number,
@@ -60,6 +60,12 @@ from .streams import check_stdout
     default=0.05,
     show_default=True,
     help="With --permutations, a column drifts only if its p-value is also below this.",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(tuple(CORRECTIONS)),
+    help="With --permutations: adjust the p-values across the columns tested, holm (the default), bh "
+    "(Benjamini-Hochberg), bonferroni or none.",
 )
 @debug_option
 def drift(reference: str, current: str, fmt: str, detail: str | None, **options: Any) -> int:

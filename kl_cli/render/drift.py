@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
 from ..text import exact, fit, number, visible
+from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
 from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
 
@@ -31,6 +32,8 @@ DRIFT_CSV_HEADER = [
     "top_reference",
     "top_current",
     "p_value",
+    "p_adjusted",
+    "correction",
     "null_mean",
     "ci_low",
     "ci_high",
@@ -77,38 +80,56 @@ def drift_csv_rows(report: DriftReport) -> list[list[str]]:
                 t["label"],
                 "" if t["reference"] == "" else exact(t["reference"]),
                 "" if t["current"] == "" else exact(t["current"]),
-                *_drift_resampling_cells(c, exact),
+                *_drift_resampling_cells(c, exact, s),
             ]
         )
     return rows
 
 
-def _drift_resampling_cells(c: ColumnDrift, fmt: Callable[[float], str]) -> list[str]:
-    """p-value, null mean, interval low and high of a column's metric ('' when not computed)."""
+def _drift_resampling_cells(c: ColumnDrift, fmt: Callable[[float], str], s: DriftSettings) -> list[str]:
+    """p-value, adjusted p-value, correction, null mean, interval low and high
+    of a column's metric ('' when not computed)."""
     r = c.comparison
     test = None if r is None else r.test
     intervals = None if r is None else r.intervals
-    cells = ["", ""] if test is None else [fmt(test.p_value[c.metric]), fmt(test.null_mean[c.metric])]
+    if test is None or c.p_adjusted is None:
+        cells = ["", "", "", ""]
+    else:
+        cells = [fmt(test.p_value[c.metric]), fmt(c.p_adjusted), s.correction or "", fmt(test.null_mean[c.metric])]
     cells += ["", ""] if intervals is None else [fmt(x) for x in intervals.bounds[c.metric]]
     return cells
 
 
-def _extra_headers(s: DriftSettings) -> list[str]:
-    out = ["p-value"] if s.resampling.permutations else []
-    return out + ([f"{s.resampling.confidence:.0%} interval"] if s.resampling.bootstrap else [])
+def _extra_headers(s: DriftSettings, interval: bool = True) -> list[str]:
+    out = ["p-value", "p adj."] if s.resampling.permutations else []
+    return out + ([_interval_header(s)] if s.resampling.bootstrap and interval else [])
 
 
-def _extra_cells(c: ColumnDrift, s: DriftSettings) -> list[str]:
-    """The p-value and interval cells of a drift row, as the headers ask."""
-    p, _, lo, hi = _drift_resampling_cells(c, lambda x: number(x, 3))
-    out = [p] if s.resampling.permutations else []
-    return out + ([f"[{lo}, {hi}]" if lo else ""] if s.resampling.bootstrap else [])
+def _interval_header(s: DriftSettings) -> str:
+    return f"{s.resampling.confidence:.0%} interval"
 
 
-def _significance_line(s: DriftSettings) -> str:
+def _extra_cells(c: ColumnDrift, s: DriftSettings, interval: bool = True) -> list[str]:
+    """The p-value, adjusted p-value and interval cells of a drift row, as the headers ask."""
+    p, adjusted, _, _, _, _ = _drift_resampling_cells(c, lambda x: number(x, 3), s)
+    out = [p, adjusted] if s.resampling.permutations else []
+    return out + ([_interval_cell(c, s)] if s.resampling.bootstrap and interval else [])
+
+
+def _interval_cell(c: ColumnDrift, s: DriftSettings) -> str:
+    lo, hi = _drift_resampling_cells(c, lambda x: number(x, 3), s)[-2:]
+    return f"[{lo}, {hi}]" if lo else ""
+
+
+def _significance_line(s: DriftSettings, tested: int) -> str:
+    how = f"{s.resampling.permutations} permutations, seed {s.resampling.seed}"
+    if s.correction == "none":
+        adjusted = f" ({how}; not corrected for the {tested} columns tested)"
+    else:
+        adjusted = f" ({how}), adjusted across the {tested} columns tested by {CORRECTIONS[s.correction or 'none']},"
     return (
-        f"A column drifts when {s.metric} exceeds {number(s.threshold)} and its permutation p-value "
-        f"({s.resampling.permutations} permutations, seed {s.resampling.seed}) is below {number(s.significance)}."
+        f"A column drifts when {s.metric} exceeds {number(s.threshold)} and its permutation p-value{adjusted} "
+        f"is below {number(s.significance)}."
     )
 
 
@@ -150,7 +171,7 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
         ),
     ]
     if s.resampling.permutations:
-        parts += ["", _significance_line(s)]
+        parts += ["", _significance_line(s, len(report.compared))]
     notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
     if notes:
         parts.append("")
@@ -176,7 +197,10 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     console.print(title)
     described = visible(s.smoothing.describe(), encoding=enc)
     console.print(Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {described}"))
-    extra = _extra_headers(s)
+    # p-values and an interval do not fit 80 columns side by side: the
+    # interval then follows the table, with the largest change.
+    interval_inline = not s.resampling.permutations
+    extra = _extra_headers(s, interval_inline)
     # With p-value and interval columns there is no room for the largest
     # change on the row: it follows the table instead.
     inline_change = not extra
@@ -198,7 +222,7 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
             {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
             visible(f"{c.n_reference}/{c.n_current}", encoding=enc),
             "" if c.value is None else number(c.value, 4),
-            *_extra_cells(c, s),
+            *_extra_cells(c, s, interval_inline),
             Text(status, style=style),
         ]
         if inline_change:
@@ -208,13 +232,15 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     if not inline_change:
         for c in report.columns:
             change = c.reason or c.top_text(with_column=False)
+            if s.resampling.bootstrap and not interval_inline and not c.reason:
+                change += f"; {_interval_header(s)} {_interval_cell(c, s)}"
             console.print(Text(f"{visible(c.column, 40, enc)}: {visible(change, 120, enc)}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
-        console.print(Text(_significance_line(s), style="dim"))
+        console.print(Text(_significance_line(s, len(report.compared)), style="dim"))
     for c in report.columns:
         if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > s.threshold)):
-            console.print(Text(f"{visible(c.column, encoding=enc)}: {visible(c.why, encoding=enc)}", style="dim"))
+            console.print(Text(f"{visible(c.column, 40, enc)}: {visible(c.why, encoding=enc)}", style="dim"))
     verdict_style = "bold red" if report.drift_detected else "bold green"
     console.print(Text(visible(report.verdict(), encoding=enc), style=verdict_style))
     for note in report.notes:

@@ -25,6 +25,7 @@ from ..profiles.store import read_profile_or_data
 from ..text import finite_or_none, pct
 from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import NO_SMOOTHING, Comparison, compare_histograms
+from .drift_correction import adjusted, correction_from, noise_above_threshold, too_few
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class DriftSettings:
     max_drift_share: float | None = None
     resampling: Resampling = NO_RESAMPLING
     significance: float = 0.05
+    correction: str | None = None  # with permutations: how p-values are adjusted across columns
 
 
 @dataclass
@@ -56,6 +58,7 @@ class ColumnDrift:
     reason: str | None = None  # why the column was skipped
     notes: list[str] = field(default_factory=list)
     why: str = ""  # why the column was or was not flagged
+    p_adjusted: float | None = None  # the p-value adjusted across the columns tested
 
     @property
     def p_value(self) -> float | None:
@@ -69,12 +72,15 @@ class ColumnDrift:
         over = math.isinf(value) or value > settings.threshold
         relation = "above" if over else "within"
         self.why = f"{settings.metric} {value:.4g} {relation} threshold {settings.threshold:g}"
-        p = self.p_value
-        if p is None:
+        p, adjusted = self.p_value, self.p_adjusted
+        if p is None or adjusted is None:
             self.drifted = over
             return
-        real = p < settings.significance
-        self.why += f"; p = {p:.3g} {'<' if real else '>='} {settings.significance:g}"
+        real = adjusted < settings.significance
+        self.why += f"; p = {p:.3g}"
+        if settings.correction != "none":
+            self.why += f", {settings.correction}-adjusted {adjusted:.3g}"
+        self.why += f" {'<' if real else '>='} {settings.significance:g}"
         self.drifted = over and real
         if over and not real:
             self.why += ": large but not significant at these sample sizes"
@@ -123,6 +129,7 @@ class DriftReport:
     only_in_current: list[str]
     notes: list[str] = field(default_factory=list)
     read_warnings: list[str] = field(default_factory=list)  # from reading the data (a header in doubt)
+    test_warnings: list[str] = field(default_factory=list)  # what the permutation test can tell at these sizes
 
     @property
     def compared(self) -> list[ColumnDrift]:
@@ -146,7 +153,7 @@ class DriftReport:
         out = list(self.read_warnings)
         for c in self.compared:
             out += [f"column {c.column!r}: {w}" for w in c.comparison.warnings]  # type: ignore[union-attr]
-        return out
+        return out + self.test_warnings
 
     def verdict(self) -> str:
         n, total = len(self.drifted_columns), len(self.compared)
@@ -168,6 +175,7 @@ class DriftReport:
             "max_drift_share": s.max_drift_share,
             "significance": s.significance if s.resampling.permutations else None,
             "permutations": s.resampling.permutations,
+            "correction": s.correction,
             "bootstrap": s.resampling.bootstrap,
             "seed": s.resampling.seed,
             "columns": [
@@ -181,6 +189,7 @@ class DriftReport:
                     "drifted": c.drifted,
                     "why": c.why,
                     "p_value": c.p_value,
+                    "p_adjusted": c.p_adjusted,
                     "null_mean": (
                         finite_or_none(c.comparison.test.null_mean[s.metric])
                         if c.comparison is not None and c.comparison.test is not None
@@ -312,6 +321,7 @@ def run_drift(
     confidence: float = 0.95,
     seed: int | None = None,
     significance: float = 0.05,
+    correction: str | None = None,
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
     resample_progress: ResampleProgress | None = None,
@@ -322,7 +332,9 @@ def run_drift(
     data file, a profile file written by ``kl-cli profile``, a ``Profile``
     or a pandas DataFrame; ``current`` a data file or a DataFrame. Options
     that shape the profile (bins, binning, categorical, numeric), when
-    given, must agree with a profile's. Returns a ``DriftReport``.
+    given, must agree with a profile's. ``correction`` (holm, bh,
+    bonferroni, none; default holm with permutations) adjusts the
+    permutation p-values across the columns tested. Returns a ``DriftReport``.
     """
     from .options import (
         check_base,
@@ -347,6 +359,7 @@ def run_drift(
         max_drift_share,
         resampling,
         float(significance),
+        correction_from(correction, resampling.permutations),
     )
     check_settings(settings)
     if isinstance(reference, str) and isinstance(current, str) and one_stream(reference, current):
@@ -397,7 +410,6 @@ def run_drift(
             resample_progress=_for_column(resample_progress, name),
         )
         verdict.value = verdict.comparison.metrics[settings.metric]
-        verdict.judge(settings)
         results.append(verdict)
     if not any(r.comparison is not None for r in results):
         # A check that compared nothing is trouble, never a pass.
@@ -411,6 +423,10 @@ def run_drift(
             f"{cur_name} shares no column with {ref_name}: nothing to compare",
             hint=f"its columns are {', '.join(map(repr, list(cur_rows)[:10])) or 'none'}",
         )
+    tested = [r for r in results if r.comparison is not None]
+    test_warnings = _correct(tested, settings)
+    for r in tested:
+        r.judge(settings)
     notes = [text for kind, text in messages if kind == "note"]
     if only_ref:
         notes.append(f"columns only in the reference (not compared): {', '.join(only_ref)}")
@@ -418,7 +434,26 @@ def run_drift(
         notes.append(f"columns only in the current data (not compared): {', '.join(only_cur)}")
     report = DriftReport(ref_name, cur_name, settings, results, only_ref, only_cur, notes)
     report.read_warnings = [text for kind, text in messages if kind == "warning"]
+    report.test_warnings = test_warnings
     return report
+
+
+def _correct(tested: list[ColumnDrift], settings: DriftSettings) -> list[str]:
+    """Set every tested column's adjusted p-value; return the warnings about
+    what the permutation test can tell at these sizes."""
+    method = settings.correction
+    tests = [c.comparison.test for c in tested if c.comparison is not None and c.comparison.test is not None]
+    if method is None or len(tests) != len(tested):  # with permutations every compared column is tested
+        return []
+    p_values = [t.p_value[settings.metric] for t in tests]
+    for c, p in zip(tested, adjusted(p_values, method), strict=True):
+        c.p_adjusted = p
+    out = too_few(len(tested), settings.resampling.permutations, settings.significance, method)
+    for c, t in zip(tested, tests, strict=True):
+        rows = (c.n_reference, c.n_current)
+        null = t.null_mean[settings.metric]
+        out += noise_above_threshold(c.column, c.type == "numeric", rows, settings.metric, null, settings.threshold)
+    return out
 
 
 def _for_column(progress: ResampleProgress | None, column: str) -> ResampleProgress | None:
