@@ -812,3 +812,14 @@ def test_a_file_named_like_markup_reads_on_a_terminal(tmp_path, monkeypatch, cap
     assert result.exit_code in (0, 1), describe(result)
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     strict_json(result.stdout)
+
+
+@pytest.mark.parametrize("weight", ["1e-5000", "2.5E-400"])
+def test_a_json_weight_below_the_float_range_is_refused_not_read_as_0(tmp_path, weight):
+    """Python's json reads 1e-5000 as 0.0: the same rule as inline lists now; 0.0e-5000 is 0."""
+    path = tmp_path / "p.json"
+    path.write_text(f'{{"a": {weight}, "b": 1}}')
+    assert_one_line_error(run("compare", str(path), "a=1,b=1"), ["below the smallest float", weight])
+    path.write_text('{"a": 0.0e-5000, "b": 1}')
+    data = strict_json(run("compare", str(path), "a=1,b=1", "--format", "json").stdout)
+    assert data["infinite"] == ["kl_qp", "jeffreys", "cross_entropy_qp"]

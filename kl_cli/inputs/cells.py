@@ -80,6 +80,18 @@ def integer(text: str) -> int | LongInteger:
         return LongInteger(("-" if text.startswith("-") and digits != "0" else "") + digits)
 
 
+_NONZERO_MANTISSA = re.compile(r"^[^eE]*[1-9]")
+
+
+def below_floats(text: str, value: float) -> bool:
+    """Whether a decimal's text is not zero but reads as 0.0 (1e-5000): the one
+    rule for numbers below the float range, which are refused, never read as 0."""
+    return value == 0.0 and _NONZERO_MANTISSA.match(text.strip()) is not None
+
+
+BELOW_FLOATS = "is below the smallest float (about 5e-324), so it cannot be told from 0"
+
+
 def too_many_digits(digits: int | None = None) -> str:
     """What is wrong with a number longer than Python converts (of ``digits`` digits, when known)."""
     limit = sys.get_int_max_str_digits() or 4300

@@ -6,10 +6,9 @@ import re
 
 from ..errors import InputError
 from ..text import show_label
-from .cells import LongInteger, integer, too_many_digits
+from .cells import BELOW_FLOATS, LongInteger, below_floats, integer, too_many_digits
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 class InlineSyntaxError(InputError):
@@ -50,11 +49,9 @@ def split_inline(text: str, source: str) -> tuple[list[float | int], list[str] |
             value = float(item)
         except ValueError:
             raise InlineSyntaxError(f"{source}: item {i + 1}: {show_label(item)} is not a number") from None
-        if value == 0.0 and _NONZERO_DIGIT.search(item.partition("e")[0].partition("E")[0]):
-            # 1e-5000 read as 0 would make a finite divergence infinite
+        if below_floats(item, value):  # 1e-5000 read as 0 would make a finite divergence infinite
             raise InputError(
-                f"{source}: item {i + 1}: {show_label(item)} is below the smallest float (about 5e-324), "
-                "so it cannot be told from 0",
+                f"{source}: item {i + 1}: {show_label(item)} {BELOW_FLOATS}",
                 hint="kl-cli compares weights whose ratios are within about 1e300: scale the list",
             )
         values.append(value)

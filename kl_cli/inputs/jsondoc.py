@@ -9,7 +9,7 @@ from typing import Any
 from ..core.histogram import Histogram, count_observations
 from ..errors import InputError
 from ..text import show_label
-from .cells import too_many_digits
+from .cells import BELOW_FLOATS, below_floats, too_many_digits
 from .weights import exact_histogram, split_big
 
 
@@ -19,8 +19,14 @@ def parse_json_text(text: str, source: str) -> Any:
     def reject_constant(token: str) -> Any:
         raise InputError(f"{source}: {token} is not a number JSON allows")
 
+    def checked_float(token: str) -> float:
+        value = float(token)
+        if below_floats(token, value):
+            raise InputError(f"{source}: {token} {BELOW_FLOATS}")
+        return value
+
     try:
-        return json.loads(text, parse_constant=reject_constant, object_pairs_hook=_object)
+        return json.loads(text, parse_constant=reject_constant, parse_float=checked_float, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
