@@ -253,17 +253,21 @@ def plan_table(table: ChunkTable, role: str, options: ReadOptions, *, labels: bo
     if not kinds[wanted] or not labels:
         return _Plan(wanted, None, kinds[wanted], tuple(others + ignored))
     if label_col is None:
-        text_cols = [c for c in others if not kinds[c]]
-        if len(text_cols) == 1:
-            label_col = text_cols[0]
-        elif len(text_cols) > 1:
-            raise UsageError(
-                f"{source}: several possible label columns ({', '.join(show_label(c) for c in text_cols)})",
-                hint="choose one with --label-column",
-            )
-        elif len(others) == 1:
-            label_col = others[0]
+        label_col = _label_column(source, [c for c in others if not kinds[c]], others)
     return _Plan(wanted, label_col, True, tuple(c for c in others + ignored if c != label_col))
+
+
+def _label_column(source: str, text_cols: list[str], others: list[str] | None = None) -> str | None:
+    """The label column when none is named: the only text column; several are the
+    user's to choose; with none, the only other column (``others``) if there is one."""
+    if len(text_cols) > 1:
+        raise UsageError(
+            f"{source}: several possible label columns ({', '.join(show_label(c) for c in text_cols)})",
+            hint="choose one with --label-column",
+        )
+    if text_cols:
+        return text_cols[0]
+    return others[0] if others is not None and len(others) == 1 else None
 
 
 def plan_columns(
@@ -293,13 +297,6 @@ def plan_columns(
     else:
         values = [c for c in usable if kinds[c] and c != label_col]
     if label_col is None:
-        text_cols = [c for c in usable if not kinds[c] and c not in values]
-        if len(text_cols) == 1:
-            label_col = text_cols[0]
-        elif len(text_cols) > 1:
-            raise UsageError(
-                f"{source}: several possible label columns ({', '.join(show_label(c) for c in text_cols)})",
-                hint="choose one with --label-column",
-            )
+        label_col = _label_column(source, [c for c in usable if not kinds[c] and c not in values])
     unused = [c for c in table.columns if c not in values and c != label_col]
     return [_Plan(c, label_col, True, ()) for c in values], unused
