@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from typing import TextIO
 
-from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
+from ..reports.drift_result import ColumnDrift, DriftReport, DriftSettings
 from ..text import exact, fit, number, visible
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
