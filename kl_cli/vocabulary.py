@@ -190,7 +190,7 @@ FLOAT_RANGES: dict[str, tuple[float | None, float | None, bool, bool, bool]] = {
     "lambda": (0.0, 1.0, True, False, False),  # the uniform share: (0, 1]
     "confidence": (0.0, 1.0, True, True, False),  # a confidence level: (0, 1)
     "significance": (0.0, 1.0, True, True, False),  # a significance level: (0, 1)
-    "threshold": (None, None, False, False, False),  # any finite number
+    "threshold": (0.0, None, False, False, False),  # a divergence is never negative: >= 0, finite
     "max_drift_share": (0.0, 1.0, True, False, False),  # a share of the columns: (0, 1]
     "temperature": (0.0, None, True, False, False),  # a softmax temperature: > 0, finite
     # inf: exit 1 only when the metric is infinite; -inf: always.

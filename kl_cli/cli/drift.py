@@ -11,6 +11,7 @@ from ..errors import UsageError
 from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import CORRECTIONS, DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
+from .drift_config import apply_config, config_options
 from .options import (
     Number,
     base_option,
@@ -67,6 +68,7 @@ from .streams import check_stdout
     help="With --permutations: adjust the p-values across the columns tested, holm (the default), bh "
     "(Benjamini-Hochberg), bonferroni or none.",
 )
+@config_options
 @debug_option
 def drift(reference: str, current: str, fmt: str, detail: str | None, **options: Any) -> int:
     """Check CURRENT data for drift from REFERENCE, column by column.
@@ -82,6 +84,7 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
 
     check_stdout()
     options.pop("debug")
+    apply_config(click.get_current_context(), options)
     with ReadProgress() as progress:
         report = run_drift(
             reference,

@@ -7,7 +7,7 @@ current data's rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,11 +88,15 @@ def build_profile(
     sources: list[str],
     columns: Iterable[str] | None = None,
     exclude: Iterable[str] = (),
+    column_bins: Mapping[str, int] | None = None,
+    seen: dict[str, None] | None = None,
 ) -> Profile:
     """Type each column, choose bins from these data, and count.
 
     Only ``columns`` (all when None) less ``exclude`` are typed and counted,
-    so a column left out can never fail. One pass over the data, and a second
+    so a column left out can never fail. ``column_bins`` gives some numeric
+    columns a number of bins of their own (drift's per-column rules);
+    ``seen``, when given, receives the name of every column the data hold. One pass over the data, and a second
     over its numeric columns only when they hold more values than are kept
     in memory (see ``binning``)."""
     left_out = set(exclude)
@@ -104,6 +108,8 @@ def build_profile(
     for frame in frames(None):
         rows += len(frame)
         text_cells = cells_are_text(frame)
+        if seen is not None:
+            seen.update(dict.fromkeys(frame.columns))
         for name in frame.columns:
             if (wanted is None or name in wanted) and name not in left_out:
                 acc = accs.setdefault(name, _Accumulator(keep_all_numbers=name in options.categorical))
@@ -115,10 +121,11 @@ def build_profile(
             raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
     where = ", ".join(sources) or "reference"
     typed = {name: _type(name, acc, options, where) for name, acc in accs.items()}
+    bins_of = dict(column_bins or {})
     second = [n for n, (kind, _) in typed.items() if kind == "numeric" and accs[n].summary.needs_second_pass]
     if second:
         for name in second:
-            accs[name].summary.plan(options.bins, options.binning)
+            accs[name].summary.plan(bins_of.get(name, options.bins), options.binning)
         changed = InputError(
             f"{where}: changed while it was read (between the two passes over its numeric columns)",
             hint="read a copy that is not being written to",
@@ -135,7 +142,7 @@ def build_profile(
     for name, (kind, typed_by) in typed.items():
         acc = accs[name]
         if kind == "numeric":
-            bins, counts = acc.summary.finish(options.bins, options.binning)
+            bins, counts = acc.summary.finish(bins_of.get(name, options.bins), options.binning)
             col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
             col.counts = {**dict(zip(bins.labels, counts.tolist())), MISSING_KEY: float(acc.missing)}
             if bins.note:

@@ -7,8 +7,8 @@ Reference is P, current is Q, so KL(P||Q) = KL(reference||current).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 from ..core.histogram import make_histogram
@@ -24,6 +24,7 @@ from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import compare_histograms
 from .drift_correction import adjusted, correction_from, noise_above_threshold, too_few
 from .drift_result import ColumnDrift, DriftReport, DriftSettings
+from .drift_rules import ColumnRule, check_threshold, column_rules, rule_source
 
 __all__ = ["ColumnDrift", "DriftReport", "DriftSettings", "run_drift"]
 
@@ -31,8 +32,7 @@ __all__ = ["ColumnDrift", "DriftReport", "DriftSettings", "run_drift"]
 def check_settings(settings: DriftSettings) -> None:
     if settings.metric not in METRICS:
         raise UsageError(f"unknown metric {settings.metric!r}")
-    if not math.isfinite(settings.threshold):
-        raise UsageError(f"--threshold must be a finite number, got {settings.threshold}")
+    check_threshold(settings.threshold)
     share = settings.max_drift_share
     if share is not None and not 0 < share <= 1:
         raise UsageError(f"--max-drift-share must be in (0, 1], got {share}")
@@ -45,10 +45,15 @@ def reference_profile(
     columns: list[str] | None,
     exclude: list[str],
     read_kwargs: dict[str, Any],
+    rules: Mapping[str, ColumnRule] | None = None,
+    seen: dict[str, None] | None = None,
 ) -> Profile:
     """The reference as a profile: a ``Profile``, a profile file (its options
-    must agree with any given on the command line), or data (a file or a
-    DataFrame), of which only the wanted columns are typed and counted."""
+    must agree with any given on the command line, its bins and types with
+    the per-column ``rules``), or data (a file or a DataFrame), of which only
+    the wanted columns are typed and counted (``seen`` receives every column
+    name the data hold)."""
+    rules = rules or {}
     if isinstance(reference, Profile):
         profile: Profile | None = reference
     elif isinstance(reference, str):
@@ -61,8 +66,49 @@ def reference_profile(
         profile = None
     if profile is not None:
         check_profile_options(profile.options, options, explicit, _name(reference))
+        _check_profile_rules(profile, rules, _name(reference))
+        if seen is not None:
+            seen.update(dict.fromkeys(profile.columns))
         return profile
-    return build_profile(frames_of([reference], **read_kwargs), options, [_name(reference)], columns, exclude)
+    typed = {name: r.type for name, r in rules.items() if r.type is not None and not r.ignore}
+    build_options = replace(
+        options,
+        categorical=(*options.categorical, *(n for n, t in typed.items() if t == "categorical")),
+        numeric=(*options.numeric, *(n for n, t in typed.items() if t == "numeric")),
+    )
+    ignored = [n for n, r in rules.items() if r.ignore]
+    bins = {n: r.bins for n, r in rules.items() if r.bins is not None}
+    frames = frames_of([reference], **read_kwargs)
+    profile = build_profile(frames, build_options, [_name(reference)], columns, [*exclude, *ignored], bins, seen)
+    for name, col in profile.columns.items():
+        rule = rules.get(name)
+        if rule is not None and rule.type is not None:
+            col.typed_by = f"type = {rule.type} in {rule.source}"
+        if rule is not None and rule.bins is not None and col.type == "numeric":
+            col.notes.append(f"{rule.bins} bins by {rule.source}")
+    return profile
+
+
+def _check_profile_rules(profile: Profile, rules: Mapping[str, ColumnRule], name: str) -> None:
+    """A profile fixes each column's type and bins: a rule asking otherwise is an error."""
+    for column, rule in rules.items():
+        col = profile.columns.get(column)
+        if col is None or rule.ignore:
+            continue
+        if rule.type is not None and col.type != rule.type:
+            raise UsageError(
+                f"{rule.source}: type = {rule.type}, but profile {name} counted column {column!r} as {col.type}",
+                hint=f"drop the type, or rebuild the profile with --{rule.type} {column}",
+            )
+        if rule.bins is not None:
+            if col.type != "numeric":
+                raise UsageError(f"{rule.source}: bins = {rule.bins}, but column {column!r} is {col.type}")
+            have = len(col.edges or ()) + 1
+            if rule.bins not in (have, profile.options.bins):
+                raise UsageError(
+                    f"{rule.source}: bins = {rule.bins}, but profile {name} fixes column {column!r} at {have} bins",
+                    hint="drop the bins, or rebuild the profile from the data",
+                )
 
 
 def current_data(current: Any, read_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +174,9 @@ def run_drift(
     seed: int | None = None,
     significance: float = 0.05,
     correction: str | None = None,
+    columns_config: Mapping[str, ColumnRule | Mapping[str, Any]] | None = None,
+    config: str | None = None,
+    option_sources: Mapping[str, str] | None = None,
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
     resample_progress: ResampleProgress | None = None,
@@ -140,7 +189,12 @@ def run_drift(
     that shape the profile (bins, binning, categorical, numeric), when
     given, must agree with a profile's. ``correction`` (holm, bh,
     bonferroni, none; default holm with permutations) adjusts the
-    permutation p-values across the columns tested. Returns a ``DriftReport``.
+    permutation p-values across the columns tested. ``columns_config`` gives
+    columns rules of their own, ``{name: {"threshold": 0.2, "metric": ...,
+    "bins": 5, "type": "numeric", "ignore": False}}`` or ``ColumnRule``s;
+    ``config`` names the file they came from, ``option_sources`` where the
+    threshold and metric came from (default: "default" when they are the
+    defaults, else "argument"). Returns a ``DriftReport``.
     """
     from .options import (
         check_base,
@@ -152,6 +206,8 @@ def run_drift(
     )
 
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    rules = column_rules(columns_config)
+    _check_types(rules, options.categorical, options.numeric)
     columns = column_names(columns) or None
     exclude = column_names(exclude)
     resampling = resampling_from(permutations, bootstrap, confidence, seed)
@@ -178,24 +234,34 @@ def run_drift(
     cur_table = TableOptions.stated(encoding, current_format or input_format, delimiter, header)
     ref_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, ref_table)
     cur_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, cur_table)
-    ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs)
+    seen: dict[str, None] = {}
+    ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen)
     if columns:
         unknown = [c for c in columns if c not in ref.columns]
         if unknown:
             raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
-    wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude}
+    ignored = {n for n, r in rules.items() if r.ignore}
+    wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude and n not in ignored}
     ref_name, cur_name = _name(reference), _name(current)
     cur_kwargs = current_data(current, cur_kwargs)
     counts, cur_rows, _ = count_against(frames_of([current], **cur_kwargs)(None), ref, cur_name, wanted)
+    _check_rule_columns(rules, seen, cur_rows, ref_name, cur_name)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
-    only_cur = [n for n in cur_rows if n not in ref.columns and (columns is None or n in columns) and n not in exclude]
+    only_cur = [
+        n
+        for n in cur_rows
+        if n not in ref.columns and n not in seen and (columns is None or n in columns) and n not in exclude
+    ]
     results = []
-    for name, col in ref.columns.items():
-        if name not in wanted or name not in cur_rows:
+    sources = _sources(option_sources, metric, threshold)
+    for name in seen:
+        if name in ignored and name in cur_rows and (columns is None or name in columns) and name not in exclude:
+            rows = ref.columns[name].rows if name in ref.columns else ref.rows
+            results.append(_ignored(name, rules[name], rows, cur_rows[name]))
+        col = ref.columns.get(name)
+        if col is None or name not in wanted or name not in cur_rows:
             continue
-        verdict = ColumnDrift(
-            name, col.type, col.typed_by, col.rows, cur_rows[name], settings.metric, notes=list(col.notes)
-        )
+        verdict = _column_verdict(name, col, cur_rows[name], settings, rules.get(name), sources)
         if col.type == "skipped":
             verdict.reason = col.reason
             verdict.why = f"skipped: {col.reason}"
@@ -215,7 +281,7 @@ def run_drift(
             resampling=settings.resampling,
             resample_progress=_for_column(resample_progress, name),
         )
-        verdict.value = verdict.comparison.metrics[settings.metric]
+        verdict.value = verdict.comparison.metrics[verdict.metric]
         results.append(verdict)
     if not any(r.comparison is not None for r in results):
         # A check that compared nothing is trouble, never a pass.
@@ -238,7 +304,7 @@ def run_drift(
         notes.append(f"columns only in the reference (not compared): {', '.join(only_ref)}")
     if only_cur:
         notes.append(f"columns only in the current data (not compared): {', '.join(only_cur)}")
-    report = DriftReport(ref_name, cur_name, settings, results, only_ref, only_cur, notes)
+    report = DriftReport(ref_name, cur_name, settings, results, only_ref, only_cur, notes, config=config)
     report.read_warnings = [text for kind, text in messages if kind == "warning"]
     report.test_warnings = test_warnings
     return report
@@ -251,14 +317,14 @@ def _correct(tested: list[ColumnDrift], settings: DriftSettings) -> list[str]:
     tests = [c.comparison.test for c in tested if c.comparison is not None and c.comparison.test is not None]
     if method is None or len(tests) != len(tested):  # with permutations every compared column is tested
         return []
-    p_values = [t.p_value[settings.metric] for t in tests]
+    p_values = [t.p_value[c.metric] for c, t in zip(tested, tests, strict=True)]
     for c, p in zip(tested, adjusted(p_values, method), strict=True):
         c.p_adjusted = p
     out = too_few(len(tested), settings.resampling.permutations, settings.significance, method)
     for c, t in zip(tested, tests, strict=True):
         rows = (c.n_reference, c.n_current)
-        null = t.null_mean[settings.metric]
-        out += noise_above_threshold(c.column, c.type == "numeric", rows, settings.metric, null, settings.threshold)
+        null = t.null_mean[c.metric]
+        out += noise_above_threshold(c.column, c.type == "numeric", rows, c.metric, null, c.threshold)
     return out
 
 
@@ -267,3 +333,66 @@ def _for_column(progress: ResampleProgress | None, column: str) -> ResampleProgr
     if progress is None:
         return None
     return lambda what, done, total: progress(f"column {column!r}: {what}", done, total)
+
+
+def _sources(option_sources: Mapping[str, str] | None, metric: str, threshold: float) -> dict[str, str]:
+    """Where the command's threshold and metric came from."""
+    if option_sources is not None:
+        return {k: option_sources.get(k, "default") for k in ("threshold", "metric")}
+    defaults = DriftSettings()
+    return {
+        "threshold": "default" if threshold == defaults.threshold else "argument",
+        "metric": "default" if metric == defaults.metric else "argument",
+    }
+
+
+def _column_verdict(
+    name: str, col: Any, current_rows: int, settings: DriftSettings, rule: ColumnRule | None, sources: dict[str, str]
+) -> ColumnDrift:
+    """A column's verdict, not yet judged: its metric and threshold, its own rule's where it has one."""
+    own_threshold = rule is not None and rule.threshold is not None
+    own_metric = rule is not None and rule.metric is not None
+    verdict = ColumnDrift(
+        name,
+        col.type,
+        col.typed_by,
+        col.rows,
+        current_rows,
+        rule.metric if own_metric else settings.metric,  # type: ignore[union-attr]
+        notes=list(col.notes),
+        threshold=rule.threshold if own_threshold else settings.threshold,  # type: ignore[union-attr, arg-type]
+        own_rule=rule is not None and not rule.is_empty,
+    )
+    verdict.rule_source = rule_source(
+        rule.source if own_threshold else sources["threshold"],  # type: ignore[union-attr]
+        rule.source if own_metric else sources["metric"],  # type: ignore[union-attr]
+    )
+    return verdict
+
+
+def _ignored(name: str, rule: ColumnRule, reference_rows: int, current_rows: int) -> ColumnDrift:
+    """A column a rule ignores: listed as skipped, never read."""
+    reason = f"ignored by {rule.file}"
+    verdict = ColumnDrift(name, "skipped", f"ignore = true in {rule.source}", reference_rows, current_rows)
+    verdict.reason, verdict.why = reason, f"skipped: {reason}"
+    verdict.rule_source, verdict.own_rule = rule.source, True
+    return verdict
+
+
+def _check_types(rules: Mapping[str, ColumnRule], categorical: Iterable[str], numeric: Iterable[str]) -> None:
+    """A column's own type cannot contradict --categorical/--numeric."""
+    for flag, names, other in (("--categorical", categorical, "numeric"), ("--numeric", numeric, "categorical")):
+        for name in names:
+            rule = rules.get(name)
+            if rule is not None and rule.type == other:
+                raise UsageError(f"{rule.source}: type = {other}, but {flag} names column {name!r}")
+
+
+def _check_rule_columns(
+    rules: Mapping[str, ColumnRule], reference: Iterable[str], current: Iterable[str], ref_name: str, cur_name: str
+) -> None:
+    """Every column a rule names is in the reference or the current data (a typo is an error, not a no-op)."""
+    known = {*reference, *current}
+    for name, rule in rules.items():
+        if name not in known:
+            raise UsageError(f"{rule.source}: no column {name!r} in {ref_name} or {cur_name}")

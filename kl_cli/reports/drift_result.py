@@ -47,6 +47,9 @@ class ColumnDrift:
     notes: list[str] = field(default_factory=list)
     why: str = ""  # why the column was or was not flagged
     p_adjusted: float | None = None  # the p-value adjusted across the columns tested
+    threshold: float = 0.1  # the column's threshold: the command's, or its own rule's
+    rule_source: str = "default"  # where its threshold and metric came from
+    own_rule: bool = False  # a per-column rule (a config file's column table) applies to it
 
     @property
     def p_value(self) -> float | None:
@@ -54,12 +57,12 @@ class ColumnDrift:
         return None if r is None or r.test is None else r.test.p_value[self.metric]
 
     def judge(self, settings: DriftSettings) -> None:
-        """Flag the column: over the threshold, and (with a permutation test)
+        """Flag the column: over its threshold, and (with a permutation test)
         significant too. Records why in words."""
         value = self.value if self.value is not None else 0.0
-        over = math.isinf(value) or value > settings.threshold
+        over = math.isinf(value) or value > self.threshold
         relation = "above" if over else "within"
-        self.why = f"{settings.metric} {value:.4g} {relation} threshold {settings.threshold:g}"
+        self.why = f"{self.metric} {value:.4g} {relation} threshold {self.threshold:g}"
         p, adjusted = self.p_value, self.p_adjusted
         if p is None or adjusted is None:
             self.drifted = over
@@ -118,6 +121,7 @@ class DriftReport:
     notes: list[str] = field(default_factory=list)
     read_warnings: list[str] = field(default_factory=list)  # from reading the data (a header in doubt)
     test_warnings: list[str] = field(default_factory=list)  # what the permutation test can tell at these sizes
+    config: str | None = None  # the configuration file read, if any
 
     @property
     def compared(self) -> list[ColumnDrift]:
@@ -156,6 +160,7 @@ class DriftReport:
         return {
             "reference": self.reference,
             "current": self.current,
+            "config": self.config,
             "metric": s.metric,
             "threshold": s.threshold,
             "base": s.base,
@@ -176,15 +181,16 @@ class DriftReport:
                     "value": None if c.value is None else finite_or_none(c.value),
                     "drifted": c.drifted,
                     "why": c.why,
+                    "rule": {"threshold": c.threshold, "metric": c.metric, "source": c.rule_source},
                     "p_value": c.p_value,
                     "p_adjusted": c.p_adjusted,
                     "null_mean": (
-                        finite_or_none(c.comparison.test.null_mean[s.metric])
+                        finite_or_none(c.comparison.test.null_mean[c.metric])
                         if c.comparison is not None and c.comparison.test is not None
                         else None
                     ),
                     "interval": (
-                        [finite_or_none(x) for x in c.comparison.intervals.bounds[s.metric]]
+                        [finite_or_none(x) for x in c.comparison.intervals.bounds[c.metric]]
                         if c.comparison is not None and c.comparison.intervals is not None
                         else None
                     ),
