@@ -44,6 +44,9 @@ OPTION_KEYS: dict[str, str] = {
 _RULE_OPTION = {"threshold": "threshold", "metric": "metric", "bins": "bins", "type": None, "ignore": None}
 _RULE_TYPES = {"threshold": _NUMBER, "metric": _TEXT, "bins": _WHOLE, "type": _TEXT, "ignore": "a boolean"}
 _COLUMN_TYPE = click.Choice(COLUMN_TYPES)
+# Keys that mean something only with --permutations: a file sets them for the
+# runs that have a test, so they are checked always and used only then.
+_WITH_PERMUTATIONS = ("significance", "correction")
 _TYPED_ON_COMMAND_LINE = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT, ParameterSource.PROMPT)
 
 
@@ -84,10 +87,11 @@ def apply_config(ctx: click.Context, options: dict[str, Any]) -> None:
                 continue
             name = _option_name(found, key)
             checked = _checked(found, where, key, value, OPTION_KEYS[key], params[name].type, ctx)
+            if name in _WITH_PERMUTATIONS and not options.get("permutations"):
+                continue  # a default for the runs with a permutation test, which this one is not
             if name not in typed:
                 options[name] = checked
-                if name in sources:
-                    sources[name] = f"{found.path} {where}"
+                sources[name] = f"{found.path} {where}"
         rules = _command_line_wins(rules, typed, options)
     options["columns_config"] = rules
     options["config"] = None if found is None else found.path
@@ -95,12 +99,13 @@ def apply_config(ctx: click.Context, options: dict[str, Any]) -> None:
 
 
 def _drift_table(found: ConfigFile) -> dict[str, Any]:
+    where = f"[{found.prefix}] " if found.prefix else ""
     for key in found.table:
         if key != "drift":
-            raise UsageError(f"{found.path}: {found.where()} {key}: unknown key (kl-cli reads only its drift table)")
+            raise UsageError(f"{found.path}: {where}{_key(key)}: unknown key (kl-cli reads only its drift table)")
     table = found.table.get("drift", {})
     if not isinstance(table, dict):
-        raise UsageError(f"{found.path}: {found.where()} drift: must be a table, got {type_name(table)}")
+        raise UsageError(f"{found.path}: {where}drift: must be a table, got {type_name(table)}")
     return table
 
 

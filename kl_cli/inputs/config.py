@@ -50,7 +50,7 @@ class ConfigFile:
     def where(self, *keys: str) -> str:
         """The TOML table holding ``keys`` as the file spells it: ``[tool.kl-cli.drift.columns.age]``."""
         parts = [*([self.prefix] if self.prefix else []), *(toml_key(k) for k in keys)]
-        return "[" + ".".join(parts) + "]" if parts else "the top level"
+        return "[" + ".".join(parts) + "]"
 
 
 def toml_key(key: str) -> str:

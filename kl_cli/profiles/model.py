@@ -105,8 +105,15 @@ def _int_if_whole(x: float) -> float | int:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def check_profile_options(have: ProfileOptions, asked: ProfileOptions, explicit: set[str], name: str) -> None:
-    """A profile fixes bins and types; a command line that asks otherwise is an error."""
+def check_profile_options(
+    have: ProfileOptions,
+    asked: ProfileOptions,
+    explicit: set[str],
+    name: str,
+    given_by: dict[str, str] | None = None,
+) -> None:
+    """A profile fixes bins and types; a command line (or a configuration
+    file: ``given_by`` names where an option came from) that asks otherwise is an error."""
     for key in ("bins", "binning", "categorical", "numeric"):
         if key not in explicit:
             continue
@@ -114,8 +121,10 @@ def check_profile_options(have: ProfileOptions, asked: ProfileOptions, explicit:
         if key in ("categorical", "numeric"):
             a, b = sorted(a), sorted(b)
         if a != b:
+            where = (given_by or {}).get(key, "command line")
+            by = "" if where == "command line" else f" by {where}"
             raise UsageError(
-                f"profile {name} was built with --{key} {_show(a)}, but --{key} {_show(b)} was given",
+                f"profile {name} was built with --{key} {_show(a)}, but --{key} {_show(b)} was given{by}",
                 hint="drop the option, or rebuild the profile with it",
             )
 

@@ -37,6 +37,8 @@ DRIFT_CSV_HEADER = [
     "null_mean",
     "ci_low",
     "ci_high",
+    "rule",
+    "rule_source",
 ]
 
 
@@ -72,15 +74,17 @@ def drift_csv_rows(report: DriftReport) -> list[list[str]]:
                 c.typed_by,
                 str(c.n_reference),
                 str(c.n_current),
-                s.metric,
+                c.metric,
                 "" if c.value is None else exact(c.value),
-                exact(s.threshold),
+                exact(c.threshold),
                 "true" if c.drifted else "false",
                 c.reason or "",
                 t["label"],
                 "" if t["reference"] == "" else exact(t["reference"]),
                 "" if t["current"] == "" else exact(t["current"]),
                 *_drift_resampling_cells(c, exact, s),
+                c.own_text(),
+                c.rule_source,
             ]
         )
     return rows
@@ -155,7 +159,16 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
         f"smoothing: {esc(s.smoothing.describe())}. **{esc(report.verdict())}.**",
         "",
         md_table(
-            ["column", "type", "n ref / n cur", s.metric, *_extra_headers(s), "status", "largest change"],
+            [
+                "column",
+                "type",
+                "n ref / n cur",
+                _value_header(report),
+                *_extra_headers(s),
+                *_rule_header(report),
+                "status",
+                "largest change",
+            ],
             (
                 [
                     esc(c.column),
@@ -163,6 +176,7 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
                     esc(f"{c.n_reference} / {c.n_current}"),
                     "" if c.value is None else number(c.value, 4),
                     *_extra_cells(c, s),
+                    *([esc(c.own_text())] if _rule_header(report) else []),
                     f"**{_drift_status(c)}**" if c.drifted else _drift_status(c),
                     esc(c.reason or c.top_text()),
                 ]
@@ -172,6 +186,8 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
     ]
     if s.resampling.permutations:
         parts += ["", _significance_line(s, len(report.compared))]
+    if _rule_header(report):
+        parts += ["", esc(_rule_line(report))]
     notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
     if notes:
         parts.append("")
@@ -203,14 +219,16 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     extra = _extra_headers(s, interval_inline)
     # With p-value and interval columns there is no room for the largest
     # change on the row: it follows the table instead.
-    inline_change = not extra
+    inline_change = not extra and not _rule_header(report)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     table.add_column("column", overflow="fold", max_width=24)
     table.add_column("type")
     table.add_column("rows", justify="right", no_wrap=True)
-    table.add_column(s.metric, justify="right", no_wrap=True)
+    table.add_column(_value_header(report), justify="right", no_wrap=True)
     for name in extra:
         table.add_column(name, justify="right", no_wrap=True)
+    for name in _rule_header(report):
+        table.add_column(name, overflow="fold", max_width=20)
     table.add_column("status")
     if inline_change:
         table.add_column("largest change", overflow="fold")
@@ -223,6 +241,7 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
             visible(f"{c.n_reference}/{c.n_current}", encoding=enc),
             "" if c.value is None else number(c.value, 4),
             *_extra_cells(c, s, interval_inline),
+            *([Text(visible(c.own_text(), encoding=enc))] if _rule_header(report) else []),
             Text(status, style=style),
         ]
         if inline_change:
@@ -238,8 +257,10 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
         console.print(Text(_significance_line(s, len(report.compared)), style="dim"))
+    if _rule_header(report):
+        console.print(Text(visible(_rule_line(report), encoding=enc), style="dim"))
     for c in report.columns:
-        if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > s.threshold)):
+        if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > c.threshold)):
             console.print(Text(f"{visible(c.column, 40, enc)}: {visible(c.why, encoding=enc)}", style="dim"))
     verdict_style = "bold red" if report.drift_detected else "bold green"
     console.print(Text(visible(report.verdict(), encoding=enc), style=verdict_style))
@@ -248,3 +269,18 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     for c in report.columns:
         for note in c.notes:
             console.print(Text(f"note: {visible(c.column, encoding=enc)}: {visible(note, encoding=enc)}", style="dim"))
+
+
+def _rule_header(report: DriftReport) -> list[str]:
+    """["rule"] when some column has a rule of its own (a config file's column table), else []."""
+    return ["rule"] if any(c.own for c in report.columns) else []
+
+
+def _rule_line(report: DriftReport) -> str:
+    return f"rule: a column's own rule, from its table [...columns.<name>] in {report.config or 'columns_config'}"
+
+
+def _value_header(report: DriftReport) -> str:
+    """The metric's name above the values, or 'value' when columns are judged by different metrics."""
+    metrics = {c.metric for c in report.compared} or {report.settings.metric}
+    return report.settings.metric if metrics == {report.settings.metric} else "value"

@@ -24,7 +24,7 @@ from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import compare_histograms
 from .drift_correction import adjusted, correction_from, noise_above_threshold, too_few
 from .drift_result import ColumnDrift, DriftReport, DriftSettings
-from .drift_rules import ColumnRule, check_threshold, column_rules, rule_source
+from .drift_rules import RULE_KEYS, ColumnRule, check_threshold, column_rules, rule_source
 
 __all__ = ["ColumnDrift", "DriftReport", "DriftSettings", "run_drift"]
 
@@ -47,6 +47,7 @@ def reference_profile(
     read_kwargs: dict[str, Any],
     rules: Mapping[str, ColumnRule] | None = None,
     seen: dict[str, None] | None = None,
+    given_by: dict[str, str] | None = None,
 ) -> Profile:
     """The reference as a profile: a ``Profile``, a profile file (its options
     must agree with any given on the command line, its bins and types with
@@ -65,7 +66,7 @@ def reference_profile(
     else:
         profile = None
     if profile is not None:
-        check_profile_options(profile.options, options, explicit, _name(reference))
+        check_profile_options(profile.options, options, explicit, _name(reference), given_by)
         _check_profile_rules(profile, rules, _name(reference))
         if seen is not None:
             seen.update(dict.fromkeys(profile.columns))
@@ -235,7 +236,8 @@ def run_drift(
     ref_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, ref_table)
     cur_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, cur_table)
     seen: dict[str, None] = {}
-    ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen)
+    given_by = dict(option_sources or {})
+    ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen, given_by)
     if columns:
         unknown = [c for c in columns if c not in ref.columns]
         if unknown:
@@ -257,7 +259,7 @@ def run_drift(
     for name in seen:
         if name in ignored and name in cur_rows and (columns is None or name in columns) and name not in exclude:
             rows = ref.columns[name].rows if name in ref.columns else ref.rows
-            results.append(_ignored(name, rules[name], rows, cur_rows[name]))
+            results.append(_ignored(name, rules[name], rows, cur_rows[name], settings))
         col = ref.columns.get(name)
         if col is None or name not in wanted or name not in cur_rows:
             continue
@@ -361,8 +363,9 @@ def _column_verdict(
         rule.metric if own_metric else settings.metric,  # type: ignore[union-attr]
         notes=list(col.notes),
         threshold=rule.threshold if own_threshold else settings.threshold,  # type: ignore[union-attr, arg-type]
-        own_rule=rule is not None and not rule.is_empty,
     )
+    if rule is not None:
+        verdict.own = {k: v for k in RULE_KEYS if (v := getattr(rule, k)) is not None and v is not False}
     verdict.rule_source = rule_source(
         rule.source if own_threshold else sources["threshold"],  # type: ignore[union-attr]
         rule.source if own_metric else sources["metric"],  # type: ignore[union-attr]
@@ -370,12 +373,16 @@ def _column_verdict(
     return verdict
 
 
-def _ignored(name: str, rule: ColumnRule, reference_rows: int, current_rows: int) -> ColumnDrift:
+def _ignored(
+    name: str, rule: ColumnRule, reference_rows: int, current_rows: int, settings: DriftSettings
+) -> ColumnDrift:
     """A column a rule ignores: listed as skipped, never read."""
     reason = f"ignored by {rule.file}"
-    verdict = ColumnDrift(name, "skipped", f"ignore = true in {rule.source}", reference_rows, current_rows)
+    typed_by = f"ignore = true in {rule.source}"
+    verdict = ColumnDrift(name, "skipped", typed_by, reference_rows, current_rows, settings.metric)
+    verdict.threshold = settings.threshold
     verdict.reason, verdict.why = reason, f"skipped: {reason}"
-    verdict.rule_source, verdict.own_rule = rule.source, True
+    verdict.rule_source, verdict.own = rule.source, {"ignore": True}
     return verdict
 
 

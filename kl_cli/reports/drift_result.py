@@ -49,7 +49,15 @@ class ColumnDrift:
     p_adjusted: float | None = None  # the p-value adjusted across the columns tested
     threshold: float = 0.1  # the column's threshold: the command's, or its own rule's
     rule_source: str = "default"  # where its threshold and metric came from
-    own_rule: bool = False  # a per-column rule (a config file's column table) applies to it
+    own: dict[str, Any] = field(default_factory=dict)  # what its own rule (a config file's column table) set
+
+    def own_text(self) -> str:
+        """The column's own rule, compactly: '> 0.5, hellinger, 4 bins'; '' when it has none."""
+        o = self.own
+        parts = [f"> {o['threshold']:g}"] if "threshold" in o else []
+        parts += [str(o[k]) for k in ("metric", "type") if k in o]
+        parts += [f"{o['bins']} bins"] if "bins" in o else []
+        return ", ".join(parts + (["ignored"] if o.get("ignore") else []))
 
     @property
     def p_value(self) -> float | None:
@@ -181,7 +189,7 @@ class DriftReport:
                     "value": None if c.value is None else finite_or_none(c.value),
                     "drifted": c.drifted,
                     "why": c.why,
-                    "rule": {"threshold": c.threshold, "metric": c.metric, "source": c.rule_source},
+                    "rule": {"threshold": c.threshold, "metric": c.metric, "source": c.rule_source, "own": c.own},
                     "p_value": c.p_value,
                     "p_adjusted": c.p_adjusted,
                     "null_mean": (

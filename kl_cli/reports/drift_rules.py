@@ -38,10 +38,6 @@ class ColumnRule:
     source: str = "columns_config"
     file: str = "columns_config"
 
-    @property
-    def is_empty(self) -> bool:
-        return (self.threshold, self.metric, self.bins, self.type, self.ignore) == (None, None, None, None, False)
-
 
 def check_threshold(value: object, what: str = "--threshold") -> float:
     """A threshold: a number >= 0 and finite (no metric is negative; NaN compares false with everything)."""
