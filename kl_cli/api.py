@@ -82,7 +82,10 @@ def drift(reference: Any, current: Any, **options: Any) -> DriftReport:
     ``categorical``, ``numeric``, ``encoding``, ``chunk_rows``, ``metric``,
     ``threshold``, ``smoothing`` with ``alpha``/``epsilon``/``lambda_``,
     ``base``, ``max_drift_share``, ``permutations``, ``bootstrap``,
-    ``confidence``, ``seed``, ``significance``.
+    ``confidence``, ``seed``, ``significance``, ``correction``;
+    ``columns_config`` gives columns rules of their own, ``{"age":
+    {"threshold": 0.2, "metric": "hellinger", "bins": 5, "type": "numeric",
+    "ignore": False}}`` (the API reads no configuration file).
     """
     return run_drift(reference, current, **_api_names(options))
 
