@@ -52,6 +52,7 @@ GROUPS = (
     "measures",
     "compare",
     "drift",
+    "config",
     "memory",
     "evidently",
     "stream",
@@ -429,7 +430,7 @@ class Bench:
 
     def generate(self) -> None:
         rows = self.size["rows"]
-        need_pair = self.only & {"compare", "drift", "evidently"}
+        need_pair = self.only & {"compare", "drift", "evidently", "config"}
         need_ref = need_pair or "memory" in self.only
         jobs = []
         if "startup" in self.only:
@@ -639,6 +640,41 @@ class Bench:
                 )
             elif skipped:
                 self.notes.append(f"drift peer: {skipped}")
+
+    def config(self) -> None:
+        """drift with a configuration file of per-column rules against the same
+        check with none: reading and applying the rules costs next to nothing."""
+        rows = self.size["rows"]
+        rules = (
+            '[drift]\nmetric = "js_distance"\nthreshold = 0.1\n'
+            '[drift.columns.city]\nthreshold = 0.2\nmetric = "hellinger"\n'
+            "[drift.columns.amount]\nthreshold = 0.15\nbins = 10\n"
+            '[drift.columns.n]\ntype = "numeric"\n'
+        )
+        with open(os.path.join(self.tmp, "rules.toml"), "w", encoding="utf-8") as handle:
+            handle.write(rules)
+        drift = [*self.kl, "drift", "ref.csv", "cur.csv", "--format", "json"]
+        kl = Command("kl-cli config", [*drift, "--config", "rules.toml"], ok_codes=(0, 1))
+        plain = Command("kl-cli no config", [*drift, "--no-config", "--numeric", "n"], ok_codes=(0, 1))
+        self.interference["config"] = run_group("config", [kl, plain], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"config: drift with per-column rules (`--config`), 2 × {rows:,}-row CSV",
+                kl,
+                "the same check with `--no-config`",
+                plain,
+                None,
+                1.1,
+                "≤ 1.1",
+            )
+        )
+        if kl.runs and plain.runs:
+            ours = {c["column"]: c["metrics"] for c in json.loads(kl.runs[0].stdout)["columns"]}
+            theirs = {c["column"]: c["metrics"] for c in json.loads(plain.runs[0].stdout)["columns"]}
+            self.checks.append(
+                "config: every column's metrics with per-column rules equal those without: "
+                + ("OK" if ours == theirs else "**they differ**")
+            )
 
     # -- 4. memory ----------------------------------------------------------------
 
@@ -898,6 +934,8 @@ class Bench:
             self.compare()
         if self.only & {"drift", "evidently"}:
             self.drift()
+        if self.wanted("config"):
+            self.config()
         if self.wanted("memory"):
             self.memory()
         if self.wanted("stream"):
