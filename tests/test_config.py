@@ -201,7 +201,7 @@ def test_command_line_threshold_metric_and_bins_win_over_a_columns_own(project: 
     own = by_column(_drift())
     assert own["cat"]["rule"]["threshold"] == 0.2 and own["cat"]["rule"]["metric"] == "hellinger"
     typed = by_column(_drift("--threshold", "0.12", "--metric", "js_distance", "--bins", "4"))
-    assert typed["cat"]["rule"] == {"threshold": 0.12, "metric": "js_distance", "source": "command line", "own": {}}
+    assert typed["cat"]["rule"] == {"threshold": 0.12, "metric": "js_distance", "source": "option", "own": {}}
     assert typed["cat"]["value"] == pytest.approx(JS_CAT, rel=1e-12) and typed["cat"]["drifted"] is True
     assert typed["x"]["rule"]["own"] == {}
     assert len([n for n in typed["x"]["notes"] if "bins by" in n]) == 0

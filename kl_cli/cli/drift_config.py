@@ -75,7 +75,7 @@ def apply_config(ctx: click.Context, options: dict[str, Any]) -> None:
         raise click.UsageError("--config and --no-config: give one of them", ctx)
     found = None if no_config else read_config(path) if path is not None else find_pyproject()
     typed = {name for name in options if ctx.get_parameter_source(name) in _TYPED_ON_COMMAND_LINE}
-    sources = {name: "command line" if name in typed else "default" for name in ("threshold", "metric")}
+    sources = {name: "option" if name in typed else "default" for name in ("threshold", "metric")}
     rules: dict[str, ColumnRule] = {}
     if found is not None:
         table = _drift_table(found)

@@ -195,7 +195,7 @@ def run_drift(
     "bins": 5, "type": "numeric", "ignore": False}}`` or ``ColumnRule``s;
     ``config`` names the file they came from, ``option_sources`` where the
     threshold and metric came from (default: "default" when they are the
-    defaults, else "argument"). Returns a ``DriftReport``.
+    defaults, else "option"). Returns a ``DriftReport``.
     """
     from .options import (
         check_base,
@@ -343,8 +343,8 @@ def _sources(option_sources: Mapping[str, str] | None, metric: str, threshold: f
         return {k: option_sources.get(k, "default") for k in ("threshold", "metric")}
     defaults = DriftSettings()
     return {
-        "threshold": "default" if threshold == defaults.threshold else "argument",
-        "metric": "default" if metric == defaults.metric else "argument",
+        "threshold": "default" if threshold == defaults.threshold else "option",
+        "metric": "default" if metric == defaults.metric else "option",
     }
 
 
