@@ -443,6 +443,7 @@ def test_a_config_file_that_cannot_be_read(project: Path):
 def test_config_and_no_config_together_is_a_usage_error(project: Path):
     (project / "ci.toml").write_text("[drift]\n", encoding="utf-8")
     assert_one_line_error(run("drift", "ref.csv", "cur.csv", "--config", "ci.toml", "--no-config"), ["--no-config"])
+    assert_one_line_error(run("drift", "ref.csv", "cur.csv", "--config", ""), ["--config", "empty"])
 
 
 def test_a_config_file_of_its_own_names_its_keys_without_the_tool_prefix(project: Path):

@@ -73,6 +73,8 @@ def apply_config(ctx: click.Context, options: dict[str, Any]) -> None:
     path, no_config = options.pop("config"), options.pop("no_config")
     if path is not None and no_config:
         raise click.UsageError("--config and --no-config: give one of them", ctx)
+    if path is not None and not path.strip():
+        raise click.UsageError("--config: the file name is empty", ctx)
     found = None if no_config else read_config(path) if path is not None else find_pyproject()
     typed = {name for name in options if ctx.get_parameter_source(name) in _TYPED_ON_COMMAND_LINE}
     sources = {name: "option" if name in typed else "default" for name in ("threshold", "metric")}
