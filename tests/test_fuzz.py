@@ -367,6 +367,10 @@ def drift_options(draw, columns: tuple[str, ...] = ("a", "b", "x")) -> tuple[lis
         opts += ["--correction", draw(st.sampled_from([*CORRECTIONS, "BH", "sidak", ""]))]
     if draw(st.integers(0, 7)) == 0:
         opts += ["--encoding", draw(ENCODINGS)]
+    if draw(st.integers(0, 7)) == 0:  # a missing file, a CSV read as TOML, a directory, an empty name
+        opts += ["--config", draw(st.sampled_from(["ghost.toml", "reference.csv", ".", ""]))]
+    if draw(st.integers(0, 7)) == 0:
+        opts += ["--no-config"]
     opts += draw(layout_options(("--reference-format", "--current-format")))
     return opts, fmt
 
