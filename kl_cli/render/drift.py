@@ -1,4 +1,5 @@
-"""drift's report in every format: table (rich), json, csv (one row per column), markdown.
+"""drift's report in every format: table (rich), json, csv (one row per column), markdown;
+junit and github in their own modules.
 
 Every field that comes from a profile or a data file (column names, types,
 reasons, notes, sources) is escaped for the format: ``visible()`` for the
@@ -48,6 +49,11 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
     elif fmt == "markdown":
         out.write(drift_markdown(report, output_encoding(out)) + "\n")
+    elif fmt in ("junit", "github"):  # the CI formats (render/ci.py), imported here: they use drift_markdown
+        from .github import write_github
+        from .junit import write_junit
+
+        (write_junit if fmt == "junit" else write_github)(report, out)
     else:
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):
