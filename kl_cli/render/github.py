@@ -127,7 +127,7 @@ def append_summary(path: str, report: DriftReport) -> list[str]:
     The file must exist already (the runner creates it, as actions/toolkit
     requires), be a regular file and not a symbolic link; it is opened for
     appending only, so what other steps wrote stays as it is."""
-    where = f"GITHUB_STEP_SUMMARY {show_label(path)}"
+    where = f"GITHUB_STEP_SUMMARY {show_label(path, 300)}"
     flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
