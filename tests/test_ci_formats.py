@@ -22,13 +22,6 @@ CURRENT = str(SAMPLE_DATA / "current.csv")
 DRIFTED = {"plan", "basket_value", "channel"}
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "junit.xsd")))
 LIMIT = 1_048_576
-ESCAPES = "largest change"
-
-
-@pytest.fixture(autouse=True)
-def _no_summary(monkeypatch):
-    """No test reaches a real job summary unless it sets one."""
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
 
 def junit(text: str) -> ET.Element:
@@ -135,9 +128,7 @@ def test_junit_properties_with_permutations_and_warnings_in_system_err():
         assert p["correction"] == "bonferroni"
     # 9 permutations are too few for any column after the correction: said on
     # stderr as always, and in the suite's system-err for the CI's reader.
-    assert report["warnings"] and suite.find("system-err").text.split("\n") == [
-        visible(w) for w in report["warnings"]
-    ]
+    assert report["warnings"] and suite.find("system-err").text.split("\n") == [visible(w) for w in report["warnings"]]
     assert any("too few" in line for line in result.stderr.splitlines())
 
 

@@ -128,22 +128,20 @@ def append_summary(path: str, report: DriftReport) -> list[str]:
     requires), be a regular file and not a symbolic link; it is opened for
     appending only, so what other steps wrote stays as it is."""
     where = f"GITHUB_STEP_SUMMARY {show_label(path, 300)}"
+    unchanged = "the drift check's result is unchanged"
     flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags)  # non-blocking: a FIFO without a reader fails at once, never hangs
     except OSError as e:
-        reason = "is a symbolic link" if e.errno == errno.ELOOP else (e.strerror or str(e)).lower()
-        return [f"{where}: not written ({reason}); the drift check's result is unchanged"]
+        return [f"{where}: not written ({_reason(e)}); {unchanged}"]
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return [f"{where}: not written (not a regular file); the drift check's result is unchanged"]
+            return [f"{where}: not written (not a regular file); {unchanged}"]
         text = summary_text(drift_markdown(report, "utf-8"), info.st_size)
         if text is None:
-            return [
-                f"{where}: not written (the job summary already holds {info.st_size} bytes of GitHub's "
-                f"{SUMMARY_LIMIT}); the drift check's result is unchanged"
-            ]
+            held = f"the job summary already holds {info.st_size} bytes of GitHub's {SUMMARY_LIMIT}"
+            return [f"{where}: not written ({held}); {unchanged}"]
         data = text.encode("utf-8")
         while data:
             data = data[os.write(fd, data) :]
@@ -151,6 +149,12 @@ def append_summary(path: str, report: DriftReport) -> list[str]:
             return [f"{where}: the drift report was cut to fit GitHub's 1 MiB limit on the job summary"]
         return []
     except OSError as e:
-        return [f"{where}: not written in full ({(e.strerror or str(e)).lower()}); the drift check's result is unchanged"]
+        return [f"{where}: not written in full ({_reason(e)}); {unchanged}"]
     finally:
         os.close(fd)
+
+
+def _reason(e: OSError) -> str:
+    if e.errno == errno.ELOOP:  # O_NOFOLLOW's refusal
+        return "is a symbolic link"
+    return (e.strerror or str(e)).lower()
