@@ -104,7 +104,8 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
     if fmt == "github":
         summary = os.environ.get("GITHUB_STEP_SUMMARY")  # the runner's; read here so render stays pure
         if summary:
+            from ..render.drift import drift_markdown
             from ..render.github import append_summary
 
-            emit_warnings(append_summary(summary, report))
+            emit_warnings(append_summary(summary, drift_markdown(report, "utf-8")))
     return EXIT_EXCEEDED if report.drift_detected else EXIT_OK

@@ -16,6 +16,8 @@ from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
 from ..text import exact, fit, number, visible
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
+from .github import write_github
+from .junit import write_junit
 from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
 
 DRIFT_CSV_HEADER = [
@@ -49,11 +51,10 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
     elif fmt == "markdown":
         out.write(drift_markdown(report, output_encoding(out)) + "\n")
-    elif fmt in ("junit", "github"):  # the CI formats (render/ci.py), imported here: they use drift_markdown
-        from .github import write_github
-        from .junit import write_junit
-
-        (write_junit if fmt == "junit" else write_github)(report, out)
+    elif fmt == "junit":
+        write_junit(report, out)
+    elif fmt == "github":
+        write_github(report, out)
     else:
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):

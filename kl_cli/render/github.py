@@ -29,7 +29,6 @@ from typing import TextIO
 from ..reports.drift import ColumnDrift, DriftReport
 from ..text import show_label, visible
 from .ci import by_size, changes
-from .drift import drift_markdown
 from .writers import output_encoding
 
 # GitHub shows at most 10 error (and 10 warning) annotations of a step.
@@ -120,9 +119,10 @@ def summary_text(markdown: str, existing: int) -> str | None:
     return lead + "".join(kept) + tail
 
 
-def append_summary(path: str, report: DriftReport) -> list[str]:
-    """Append the markdown report to the job summary at ``path``; return the
-    warnings (a summary that cannot be written never fails the check).
+def append_summary(path: str, markdown: str) -> list[str]:
+    """Append the markdown report (drift_markdown's, in UTF-8) to the job
+    summary at ``path``; return the warnings (a summary that cannot be written
+    never fails the check).
 
     The file must exist already (the runner creates it, as actions/toolkit
     requires), be a regular file and not a symbolic link; it is opened for
@@ -138,7 +138,7 @@ def append_summary(path: str, report: DriftReport) -> list[str]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return [f"{where}: not written (not a regular file); {unchanged}"]
-        text = summary_text(drift_markdown(report, "utf-8"), info.st_size)
+        text = summary_text(markdown, info.st_size)
         if text is None:
             held = f"the job summary already holds {info.st_size} bytes of GitHub's {SUMMARY_LIMIT}"
             return [f"{where}: not written ({held}); {unchanged}"]
