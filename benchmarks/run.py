@@ -173,7 +173,7 @@ import sys
 import numpy as np
 columns, rows = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(17)
-for name, shift in (("wide_ref.csv", 0.0), ("wide_cur.csv", 0.3)):
+for name, shift in (("wide_ref.csv", 0.0), ("wide_cur.csv", 0.9)):
     cells = []
     for j in range(columns):
         p = np.full(8, 1 / 8)

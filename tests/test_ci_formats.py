@@ -372,3 +372,60 @@ def test_a_read_only_summary_is_one_warning(tmp_path):
     result = run("drift", REFERENCE, CURRENT, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert result.exit_code == 1 and "permission denied" in result.stderr, describe(result)
     assert summary.read_bytes() == b"ro"
+
+
+def test_an_unwritable_summary_leaves_a_passing_check_passing(tmp_path):
+    result = run(
+        "drift",
+        REFERENCE,
+        CURRENT,
+        "--columns",
+        "region,age,rating",
+        "--format",
+        "github",
+        env={"GITHUB_STEP_SUMMARY": str(tmp_path)},
+    )
+    assert result.exit_code == 0, describe(result)
+    assert result.stdout == "::notice title=kl-cli drift%3A " + CURRENT.replace(":", "%3A").replace(",", "%2C") + (
+        "::0 of 3 columns drifted: no drift\n"
+    )
+    assert len(result.stderr.splitlines()) == 1 and "(is a directory)" in result.stderr
+
+
+def test_the_schema_is_strict_enough_to_fail():
+    good = run("drift", REFERENCE, CURRENT, "--format", "junit").stdout
+    junit(good)
+    bad = [
+        good.replace('<testcase classname="', '<testcase nome="', 1),  # an unknown attribute, no name
+        good.replace("<properties>", "<propertys>", 1).replace("</properties>", "</propertys>", 1),
+        good.replace('tests="7"', 'tests="seven"', 1),
+        good.replace("</testsuite>", "<testcase /></testsuite>", 1),  # a testcase after system-out
+    ]
+    for text in bad:
+        assert text != good
+        assert not SCHEMA.validate(etree.fromstring(text.encode("ascii"))), text[:300]
+
+
+def test_a_real_process_reads_the_variable_and_writes_ascii_annotations(tmp_path):
+    import subprocess
+    import sys
+
+    ref = write_jsonl(tmp_path / "ref.jsonl", [{"café": "x"}, {"café": "y"}] * 200)
+    cur = write_jsonl(tmp_path / "cur.jsonl", [{"café": "y"}] * 400)
+    summary = tmp_path / "summary.md"
+    summary.write_bytes(b"# before\n")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "GITHUB_STEP_SUMMARY": str(summary)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kl_cli", "drift", ref, cur, "--format", "github"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == b""
+    first = proc.stdout.decode("ascii").split("\n")[0]
+    assert first.startswith("::error title=Drift in column caf\\xe9 of cur.jsonl::js_distance ")
+    assert first.endswith("%0Alargest change: x: 50%25 -> 0%25")
+    data = summary.read_bytes()
+    assert data.startswith(b"# before\n\n### ") and "café".encode() in data
