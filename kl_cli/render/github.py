@@ -96,8 +96,8 @@ def write_github(report: DriftReport, out: TextIO) -> None:
 
 
 def summary_text(markdown: str, existing: int) -> str | None:
-    """What to append to a job summary of ``existing`` bytes: the report after
-    a blank line (when the file holds something), cut at a line boundary with
+    """What to append to a job summary of ``existing`` bytes: the report on a
+    line of its own (after a newline when the file holds something), cut at a line boundary with
     ``SUMMARY_CUT_NOTE`` when the whole would pass ``SUMMARY_LIMIT`` bytes;
     None when not even the note fits."""
     lead = "\n" if existing else ""
