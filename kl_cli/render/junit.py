@@ -17,12 +17,14 @@ same in any ASCII-compatible encoding.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport
 from ..text import exact, visible
 from .ci import changes, column_metric, column_threshold, one_sided
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 SUITES_NAME = "kl-cli drift"
 
@@ -38,6 +40,8 @@ def write_junit(report: DriftReport, out: TextIO) -> None:
 
 def drift_junit(report: DriftReport) -> str:
     """The report as a JUnit XML document (ASCII text, ending in a newline)."""
+    import xml.etree.ElementTree as ET  # here: the other formats' start-up need not pay for it
+
     dataset = _text(report.current)
     absent = one_sided(report)
     skipped = sum(1 for c in report.columns if c.comparison is None) + len(absent)
@@ -85,6 +89,8 @@ def _figures(report: DriftReport, c: ColumnDrift) -> list[tuple[str, str]]:
 
 
 def _properties(case: ET.Element, figures: list[tuple[str, str]]) -> None:
+    import xml.etree.ElementTree as ET
+
     props = ET.SubElement(case, "properties")
     for name, value in figures:
         ET.SubElement(props, "property", {"name": name, "value": _text(value)})
