@@ -61,6 +61,7 @@ GROUPS = (
     "sampled",
     "matrix",
     "calibration",
+    "ciformats",
 )
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
@@ -92,6 +93,8 @@ SIZES = {
         "batch_full_rows": 2_048,
         # issue 14: 200 datasets of 50 columns with no drift, 20 where 5 drift
         "calibration": (200, 50, 500, 1_999, 20),
+        # issue 14: drift's CI formats on a wide table (columns, rows a side)
+        "wide": (500, 20_000),
     },
     "quick": {
         "categories": 20_000,
@@ -113,6 +116,7 @@ SIZES = {
         "batch_categories": 4_096,
         "batch_full_rows": 128,
         "calibration": (4, 10, 200, 999, 2),
+        "wide": (30, 200),
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -162,6 +166,25 @@ for i in range(0, rows, step):
     q[i : i + step] = x + rng.normal(0, 0.1, x.shape).astype(np.float32)
 p.flush()
 q.flush()
+"""
+# The ciformats scenario: a wide table of categorical columns, a reference and a
+# current side; every third column drifts (its categories' shares move).
+WIDE = """
+import sys
+import numpy as np
+columns, rows = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(17)
+for name, shift in (("wide_ref.csv", 0.0), ("wide_cur.csv", 0.9)):
+    cells = []
+    for j in range(columns):
+        p = np.full(8, 1 / 8)
+        if shift and j % 3 == 0:
+            p = np.linspace(1 - shift, 1 + shift, 8)
+            p /= p.sum()
+        cells.append(np.array([f"v{i}" for i in range(8)])[rng.choice(8, size=rows, p=p)])
+    with open(name, "w") as handle:
+        handle.write(",".join(f"col{j:03d}" for j in range(columns)) + "\\n")
+        handle.write("\\n".join(",".join(row) for row in zip(*cells)) + "\\n")
 """
 IMPORT_BASELINE = "import numpy, click, rich.console"
 PARAMETRIC = ["compare", "normal(0,1)", "normal(1,2)"]
@@ -458,6 +481,8 @@ class Bench:
         if "sampled" in self.only:
             tokens = str(self.size["sampled_tokens"])
             jobs.append(("logprobs.csv", [sys.executable, "-c", LOGPROBS, "logprobs.csv", tokens]))
+        if "ciformats" in self.only:
+            jobs.append(("wide_ref.csv", [sys.executable, "-c", WIDE, *(str(x) for x in self.size["wide"])]))
         for name, argv in jobs:
             r = run_child(argv, self.tmp)
             if r.code != 0:
@@ -922,6 +947,35 @@ class Bench:
             f"of {found['columns']} columns with no drift ({r.wall:.0f} s): {verdict}"
         )
 
+    # -- 11. drift's CI formats ---------------------------------------------------------
+
+    def ciformats(self) -> None:
+        """Issue 14: drift of a wide table as JUnit XML and as GitHub
+        annotations, each against the same run as JSON (the cost of the format)."""
+        columns, rows = self.size["wide"]
+        drift = [*self.kl, "drift", "wide_ref.csv", "wide_cur.csv", "--format"]
+        junit = Command("kl-cli junit", [*drift, "junit"], ok_codes=(0, 1))
+        github = Command("kl-cli github", [*drift, "github"], ok_codes=(0, 1))
+        as_json = Command("kl-cli json", [*drift, "json"], ok_codes=(0, 1))
+        self.interference["ciformats"] = run_group("ciformats", [junit, github, as_json], self.repeat, self.tmp)
+        baseline = "the same drift as `--format json`"
+        for fmt, cmd in (("junit", junit), ("github", github)):
+            scenario = f"ciformats: `drift --format {fmt}`, {columns:,} columns, 2 × {rows:,}-row CSV"
+            self.rows.append(Row(scenario, cmd, baseline, as_json, None, 1.1, "≤ 1.1"))
+        if junit.runs and github.runs and as_json.runs:
+            import xml.etree.ElementTree as ET
+
+            report = json.loads(as_json.runs[0].stdout)
+            drifted = len(report["drifted_columns"])
+            cases = ET.fromstring(junit.runs[0].stdout).findall(".//testcase")
+            failed = sum(1 for c in cases if c.find("failure") is not None)
+            errors = sum(1 for line in github.runs[0].stdout.splitlines() if line.startswith("::error "))
+            ok = len(cases) == columns and failed == drifted and errors == min(10, drifted)
+            self.checks.append(
+                f"ciformats: {len(cases)} test cases, {failed} failures, {errors} error annotations for "
+                f"{drifted} drifted of {columns} columns: " + ("OK" if ok else "**differs from the JSON report**")
+            )
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -950,6 +1004,8 @@ class Bench:
             self.batch()
         if self.wanted("calibration"):
             self.calibrate()
+        if self.wanted("ciformats"):
+            self.ciformats()
 
     def failures(self) -> list[str]:
         seen, out = set(), []

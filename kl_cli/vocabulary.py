@@ -102,7 +102,8 @@ BATCH_METRICS = (
 )
 BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 BATCH_INPUTS = ("probs", "logits", "logprobs")
-DRIFT_FORMATS = ("table", "json", "csv", "markdown")
+DRIFT_FORMATS = ("table", "json", "csv", "markdown", "junit", "github")
+MATRIX_FORMATS = ("table", "json", "csv", "markdown")
 # Adjustments of drift's permutation p-values across the columns tested, and
 # their names in reports.
 CORRECTIONS = {

@@ -46,6 +46,13 @@ settings.register_profile(
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_job_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """drift --format github appends to the file GITHUB_STEP_SUMMARY names: a
+    suite run inside GitHub Actions must not write into its own job summary."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture
 def kl() -> Kl:
     """``kl-cli compare`` with checks: ``kl.json(P, Q)``, ``kl.value``, ``kl.error``..."""

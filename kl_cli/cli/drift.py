@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -51,7 +52,9 @@ from .streams import check_stdout
 )
 @format_option(
     DRIFT_FORMATS,
-    "table (rich report), json (strict), csv (one row per column) or markdown (for CI summaries).",
+    "table (rich report), json (strict), csv (one row per column), markdown (for CI summaries), junit "
+    "(JUnit XML: a test case per column, for GitLab, Jenkins and others) or github (GitHub Actions annotations; "
+    "the markdown report is also appended to the file GITHUB_STEP_SUMMARY names, when set).",
 )
 @click.option("--detail", help="Also show the full per-category report of this column.")
 @resampling_options
@@ -101,4 +104,11 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
     emit_warnings(report.warnings)
     render_drift(report, fmt, sys.stdout, detail=detail)
     sys.stdout.flush()
+    if fmt == "github":
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")  # the runner's; read here so render stays pure
+        if summary:
+            from ..render.drift import drift_markdown
+            from ..render.github import append_summary
+
+            emit_warnings(append_summary(summary, drift_markdown(report, "utf-8")))
     return EXIT_EXCEEDED if report.drift_detected else EXIT_OK

@@ -1,4 +1,5 @@
-"""drift's report in every format: table (rich), json, csv (one row per column), markdown.
+"""drift's report in every format: table (rich), json, csv (one row per column), markdown;
+junit and github in their own modules.
 
 Every field that comes from a profile or a data file (column names, types,
 reasons, notes, sources) is escaped for the format: ``visible()`` for the
@@ -15,6 +16,8 @@ from ..reports.drift_result import ColumnDrift, DriftReport, DriftSettings
 from ..text import exact, fit, number, visible
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
+from .github import write_github
+from .junit import write_junit
 from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
 
 DRIFT_CSV_HEADER = [
@@ -50,6 +53,10 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
     elif fmt == "markdown":
         out.write(drift_markdown(report, output_encoding(out)) + "\n")
+    elif fmt == "junit":
+        write_junit(report, out)
+    elif fmt == "github":
+        write_github(report, out)
     else:
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):

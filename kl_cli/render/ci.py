@@ -1,0 +1,47 @@
+"""What the CI formats (junit, github) say of a drift report's columns.
+
+The rule a column was judged by (metric, threshold: the command's, or the
+column's own from a configuration file) is read through ``column_metric``
+and ``column_threshold`` only. The figures and the largest
+changes are worded here once, for a JUnit failure and a GitHub annotation alike.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..reports.drift import ColumnDrift, DriftReport
+from ..text import pct
+
+
+def column_metric(report: DriftReport, column: ColumnDrift) -> str:
+    """The metric the column was judged by."""
+    return column.metric
+
+
+def column_threshold(report: DriftReport, column: ColumnDrift) -> float:
+    """The threshold the column was judged against."""
+    return column.threshold
+
+
+def one_sided(report: DriftReport) -> list[tuple[str, str]]:
+    """The columns of only one of the two datasets (never compared), each with why."""
+    out = [(n, "only in the reference (not compared)") for n in report.only_in_reference]
+    return out + [(n, "only in the current data (not compared)") for n in report.only_in_current]
+
+
+def changes(column: ColumnDrift) -> list[str]:
+    """The report's largest changes of a column, 'label: 9% → 21%', largest first."""
+    return [f"{t['label']}: {pct(t['reference'])} → {pct(t['current'])}" for t in column.top()]
+
+
+def by_size(report: DriftReport) -> list[ColumnDrift]:
+    """The drifted columns, the largest metric value first (an infinite one
+    first of all), ties by column name."""
+    drifted = [c for c in report.columns if c.drifted]
+
+    def key(c: ColumnDrift) -> tuple[float, str]:
+        value = c.value if c.value is not None else 0.0
+        return (-math.inf if math.isinf(value) else -value, c.column)
+
+    return sorted(drifted, key=key)
