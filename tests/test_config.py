@@ -462,3 +462,23 @@ def test_a_file_type_contradicting_the_files_own_lists_is_an_error(project: Path
 
 def test_a_negative_threshold_option_is_refused_too():
     assert_one_line_error(run("drift", "a.csv", "b.csv", "--threshold", "-0.1"), ["--threshold", "x>=0"])
+
+
+def test_the_ci_formats_judge_each_column_by_its_own_rule(project: Path):
+    """junit properties and github annotations carry the column's threshold and metric, not the command's."""
+    import xml.etree.ElementTree as ET
+
+    _pyproject(project, '[tool.kl-cli.drift.columns.cat]\nmetric = "hellinger"\nthreshold = 0.05\n')
+    junit = run("drift", "ref.csv", "cur.csv", "--exclude", "mixed", "--format", "junit")
+    assert junit.exit_code == 1, junit.stderr
+    cases = {c.get("name"): c for c in ET.fromstring(junit.stdout).iter("testcase")}
+    props = {p.get("name"): p.get("value") for p in cases["cat"].iter("property")}
+    assert props["metric"] == "hellinger" and float(props["threshold"]) == 0.05
+    assert float(props["value"]) == pytest.approx(HELLINGER_CAT, rel=1e-12)
+    assert props["rule_source"] == "pyproject.toml [tool.kl-cli.drift.columns.cat]"
+    assert cases["cat"].find("failure") is not None
+    x_props = {p.get("name"): p.get("value") for p in cases["x"].iter("property")}
+    assert x_props["metric"] == "js_distance" and float(x_props["threshold"]) == 0.1
+    github = run("drift", "ref.csv", "cur.csv", "--exclude", "mixed", "--format", "github")
+    line = next(x for x in github.stdout.splitlines() if "column cat" in x)
+    assert "hellinger" in line and "threshold 0.05" in line

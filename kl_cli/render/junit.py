@@ -78,6 +78,7 @@ def drift_junit(report: DriftReport) -> str:
 def _figures(report: DriftReport, c: ColumnDrift) -> list[tuple[str, str]]:
     """The column's rule and figures, as JUnit properties: only those that exist."""
     out = [("metric", column_metric(report, c)), ("threshold", exact(column_threshold(report, c)))]
+    out.append(("rule_source", c.rule_source))
     if c.value is not None:
         out.append(("value", exact(c.value)))
     if c.p_value is not None:
