@@ -50,7 +50,8 @@ from .streams import check_stdout
 )
 @format_option(
     DRIFT_FORMATS,
-    "table (rich report), json (strict), csv (one row per column) or markdown (for CI summaries).",
+    "table (rich report), json (strict), csv (one row per column), markdown (for CI summaries) or html (one "
+    "self-contained page, a chart per column, no scripts).",
 )
 @click.option("--detail", help="Also show the full per-category report of this column.")
 @resampling_options

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..vocabulary import DRIFT_FORMATS, MAX_MATRIX, MAX_MATRIX_WORK, PAIR_METRICS
+from ..vocabulary import MATRIX_FORMATS, MAX_MATRIX, MAX_MATRIX_WORK, PAIR_METRICS
 from .app import EXIT_OK
 from .options import (
     base_option,
@@ -51,7 +51,7 @@ from .streams import check_stdout
     help="Rows and columns as given, or clustered (average linkage, optimal leaf order) so similar ones are adjacent.",
 )
 @format_option(
-    DRIFT_FORMATS,
+    MATRIX_FORMATS,
     "table (a shaded grid), json (strict), csv (a header of names, one row per name) or markdown.",
 )
 @table_layout

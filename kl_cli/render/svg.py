@@ -1,0 +1,178 @@
+"""An inline SVG bar chart of two distributions' shares per category or bin.
+
+Two bars per category (the first side, then the second), a legend, a share
+axis with percent ticks, and the largest contributors to the difference
+marked by rank. At most ``MAX_BARS`` groups are drawn: past that, the marked
+categories and the largest shares are kept (in the display order) and the
+rest are added up into one "other" group that says how many it holds, so no
+share is ever dropped without a word.
+
+Every coordinate is computed from finite numbers only (a share that is not
+finite is drawn as 0, and said in the bar's tooltip); user text enters the
+SVG only through ``esc``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..text import exact, number, pct
+from .html import esc
+
+MAX_BARS = 30
+MARKED = 3  # the largest contributors marked in each chart
+# Geometry, in pixels.
+PLOT_HEIGHT = 240
+LEFT, RIGHT, TOP = 64, 24, 56
+GROUP = 38  # the width of a category's two bars and the gap after them
+BAR = 13
+LABEL_CHARS = 26
+MIN_WIDTH = 520
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One category's two shares; ``rank`` 1 is the largest contributor."""
+
+    label: str
+    p: float
+    q: float
+    rank: int | None = None
+    folded: int = 0  # > 0: the "other" group, standing for this many categories
+
+
+def _finite(x: float) -> float:
+    return float(x) if math.isfinite(x) else 0.0
+
+
+def select_bars(
+    labels: Sequence[str],
+    p: Sequence[float],
+    q: Sequence[float],
+    order: Sequence[int],
+    ranked: Sequence[int],
+    contribution: Sequence[float],
+    *,
+    unit: str = "categories",
+    cap: int = MAX_BARS,
+) -> list[Bar]:
+    """The bars of one chart: categories in ``order`` (indices), the first
+    ``MARKED`` of ``ranked`` with a positive ``contribution`` marked; past
+    ``cap`` groups, the others folded into one "other" group."""
+    marks = [int(i) for i in ranked if contribution[int(i)] > 0][:MARKED]
+    rank = {i: n + 1 for n, i in enumerate(marks)}
+    order = [int(i) for i in order]
+    if len(order) <= cap:
+        kept = set(order)
+    else:
+        # The marked ones, then the largest shares on either side.
+        by_size = sorted(order, key=lambda i: -max(_finite(p[i]), _finite(q[i])))
+        kept = set(marks)
+        for i in by_size:
+            if len(kept) >= cap - 1:
+                break
+            kept.add(i)
+    bars = [Bar(str(labels[i]), float(p[i]), float(q[i]), rank.get(i)) for i in order if i in kept]
+    rest = [i for i in order if i not in kept]
+    if rest:
+        bars.append(
+            Bar(
+                f"other ({len(rest)} {unit})",
+                math.fsum(_finite(p[i]) for i in rest),
+                math.fsum(_finite(q[i]) for i in rest),
+                folded=len(rest),
+            )
+        )
+    return bars
+
+
+def _nice_top(high: float) -> tuple[float, float]:
+    """(axis top, tick step) for shares up to ``high``: 1, 2 or 2.5, 5 times a power of ten, 4 to 8 ticks."""
+    if not high > 0:
+        return 1.0, 0.25
+    high = min(high, 1.0)
+    power = 10.0 ** math.floor(math.log10(high))
+    for m in (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0):
+        step = m * power
+        if high / step <= 6:
+            return min(1.0, step * math.ceil(high / step - 1e-12)), step
+    return 1.0, 0.25  # unreachable: m = 10 always fits
+
+
+def _f(x: float) -> str:
+    """A coordinate: two decimals, from a finite number."""
+    return f"{_finite(x):.2f}"
+
+
+def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: str = "category") -> str:
+    """The chart as one ``<svg>`` element. ``names`` are the two sides (e.g.
+    reference, current), ``title`` is plain text, ``axis`` names the x axis."""
+    n = len(bars)
+    width = max(MIN_WIDTH, LEFT + RIGHT + GROUP * max(n, 1))
+    # Labels are rotated by 55 degrees: about 5 pixels of height per character.
+    label_room = 10 + 5.2 * min(LABEL_CHARS, max((len(b.label) for b in bars), default=4))
+    height = TOP + PLOT_HEIGHT + label_room + 34
+    top, step = _nice_top(max((max(_finite(b.p), _finite(b.q)) for b in bars), default=0.0))
+    base = TOP + PLOT_HEIGHT
+
+    def y(share: float) -> float:
+        return base - min(_finite(share), top) / top * PLOT_HEIGHT
+
+    def h(share: float) -> float:
+        return min(max(_finite(share), 0.0), top) / top * PLOT_HEIGHT
+
+    out = [
+        f'<svg class="chart" role="img" width="{width}" height="{_f(height)}" '
+        f'viewBox="0 0 {width} {_f(height)}" aria-label="{esc(title)}">',
+        f"<title>{esc(title)}</title>",
+        f'<text class="title" x="{LEFT}" y="18">{esc(title, 90)}</text>',
+    ]
+    # Legend.
+    lx = LEFT
+    for cls, name in (("ref", names[0]), ("cur", names[1])):
+        out.append(f'<rect class="{cls} legend" x="{lx}" y="30" width="12" height="12"/>')
+        out.append(f'<text x="{lx + 17}" y="40">{esc(name, 40)}</text>')
+        lx += 30 + 7 * min(len(names[0]) if cls == "ref" else len(names[1]), 40)
+    if any(b.rank for b in bars):
+        out.append(f'<rect class="mark" x="{lx}" y="30" width="12" height="12"/>')
+        out.append(f'<text x="{lx + 17}" y="40">#1-#{MARKED}: largest contributions to the difference</text>')
+    # Grid and ticks.
+    ticks = round(top / step)
+    for k in range(ticks + 1):
+        share = min(top, k * step)
+        ty = y(share)
+        out.append(f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{_f(ty)}" y2="{_f(ty)}"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{_f(ty + 4)}" text-anchor="end">{esc(pct(share))}</text>')
+    mid = TOP + PLOT_HEIGHT / 2
+    out.append(f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">share</text>')
+    # Bars, marks and labels.
+    for i, b in enumerate(bars):
+        gx = LEFT + GROUP * i + (GROUP - 2 * BAR) / 2
+        if b.rank:
+            out.append(
+                f'<rect class="mark" x="{_f(gx - 3)}" y="{TOP - 4}" width="{2 * BAR + 6}" height="{PLOT_HEIGHT + 4}"/>'
+            )
+        for k, (cls, share, name) in enumerate((("ref", b.p, names[0]), ("cur", b.q, names[1]))):
+            tip = f"{b.label}: {name} {number(share, 4)}" + ("" if math.isfinite(share) else " (drawn as 0)")
+            out.append(
+                f'<rect class="bar {cls}" x="{_f(gx + k * BAR)}" y="{_f(y(share))}" width="{BAR}" '
+                f'height="{_f(h(share))}" data-share="{esc(exact(share))}"><title>{esc(tip)}</title></rect>'
+            )
+        if b.rank:
+            ry = min(y(b.p), y(b.q)) - 5
+            out.append(f'<text class="rank" x="{_f(gx + BAR)}" y="{_f(ry)}" text-anchor="middle">#{b.rank}</text>')
+        lx_, ly = gx + BAR, base + 14
+        cls = ' class="other"' if b.folded else ""
+        out.append(
+            f'<text{cls} x="{_f(lx_)}" y="{_f(ly)}" text-anchor="end" '
+            f'transform="rotate(-55 {_f(lx_)} {_f(ly)})">{esc(b.label, LABEL_CHARS)}</text>'
+        )
+    out.append(f'<line class="axis" x1="{LEFT}" x2="{width - RIGHT}" y1="{base}" y2="{base}"/>')
+    out.append(f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{base}"/>')
+    out.append(
+        f'<text x="{_f((LEFT + width - RIGHT) / 2)}" y="{_f(height - 8)}" text-anchor="middle">{esc(axis)}</text>'
+    )
+    out.append("</svg>")
+    return "\n".join(out)
