@@ -199,7 +199,7 @@ def _column_section(report: DriftReport, c: ColumnDrift, n: int, detail: bool) -
         bar_chart(
             bars,
             names,
-            title=f"{c.column}: reference against current share per {unit[:-1] if unit == 'bins' else 'category'}",
+            title=f"{c.column}: shares per {'bin' if unit == 'bins' else 'category'}",
             axis=order_words,
         ),
         *_folded_note(bars, unit),

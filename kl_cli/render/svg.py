@@ -114,7 +114,8 @@ def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: 
     # Labels are rotated by 55 degrees: about 5 pixels of height per character.
     label_room = 10 + 5.2 * min(LABEL_CHARS, max((len(b.label) for b in bars), default=4))
     height = TOP + PLOT_HEIGHT + label_room + 34
-    top, step = _nice_top(max((max(_finite(b.p), _finite(b.q)) for b in bars), default=0.0))
+    # Headroom above the tallest bar for its rank.
+    top, step = _nice_top(1.08 * max((max(_finite(b.p), _finite(b.q)) for b in bars), default=0.0))
     base = TOP + PLOT_HEIGHT
 
     def y(share: float) -> float:
@@ -127,7 +128,7 @@ def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: 
         f'<svg class="chart" role="img" width="{width}" height="{_f(height)}" '
         f'viewBox="0 0 {width} {_f(height)}" aria-label="{esc(title)}">',
         f"<title>{esc(title)}</title>",
-        f'<text class="title" x="{LEFT}" y="18">{esc(title, 90)}</text>',
+        f'<text class="title" x="{LEFT}" y="18">{esc(title, int((width - LEFT) / 7.5))}</text>',
     ]
     # Legend.
     lx = LEFT
@@ -154,11 +155,13 @@ def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: 
             out.append(
                 f'<rect class="mark" x="{_f(gx - 3)}" y="{TOP - 4}" width="{2 * BAR + 6}" height="{PLOT_HEIGHT + 4}"/>'
             )
+        extra = (f' data-rank="{b.rank}"' if b.rank else "") + (f' data-folded="{b.folded}"' if b.folded else "")
         for k, (cls, share, name) in enumerate((("ref", b.p, names[0]), ("cur", b.q, names[1]))):
             tip = f"{b.label}: {name} {number(share, 4)}" + ("" if math.isfinite(share) else " (drawn as 0)")
             out.append(
                 f'<rect class="bar {cls}" x="{_f(gx + k * BAR)}" y="{_f(y(share))}" width="{BAR}" '
-                f'height="{_f(h(share))}" data-share="{esc(exact(share))}"><title>{esc(tip)}</title></rect>'
+                f'height="{_f(h(share))}" data-label="{esc(b.label)}" data-share="{esc(exact(share))}"{extra}>'
+                f"<title>{esc(tip)}</title></rect>"
             )
         if b.rank:
             ry = min(y(b.p), y(b.q)) - 5
