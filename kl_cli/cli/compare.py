@@ -94,6 +94,11 @@ def compare(
         raise click.UsageError(f"--metric {metric}: {missing[metric]}")
     over = exceeded(result.metrics.get(metric), fail_above, f"--metric {metric}")
     emit_warnings(result.warnings)
-    render_compare(result, fmt, sys.stdout, top=top, metric=metric)
+    if fmt == "html":  # above the other renderers: it reuses their rows
+        from ..render.html_report import compare_html
+
+        compare_html(result, sys.stdout, top=top)
+    else:
+        render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()
     return EXIT_EXCEEDED if over else EXIT_OK

@@ -97,6 +97,11 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
         if not match or match[0].comparison is None:
             raise UsageError(f"--detail {detail!r}: no such compared column")
     emit_warnings(report.warnings)
-    render_drift(report, fmt, sys.stdout, detail=detail)
+    if fmt == "html":  # above the other renderers: it reuses their rows
+        from ..render.html_report import drift_html
+
+        drift_html(report, sys.stdout, detail=detail)
+    else:
+        render_drift(report, fmt, sys.stdout, detail=detail)
     sys.stdout.flush()
     return EXIT_EXCEEDED if report.drift_detected else EXIT_OK

@@ -42,11 +42,6 @@ def render_compare(
     r: Comparison | ParametricComparison, fmt: str, out: TextIO, *, top: int = 15, metric: str = "kl_pq"
 ) -> None:
     """Write one comparison in the chosen format."""
-    if fmt == "html":  # every kind of comparison, one page
-        from .html_report import compare_html
-
-        compare_html(r, out, top=top)
-        return
     if not isinstance(r, Comparison):  # two parametric distributions
         from .parametric import render_parametric
 

@@ -48,10 +48,6 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         write_csv(DRIFT_CSV_HEADER, drift_csv_rows(report), out)
     elif fmt == "markdown":
         out.write(drift_markdown(report, output_encoding(out)) + "\n")
-    elif fmt == "html":
-        from .html_report import drift_html
-
-        drift_html(report, out, detail=detail)
     else:
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):

@@ -11,6 +11,10 @@ share (then current share), largest first; compare's categories in the order
 of its sources (a binned sample's bins in bin order). Reports without
 categories (two parametric distributions, a nearest-neighbour estimate) get
 the metrics and the prose, and a sentence saying why there is no chart.
+
+This module sits above ``render.compare`` and ``render.drift`` (it reuses
+their rows: metrics, categories, status, p-value cells), so the commands
+call it for ``--format html`` themselves; those modules never import it.
 """
 
 from __future__ import annotations
