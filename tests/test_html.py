@@ -307,15 +307,15 @@ def test_compare_chart_heights_are_the_json_shares_and_the_metrics_table_is_whol
 @pytest.mark.parametrize(
     "args, chart",
     [
-        (["0.7,0.3", "0.4,0.6"], True),
-        (["a=2,b=3,c=1", "a=20,b=31,c=9", "--permutations", "100", "--bootstrap", "50", "--seed", "1"], True),
-        (["1,2,3,4,5,6,7,8,9,10", "2,2,3,3,4,4,5,5,6,6", "--samples", "--bins", "4"], True),
-        (["normal(0,1)", "0.1,0.5,-0.3,1.2,0.7,-1.1,0.2,0.3,-0.5,0.9", "--samples", "--bins", "3"], True),
-        (["1,2,3,4,5,6,7,8,9,10", "2,2,3,3,4,4,5,5,6,6", "--samples", "--estimator", "knn"], False),
-        (["normal(0,1)", "0.1,0.5,-0.3,1.2,0.7,-1.1,0.2,0.3,-0.5,0.9", "--samples", "--estimator", "knn"], False),
-        (["normal(0,1)", "normal(1,2)"], False),
-        (["poisson(3)", "poisson(4)"], False),
-        (["sun=1,rain=0", "sun=0,rain=1"], True),
+        (["0.7,0.3", "0.4,0.6"], "categories"),
+        (["a=2,b=3,c=1", "a=20,b=31,c=9", "--permutations", "100", "--bootstrap", "50", "--seed", "1"], "categories"),
+        (["1,2,3,4,5,6,7,8,9,10", "2,2,3,3,4,4,5,5,6,6", "--samples", "--bins", "4"], "categories"),
+        (["normal(0,1)", "0.1,0.5,-0.3,1.2,0.7,-1.1,0.2,0.3,-0.5,0.9", "--samples", "--bins", "3"], "categories"),
+        (["1,2,3,4,5,6,7,8,9,10", "2,2,3,3,4,4,5,5,6,6", "--samples", "--estimator", "knn"], None),
+        (["normal(0,1)", "0.1,0.5,-0.3,1.2,0.7,-1.1,0.2,0.3,-0.5,0.9", "--samples", "--estimator", "knn"], None),
+        (["normal(0,1)", "normal(1,2)"], "densities"),
+        (["poisson(3)", "poisson(4)"], "masses"),
+        (["sun=1,rain=0", "sun=0,rain=1"], "categories"),
     ],
 )
 def test_every_kind_of_comparison_gives_a_valid_page(args, chart):
@@ -323,15 +323,34 @@ def test_every_kind_of_comparison_gives_a_valid_page(args, chart):
     assert_self_contained(text, root)
     report = json_of("compare", *args)
     svgs = list(root.iter("svg"))
-    if chart:
+    if chart is None:
+        assert svgs == [] and "No chart:" in root.all_text()
+    else:
         assert len(svgs) == 1
+    if chart == "categories":
         shares = check_heights(svgs[0])
         assert shares == {c["label"]: (c["p"], c["q"]) for c in report["categories"]}
-    else:
-        assert svgs == [] and "No chart:" in root.all_text()
+    elif chart == "masses":  # each value's probability, against scipy's
+        from scipy import stats
+
+        shares = check_heights(svgs[0])
+        assert len(shares) >= 10
+        for label, (p, q) in shares.items():
+            assert p == pytest.approx(stats.poisson.pmf(int(label), 3), rel=1e-9)
+            assert q == pytest.approx(stats.poisson.pmf(int(label), 4), rel=1e-9)
+    elif chart == "densities":
+        lines = list(svgs[0].iter("polyline"))
+        assert [set(line.classes()) for line in lines] == [{"line", "ref"}, {"line", "cur"}]
+        for line in lines:
+            points = [tuple(map(float, xy.split(","))) for xy in line.attrs["points"].split()]
+            assert len(points) > 100 and all(math.isfinite(a) and math.isfinite(b) for a, b in points)
+            assert [a for a, _ in points] == sorted(a for a, _ in points)
+        # P, the narrower, peaks higher (a smaller y) than Q: 0.399 against 0.199.
+        peaks = [min(float(xy.split(",")[1]) for xy in line.attrs["points"].split()) for line in lines]
+        assert peaks[0] < peaks[1]
     metrics = next(root.iter("table"))
     ids = [r.children[1].all_text() for r in list(metrics.iter("tr"))[1:]]
-    assert ids == (list(report["metrics"]) if chart else list(METRIC_IDS))
+    assert ids == (list(report["metrics"]) if chart == "categories" else list(METRIC_IDS))
     for key, value in report["metrics"].items():  # the same figures as the JSON report, as text shows them
         row = next(r for r in list(metrics.iter("tr"))[1:] if r.children[1].all_text() == key)
         shown = f"{value:.6g}" if value is not None else "inf" if key in report["infinite"] else "-"

@@ -53,6 +53,9 @@ svg .cur { fill: #d9730d; }
 svg .mark { fill: #fff3c4; stroke: #e0b100; stroke-width: 1; }
 svg .rank { font-weight: 700; fill: #8a5a00; }
 svg .other { font-style: italic; }
+svg .line { fill: none; stroke-width: 2; }
+svg .line.ref { stroke: #3b6fb6; }
+svg .line.cur { stroke: #d9730d; }
 svg .title { font-size: 13px; font-weight: 600; }
 """
 

@@ -20,7 +20,7 @@ call it for ``--format html`` themselves; those modules never import it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from .drift import _drift_status, _extra_cells, _extra_headers, _significance_li
 from .html import bullets, esc, page, paragraphs, table, text_table
 from .parametric import Shown, not_estimated_lines
 from .parametric import metric_rows as estimate_metric_rows
-from .svg import MARKED, Bar, bar_chart, select_bars
+from .svg import MARKED, Bar, bar_chart, curve_chart, select_bars
 
 
 def column_threshold(report: DriftReport, c: ColumnDrift) -> float:
@@ -304,8 +304,34 @@ def _estimate_body(r: Shown) -> list[str]:
     if r.differential:
         body += paragraphs(["* differential entropy: of a density, it can be negative"], "dim")
     body += paragraphs(not_estimated_lines(r))
-    body += paragraphs(
-        [f"No chart: {kind} have no categories to draw shares of (the metrics above are the whole comparison)."],
-        "note",
-    )
+    c = r.curves
+    chart = "" if c is None else _curves_chart(c, (r.p_source, r.q_source))
+    if chart:
+        body += ["<h2>P and Q</h2>", chart]
+    else:
+        body += paragraphs(
+            [f"No chart: {kind} have no categories to draw shares of (the metrics above are the whole comparison)."],
+            "note",
+        )
     return body
+
+
+def _curves_chart(c: Any, names: tuple[str, str]) -> str:
+    """Both distributions on one grid: masses per value as bars (discrete), densities as lines."""
+    if not c.discrete:
+        return curve_chart(c.x, c.p, c.q, names, title="P and Q: densities on one grid")
+    p, q = np.asarray(c.p, dtype=float), np.asarray(c.q, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        key = np.where((p > 0) | (q > 0), (p - q) * (np.log(p) - np.log(q)), 0.0)
+    key = np.nan_to_num(key, nan=0.0, posinf=np.inf, neginf=np.inf)
+    labels = [number(float(v)) for v in c.x]
+    ranked = np.argsort(-key, kind="stable")
+    bars = select_bars(labels, p, q, range(p.size), ranked, key, unit="values")
+    return "\n".join(
+        [
+            bar_chart(
+                bars, names, title="P and Q: probability of each value", axis="values, in order", value="probability"
+            ),
+            *_folded_note(bars, "values"),
+        ]
+    )

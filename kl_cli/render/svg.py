@@ -14,11 +14,12 @@ SVG only through ``esc``.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import exact, number, pct
+from ..text import exact, number, pct, visible
 from .html import esc
 
 MAX_BARS = 30
@@ -30,6 +31,7 @@ GROUP = 38  # the width of a category's two bars and the gap after them
 BAR = 13
 LABEL_CHARS = 26
 MIN_WIDTH = 520
+CHAR_WIDTH = 6.5  # about, at the 11 px font of the charts
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,26 @@ def _f(x: float) -> str:
     return f"{_finite(x):.2f}"
 
 
-def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: str = "category") -> str:
+def _legend(names: tuple[str, str], mark: str | None) -> tuple[list[str], float]:
+    """The legend's elements (a swatch and a name per side, and the mark's meaning) and where it ends."""
+    out, x = [], float(LEFT)
+    items = [("ref", visible(names[0], 40)), ("cur", visible(names[1], 40))] + ([("mark", mark)] if mark else [])
+    for cls, text in items:
+        out.append(f'<rect class="{cls} legend" x="{_f(x)}" y="30" width="12" height="12"/>')
+        out.append(f'<text x="{_f(x + 17)}" y="40">{html.escape(text, quote=True)}</text>')
+        x += 17 + CHAR_WIDTH * len(text) + 16
+    return out, x
+
+
+def bar_chart(
+    bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: str = "category", value: str = "share"
+) -> str:
     """The chart as one ``<svg>`` element. ``names`` are the two sides (e.g.
     reference, current), ``title`` is plain text, ``axis`` names the x axis."""
     n = len(bars)
-    width = max(MIN_WIDTH, LEFT + RIGHT + GROUP * max(n, 1))
+    marked = any(b.rank for b in bars)
+    legend, legend_end = _legend(names, f"#1-#{MARKED}: largest contributions to the difference" if marked else None)
+    width = max(MIN_WIDTH, LEFT + RIGHT + GROUP * max(n, 1), round(legend_end) + RIGHT)
     # Labels are rotated by 55 degrees: about 5 pixels of height per character.
     label_room = 10 + 5.2 * min(LABEL_CHARS, max((len(b.label) for b in bars), default=4))
     height = TOP + PLOT_HEIGHT + label_room + 34
@@ -130,15 +147,7 @@ def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: 
         f"<title>{esc(title)}</title>",
         f'<text class="title" x="{LEFT}" y="18">{esc(title, int((width - LEFT) / 7.5))}</text>',
     ]
-    # Legend.
-    lx = LEFT
-    for cls, name in (("ref", names[0]), ("cur", names[1])):
-        out.append(f'<rect class="{cls} legend" x="{lx}" y="30" width="12" height="12"/>')
-        out.append(f'<text x="{lx + 17}" y="40">{esc(name, 40)}</text>')
-        lx += 30 + 7 * min(len(names[0]) if cls == "ref" else len(names[1]), 40)
-    if any(b.rank for b in bars):
-        out.append(f'<rect class="mark" x="{lx}" y="30" width="12" height="12"/>')
-        out.append(f'<text x="{lx + 17}" y="40">#1-#{MARKED}: largest contributions to the difference</text>')
+    out += legend
     # Grid and ticks.
     ticks = round(top / step)
     for k in range(ticks + 1):
@@ -147,7 +156,9 @@ def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: 
         out.append(f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{_f(ty)}" y2="{_f(ty)}"/>')
         out.append(f'<text x="{LEFT - 6}" y="{_f(ty + 4)}" text-anchor="end">{esc(pct(share))}</text>')
     mid = TOP + PLOT_HEIGHT / 2
-    out.append(f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">share</text>')
+    out.append(
+        f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">{esc(value)}</text>'
+    )
     # Bars, marks and labels.
     for i, b in enumerate(bars):
         gx = LEFT + GROUP * i + (GROUP - 2 * BAR) / 2
@@ -177,5 +188,65 @@ def bar_chart(bars: Sequence[Bar], names: tuple[str, str], *, title: str, axis: 
     out.append(
         f'<text x="{_f((LEFT + width - RIGHT) / 2)}" y="{_f(height - 8)}" text-anchor="middle">{esc(axis)}</text>'
     )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round values between ``low`` and ``high`` (both finite, low < high)."""
+    raw = (high - low) / count
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
+    first = math.ceil(low / step) * step
+    return [first + k * step for k in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def curve_chart(
+    x: Sequence[float], p: Sequence[float], q: Sequence[float], names: tuple[str, str], *, title: str
+) -> str:
+    """Two densities on one grid as lines, in one ``<svg>``; points that are not finite break the line."""
+    width, plot_w = 760, 760 - LEFT - RIGHT
+    height = TOP + PLOT_HEIGHT + 44
+    base = TOP + PLOT_HEIGHT
+    xs = [float(v) for v in x]
+    finite = [v for v in (*p, *q) if math.isfinite(v)]
+    low, high = xs[0], xs[-1]
+    top = max(finite, default=0.0)
+    if not (math.isfinite(low) and math.isfinite(high) and high > low and top > 0):
+        return ""
+
+    def px(v: float) -> float:
+        return LEFT + (v - low) / (high - low) * plot_w
+
+    def py(v: float) -> float:
+        return base - min(max(v, 0.0), top * 1.05) / (top * 1.05) * PLOT_HEIGHT
+
+    out = [
+        f'<svg class="chart curves" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-label="{esc(title)}">',
+        f"<title>{esc(title)}</title>",
+        f'<text class="title" x="{LEFT}" y="18">{esc(title, 90)}</text>',
+    ]
+    out += _legend(names, None)[0]
+    for t in _ticks(0.0, top * 1.05):
+        out.append(f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{_f(py(t))}" y2="{_f(py(t))}"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{_f(py(t) + 4)}" text-anchor="end">{esc(number(t, 3))}</text>')
+    for t in _ticks(low, high):
+        out.append(f'<text x="{_f(px(t))}" y="{base + 16}" text-anchor="middle">{esc(number(t, 4))}</text>')
+    for cls, values in (("ref", p), ("cur", q)):
+        segment: list[str] = []
+        for v, y in zip(xs, values):
+            if math.isfinite(v) and math.isfinite(y):
+                segment.append(f"{_f(px(v))},{_f(py(y))}")
+            elif segment:
+                out.append(f'<polyline class="line {cls}" points="{" ".join(segment)}"/>')
+                segment = []
+        if segment:
+            out.append(f'<polyline class="line {cls}" points="{" ".join(segment)}"/>')
+    out.append(f'<line class="axis" x1="{LEFT}" x2="{width - RIGHT}" y1="{base}" y2="{base}"/>')
+    out.append(f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{base}"/>')
+    out.append(f'<text x="{_f(LEFT + plot_w / 2)}" y="{height - 6}" text-anchor="middle">x</text>')
+    mid = TOP + PLOT_HEIGHT / 2
+    out.append(f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">density</text>')
     out.append("</svg>")
     return "\n".join(out)
