@@ -19,6 +19,7 @@ call it for ``--format html`` themselves; those modules never import it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -34,7 +35,7 @@ from .drift import _drift_status, _extra_cells, _extra_headers, _significance_li
 from .html import bullets, esc, page, paragraphs, table, text_table
 from .parametric import Shown, not_estimated_lines
 from .parametric import metric_rows as estimate_metric_rows
-from .svg import MARKED, Bar, bar_chart, curve_chart, select_bars
+from .svg import MARKED, MAX_BARS, Bar, bar_chart, curve_chart, select_bars
 
 
 def column_threshold(report: DriftReport, c: ColumnDrift) -> float:
@@ -318,8 +319,12 @@ def _estimate_body(r: Shown) -> list[str]:
 
 def _curves_chart(c: Any, names: tuple[str, str]) -> str:
     """Both distributions on one grid: masses per value as bars (discrete), densities as lines."""
-    if not c.discrete:
-        return curve_chart(c.x, c.p, c.q, names, title="P and Q: densities on one grid")
+    lo, hi = number(float(c.x[0]), 4), number(float(c.x[-1]), 4)
+    if not c.discrete or c.x.size > MAX_BARS or c.step != 1.0:  # too many values for bars: lines
+        what = "densities" if not c.discrete else "probabilities"
+        chart = curve_chart(c.x, c.p, c.q, names, title=f"P and Q: {what} on one grid", value=what[:-3] + "y")
+        note = f"x from {esc(lo)} to {esc(hi)}: the bulk of both distributions (far tails are not drawn)."
+        return chart and f'{chart}\n<p class="note">{note}</p>'
     p, q = np.asarray(c.p, dtype=float), np.asarray(c.q, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         key = np.where((p > 0) | (q > 0), (p - q) * (np.log(p) - np.log(q)), 0.0)
@@ -333,5 +338,7 @@ def _curves_chart(c: Any, names: tuple[str, str]) -> str:
                 bars, names, title="P and Q: probability of each value", axis="values, in order", value="probability"
             ),
             *_folded_note(bars, "values"),
+            f'<p class="note">Values {esc(lo)} to {esc(hi)} drawn: {esc(pct(math.fsum(p)))} of P&#39;s mass and '
+            f"{esc(pct(math.fsum(q)))} of Q&#39;s (the rest lies beyond, where both are small).</p>",
         ]
     )

@@ -202,7 +202,13 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def curve_chart(
-    x: Sequence[float], p: Sequence[float], q: Sequence[float], names: tuple[str, str], *, title: str
+    x: Sequence[float],
+    p: Sequence[float],
+    q: Sequence[float],
+    names: tuple[str, str],
+    *,
+    title: str,
+    value: str = "density",
 ) -> str:
     """Two densities on one grid as lines, in one ``<svg>``; points that are not finite break the line."""
     width, plot_w = 760, 760 - LEFT - RIGHT
@@ -247,6 +253,8 @@ def curve_chart(
     out.append(f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{base}"/>')
     out.append(f'<text x="{_f(LEFT + plot_w / 2)}" y="{height - 6}" text-anchor="middle">x</text>')
     mid = TOP + PLOT_HEIGHT / 2
-    out.append(f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">density</text>')
+    out.append(
+        f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">{esc(value)}</text>'
+    )
     out.append("</svg>")
     return "\n".join(out)
