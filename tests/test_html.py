@@ -10,11 +10,13 @@ Where Chromium is installed, a page is rendered and its screenshot checked.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from collections import Counter
 from fractions import Fraction
@@ -23,6 +25,10 @@ from pathlib import Path
 
 import pytest
 from helpers import METRIC_IDS, SAMPLE_DATA, assert_one_line_error, describe, raw_controls, run, strict_json
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kl_cli.text import visible
 
 REFERENCE = str(SAMPLE_DATA / "reference.csv")
 CURRENT = str(SAMPLE_DATA / "current.csv")
@@ -116,19 +122,21 @@ def assert_self_contained(text: str, root: Node) -> None:
 
 
 def check_heights(svg: Node) -> dict[str, tuple[float, float]]:
-    """Each bar's height is its share times one scale per chart; returns label: (first, second) share."""
-    scale = None
+    """Each bar's height is its share times one scale per chart (to the 0.01 px the page rounds to);
+    returns label: (first, second) share."""
+    drawn: list[tuple[float, float, dict]] = []
     shares: dict[str, list[float]] = {}
     for side in ("ref", "cur"):
         for rect in bars(svg, side):
             share, height = float(rect.attrs["data-share"]), float(rect.attrs["height"])
             assert math.isfinite(height) and height >= 0
             shares.setdefault(rect.attrs["data-label"], []).append(share)
-            if share > 0.05:
-                scale = scale or height / share
-            if scale is not None:
-                assert height == pytest.approx(share * scale, abs=0.011), (rect.attrs, scale)
-    assert scale is not None
+            drawn.append((share, height, rect.attrs))
+    biggest = max(drawn, key=lambda d: d[0])
+    assert biggest[0] > 0
+    scale = biggest[1] / biggest[0]  # from the tallest bar: the least rounding error
+    for share, height, attrs in drawn:
+        assert height == pytest.approx(share * scale, abs=0.0101), (attrs, scale)
     assert all(len(v) == 2 for v in shares.values()), shares
     return {k: (v[0], v[1]) for k, v in shares.items()}
 
@@ -357,6 +365,55 @@ def test_every_kind_of_comparison_gives_a_valid_page(args, chart):
         assert row.children[2].all_text() == shown, key
     for line in report["explanation"]:
         assert line in root.all_text()
+
+
+def test_a_wide_discrete_pair_is_drawn_as_lines_and_says_what_range():
+    text, root = html_of("compare", "poisson(3)", "poisson(40)")
+    assert_self_contained(text, root)
+    svg = next(root.iter("svg"))
+    assert not bars(svg, "ref") and len(list(svg.iter("polyline"))) == 2
+    assert re.search(r"x from 0 to \d+: the bulk of both", root.all_text())
+
+
+def test_compare_with_many_categories_folds_the_rest_and_keeps_the_largest_contributors(tmp_path):
+    path = tmp_path / "pair.json"
+    p = {f"w{i:03d}": 1000 - 7 * i for i in range(120)}
+    q = {f"w{i:03d}": 1000 - 7 * i + (500 if i in (90, 110) else 0) for i in range(120)}
+    path.write_text(json.dumps({"p": p, "q": q}))
+    _, root = html_of("compare", str(path))
+    shares = check_heights(next(root.iter("svg")))
+    assert len(shares) == 30 and "other (91 categories)" in shares
+    assert {"w090", "w110"} <= set(shares)  # small shares, the largest contributions
+    assert math.fsum(a for a, _ in shares.values()) == pytest.approx(1.0, abs=1e-12)
+    assert math.fsum(b for _, b in shares.values()) == pytest.approx(1.0, abs=1e-12)
+
+
+labels = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=10)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    pairs=st.dictionaries(labels, st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=40),
+)
+def test_any_labels_give_a_valid_page_with_each_label_exact(pairs):
+    if not any(p for p, _ in pairs.values()) or not any(q for _, q in pairs.values()):
+        return  # a side with nothing: an error, tested elsewhere
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pair.json"
+        path.write_text(
+            json.dumps({"p": {k: p for k, (p, _) in pairs.items()}, "q": {k: q for k, (_, q) in pairs.items()}})
+        )
+        result = run("compare", str(path), "--format", "html")
+    assert result.exit_code in (0, 2), describe(result)
+    if result.exit_code == 2:
+        assert_one_line_error(result)
+        return
+    root = parse(result.stdout)
+    assert_self_contained(result.stdout, root)
+    shown = {r.attrs["data-label"] for r in root.iter("rect") if "bar" in r.classes()}
+    if len(pairs) <= 30:  # every label, as visible() spells it
+        assert shown == {visible(k) for k in pairs}
+    check_heights(next(root.iter("svg")))
 
 
 def test_matrix_has_no_html_format():
