@@ -8,9 +8,11 @@ both sides' shares per category or bin, the largest contributors marked.
 Order of the bars: a drift column's numeric bins in bin order (as the
 profile holds them, the missing cells last), its categories by reference
 share (then current share), largest first; compare's categories in the order
-of its sources (a binned sample's bins in bin order). Reports without
-categories (two parametric distributions, a nearest-neighbour estimate) get
-the metrics and the prose, and a sentence saying why there is no chart.
+of its sources (a binned sample's bins in bin order). Two parametric
+distributions are drawn on one grid (densities as lines, the masses of a
+discrete pair as bars, or lines past ``MAX_BARS`` values); reports with
+nothing to draw (a nearest-neighbour estimate) get the metrics and the prose,
+and a sentence saying why there is no chart.
 
 This module sits above ``render.compare`` and ``render.drift`` (it reuses
 their rows: metrics, categories, status, p-value cells), so the commands
@@ -86,8 +88,8 @@ def _changes(r: Comparison, names: tuple[str, str]) -> list[str]:
     items = []
     for n, i in enumerate([int(i) for i in r.ranked() if contribution[int(i)] > 0][:MARKED]):
         items.append(
-            f"<li><b>#{n + 1}</b> {esc(r.label(i), 120)}: {names[0]} {esc(pct(float(r.p[i])))} &rarr; "
-            f"{names[1]} {esc(pct(float(r.q[i])))} (contribution {esc(number(float(contribution[i]), 4))})</li>"
+            f"<li><b>#{n + 1}</b> {esc(r.label(i), 120)}: {esc(names[0])} {esc(pct(float(r.p[i])))} &rarr; "
+            f"{esc(names[1])} {esc(pct(float(r.q[i])))} (contribution {esc(number(float(contribution[i]), 4))})</li>"
         )
     if not items:
         return ['<p class="note">No category differs: nothing is marked.</p>']
@@ -157,11 +159,13 @@ def drift_html(report: DriftReport, out: TextIO, detail: str | None = None) -> N
 def _summary_table(report: DriftReport) -> str:
     s = report.settings
     extra = _extra_headers(s)
+    # Columns judged by a metric of their own (per-column rules) say which.
+    one_metric = all(c.metric == s.metric for c in report.columns if c.comparison is not None)
     header = [
         "column",
         "type",
         "n ref / n cur",
-        esc(s.metric),
+        esc(s.metric) if one_metric else "value (metric)",
         "threshold",
         *map(esc, extra),
         "status",
@@ -176,7 +180,7 @@ def _summary_table(report: DriftReport) -> str:
                 f'<a href="#col-{n + 1}">{name}</a>' if c.comparison is not None else name,
                 esc(c.type),
                 esc(f"{c.n_reference} / {c.n_current}"),
-                "" if c.value is None else esc(number(c.value, 4)),
+                "" if c.value is None else esc(number(c.value, 4) + ("" if one_metric else f" ({c.metric})")),
                 esc(number(column_threshold(report, c))),
                 *(esc(x) for x in _extra_cells(c, s)),
                 f'<span class="status-{status}">{status}</span>',
