@@ -127,9 +127,12 @@ def bar_chart(
     n = len(bars)
     marked = any(b.rank for b in bars)
     legend, legend_end = _legend(names, f"#1-#{MARKED}: largest contributions to the difference" if marked else None)
-    width = max(MIN_WIDTH, LEFT + RIGHT + GROUP * max(n, 1), round(legend_end) + RIGHT)
-    # Labels are rotated by 55 degrees: about 5 pixels of height per character.
-    label_room = 10 + 5.2 * min(LABEL_CHARS, max((len(b.label) for b in bars), default=4))
+    shown = [visible(b.label, LABEL_CHARS) for b in bars]
+    # Labels are rotated by 55 degrees: about 5.3 pixels down and 3.7 left per character;
+    # the first label must not run out of the picture on the left.
+    left = max(LEFT, round(3.7 * len(shown[0]) - GROUP / 2 + 8) if shown else LEFT)
+    width = max(MIN_WIDTH, left + RIGHT + GROUP * max(n, 1), round(legend_end) + RIGHT)
+    label_room = 10 + 5.3 * max((len(x) for x in shown), default=4)
     height = TOP + PLOT_HEIGHT + label_room + 34
     # Headroom above the tallest bar for its rank.
     top, step = _nice_top(1.08 * max((max(_finite(b.p), _finite(b.q)) for b in bars), default=0.0))
@@ -153,15 +156,15 @@ def bar_chart(
     for k in range(ticks + 1):
         share = min(top, k * step)
         ty = y(share)
-        out.append(f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{_f(ty)}" y2="{_f(ty)}"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{_f(ty + 4)}" text-anchor="end">{esc(pct(share))}</text>')
+        out.append(f'<line class="grid" x1="{left}" x2="{width - RIGHT}" y1="{_f(ty)}" y2="{_f(ty)}"/>')
+        out.append(f'<text x="{left - 6}" y="{_f(ty + 4)}" text-anchor="end">{esc(pct(share))}</text>')
     mid = TOP + PLOT_HEIGHT / 2
     out.append(
         f'<text x="16" y="{_f(mid)}" text-anchor="middle" transform="rotate(-90 16 {_f(mid)})">{esc(value)}</text>'
     )
     # Bars, marks and labels.
     for i, b in enumerate(bars):
-        gx = LEFT + GROUP * i + (GROUP - 2 * BAR) / 2
+        gx = left + GROUP * i + (GROUP - 2 * BAR) / 2
         if b.rank:
             out.append(
                 f'<rect class="mark" x="{_f(gx - 3)}" y="{TOP - 4}" width="{2 * BAR + 6}" height="{PLOT_HEIGHT + 4}"/>'
@@ -181,12 +184,12 @@ def bar_chart(
         cls = ' class="other"' if b.folded else ""
         out.append(
             f'<text{cls} x="{_f(lx_)}" y="{_f(ly)}" text-anchor="end" '
-            f'transform="rotate(-55 {_f(lx_)} {_f(ly)})">{esc(b.label, LABEL_CHARS)}</text>'
+            f'transform="rotate(-55 {_f(lx_)} {_f(ly)})">{html.escape(shown[i], quote=True)}</text>'
         )
-    out.append(f'<line class="axis" x1="{LEFT}" x2="{width - RIGHT}" y1="{base}" y2="{base}"/>')
-    out.append(f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{base}"/>')
+    out.append(f'<line class="axis" x1="{left}" x2="{width - RIGHT}" y1="{base}" y2="{base}"/>')
+    out.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{TOP}" y2="{base}"/>')
     out.append(
-        f'<text x="{_f((LEFT + width - RIGHT) / 2)}" y="{_f(height - 8)}" text-anchor="middle">{esc(axis)}</text>'
+        f'<text x="{_f((left + width - RIGHT) / 2)}" y="{_f(height - 8)}" text-anchor="middle">{esc(axis)}</text>'
     )
     out.append("</svg>")
     return "\n".join(out)
