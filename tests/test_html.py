@@ -514,3 +514,21 @@ def test_the_drift_page_renders_in_headless_chromium(tmp_path):
     near = lambda rgb, target: all(abs(x - y) <= 12 for x, y in zip(rgb, target))  # noqa: E731
     for target in ((0x3B, 0x6F, 0xB6), (0xD9, 0x73, 0x0D)):
         assert sum(n for rgb, n in colours.items() if near(rgb, target)) > 200, target
+
+
+def test_a_column_s_own_threshold_is_shown_when_the_report_holds_one():
+    """Per-column rules (another part of issue 14) give a column a threshold of
+    its own: the page reads it through one accessor, else the run's."""
+    import io
+
+    from kl_cli.api import drift
+    from kl_cli.render.html_report import drift_html
+
+    report = drift(REFERENCE, CURRENT)
+    plan = next(c for c in report.columns if c.column == "plan")
+    plan.threshold = 0.5  # as a per-column rule would set it
+    out = io.StringIO()
+    drift_html(report, out)
+    summary = next(t for t in parse(out.getvalue()).iter("table") if "summary" in t.classes())
+    cells = {r.children[0].all_text(): r.children[4].all_text() for r in list(summary.iter("tr"))[1:]}
+    assert cells["plan"] == "0.5" and cells["region"] == "0.1"
