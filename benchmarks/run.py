@@ -62,6 +62,7 @@ GROUPS = (
     "matrix",
     "calibration",
     "ciformats",
+    "html",
 )
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
@@ -453,7 +454,7 @@ class Bench:
 
     def generate(self) -> None:
         rows = self.size["rows"]
-        need_pair = self.only & {"compare", "drift", "evidently", "config"}
+        need_pair = self.only & {"compare", "drift", "evidently", "config", "html"}
         need_ref = need_pair or "memory" in self.only
         jobs = []
         if "startup" in self.only:
@@ -665,6 +666,32 @@ class Bench:
                 )
             elif skipped:
                 self.notes.append(f"drift peer: {skipped}")
+
+    def html(self) -> None:
+        """drift --format html (a page with a chart per column) against --format
+        json of the same run: what the page costs on top of the counting."""
+        rows = self.size["rows"]
+        page = Command("kl-cli html", [*self.kl, "drift", "ref.csv", "cur.csv", "--format", "html"], ok_codes=(0, 1))
+        data = Command("kl-cli json", [*self.kl, "drift", "ref.csv", "cur.csv", "--format", "json"], ok_codes=(0, 1))
+        self.interference["html"] = run_group("html", [page, data], self.repeat, self.tmp)
+        self.rows.append(
+            Row(
+                f"html: `drift --format html`, 3 columns, 2 × {rows:,}-row CSV",
+                page,
+                "the same run with `--format json`",
+                data,
+                None,
+                1.1,
+                "≤ 1.1",
+            )
+        )
+        if page.runs and data.runs:
+            charts = page.runs[0].stdout.count("<svg")
+            columns = sum(c["skipped"] is None for c in json.loads(data.runs[0].stdout)["columns"])
+            self.checks.append(
+                f"html: {charts} charts for {columns} compared columns: "
+                + ("OK, one each" if charts == columns else "**differs**")
+            )
 
     def config(self) -> None:
         """drift with a configuration file of per-column rules against the same
@@ -1006,6 +1033,8 @@ class Bench:
             self.calibrate()
         if self.wanted("ciformats"):
             self.ciformats()
+        if self.wanted("html"):
+            self.html()
 
     def failures(self) -> list[str]:
         seen, out = set(), []

@@ -88,6 +88,8 @@ BINNINGS = ("quantile", "uniform")
 ESTIMATORS = ("binned", "knn")
 
 OUTPUT_FORMATS = ("table", "json", "csv", "markdown", "value")
+# compare's: those, and a self-contained HTML page (no scripts, no network).
+COMPARE_FORMATS = (*OUTPUT_FORMATS, "html")
 
 # batch: the figures of each row (metric ids above), and the statistics of one over the rows.
 BATCH_METRICS = (
@@ -102,8 +104,9 @@ BATCH_METRICS = (
 )
 BATCH_STATS = ("mean", "median", "p90", "p99", "p999", "max", "sequence_mean")
 BATCH_INPUTS = ("probs", "logits", "logprobs")
-DRIFT_FORMATS = ("table", "json", "csv", "markdown", "junit", "github")
+# matrix's formats; drift's add the CI formats and a self-contained HTML page.
 MATRIX_FORMATS = ("table", "json", "csv", "markdown")
+DRIFT_FORMATS = (*MATRIX_FORMATS, "junit", "github", "html")
 # Adjustments of drift's permutation p-values across the columns tested, and
 # their names in reports.
 CORRECTIONS = {

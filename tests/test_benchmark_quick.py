@@ -35,6 +35,7 @@ ROWS = [
     ("drift peer", "Evidently", "evidently"),
     ("memory", "profile", None),
     ("sampled", "pandas", None),
+    ("html:", "--format json", None),
 ]
 
 

@@ -289,8 +289,9 @@ def compare_options(draw) -> tuple[list[str], str, bool]:
             if draw(st.integers(0, 3)) == 0:
                 opts += ["--columns", draw(st.sampled_from(["a", "a,b", "x,x", "", ",", "ghost"]))]
     opts += draw(resampling_options())
-    if draw(st.integers(0, 5)) == 0:
-        opts += [draw(st.sampled_from(["--n-p", "--n-q"])), str(draw(st.integers(min_value=0, max_value=50)))]
+    for flag in ("--n-p", "--n-q"):  # each on its own, so both are drawn whatever the other choices
+        if draw(st.integers(0, 9)) == 0:
+            opts += [flag, str(draw(st.integers(min_value=0, max_value=50)))]
     for flag in ("--column", "--p-column", "--q-column", "--label-column"):
         if draw(st.integers(0, 7)) == 0:
             opts += [flag, draw(COLUMN_NAMES)]

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..vocabulary import BINNINGS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, MAX_TOP, METRICS, OUTPUT_FORMATS
+from ..vocabulary import BINNINGS, COMPARE_FORMATS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, MAX_TOP, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
     Count,
@@ -34,8 +34,9 @@ from .streams import check_stdout
 @base_option("e")
 @click.option("--strict", is_flag=True, help="Error (instead of warn) when a side is neither probabilities nor counts.")
 @format_option(
-    OUTPUT_FORMATS,
-    "table (rich report), json (strict), csv (per category), markdown, or value (the --metric number).",
+    COMPARE_FORMATS,
+    "table (rich report), json (strict), csv (per category), markdown, value (the --metric number), or html "
+    "(one self-contained page with a chart, no scripts).",
 )
 @choice_option(
     "--metric",
@@ -93,6 +94,11 @@ def compare(
         raise click.UsageError(f"--metric {metric}: {missing[metric]}")
     over = exceeded(result.metrics.get(metric), fail_above, f"--metric {metric}")
     emit_warnings(result.warnings)
-    render_compare(result, fmt, sys.stdout, top=top, metric=metric)
+    if fmt == "html":  # above the other renderers: it reuses their rows
+        from ..render.html_report import compare_html
+
+        compare_html(result, sys.stdout, top=top)
+    else:
+        render_compare(result, fmt, sys.stdout, top=top, metric=metric)
     sys.stdout.flush()
     return EXIT_EXCEEDED if over else EXIT_OK

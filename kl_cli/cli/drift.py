@@ -53,8 +53,9 @@ from .streams import check_stdout
 @format_option(
     DRIFT_FORMATS,
     "table (rich report), json (strict), csv (one row per column), markdown (for CI summaries), junit "
-    "(JUnit XML: a test case per column, for GitLab, Jenkins and others) or github (GitHub Actions annotations; "
-    "the markdown report is also appended to the file GITHUB_STEP_SUMMARY names, when set).",
+    "(JUnit XML: a test case per column, for GitLab, Jenkins and others), github (GitHub Actions annotations; "
+    "the markdown report is also appended to the file GITHUB_STEP_SUMMARY names, when set) or html (one "
+    "self-contained page, a chart per column, no scripts).",
 )
 @click.option("--detail", help="Also show the full per-category report of this column.")
 @resampling_options
@@ -102,7 +103,12 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
         if not match or match[0].comparison is None:
             raise UsageError(f"--detail {detail!r}: no such compared column")
     emit_warnings(report.warnings)
-    render_drift(report, fmt, sys.stdout, detail=detail)
+    if fmt == "html":  # above the other renderers: it reuses their rows
+        from ..render.html_report import drift_html
+
+        drift_html(report, sys.stdout, detail=detail)
+    else:
+        render_drift(report, fmt, sys.stdout, detail=detail)
     sys.stdout.flush()
     if fmt == "github":
         summary = os.environ.get("GITHUB_STEP_SUMMARY")  # the runner's; read here so render stays pure

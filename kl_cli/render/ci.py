@@ -1,8 +1,7 @@
 """What the CI formats (junit, github) say of a drift report's columns.
 
-The rule a column was judged by (metric, threshold: the command's, or the
-column's own from a configuration file) is read through ``column_metric``
-and ``column_threshold`` only. The figures and the largest
+A column is judged by its own ``metric`` and ``threshold`` (the command's,
+or its rule's from a configuration file). The figures and the largest
 changes are worded here once, for a JUnit failure and a GitHub annotation alike.
 """
 
@@ -12,16 +11,6 @@ import math
 
 from ..reports.drift import ColumnDrift, DriftReport
 from ..text import pct
-
-
-def column_metric(report: DriftReport, column: ColumnDrift) -> str:
-    """The metric the column was judged by."""
-    return column.metric
-
-
-def column_threshold(report: DriftReport, column: ColumnDrift) -> float:
-    """The threshold the column was judged against."""
-    return column.threshold
 
 
 def one_sided(report: DriftReport) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport
 from ..text import exact, visible
-from .ci import changes, column_metric, column_threshold, one_sided
+from .ci import changes, one_sided
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -77,7 +77,7 @@ def drift_junit(report: DriftReport) -> str:
 
 def _figures(report: DriftReport, c: ColumnDrift) -> list[tuple[str, str]]:
     """The column's rule and figures, as JUnit properties: only those that exist."""
-    out = [("metric", column_metric(report, c)), ("threshold", exact(column_threshold(report, c)))]
+    out = [("metric", c.metric), ("threshold", exact(c.threshold))]
     out.append(("rule_source", c.rule_source))
     if c.value is not None:
         out.append(("value", exact(c.value)))
