@@ -11,6 +11,7 @@ from ..errors import UsageError
 from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import CORRECTIONS, DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
+from .needs import KlCommand
 from .options import (
     Number,
     base_option,
@@ -26,7 +27,7 @@ from .options import (
 from .streams import check_stdout
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("reference")
 @click.argument("current")
 @dataset_options

@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from .app import EXIT_OK, signals_held
+from .needs import KlCommand
 from .options import dataset_options, debug_option, open_stdin, say
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("data", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, help="Where to write the profile JSON (- for standard output).")
 @dataset_options
