@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -487,8 +488,10 @@ def test_a_high_cardinality_column_of_identical_distributions_is_warned(identica
     wide = by_column(report)["wide"]
     assert wide["value"] > report["threshold"]  # flagged by noise alone: what the warning is for
     line = warned[0]
-    assert line.startswith("kl-cli: warning: column 'wide': with no change at all, js_distance would be about")
-    assert "300 / 300 rows" in line and "above the threshold 0.1" in line
+    assert line.startswith(
+        f"kl-cli: warning: column 'wide': js_distance {wide['value']:.3g} is above the threshold 0.1"
+    )
+    assert ", but with no change at all it would be about" in line and "300 / 300 rows" in line
     assert "more rows" in line and "fewer categories" in line and "--permutations" in line
     # the figure in the warning: within the simulation's reach of the true noise level
     figure = float(re.search(r"would be about ([0-9.]+)", line).group(1))
@@ -512,7 +515,31 @@ def test_a_numeric_column_with_many_bins_is_told_to_use_fewer(tmp_path):
     assert _bias_warnings(quiet.stderr) == []
 
 
+def test_a_column_within_the_threshold_is_not_warned(tmp_path):
+    """The same rows on both sides: noise could flag such a column, but this one was not flagged."""
+    rows = [[f"c{i % 400}"] for i in range(800)]
+    ref, cur = write_csv(tmp_path / "r.csv", ["x"], rows), write_csv(tmp_path / "c.csv", ["x"], rows[::-1])
+    result = run("drift", ref, cur, "--categorical", "x", "--format", "json")
+    assert result.exit_code == 0 and by_column(strict_json(result.stdout))["x"]["value"] == 0, describe(result)
+    assert _bias_warnings(result.stderr) == []
+
+
 def test_with_permutations_the_null_mean_warns_instead(identical):
     result = run("drift", *identical, "--categorical", "wide", "--permutations", "49", "--seed", "1")
     assert _bias_warnings(result.stderr) == []
     assert any("permutation null mean" in line for line in result.stderr.splitlines()), result.stderr
+
+
+def test_strict_for_two_distributions_is_refused():
+    """--strict checks weights; two parametric distributions have none (it was silently ignored)."""
+    assert_one_line_error(run("compare", "normal(0,1)", "normal(1,1)", "--strict"), ["--strict", "parametric"])
+
+
+def test_profile_to_a_closed_stdout_is_refused_before_reading():
+    command = shlex.join([*KL, "profile", "-", "-o", "-"])
+    # standard input is never read: the closed output is found first (no "reading standard input")
+    proc = subprocess.run(
+        ["/bin/sh", "-c", f"{command} >&-"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == ["kl-cli: error: standard output is closed"]

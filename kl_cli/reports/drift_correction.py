@@ -88,18 +88,26 @@ def _fewer(numeric: bool) -> str:
 
 
 def bias_above_threshold(
-    column: str, numeric: bool, rows: tuple[float, float], categories: int, metric: str, bias: float, threshold: float
+    column: str,
+    numeric: bool,
+    rows: tuple[float, float],
+    categories: int,
+    metric: str,
+    value: float,
+    bias: float,
+    threshold: float,
 ) -> list[str]:
-    """Without permutations: a column's metric under no change, estimated by
-    the plug-in bias at these sample sizes, is already above the threshold."""
-    if not bias > threshold:
+    """Without permutations: a column over the threshold whose metric under no
+    change, estimated by the plug-in bias at these sample sizes, is already
+    above it (a column within the threshold was not flagged by noise)."""
+    if not (bias > threshold and (math.isinf(value) or value > threshold)):
         return []
     return [
-        f"column {column!r}: with no change at all, {metric} would be about {number(bias, 3)} on average at these "
-        f"sample sizes ({number(rows[0])} / {number(rows[1])} rows over {categories} categories; the plug-in bias, "
-        f"from the chi-square approximation), above the threshold {number(threshold)}: noise alone can flag this "
-        f"column; more rows, {_fewer(numeric)}, or --permutations N (the column is then judged by its p-value) "
-        "make the verdict meaningful"
+        f"column {column!r}: {metric} {number(value, 3)} is above the threshold {number(threshold)}, but with no "
+        f"change at all it would be about {number(bias, 3)} on average at these sample sizes ({number(rows[0])} / "
+        f"{number(rows[1])} rows over {categories} categories; the plug-in bias, from the chi-square approximation): "
+        f"noise alone can flag this column; more rows, {_fewer(numeric)}, or --permutations N (the column is then "
+        "judged by its p-value) make the verdict meaningful"
     ]
 
 
@@ -118,7 +126,8 @@ def noise_without_permutations(tested: Sequence[Any], settings: Any) -> list[str
         if bias is not None:
             categories = int(((r.p > 0) | (r.q > 0)).sum())
             rows = (r.n_p, r.n_q)
+            numeric, value = c.type == "numeric", r.metrics[settings.metric]
             out += bias_above_threshold(
-                c.column, c.type == "numeric", rows, categories, settings.metric, bias, settings.threshold
+                c.column, numeric, rows, categories, settings.metric, value, bias, settings.threshold
             )
     return out
