@@ -26,6 +26,7 @@ KL = [sys.executable, "-m", "kl_cli"]
 REFERENCE = str(SAMPLE_DATA / "reference.csv")
 CURRENT = str(SAMPLE_DATA / "current.csv")
 LATENCY = str(SAMPLE_DATA / "latency_ms.csv")
+WORDS = str(SAMPLE_DATA / "word_counts.tsv")
 PAIR = ["0.7,0.3", "0.4,0.6"]
 DRIFT = ["drift", REFERENCE, CURRENT]
 
@@ -99,7 +100,19 @@ NO_EFFECT = {
         ["compare", *PAIR, "--metric", "js_distance"],
         "--metric has no effect without --format value or --fail-above",
     ),
+    "column-overridden": (
+        ["compare", "x.csv", "--column", "a", "--p-column", "b", "--q-column", "c"],
+        "--column has no effect with both --p-column and --q-column",
+    ),
+    "input-format-overridden": (
+        ["compare", *PAIR, "--input-format", "csv", "--p-format", "json", "--q-format", "tsv"],
+        "--input-format has no effect with both --p-format and --q-format",
+    ),
     # drift
+    "drift-input-format-overridden": (
+        [*DRIFT, "--input-format", "csv", "--reference-format", "csv", "--current-format", "csv"],
+        "--input-format has no effect with both --reference-format and --current-format",
+    ),
     "significance-without-permutations": (
         [*DRIFT, "--significance", "0.01"],
         "--significance has no effect without --permutations",
@@ -179,6 +192,16 @@ WITH_WHAT_THEY_NEED = {
     "significance-with-permutations": [*DRIFT, "--permutations", "19", "--significance", "0.1", "--seed", "1"],
     "detail-with-markdown": [*DRIFT, "--detail", "plan", "--format", "markdown"],
     "drift-confidence": [*DRIFT, "--bootstrap", "10", "--confidence", "0.8", "--seed", "2", "--format", "json"],
+    "column-with-one-side-column": [
+        "compare",
+        WORDS,
+        WORDS,
+        "--column",
+        "speeches_2019",
+        "--q-column",
+        "speeches_2023",
+    ],
+    "drift-input-format-with-one-side": [*DRIFT, "--input-format", "csv", "--current-format", "csv"],
     "batch-per-row-json": ["batch", "{P}", "{Q}", "--per-row", "--format", "json"],
     "batch-stat-value": ["batch", "{P}", "{Q}", "--stat", "max", "--format", "value"],
     "batch-temperature-logits": ["batch", "{P}", "{Q}", "--input", "logits", "--temperature", "2"],

@@ -40,14 +40,18 @@ DETAIL_FORMATS = ("table", "markdown")
 @dataclass(frozen=True)
 class Need:
     """``option`` (a parameter name) takes effect only when ``effective(params)``;
-    ``needs`` says what that takes, in words. With ``against`` (a parameter
-    name), the message names the value of that option that stands in the way."""
+    ``needs`` says what that takes, in words ("... has no effect without
+    {needs}"). With ``against`` (a parameter name), the message names the
+    value of that option that stands in the way instead ("... has no effect
+    with --format csv: it needs {needs}"); with ``overridden``, the options
+    that override it ("... has no effect with {overridden}")."""
 
     option: str
     commands: tuple[str, ...]
     needs: str
     effective: Callable[[Params], bool]
     against: str | None = None
+    overridden: str | None = None
 
 
 def _resampled(p: Params) -> bool:
@@ -129,6 +133,28 @@ NEEDS: tuple[Need, ...] = (
     Need("estimator", SAMPLED, "--format value or --fail-above (every format shows every estimator)", _one_figure),
     Need("per", SAMPLED, "--format value or --fail-above", _one_figure),
     Need("stat", SAMPLED, "--format value or --fail-above", _one_figure),
+    # options that others override on both sides
+    Need(
+        "column",
+        COMPARE,
+        "",
+        lambda p: p["p_column"] is None or p["q_column"] is None,
+        overridden="both --p-column and --q-column (each side's own wins)",
+    ),
+    Need(
+        "input_format",
+        COMPARE,
+        "",
+        lambda p: p["p_format"] is None or p["q_format"] is None,
+        overridden="both --p-format and --q-format (each side's own wins)",
+    ),
+    Need(
+        "input_format",
+        DRIFT,
+        "",
+        lambda p: p["reference_format"] is None or p["current_format"] is None,
+        overridden="both --reference-format and --current-format (each side's own wins)",
+    ),
     # batch: what the rows hold
     Need("temperature", BATCH, "--input logits", lambda p: p["input_kind"] == "logits"),
 )
@@ -143,6 +169,8 @@ def check_needs(ctx: click.Context) -> None:
         if need.effective(ctx.params):
             continue
         flag = _flag(ctx, need.option)
+        if need.overridden is not None:
+            raise UsageError(f"{flag} has no effect with {need.overridden}")
         if need.against is None:
             raise UsageError(f"{flag} has no effect without {need.needs}")
         blocker = _flag(ctx, need.against)
