@@ -107,6 +107,8 @@ BATCH_INPUTS = ("probs", "logits", "logprobs")
 # matrix's formats; drift's add the CI formats and a self-contained HTML page.
 MATRIX_FORMATS = ("table", "json", "csv", "markdown")
 DRIFT_FORMATS = (*MATRIX_FORMATS, "junit", "github", "html")
+# drift --detail COLUMN: the formats that show a column's full report.
+DETAIL_FORMATS = ("table", "markdown", "html")
 # Adjustments of drift's permutation p-values across the columns tested, and
 # their names in reports.
 CORRECTIONS = {

@@ -227,7 +227,7 @@ def test_the_api_takes_the_correction(columns8):
 @pytest.mark.parametrize("method", ["holm", "none"])
 def test_correction_without_permutations_is_a_usage_error(columns8, method, extra):
     result = run("drift", *columns8, "--correction", method, *extra)
-    assert_one_line_error(result, ["--correction", "needs --permutations"])
+    assert_one_line_error(result, ["--correction has no effect without --permutations"])
 
 
 def test_an_unknown_correction_is_refused(columns8):

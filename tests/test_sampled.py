@@ -369,7 +369,9 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     path = _csv(tmp_path, "logq,logp\n-1,-2\n")
     assert_one_line_error(run("sampled", path), ["--logq and --logp"])
     assert_one_line_error(run("sampled", path, "--logq", "logq", "--logp", "logq"), ["both name", "'logq'"])
-    assert_one_line_error(run("sampled", path, *COLUMNS, "--per", "sequence"), ["--per sequence needs sequences"])
+    assert_one_line_error(
+        run("sampled", path, *COLUMNS, "--per", "sequence", "--format", "value"), ["--per sequence needs sequences"]
+    )
     assert_one_line_error(run("sampled", path, *COLUMNS, "--fail-above", "nan"), ["not a number"])
     np.save(tmp_path / "q.npy", np.full(3, -1.0))
     assert_one_line_error(

@@ -41,6 +41,11 @@ class KlGroup(click.Group):
         **extra: Any,
     ) -> Any:
         args = list(sys.argv[1:] if args is None else args)
+        completion = _shell_completion(self, prog_name or "kl-cli", complete_var, extra)
+        if completion is not None:  # before the guarded streams: click writes the script as bytes
+            if standalone_mode:
+                sys.exit(completion)
+            return completion
         _committed.clear()  # a new run (in-process runs come one after another)
         debug = "--debug" in (args[: args.index("--")] if "--" in args else args)
         with guarded_streams() as out:
@@ -48,6 +53,13 @@ class KlGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``kl-cli`` alone prints the help on standard output and exits 0, as git does."""
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(EXIT_OK)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -80,6 +92,22 @@ class KlGroup(click.Group):
         except Exception as exc:
             code = _interrupted_or_error(exc, debug)
         return int(code)
+
+
+def _shell_completion(
+    group: click.Group, prog_name: str, complete_var: str | None, extra: dict[str, Any]
+) -> int | None:
+    """The exit status of a shell-completion request (``_KL_CLI_COMPLETE=bash_source kl-cli``
+    prints the script), or None when the run is not one."""
+    import os
+
+    var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").replace(".", "_").upper()
+    instruction = os.environ.get(var)
+    if not instruction:
+        return None
+    from click.shell_completion import shell_complete
+
+    return shell_complete(group, extra, prog_name, var, instruction)
 
 
 def _signalled(signum: int | None = None) -> int:

@@ -10,6 +10,7 @@ import click
 from ..vocabulary import BATCH_INPUTS, BATCH_METRICS, BATCH_STATS, OUTPUT_FORMATS
 from . import options as shared
 from .app import EXIT_EXCEEDED, EXIT_OK
+from .needs import KlCommand
 from .options import (
     Number,
     base_option,
@@ -33,7 +34,7 @@ def _text_options(f: Any) -> Any:
     return f
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("p")
 @click.argument("q")
 @click.option(
@@ -100,8 +101,6 @@ def batch(
 
     check_stdout()
     options.pop("debug")
-    if per_row and fmt != "json":
-        raise click.UsageError("--per-row applies to --format json (--format csv is always one line per row)")
     only_value = fmt == "value" and not per_row
     metrics = [metric] if only_value else None
     result = run_batch(

@@ -9,6 +9,7 @@ import click
 
 from ..vocabulary import BINNINGS, COMPARE_FORMATS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, MAX_TOP, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
+from .needs import KlCommand
 from .options import (
     Count,
     base_option,
@@ -26,7 +27,7 @@ from .options import (
 from .streams import check_stdout
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("p")
 @click.argument("q", required=False)
 @input_options
@@ -66,10 +67,7 @@ from .streams import check_stdout
 @click.option("--k", "k", type=Count(1, MAX_K), help="Neighbours for --estimator knn (default 1).")
 @click.option("--columns", help="Numeric columns read as vectors (x,y,...; the same on both sides), for knn.")
 @debug_option
-@click.pass_context
-def compare(
-    ctx: click.Context, p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any
-) -> int:
+def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any) -> int:
     """Compare distribution P with Q.
 
     P and Q are inline lists (0.7,0.3 or rain=0.7,dry=0.3), CSV/TSV/JSON
@@ -83,10 +81,6 @@ def compare(
 
     check_stdout()
     options.pop("debug")
-    if options["estimator"] == "knn":
-        for name in ("bins", "binning"):
-            if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
-                raise click.UsageError(f"--{name} applies to --estimator binned, not knn")
     with ReadProgress() as progress:
         result = run_compare(p, q, open_stdin=open_stdin, resample_progress=progress.resampling, **options)
     missing = getattr(result, "not_estimated", {})

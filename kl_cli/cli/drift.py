@@ -13,6 +13,7 @@ from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import CORRECTIONS, DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .drift_config import apply_config, config_options
+from .needs import KlCommand
 from .options import (
     Number,
     base_option,
@@ -28,7 +29,7 @@ from .options import (
 from .streams import check_stdout
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("reference")
 @click.argument("current")
 @dataset_options

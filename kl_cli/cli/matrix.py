@@ -9,6 +9,7 @@ import click
 
 from ..vocabulary import MATRIX_FORMATS, MAX_MATRIX, MAX_MATRIX_WORK, PAIR_METRICS
 from .app import EXIT_OK
+from .needs import KlCommand
 from .options import (
     base_option,
     choice_option,
@@ -23,7 +24,7 @@ from .options import (
 from .streams import check_stdout
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("sources", nargs=-1, required=True)
 @click.option(
     "--rows",

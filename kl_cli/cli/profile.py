@@ -8,10 +8,12 @@ from typing import Any
 import click
 
 from .app import EXIT_OK, signals_held
+from .needs import KlCommand
 from .options import dataset_options, debug_option, open_stdin, say
+from .streams import check_stdout
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("data", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, help="Where to write the profile JSON (- for standard output).")
 @dataset_options
@@ -31,6 +33,7 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
 
     options.pop("debug")
     if output == "-":
+        check_stdout()  # a closed standard output is refused before any input is read
         with ReadProgress() as progress:
             result = run_profile(list(data), open_stdin=open_stdin, progress=progress, **options)
         _notes(result.notes)

@@ -9,6 +9,7 @@ import click
 
 from ..vocabulary import OUTPUT_FORMATS
 from .app import EXIT_EXCEEDED, EXIT_OK
+from .needs import KlCommand
 from .options import (
     base_option,
     choice_option,
@@ -24,7 +25,7 @@ from .options import (
 from .streams import check_stdout
 
 
-@click.command()
+@click.command(cls=KlCommand)
 @click.argument("source")
 @click.argument("logp_array", required=False, metavar="[LOGP]")
 @click.option("--logq", help="Column (or .npz member) of log q(x): the policy that drew the tokens.")

@@ -22,7 +22,7 @@ from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile
 from ..profiles.store import read_profile_or_data
 from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import compare_histograms
-from .drift_correction import adjusted, correction_from, noise_above_threshold, too_few
+from .drift_correction import adjusted, correction_from, noise_above_threshold, noise_without_permutations, too_few
 from .drift_result import ColumnDrift, DriftReport, DriftSettings
 from .drift_rules import RULE_KEYS, ColumnRule, check_threshold, column_rules, rule_source
 
@@ -298,7 +298,7 @@ def run_drift(
             hint=f"its columns are {', '.join(map(repr, list(cur_rows)[:10])) or 'none'}",
         )
     tested = [r for r in results if r.comparison is not None]
-    test_warnings = _correct(tested, settings)
+    test_warnings = _correct(tested, settings) + noise_without_permutations(tested, settings)
     for r in tested:
         r.judge(settings)
     notes = [text for kind, text in messages if kind == "note"]

@@ -69,6 +69,8 @@ def _refuse_data_options(smoothing: Smoothing, resampling: Resampling, samples: 
         raise UsageError("--samples reads observations, but P and Q are both parametric distributions")
     if smoothing.method != "none":
         raise UsageError("--smoothing applies to counts, but P and Q are both parametric distributions")
+    if strict:
+        raise UsageError("--strict checks weights that may not sum to 1, but P and Q are both parametric distributions")
     if resampling.active:
         raise UsageError(
             "--permutations and --bootstrap resample observations, but P and Q are both parametric distributions"
