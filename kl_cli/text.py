@@ -104,6 +104,23 @@ def show_label(label: str, limit: int = 60) -> str:
     return text
 
 
+def side_label(role: str, source: str | None = None, column: str | None = None) -> str:
+    """How every report and message names one side of a comparison: its role,
+    then where it came from (a path as given, ``stdin``, an inline list, a
+    distribution) and the column or JSON member it was read from.
+
+    >>> side_label("P", "word_counts.tsv", "speeches_2019"), side_label("Q", "stdin"), side_label("P")
+    ('P (word_counts.tsv: speeches_2019)', 'Q (stdin)', 'P')
+    """
+    if source is None:
+        return role
+    return f"{role} ({source})" if column is None else f"{role} ({source}: {column})"
+
+
+# Inline lists longer than this are named by their first characters.
+INLINE_NAME = 40
+
+
 def show_labels(labels: list[str], limit: int = 3, width: int = 30) -> str:
     """A few labels for prose: "'a', 'b', 'c' and 2 more"."""
     shown = ", ".join(show_label(x, width) for x in labels[:limit])

@@ -7,7 +7,17 @@ from typing import Any
 
 import click
 
-from ..vocabulary import BINNINGS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, MAX_TOP, METRICS, OUTPUT_FORMATS
+from ..vocabulary import (
+    BINNINGS,
+    CATEGORY_ORDERS,
+    ESTIMATORS,
+    MAX_BINS,
+    MAX_EXACT_INT,
+    MAX_K,
+    MAX_TOP,
+    METRICS,
+    OUTPUT_FORMATS,
+)
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .options import (
     Count,
@@ -44,7 +54,19 @@ from .streams import check_stdout
     "The metric for --format value and --fail-above.",
 )
 @fail_above_option("Exit 1 when --metric exceeds this value (infinite always does; inf: only infinite).")
-@click.option("--top", type=Count(0, MAX_TOP), default=15, show_default=True, help="Categories shown; 0 for all.")
+@click.option(
+    "--top",
+    type=Count(0, MAX_TOP),
+    default=15,
+    show_default=True,
+    help="Categories shown (the largest contributions to the divergence); 0 for all.",
+)
+@click.option(
+    "--order",
+    type=click.Choice(CATEGORY_ORDERS),
+    help="How categories are listed: as read (input: bins from low to high) or largest contribution first "
+    "(default: input for --samples bins, contribution otherwise).",
+)
 @resampling_options
 @click.option("--n-p", type=Count(1, MAX_EXACT_INT), help="Sample size behind P's probabilities (for resampling).")
 @click.option("--n-q", type=Count(1, MAX_EXACT_INT), help="Sample size behind Q's probabilities (for resampling).")
@@ -67,7 +89,15 @@ from .streams import check_stdout
 @debug_option
 @click.pass_context
 def compare(
-    ctx: click.Context, p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any
+    ctx: click.Context,
+    p: str,
+    q: str | None,
+    fmt: str,
+    metric: str,
+    fail_above: float | None,
+    top: int,
+    order: str | None,
+    **options: Any,
 ) -> int:
     """Compare distribution P with Q.
 
@@ -79,6 +109,7 @@ def compare(
     from ..render.compare import render_compare
     from ..render.progress import ReadProgress
     from ..reports.compare import run_compare
+    from ..reports.verdict import fail_above_verdict
 
     check_stdout()
     options.pop("debug")
@@ -91,8 +122,10 @@ def compare(
     missing = getattr(result, "not_estimated", {})
     if metric in missing and (fmt == "value" or fail_above is not None):
         raise click.UsageError(f"--metric {metric}: {missing[metric]}")
-    over = exceeded(result.metrics.get(metric), fail_above, f"--metric {metric}")
+    value = result.metrics.get(metric)
+    over = exceeded(value, fail_above, f"--metric {metric}")
+    verdict = fail_above_verdict(fail_above, value, over, metric)
     emit_warnings(result.warnings)
-    render_compare(result, fmt, sys.stdout, top=top, metric=metric)
+    render_compare(result, fmt, sys.stdout, top=top, metric=metric, order=order, verdict=verdict)
     sys.stdout.flush()
     return EXIT_EXCEEDED if over else EXIT_OK

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from ..reports.batch_result import REST, BatchResult
 from ..text import exact, fit, number, pct, visible
-from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
+from .writers import md_escape, md_table, output_encoding, trim_line_ends, write_csv, write_json, write_value
 
 STAT_COLUMNS = ("mean", "sem", "median", "p90", "p99", "p999", "min", "max")
 BAR_WIDTH = 40
@@ -113,7 +113,7 @@ def batch_table(r: BatchResult, encoding: str | None = None) -> str:
             terms = ", ".join(_term(r, c, p, q, t, encoding) for c, p, q, t in w.terms)
             lines.append(f"  {r.row_label(w.row)}: {number(w.kl_pq, 4)}  {terms}")
     lines += [f"note: {visible(n, encoding=encoding)}" for n in r.notes]
-    return "\n".join(fit(line, encoding) for line in lines)
+    return trim_line_ends("\n".join(fit(line, encoding) for line in lines))
 
 
 def _term(r: BatchResult, label: str, p: float, q: float, t: float, encoding: str | None) -> str:

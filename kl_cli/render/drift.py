@@ -15,7 +15,8 @@ from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
 from ..text import exact, fit, number, visible
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
-from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
+from .terminal import report_console
+from .writers import md_escape, md_table, output_encoding, write_csv, write_json
 
 DRIFT_CSV_HEADER = [
     "column",
@@ -181,15 +182,12 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
 
 def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     s = report.settings
     enc = output_encoding(out)
-    console = Console(
-        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
-    )
+    console, _ = report_console(out, width)
     title = Text("Drift check: ", style="bold")
     title.append(visible(report.current, 60, enc), style="bold magenta")
     title.append(" against ", style="bold")

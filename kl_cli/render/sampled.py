@@ -6,16 +6,8 @@ from typing import TextIO
 
 from ..reports.sampled import DIRECTION, PROPERTIES, SampledResult
 from ..text import exact, number, visible
-from .writers import (
-    REPORT_HEIGHT,
-    md_escape,
-    md_table,
-    output_encoding,
-    report_width,
-    write_csv,
-    write_json,
-    write_value,
-)
+from .terminal import report_console
+from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
 CSV_HEADER = ["estimator", "per", "mean", "sem", "n", "properties"]
 SHORT = {"k1": "unbiased", "k2": "biased, >= 0", "k3": "unbiased, >= 0"}
@@ -93,14 +85,11 @@ def _markdown(result: SampledResult, encoding: str | None) -> str:
 
 def _table(result: SampledResult, out: TextIO) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     enc = output_encoding(out)
-    console = Console(
-        file=out, width=report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
-    )
+    console, _ = report_console(out)
     first, second = _headline(result)
     console.print(Text(visible(first, encoding=enc), style="bold"))
     console.print(Text(visible(second, encoding=enc)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -53,6 +53,7 @@ class Comparison:
     n_q: float | None = None
     test: PermutationTest | None = None
     intervals: Intervals | None = None
+    binned: bool = False  # the categories are bins of numbers, in order (--samples)
 
     @property
     def unit(self) -> str:
@@ -309,7 +310,7 @@ def run_compare(
             hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling, resample_progress=resample_progress
         )
         result.notes.extend(model_notes)
-        return result
+        return replace(result, binned=True)
     note = None
     if samples:
         (pv, p_name), (qv, q_name) = load_samples(p, q, read, open_stdin)
@@ -325,4 +326,4 @@ def run_compare(
     )
     if note:
         result.notes.append(note)
-    return result
+    return replace(result, binned=samples)
