@@ -170,7 +170,7 @@ def compare_markdown(
         )
     )
     parts.append("")
-    parts.append(esc(order_line(r, top, order, encoding)))
+    parts.append(esc(order_line(r, top, order)))
     if r.size > len(shown):
         parts.append(fit(f"\n… {r.size - len(shown)} more categories", encoding))
     parts.append("")
@@ -186,15 +186,13 @@ def compare_markdown(
     return "\n".join(parts)
 
 
-def order_line(r: Comparison, top: int, order: str | None, encoding: str | None) -> str:
-    """How the categories are listed, and how else they can be (kl-cli's own text)."""
-    what = "bins" if r.binned else "categories"
-    by_input = (order or ("input" if r.binned else "contribution")) == "input"
+def order_line(r: Comparison, top: int, order: str | None) -> str:
+    """How the categories are listed (``category_order``), in words."""
+    what = "Bins" if r.binned else "Categories"
     kept = f"the {top} largest contributions, " if 0 < top < r.size else ""
-    if by_input:
-        listed = "from low to high" if r.binned else "in the order read"
-        return fit(f"{what.capitalize()}: {kept}{listed} (--order contribution ranks them).", encoding)
-    return fit(f"{what.capitalize()}: {kept}largest contribution first (--order input lists them as read).", encoding)
+    if (order or ("input" if r.binned else "contribution")) == "input":
+        return f"{what}: {kept}{'from low to high' if r.binned else 'in the order read'}."
+    return f"{what}: {kept}largest contribution first."
 
 
 def _md_metric_rows(r: Comparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:
@@ -285,7 +283,7 @@ def compare_table(
         )
     console.print(cats)
     console.print(Text(bar_legend(biggest, BAR_CELLS, blocks, enc), style="dim"))
-    console.print(Text(order_line(r, top, order, enc), style="dim"))
+    console.print(Text(order_line(r, top, order), style="dim"))
     if r.size > len(shown):
         more = fit(f"… {r.size - len(shown)} more categories (--top 0 shows all)", enc)
         console.print(Text(more, style="dim"))

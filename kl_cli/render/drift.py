@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
@@ -53,11 +54,13 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):
         col = next(c for c in report.columns if c.column == detail)
+        # A numeric column's categories are its bins: listed from low to high.
+        shown = replace(col.comparison, binned=col.type == "numeric")
         out.write("\n")
         if fmt == "markdown":
-            out.write(compare_markdown(col.comparison, top=0, encoding=output_encoding(out)) + "\n")
+            out.write(compare_markdown(shown, top=0, encoding=output_encoding(out)) + "\n")
         else:
-            compare_table(col.comparison, out, top=0)
+            compare_table(shown, out, top=0)
 
 
 def drift_csv_rows(report: DriftReport) -> list[list[str]]:
