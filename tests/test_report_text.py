@@ -63,7 +63,9 @@ def test_compare_states_the_verdict_in_every_format(limit, over):
     header, body = rows[0], rows[1:]
     assert header[-4:] == ["fail_above_metric", "fail_above_limit", "fail_above_value", "fail_above_exceeded"]
     assert len(body) == 2 and all(len(row) == len(header) for row in rows)  # one rectangular table
-    assert all(row[-4:] == ["kl_pq", repr(float(limit)), repr(data["metrics"]["kl_pq"]), str(over).lower()] for row in body)
+    assert all(
+        row[-4:] == ["kl_pq", repr(float(limit)), repr(data["metrics"]["kl_pq"]), str(over).lower()] for row in body
+    )
     # value stays one number: the exit status is the verdict
     assert compare(P, Q, "--fail-above", limit, "--format", "value", code=code) == repr(data["metrics"]["kl_pq"]) + "\n"
 
@@ -86,8 +88,16 @@ def test_a_rounded_value_equal_to_the_limit_is_shown_exactly():
 
 def test_an_infinite_value_and_an_infinite_limit_are_named_in_json():
     data = strict_json(compare("a=1,b=1", "a=1,b=0", "--fail-above", "5", "--format", "json", code=1))
-    assert data["fail_above"] == {"metric": "kl_pq", "limit": 5.0, "value": None, "exceeded": True, "infinite": ["value"]}
-    assert "kl_pq is infinite, above any limit (exit status 1)." in compare("a=1,b=1", "a=1,b=0", "--fail-above", "5", code=1)
+    assert data["fail_above"] == {
+        "metric": "kl_pq",
+        "limit": 5.0,
+        "value": None,
+        "exceeded": True,
+        "infinite": ["value"],
+    }
+    assert "kl_pq is infinite, above any limit (exit status 1)." in compare(
+        "a=1,b=1", "a=1,b=0", "--fail-above", "5", code=1
+    )
     data = strict_json(compare(P, Q, "--fail-above", "inf", "--format", "json"))
     assert data["fail_above"]["limit"] is None and data["fail_above"]["infinite"] == ["limit"]
     assert "--fail-above inf: kl\\_pq = " in compare(P, Q, "--fail-above", "inf", "--format", "markdown")
@@ -136,9 +146,17 @@ def test_batch_states_the_verdict(batch_pair):
     assert verdict["value"] == pytest.approx(mean, rel=1e-9) and verdict["limit"] == limit
     for fmt in ("table", "markdown"):
         out = run("batch", p, q, "--fail-above", repr(2 * mean), "--format", fmt, env=PLAIN).stdout
-        assert "kl_pq (mean) = " in out.splitlines()[-1].replace("\\", "") and "within the limit (exit status 0)" in out, out
+        assert (
+            "kl_pq (mean) = " in out.splitlines()[-1].replace("\\", "") and "within the limit (exit status 0)" in out
+        ), out
     rows = csv_rows(run("batch", p, q, "--fail-above", "1", "--stat", "max", "--format", "csv", env=PLAIN).stdout)
-    assert rows[0][-5:] == ["fail_above_metric", "fail_above_stat", "fail_above_limit", "fail_above_value", "fail_above_exceeded"]
+    assert rows[0][-5:] == [
+        "fail_above_metric",
+        "fail_above_stat",
+        "fail_above_limit",
+        "fail_above_value",
+        "fail_above_exceeded",
+    ]
     assert len(rows) == 7 and {len(r) for r in rows} == {len(rows[0])}
     assert {tuple(r[-5:-2]) for r in rows[1:]} == {("kl_pq", "max", "1.0")}
 
@@ -352,7 +370,10 @@ def test_the_ranking_by_contribution_stays_available(samples):
 
 def test_top_keeps_the_largest_contributions_in_the_chosen_order(samples):
     p, q = samples
-    ranked = [c["label"] for c in strict_json(compare(p, q, "--samples", "--order", "contribution", "--format", "json"))["categories"]]
+    ranked = [
+        c["label"]
+        for c in strict_json(compare(p, q, "--samples", "--order", "contribution", "--format", "json"))["categories"]
+    ]
     table = compare(p, q, "--samples", "--top", "3")
     assert bins_of(table) == sorted(ranked[:3], key=low_end)
     assert "Bins: the 3 largest contributions, from low to high." in table
