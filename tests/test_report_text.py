@@ -402,6 +402,9 @@ def test_drift_detail_lists_a_numeric_columns_bins_in_order():
     out = run("drift", "sample_data/reference.csv", "sample_data/current.csv", "--detail", "basket_value", env=PLAIN)
     assert out.exit_code == 1, describe(out)
     detail = out.stdout.split("KL divergence: ", 1)[1]
+    assert detail.startswith(
+        "P (sample_data/reference.csv: basket_value) vs Q (sample_data/current.csv: basket_value)\n"
+    )
     shown = bins_of(detail)
     assert len(shown) == 11 and shown == sorted(shown, key=low_end) and shown[-1] == "(missing)"
     assert "Bins: from low to high." in detail

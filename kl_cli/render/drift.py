@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
-from ..text import exact, fit, number, visible
+from ..text import exact, fit, number, side_label, visible
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
 from .terminal import report_console
@@ -54,8 +54,14 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):
         col = next(c for c in report.columns if c.column == detail)
-        # A numeric column's categories are its bins: listed from low to high.
-        shown = replace(col.comparison, binned=col.type == "numeric")
+        # The sides named as compare names them (the explanation speaks of P and
+        # Q); a numeric column's categories are its bins, listed from low to high.
+        shown = replace(
+            col.comparison,
+            p_source=side_label("P", report.reference, col.column),
+            q_source=side_label("Q", report.current, col.column),
+            binned=col.type == "numeric",
+        )
         out.write("\n")
         if fmt == "markdown":
             out.write(compare_markdown(shown, top=0, encoding=output_encoding(out)) + "\n")
