@@ -256,16 +256,11 @@ def test_columns_is_the_width_when_it_is_a_number():
     assert compare(LONG_P, LONG_Q, env={"COLUMNS": "wide"}) == compare(LONG_P, LONG_Q)
 
 
-def test_the_piped_width_is_bounded():
+def test_the_piped_width_is_bounded(monkeypatch):
     from kl_cli.render.writers import PIPED_WIDTH, report_width
 
-    stream = io.StringIO()
-    old = os.environ.pop("COLUMNS", None)
-    try:
-        assert report_width(stream) == PIPED_WIDTH == 400
-    finally:
-        if old is not None:
-            os.environ["COLUMNS"] = old
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert report_width(io.StringIO()) == PIPED_WIDTH == 400
 
 
 @pytest.fixture

@@ -362,7 +362,11 @@ def test_the_run_ends_without_the_interpreters_teardown(tmp_path, case):
         f"sys.argv = ['kl-cli', *{args!r}]\n"
         "run()\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120, check=False)
+    # The environment as _child passes it: a child given none inherits the C-level
+    # one, where readline (imported under pytest) may have set COLUMNS and LINES.
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120, check=False, env={**os.environ}
+    )
     assert proc.returncode == code, proc.stderr
     assert b"TEARDOWN" not in proc.stderr
     reference = _child(args, cwd=tmp_path)
