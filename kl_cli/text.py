@@ -39,6 +39,22 @@ def visible(text: str, limit: int | None = None, encoding: str | None = None) ->
     return shown
 
 
+def visible_ends(text: str, limit: int, encoding: str | None = None) -> str:
+    """``visible`` text cut in the middle to ``limit`` characters, so that both
+    ends stay: a side's role and the column it was read from, around a long path.
+
+    >>> visible_ends("P (/a/long/path/to/counts.tsv: speeches_2019)", 30)
+    'P (/a/lon….tsv: speeches_2019)'
+    """
+    shown = visible(text, encoding=encoding)
+    if len(shown) <= limit:
+        return shown
+    cut = "…" if encoding is None or _holds("…", encoding) else PROSE_SPELLINGS["…"]
+    head = max((limit - len(cut)) // 3, 0)
+    tail = max(limit - len(cut) - head, 0)
+    return shown[:head] + cut + shown[len(shown) - tail :]
+
+
 def _escape(ch: str) -> str:
     return ch.encode("unicode_escape").decode("ascii")
 

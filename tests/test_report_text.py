@@ -411,3 +411,15 @@ def test_drift_detail_lists_a_numeric_columns_bins_in_order():
 def test_order_is_documented():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "--order input" in readme and "--order contribution" in readme
+
+
+def test_a_long_path_is_cut_in_the_middle_so_the_columns_stay(tmp_path):
+    folder = tmp_path / ("a_folder_with_a_long_name_" * 3)
+    folder.mkdir()
+    path = folder / "counts.tsv"
+    path.write_text("word\tspeeches_2019\tspeeches_2023\ntax\t3\t4\njobs\t5\t2\n", encoding="utf-8")
+    args = (str(path), "--p-column", "speeches_2019", "--q-column", "speeches_2023")
+    title = compare(*args).splitlines()[0]
+    assert re.fullmatch(r"KL divergence: P \(/.{10,}….*: speeches_2019\) vs Q \(/.{10,}….*: speeches_2023\)", title)
+    data = strict_json(compare(*args, "--format", "json"))  # whole in JSON
+    assert data["p_source"] == f"P ({path}: speeches_2019)"

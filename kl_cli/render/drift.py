@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from ..reports.drift import ColumnDrift, DriftReport, DriftSettings
-from ..text import exact, fit, number, side_label, visible
+from ..text import exact, fit, number, side_label, visible, visible_ends
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
 from .terminal import report_console
@@ -198,9 +198,9 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     enc = output_encoding(out)
     console, _ = report_console(out, width)
     title = Text("Drift check: ", style="bold")
-    title.append(visible(report.current, 60, enc), style="bold magenta")
+    title.append(visible_ends(report.current, 60, enc), style="bold magenta")
     title.append(" against ", style="bold")
-    title.append(visible(report.reference, 60, enc), style="bold blue")
+    title.append(visible_ends(report.reference, 60, enc), style="bold blue")
     console.print(title)
     described = visible(s.smoothing.describe(), encoding=enc)
     console.print(Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {described}"))

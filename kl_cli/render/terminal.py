@@ -12,7 +12,7 @@ import math
 from typing import Any, TextIO
 
 from ..reports.verdict import Verdict
-from ..text import fit, visible
+from ..text import fit, visible, visible_ends
 from .writers import REPORT_HEIGHT, TrimmedLines, output_encoding, report_width
 
 
@@ -40,9 +40,10 @@ def open_report(
     enc = output_encoding(out)
     console, width = report_console(out, width)
     title = Text("KL divergence: ", style="bold")
-    title.append(visible(p_source, source_width, enc), style="bold blue")
+    # Cut in the middle: the role and the column stay, however long the path.
+    title.append(visible_ends(p_source, source_width, enc), style="bold blue")
     title.append(" vs ", style="bold")
-    title.append(visible(q_source, source_width, enc), style="bold magenta")
+    title.append(visible_ends(q_source, source_width, enc), style="bold magenta")
     console.print(title)
     return console, enc, width
 
