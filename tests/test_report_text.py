@@ -423,3 +423,10 @@ def test_a_long_path_is_cut_in_the_middle_so_the_columns_stay(tmp_path):
     assert re.fullmatch(r"KL divergence: P \(/.{10,}….*: speeches_2019\) vs Q \(/.{10,}….*: speeches_2023\)", title)
     data = strict_json(compare(*args, "--format", "json"))  # whole in JSON
     assert data["p_source"] == f"P ({path}: speeches_2019)"
+
+
+def test_coloured_reports_pad_no_line_either():
+    out = compare(LONG_P, LONG_Q, env={"FORCE_COLOR": "1", "NO_COLOR": None, "TERM": "xterm-256color"})
+    assert "\x1b[" in out  # coloured
+    padded = [line for line in out.split("\n") if re.search(r"[ \t](?:\x1b\[[0-9;]*m)*$", line)]
+    assert not padded, padded

@@ -114,14 +114,16 @@ def _terminal_width(out: TextIO) -> int:
     return MIN_WIDTH
 
 
-# Spaces (and tabs) at the end of a line, before any colour codes that close it.
-_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")
+# The end of a line made of spaces, tabs and colour codes; and a colour code.
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def trim_line_ends(text: str) -> str:
     """``text`` with no space at the end of any line (rich pads table cells to
-    the table's width; a padded line is noise in a diff, a log or a CI summary)."""
-    return "\n".join(_TRAILING.sub(r"\1", line) for line in text.split("\n"))
+    the table's width; a padded line is noise in a diff, a log or a CI summary).
+    Colour codes among those spaces are kept, so every style is still closed."""
+    return "\n".join(_TRAILING.sub(lambda m: "".join(_SGR.findall(m.group(0))), line) for line in text.split("\n"))
 
 
 class TrimmedLines:
