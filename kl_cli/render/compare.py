@@ -192,7 +192,7 @@ def order_line(r: Comparison, top: int, order: str | None) -> str:
     kept = f"the {top} largest contributions, " if 0 < top < r.size else ""
     if (order or ("input" if r.binned else "contribution")) == "input":
         return f"{what}: {kept}{'from low to high' if r.binned else 'in the order read'}."
-    return f"{what}: {kept}largest contribution first."
+    return f"{what}: {kept}largest first." if kept else f"{what}: largest contribution first."
 
 
 def _md_metric_rows(r: Comparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:
