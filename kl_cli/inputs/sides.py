@@ -87,14 +87,16 @@ def _load(
     """A source read as far as its format, called ``role (spec)`` in messages (or ``named``)."""
     if not is_word(spec):  # observations in memory (the Python API): a list, an array, a Series
         return _Loaded(named or role, json_value=[None if _is_nan(v) else v for v in _listed(spec, role)])
-    origin = None if named is not None else spec.spec if isinstance(spec, Opened) else _origin(spec)
     if isinstance(spec, Opened):
         loaded = _load_source(spec.spec, named or spec.source.name, role, options, open_stdin, False, spec)
-        return replace(loaded, origin=origin)
+        return replace(loaded, origin=None if named is not None else spec.spec)
     stream = is_stream(spec)
     if stream or os.path.exists(spec):
+        origin = None if named is not None else "stdin" if spec == "-" else spec
         name = named or side_label(role, origin)
         return replace(_load_source(spec, name, role, options, open_stdin, stream), origin=origin)
+    # An inline list: named by its first characters.
+    origin = None if named is not None else spec if len(spec) <= INLINE_NAME else spec[: INLINE_NAME - 1] + "…"
     name = named or side_label(role, origin)
     try:
         values, labels = split_inline(spec, name)
@@ -107,14 +109,6 @@ def _load(
             f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
         ) from None
     return _Loaded(name, inline=(values, labels), origin=origin)
-
-
-def _origin(spec: str) -> str:
-    """Where a command-line word comes from, as a label shows it: "stdin" for
-    '-', an inline list cut to ``INLINE_NAME`` characters, else the path as given."""
-    if spec == "-":
-        return "stdin"
-    return spec if len(spec) <= INLINE_NAME else spec[: INLINE_NAME - 1] + "…"
 
 
 def _listed(obj: Any, role: str) -> list[Any]:

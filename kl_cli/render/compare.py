@@ -34,21 +34,9 @@ def metric_csv_rows(r: Comparison) -> list[list[str]]:
     return rows
 
 
-def category_order(r: Comparison, top: int = 0, order: str | None = None) -> list[int]:
-    """The categories a report lists, in its order. ``top`` (0: all) keeps the
-    largest contributors to the divergence; ``order`` lists them by
-    ``contribution`` (largest first) or as ``input`` (as read: bins from low
-    to high); None is input order for bins (``r.binned``), contribution otherwise."""
-    ranked = [int(i) for i in r.ranked()]
-    chosen = ranked if top <= 0 else ranked[:top]
-    if (order or ("input" if r.binned else "contribution")) == "input":
-        chosen.sort()
-    return chosen
-
-
 def category_rows(r: Comparison, top: int = 0, order: str | None = None) -> list[list[Any]]:
-    """label, p, q, kl_pq term, kl_qp term of the categories ``category_order`` lists."""
-    return [[r.label(i), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in category_order(r, top, order)]
+    """label, p, q, kl_pq term, kl_qp term of the categories ``r.listed`` lists."""
+    return [[r.label(i), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.listed(top, order)]
 
 
 def render_compare(
@@ -69,9 +57,7 @@ def render_compare(
         render_parametric(r, fmt, out, metric=metric, verdict=verdict)
         return
     if fmt == "json":
-        data = r.to_dict()
-        data["categories"] = [data["categories"][k] for k in _json_positions(r, order)]
-        write_json(with_verdict(data, verdict), out)
+        write_json(with_verdict(r.to_dict(order), verdict), out)
     elif fmt == "value":
         write_value(r.metrics[metric], out)
     elif fmt == "csv" and (r.test is not None or r.intervals is not None):
@@ -83,12 +69,6 @@ def render_compare(
         out.write(compare_markdown(r, top, output_encoding(out), order=order, verdict=verdict) + "\n")
     else:
         compare_table(r, out, top, order=order, verdict=verdict)
-
-
-def _json_positions(r: Comparison, order: str | None) -> list[int]:
-    """Where each category of ``category_order`` stands in ``to_dict()``'s list (which is ranked)."""
-    at = {int(i): k for k, i in enumerate(r.ranked())}
-    return [at[i] for i in category_order(r, 0, order)]
 
 
 def _bounds(r: Comparison, metric: str) -> str:
@@ -187,10 +167,10 @@ def compare_markdown(
 
 
 def order_line(r: Comparison, top: int, order: str | None) -> str:
-    """How the categories are listed (``category_order``), in words."""
+    """How the categories are listed (``r.listed``), in words."""
     what = "Bins" if r.binned else "Categories"
     kept = f"the {top} largest contributions, " if 0 < top < r.size else ""
-    if (order or ("input" if r.binned else "contribution")) == "input":
+    if r.order_in_force(order) == "input":
         return f"{what}: {kept}{'from low to high' if r.binned else 'in the order read'}."
     return f"{what}: {kept}largest first." if kept else f"{what}: largest contribution first."
 
