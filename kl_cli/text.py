@@ -39,6 +39,22 @@ def visible(text: str, limit: int | None = None, encoding: str | None = None) ->
     return shown
 
 
+def visible_ends(text: str, limit: int, encoding: str | None = None) -> str:
+    """``visible`` text cut in the middle to ``limit`` characters, so that both
+    ends stay: a side's role and the column it was read from, around a long path.
+
+    >>> visible_ends("P (/a/long/path/to/counts.tsv: speeches_2019)", 30)
+    'P (/a/lon….tsv: speeches_2019)'
+    """
+    shown = visible(text, encoding=encoding)
+    if len(shown) <= limit:
+        return shown
+    cut = "…" if encoding is None or _holds("…", encoding) else PROSE_SPELLINGS["…"]
+    head = max((limit - len(cut)) // 3, 0)
+    tail = max(limit - len(cut) - head, 0)
+    return shown[:head] + cut + shown[len(shown) - tail :]
+
+
 def _escape(ch: str) -> str:
     return ch.encode("unicode_escape").decode("ascii")
 
@@ -102,6 +118,23 @@ def show_label(label: str, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def side_label(role: str, source: str | None = None, column: str | None = None) -> str:
+    """How every report and message names one side of a comparison: its role,
+    then where it came from (a path as given, ``stdin``, an inline list, a
+    distribution) and the column or JSON member it was read from.
+
+    >>> side_label("P", "word_counts.tsv", "speeches_2019"), side_label("Q", "stdin"), side_label("P")
+    ('P (word_counts.tsv: speeches_2019)', 'Q (stdin)', 'P')
+    """
+    if source is None:
+        return role
+    return f"{role} ({source})" if column is None else f"{role} ({source}: {column})"
+
+
+# Inline lists longer than this are named by their first characters.
+INLINE_NAME = 40
 
 
 def show_labels(labels: list[str], limit: int = 3, width: int = 30) -> str:

@@ -84,6 +84,10 @@ SMOOTHING_PARAMETERS = {
 }
 
 BINNINGS = ("quantile", "uniform")
+# The order of compare's categories: as read (bins from low to high), or the
+# largest contributions to the divergence first. The default is input order
+# for bins (--samples) and contribution for categories.
+CATEGORY_ORDERS = ("input", "contribution")
 # How compare --samples estimates: binned (counts in bins) or knn (nearest-neighbour distances).
 ESTIMATORS = ("binned", "knn")
 

@@ -313,7 +313,7 @@ def test_markdown_format_is_a_table_with_verdict():
 
 def test_detail_shows_the_full_comparison():
     out = run("drift", REFERENCE, CURRENT, "--detail", "plan").stdout
-    assert "KL divergence: reference 'plan' vs current 'plan'" in out
+    assert f"KL divergence: P ({REFERENCE}: plan) vs Q ({CURRENT}: plan)" in out  # named as compare names sides
     assert "enterprise" in out
     bad = run("drift", REFERENCE, CURRENT, "--detail", "nope")
     assert bad.exit_code == 2

@@ -58,6 +58,8 @@ NOT_FUZZED = {
     "--debug": "shows tracebacks on purpose",
     "--version": "prints the version",
 }
+# The columns --fail-above adds to every row of compare's CSV.
+VERDICT_CSV_COLUMNS = ["fail_above_metric", "fail_above_limit", "fail_above_value", "fail_above_exceeded"]
 COMPARE_CSV_HEADERS = (
     ["label", "p", "q", "kl_pq", "kl_qp"],
     ["metric", "value", "method", "error"],  # estimates (--estimator knn) and parametric distributions
@@ -271,6 +273,8 @@ def compare_options(draw) -> tuple[list[str], str, bool]:
         opts += ["--metric", draw(st.sampled_from(METRICS))]
     if draw(st.booleans()):
         opts += ["--top", str(draw(st.integers(min_value=0, max_value=5)))]
+    if draw(st.integers(0, 3)) == 0:
+        opts += ["--order", draw(st.sampled_from(["input", "contribution", "alphabetical"]))]
     fail_above = draw(st.booleans())
     if fail_above:
         opts += ["--fail-above", draw(float_option)]
@@ -431,6 +435,11 @@ def check(result, *, fmt: str, may_exceed: bool, inputs: str, command: str = "co
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(out, newline="")))
         if command == "compare":
+            if may_exceed:  # --fail-above given: its verdict closes every row (issue 14)
+                assert rows[0][-4:] == VERDICT_CSV_COLUMNS, rows[0]
+                exceeded = "true" if result.exit_code == 1 else "false"
+                assert all(len(r) == len(rows[0]) and r[-1] == exceeded for r in rows[1:]), rows
+                rows = [r[:-4] for r in rows]
             assert rows[0] in COMPARE_CSV_HEADERS, rows[0]
         else:
             assert rows[0][0] == "column", rows[0]

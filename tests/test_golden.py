@@ -56,6 +56,22 @@ CASES: dict[str, tuple[list[str], int]] = {
     # Two parametric distributions: methods, the picture of both densities, the continuous explanation.
     "compare_normals": (["compare", "normal(0, 1)", "normal(1, 2)"], 0),
     "compare_discrete_models": (["compare", "poisson(3)", "geometric(p=0.3)"], 0),
+    # Both sides from one table, named by their columns; --fail-above's verdict closes the report.
+    "compare_word_counts": (
+        [
+            "compare",
+            "sample_data/word_counts.tsv",
+            "--p-column",
+            "speeches_2019",
+            "--q-column",
+            "speeches_2023",
+            "--fail-above",
+            "0.1",
+        ],
+        1,
+    ),
+    # Observations binned against a model: the bins from low to high, not by contribution.
+    "compare_binned": (["compare", "sample_data/latency_ms.csv", "lognormal(4, 0.5)", "--samples"], 0),
     "drift_sample": (["drift", "sample_data/reference.csv", "sample_data/current.csv"], 1),
     "drift_region": (["drift", "sample_data/reference.csv", "sample_data/current.csv", "--detail", "region"], 1),
 }

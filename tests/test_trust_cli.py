@@ -366,7 +366,11 @@ def test_the_run_ends_without_the_interpreters_teardown(tmp_path, case):
         f"sys.argv = ['kl-cli', *{args!r}]\n"
         "run()\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120, check=False)
+    # The environment as _child passes it: a child given none inherits the C-level
+    # one, where readline (imported under pytest) may have set COLUMNS and LINES.
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120, check=False, env={**os.environ}
+    )
     assert proc.returncode == code, proc.stderr
     assert b"TEARDOWN" not in proc.stderr
     reference = _child(args, cwd=tmp_path)
@@ -566,9 +570,11 @@ def test_a_huge_columns_is_held_at_1000(columns):
     assert result.stdout == capped.stdout
 
 
-@pytest.mark.parametrize(("columns", "width"), [("0", 80), ("-3", 80), ("100", 100), ("10" * 9, 1000), ("x", 80)])
+@pytest.mark.parametrize(("columns", "width"), [("0", 80), ("-3", 80), ("100", 100), ("10" * 9, 1000), ("x", 400)])
 def test_the_width_rich_is_given(monkeypatch, columns, width):
-    """The width itself (the reports above are too short for 1,000 and 10**17 columns to differ)."""
+    """The width itself (the reports above are too short for 1,000 and 10**17 columns to differ);
+    a COLUMNS that is not a number is ignored, and a report to no terminal gets the piped width
+    (issue 14: a width that fits the content, so no line is wrapped mid-word)."""
     from kl_cli.render.writers import report_width
 
     monkeypatch.setenv("COLUMNS", columns)
@@ -579,9 +585,11 @@ def test_the_width_rich_is_given(monkeypatch, columns, width):
 @pytest.mark.parametrize("columns", ["abc", "", "8O", "9" * 5000])
 @pytest.mark.parametrize("case", ["compare", "drift"])
 def test_a_garbage_columns_falls_back_to_a_sane_width(case, columns):
-    """Not a number: the terminal's width, and with no terminal (as here) 80."""
+    """Not a number: ignored, as if COLUMNS were unset: the terminal's width, and with no terminal
+    (as here) the piped width, which fits the content (issue 14)."""
     garbage = _child(WIDTH_CASES[case], env={**WIDTH_ENV, "COLUMNS": columns})
-    sane = _reference_run(tuple(WIDTH_CASES[case]), tuple({**WIDTH_ENV, "COLUMNS": "80"}.items()))
+    unset = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    sane = subprocess.run([*KL, *WIDTH_CASES[case]], env={**unset, **WIDTH_ENV}, capture_output=True, check=False)
     assert garbage.returncode == sane.returncode and garbage.returncode in (0, 1), garbage.stderr
     assert garbage.stdout == sane.stdout
 

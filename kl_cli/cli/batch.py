@@ -98,6 +98,7 @@ def batch(
     """
     from ..render.batch import render_batch
     from ..reports.batch import run_batch
+    from ..reports.verdict import fail_above_verdict
 
     check_stdout()
     options.pop("debug")
@@ -108,10 +109,11 @@ def batch(
     )
     value = result.stat(metric, stat) if fmt == "value" or fail_above is not None else None
     over = exceeded(value, fail_above, f"the {stat} of {metric}")
+    verdict = fail_above_verdict(fail_above, value, over, metric, stat=stat)
     emit_warnings(result.warnings)
     if fmt in ("csv", "value"):  # the other formats carry the notes themselves
         for note in result.notes:
             say("note", note)
-    render_batch(result, fmt, sys.stdout, metric=metric, stat=stat)
+    render_batch(result, fmt, sys.stdout, metric=metric, stat=stat, verdict=verdict)
     sys.stdout.flush()
     return EXIT_EXCEEDED if over else EXIT_OK

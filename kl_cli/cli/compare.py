@@ -7,7 +7,17 @@ from typing import Any
 
 import click
 
-from ..vocabulary import BINNINGS, COMPARE_FORMATS, ESTIMATORS, MAX_BINS, MAX_EXACT_INT, MAX_K, MAX_TOP, METRICS
+from ..vocabulary import (
+    BINNINGS,
+    CATEGORY_ORDERS,
+    COMPARE_FORMATS,
+    ESTIMATORS,
+    MAX_BINS,
+    MAX_EXACT_INT,
+    MAX_K,
+    MAX_TOP,
+    METRICS,
+)
 from .app import EXIT_EXCEEDED, EXIT_OK
 from .needs import KlCommand
 from .options import (
@@ -46,7 +56,19 @@ from .streams import check_stdout
     "The metric for --format value and --fail-above.",
 )
 @fail_above_option("Exit 1 when --metric exceeds this value (infinite always does; inf: only infinite).")
-@click.option("--top", type=Count(0, MAX_TOP), default=15, show_default=True, help="Categories shown; 0 for all.")
+@click.option(
+    "--top",
+    type=Count(0, MAX_TOP),
+    default=15,
+    show_default=True,
+    help="Categories shown (the largest contributions to the divergence); 0 for all.",
+)
+@click.option(
+    "--order",
+    type=click.Choice(CATEGORY_ORDERS),
+    help="How categories are listed: as read (input: bins from low to high) or largest contribution first "
+    "(default: input for --samples bins, contribution otherwise).",
+)
 @resampling_options
 @click.option("--n-p", type=Count(1, MAX_EXACT_INT), help="Sample size behind P's probabilities (for resampling).")
 @click.option("--n-q", type=Count(1, MAX_EXACT_INT), help="Sample size behind Q's probabilities (for resampling).")
@@ -67,7 +89,18 @@ from .streams import check_stdout
 @click.option("--k", "k", type=Count(1, MAX_K), help="Neighbours for --estimator knn (default 1).")
 @click.option("--columns", help="Numeric columns read as vectors (x,y,...; the same on both sides), for knn.")
 @debug_option
-def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | None, top: int, **options: Any) -> int:
+@click.pass_context
+def compare(
+    ctx: click.Context,
+    p: str,
+    q: str | None,
+    fmt: str,
+    metric: str,
+    fail_above: float | None,
+    top: int,
+    order: str | None,
+    **options: Any,
+) -> int:
     """Compare distribution P with Q.
 
     P and Q are inline lists (0.7,0.3 or rain=0.7,dry=0.3), CSV/TSV/JSON
@@ -78,6 +111,7 @@ def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | No
     from ..render.compare import render_compare
     from ..render.progress import ReadProgress
     from ..reports.compare import run_compare
+    from ..reports.verdict import fail_above_verdict
 
     check_stdout()
     options.pop("debug")
@@ -86,13 +120,15 @@ def compare(p: str, q: str | None, fmt: str, metric: str, fail_above: float | No
     missing = getattr(result, "not_estimated", {})
     if metric in missing and (fmt == "value" or fail_above is not None):
         raise click.UsageError(f"--metric {metric}: {missing[metric]}")
-    over = exceeded(result.metrics.get(metric), fail_above, f"--metric {metric}")
+    value = result.metrics.get(metric)
+    over = exceeded(value, fail_above, f"--metric {metric}")
+    verdict = fail_above_verdict(fail_above, value, over, metric)
     emit_warnings(result.warnings)
     if fmt == "html":  # above the other renderers: it reuses their rows
         from ..render.html_report import compare_html
 
-        compare_html(result, sys.stdout, top=top)
+        compare_html(result, sys.stdout, top=top, order=order, verdict=verdict)
     else:
-        render_compare(result, fmt, sys.stdout, top=top, metric=metric)
+        render_compare(result, fmt, sys.stdout, top=top, metric=metric, order=order, verdict=verdict)
     sys.stdout.flush()
     return EXIT_EXCEEDED if over else EXIT_OK

@@ -84,6 +84,7 @@ def sampled(
     """
     from ..render.sampled import render_sampled
     from ..reports.sampled import run_sampled
+    from ..reports.verdict import fail_above_verdict
 
     check_stdout()
     options.pop("debug")
@@ -95,7 +96,8 @@ def sampled(
         why = result.not_estimated.get(estimator, "a standard error needs at least two values (tokens or sequences)")
         raise click.UsageError(f"--estimator {estimator}: {why}")
     over = exceeded(value, fail_above, f"{estimator} ({stat}, per {per})")
+    verdict = fail_above_verdict(fail_above, value, over, estimator, stat=stat, per=per)
     emit_warnings(list(result.warnings))
-    render_sampled(result, fmt, sys.stdout, estimator=estimator, per=per, stat=stat)
+    render_sampled(result, fmt, sys.stdout, estimator=estimator, per=per, stat=stat, verdict=verdict)
     sys.stdout.flush()
     return EXIT_EXCEEDED if over else EXIT_OK

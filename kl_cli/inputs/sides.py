@@ -11,7 +11,7 @@ import numpy as np
 
 from ..core.histogram import Histogram, align, count_observations, make_histogram
 from ..errors import InputError, UsageError
-from ..text import show_label
+from ..text import INLINE_NAME, show_label, side_label
 from .columns import Want, read_sides
 from .inline import InlineSyntaxError, split_inline
 from .jsondoc import _json_number, histogram_from_json, json_pair, parse_json_text
@@ -33,6 +33,13 @@ class _Loaded:
     inline: tuple[list[float], list[str] | None] | None = None
     json_value: Any = None
     table: Any = None
+    # Where the side came from, as its label shows it (``side_label``): a path
+    # as given, "stdin", an inline list; None for a name given by the caller.
+    origin: str | None = None
+
+    def label(self, role: str, column: str | None) -> str:
+        """The side's name with the column (or JSON member) it is read from."""
+        return self.name if self.origin is None else side_label(role, self.origin, column)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def open_side(spec: Any, role: str, encoding: str = "utf-8") -> Any:
     from .distribution import distribution_in, read_distribution
 
     if isinstance(spec, str) and spec != "-" and os.path.isfile(spec):
-        name = f"{role} ({spec})"
+        name = side_label(role, spec)
         source = Source(spec, name)  # by content: a stated format applies when the file is read as data
         document = source.document(MAX_JSON_BYTES + 1) if source.format == "json" else None
         found = None if document is None else distribution_in(document, name, encoding)
@@ -81,12 +88,16 @@ def _load(
     if not is_word(spec):  # observations in memory (the Python API): a list, an array, a Series
         return _Loaded(named or role, json_value=[None if _is_nan(v) else v for v in _listed(spec, role)])
     if isinstance(spec, Opened):
-        return _load_source(spec.spec, named or spec.source.name, role, options, open_stdin, False, spec)
+        loaded = _load_source(spec.spec, named or spec.source.name, role, options, open_stdin, False, spec)
+        return replace(loaded, origin=None if named is not None else spec.spec)
     stream = is_stream(spec)
     if stream or os.path.exists(spec):
-        name = named or (f"{role} (stdin)" if spec == "-" else f"{role} ({spec})")
-        return _load_source(spec, name, role, options, open_stdin, stream)
-    name = named or (f"{role} ({spec})" if len(spec) <= 40 else role)
+        origin = None if named is not None else "stdin" if spec == "-" else spec
+        name = named or side_label(role, origin)
+        return replace(_load_source(spec, name, role, options, open_stdin, stream), origin=origin)
+    # An inline list: named by its first characters.
+    origin = None if named is not None else spec if len(spec) <= INLINE_NAME else spec[: INLINE_NAME - 1] + "…"
+    name = named or side_label(role, origin)
     try:
         values, labels = split_inline(spec, name)
     except InlineSyntaxError as exc:
@@ -97,7 +108,7 @@ def _load(
         raise InputError(
             f"{role}: {show_label(spec)} is neither an existing file nor a valid inline list: {exc}",
         ) from None
-    return _Loaded(name, inline=(values, labels))
+    return _Loaded(name, inline=(values, labels), origin=origin)
 
 
 def _listed(obj: Any, role: str) -> list[Any]:
@@ -220,12 +231,18 @@ def _histogram(side: _Side, at_most: int | None = None) -> Histogram:
         return exact_histogram(*split_big(loaded.inline[0]), loaded.inline[1], loaded.name)
     if loaded.table is not None:
         other = "Q" if role == "P" else "P"
-        (histogram,) = read_sides(loaded.table, [Want(side.plan, loaded.name, at_most=at_most, roles=(role, other))])
+        want = Want(side.plan, loaded.label(role, side.plan.value), at_most=at_most, roles=(role, other))
+        (histogram,) = read_sides(loaded.table, [want])
         return histogram
     value = loaded.json_value
     if json_pair(value):
-        return histogram_from_json(value[role.lower()], f"{loaded.name} [{role.lower()}]")
+        return histogram_from_json(value[role.lower()], _member(loaded, role))
     return histogram_from_json(value, loaded.name)
+
+
+def _member(loaded: _Loaded, role: str) -> str:
+    """The name of one side of a JSON pair {"p": ..., "q": ...}: its member, as a column."""
+    return loaded.label(role, role.lower()) if loaded.origin is not None else f"{loaded.name} [{role.lower()}]"
 
 
 def _sides(
@@ -252,8 +269,7 @@ def _sides(
             hint="give a second source, or one file holding both: "
             'JSON {"p": ..., "q": ...} or a table with --p-column and --q-column',
         )
-    name = loaded_p.name[len("P ") :]
-    return [(replace(loaded_p, name=f"P {name}"), "P"), (replace(loaded_p, name=f"Q {name}"), "Q")]
+    return [(replace(loaded_p, name=side_label(role, loaded_p.origin)), role) for role in ("P", "Q")]
 
 
 def load_pair(
@@ -283,7 +299,9 @@ def load_pair(
         return (known, read) if "P" in held else (read, known)
     if lp.table is not None and lp.table is lq.table:
         # One table holds both sides: read the columns of both in one go.
-        hp, hq = read_sides(lp.table, [Want(p.plan, lp.name), Want(q.plan, lq.name)])
+        hp, hq = read_sides(
+            lp.table, [Want(p.plan, lp.label("P", p.plan.value)), Want(q.plan, lq.label("Q", q.plan.value))]
+        )
         return hp, hq
     if p.labelled() is False and q.labelled() is False and p.one_pass != q.one_pass:
         if p.one_pass:
@@ -335,7 +353,7 @@ def _sample_want(loaded: _Loaded, role: str, options: ReadOptions) -> Want | Non
             f"{loaded.name}: column {show_label(plan.value)} holds text, not numbers",
             hint="--samples bins numeric observations; without it, text observations are counted",
         )
-    return Want(plan, loaded.name, samples=True)
+    return Want(plan, loaded.label(role, plan.value), samples=True)
 
 
 def _samples(loaded: _Loaded, role: str, want: Want | None) -> tuple[np.ndarray, str]:
@@ -354,7 +372,7 @@ def _samples(loaded: _Loaded, role: str, want: Want | None) -> tuple[np.ndarray,
         return values_name
     value = loaded.json_value
     if json_pair(value):
-        value = value[role.lower()]
+        value, name = value[role.lower()], _member(loaded, role)
     if not isinstance(value, list) or not value:
         raise InputError(f"{name}: --samples needs a non-empty JSON list of numbers")
     numbers = [np.nan if v is None else _json_number(v, f"{name}: item {i + 1}") for i, v in enumerate(value)]
@@ -389,7 +407,7 @@ def load_sample_vectors(
     read = read_sides(loaded.table, wants)
     values = np.column_stack([np.asarray(v, dtype=np.float64) for v, _ in read])
     missing = np.isnan(values).any(axis=1)
-    return values[~missing], loaded.name, int(missing.sum())
+    return values[~missing], loaded.label(role, ",".join(columns)), int(missing.sum())
 
 
 def to_histogram(obj: Any, role: str, options: ReadOptions | None = None) -> Histogram:

@@ -12,24 +12,35 @@ import math
 from typing import Any, TextIO
 
 from ..reports.batch_result import REST, BatchResult
+from ..reports.verdict import Verdict, csv_with_verdict, with_verdict
 from ..text import exact, fit, number, pct, visible
-from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
+from .writers import md_escape, md_table, output_encoding, trim_line_ends, write_csv, write_json, write_value
 
 STAT_COLUMNS = ("mean", "sem", "median", "p90", "p99", "p999", "min", "max")
 BAR_WIDTH = 40
 
 
-def render_batch(r: BatchResult, fmt: str, out: TextIO, *, metric: str = "kl_pq", stat: str = "mean") -> None:
+def render_batch(
+    r: BatchResult,
+    fmt: str,
+    out: TextIO,
+    *,
+    metric: str = "kl_pq",
+    stat: str = "mean",
+    verdict: Verdict | None = None,
+) -> None:
+    """Write the report in the chosen format; ``verdict``: --fail-above's,
+    stated by every format but ``value`` (one number: the exit status tells)."""
     if fmt == "json":
-        write_json(r.to_dict(), out)
+        write_json(with_verdict(r.to_dict(), verdict), out)
     elif fmt == "value":
         write_value(r.stat(metric, stat), out)
     elif fmt == "csv":
-        write_csv(*_csv_rows(r), out)
+        write_csv(*csv_with_verdict(*_csv_rows(r), verdict), out)
     elif fmt == "markdown":
-        out.write(batch_markdown(r, output_encoding(out)) + "\n")
+        out.write(batch_markdown(r, output_encoding(out), verdict) + "\n")
     else:
-        out.write(batch_table(r, output_encoding(out)) + "\n")
+        out.write(batch_table(r, output_encoding(out), verdict) + "\n")
 
 
 def _csv_rows(r: BatchResult) -> tuple[list[str], list[list[str]]]:
@@ -89,7 +100,7 @@ def _infinite_lines(r: BatchResult) -> list[str]:
     ]
 
 
-def batch_table(r: BatchResult, encoding: str | None = None) -> str:
+def batch_table(r: BatchResult, encoding: str | None = None, verdict: Verdict | None = None) -> str:
     lines = [*_heading(r, encoding), ""]
     lines += _aligned(*summary_rows(r))
     if r.top1_agree is not None:
@@ -113,7 +124,8 @@ def batch_table(r: BatchResult, encoding: str | None = None) -> str:
             terms = ", ".join(_term(r, c, p, q, t, encoding) for c, p, q, t in w.terms)
             lines.append(f"  {r.row_label(w.row)}: {number(w.kl_pq, 4)}  {terms}")
     lines += [f"note: {visible(n, encoding=encoding)}" for n in r.notes]
-    return "\n".join(fit(line, encoding) for line in lines)
+    lines += [] if verdict is None else [verdict.sentence()]
+    return trim_line_ends("\n".join(fit(line, encoding) for line in lines))
 
 
 def _term(r: BatchResult, label: str, p: float, q: float, t: float, encoding: str | None) -> str:
@@ -123,7 +135,7 @@ def _term(r: BatchResult, label: str, p: float, q: float, t: float, encoding: st
     return f"{shown} (p={number(p, 3)}, q={number(q, 3)}: {number(t, 3)})"
 
 
-def batch_markdown(r: BatchResult, encoding: str | None = None) -> str:
+def batch_markdown(r: BatchResult, encoding: str | None = None, verdict: Verdict | None = None) -> str:
     def esc(text: object) -> str:
         return md_escape(text, encoding)
 
@@ -138,4 +150,5 @@ def batch_markdown(r: BatchResult, encoding: str | None = None) -> str:
         parts += [md_table(header, [[esc(c) for c in row] for row in rows]), ""]
     parts += [f"{esc(line)}\n" for line in _infinite_lines(r)]
     parts += [f"Note: {esc(n)}\n" for n in r.notes]
+    parts += [] if verdict is None else [f"**{esc(verdict.sentence())}**"]
     return fit("\n".join(parts).rstrip(), encoding)

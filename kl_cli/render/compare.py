@@ -14,9 +14,10 @@ from typing import Any, TextIO
 
 from ..reports.compare import Comparison
 from ..reports.parametric import ParametricComparison
+from ..reports.verdict import Verdict, csv_with_verdict, with_verdict
 from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, metric_range
-from .terminal import close_report, metrics_table, open_report, value_cell
+from .terminal import close_report, metrics_table, open_report, value_cell, verdict_line
 from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
 METRIC_CSV_HEADER = ["metric", "value", "p_value", "null_mean", "ci_low", "ci_high"]
@@ -33,33 +34,41 @@ def metric_csv_rows(r: Comparison) -> list[list[str]]:
     return rows
 
 
-def category_rows(r: Comparison) -> list[list[Any]]:
-    """label, p, q, kl_pq term, kl_qp term for every category, ranked."""
-    return [[r.label(int(i)), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.ranked()]
+def category_rows(r: Comparison, top: int = 0, order: str | None = None) -> list[list[Any]]:
+    """label, p, q, kl_pq term, kl_qp term of the categories ``r.listed`` lists."""
+    return [[r.label(i), r.p[i], r.q[i], r.terms_pq[i], r.terms_qp[i]] for i in r.listed(top, order)]
 
 
 def render_compare(
-    r: Comparison | ParametricComparison, fmt: str, out: TextIO, *, top: int = 15, metric: str = "kl_pq"
+    r: Comparison | ParametricComparison,
+    fmt: str,
+    out: TextIO,
+    *,
+    top: int = 15,
+    metric: str = "kl_pq",
+    order: str | None = None,
+    verdict: Verdict | None = None,
 ) -> None:
-    """Write one comparison in the chosen format."""
+    """Write one comparison in the chosen format; ``verdict``: --fail-above's,
+    stated by every format but ``value`` (one number: the exit status tells)."""
     if not isinstance(r, Comparison):  # two parametric distributions
         from .parametric import render_parametric
 
-        render_parametric(r, fmt, out, metric=metric)
+        render_parametric(r, fmt, out, metric=metric, verdict=verdict)
         return
     if fmt == "json":
-        write_json(r.to_dict(), out)
+        write_json(with_verdict(r.to_dict(order), verdict), out)
     elif fmt == "value":
         write_value(r.metrics[metric], out)
     elif fmt == "csv" and (r.test is not None or r.intervals is not None):
-        write_csv(METRIC_CSV_HEADER, metric_csv_rows(r), out)
+        write_csv(*csv_with_verdict(METRIC_CSV_HEADER, metric_csv_rows(r), verdict), out)
     elif fmt == "csv":
-        rows = [[label, exact(p), exact(q), exact(a), exact(b)] for label, p, q, a, b in category_rows(r)]
-        write_csv(["label", "p", "q", "kl_pq", "kl_qp"], rows, out)
+        rows = [[label, exact(p), exact(q), exact(a), exact(b)] for label, p, q, a, b in category_rows(r, 0, order)]
+        write_csv(*csv_with_verdict(["label", "p", "q", "kl_pq", "kl_qp"], rows, verdict), out)
     elif fmt == "markdown":
-        out.write(compare_markdown(r, top, output_encoding(out)) + "\n")
+        out.write(compare_markdown(r, top, output_encoding(out), order=order, verdict=verdict) + "\n")
     else:
-        compare_table(r, out, top)
+        compare_table(r, out, top, order=order, verdict=verdict)
 
 
 def _bounds(r: Comparison, metric: str) -> str:
@@ -110,7 +119,14 @@ def resampling_lines(r: Comparison, encoding: str | None = None) -> list[str]:
     return [fit(line, encoding) for line in lines]
 
 
-def compare_markdown(r: Comparison, top: int, encoding: str | None = None) -> str:
+def compare_markdown(
+    r: Comparison,
+    top: int,
+    encoding: str | None = None,
+    *,
+    order: str | None = None,
+    verdict: Verdict | None = None,
+) -> str:
     """The report as GitHub markdown: every field from a file or the user
     escaped (``md_escape``), kl-cli's own text fitted to ``encoding``."""
 
@@ -126,16 +142,17 @@ def compare_markdown(r: Comparison, top: int, encoding: str | None = None) -> st
         "",
     ]
     parts += [f"{line}\n" for line in resampling_lines(r, encoding)]
-    rows = category_rows(r)
-    shown = rows if top <= 0 else rows[:top]
+    shown = category_rows(r, top, order)
     parts.append(
         md_table(
             ["category", "P", "Q", "P log P/Q", "Q log Q/P"],
             ([esc(lab), number(p), number(q), number(a), number(b)] for lab, p, q, a, b in shown),
         )
     )
-    if len(rows) > len(shown):
-        parts.append(fit(f"\n… {len(rows) - len(shown)} more categories", encoding))
+    parts.append("")
+    parts.append(esc(order_line(r, top, order)))
+    if r.size > len(shown):
+        parts.append(fit(f"\n… {r.size - len(shown)} more categories", encoding))
     parts.append("")
     parts += [f"- {esc(line)}" for line in r.explanation()]
     if r.only_in_p or r.only_in_q:
@@ -144,7 +161,18 @@ def compare_markdown(r: Comparison, top: int, encoding: str | None = None) -> st
     if r.notes:
         parts.append("")
         parts += [f"> {esc(n)}" for n in r.notes]
+    if verdict is not None:
+        parts += ["", f"**{esc(verdict.sentence())}**"]
     return "\n".join(parts)
+
+
+def order_line(r: Comparison, top: int, order: str | None) -> str:
+    """How the categories are listed (``r.listed``), in words."""
+    what = "Bins" if r.binned else "Categories"
+    kept = f"the {top} largest contributions, " if 0 < top < r.size else ""
+    if r.order_in_force(order) == "input":
+        return f"{what}: {kept}{'from low to high' if r.binned else 'in the order read'}."
+    return f"{what}: {kept}largest first." if kept else f"{what}: largest contribution first."
 
 
 def _md_metric_rows(r: Comparison, encoding: str | None) -> tuple[list[str], list[list[str]]]:
@@ -167,8 +195,17 @@ def _bar(fraction: float, width: int, blocks: bool = True) -> str:
     return "█" * full + ("" if rest == 0 else " ▏▎▍▌▋▊▉"[rest])
 
 
-def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None) -> None:
-    """The rich terminal report: metrics, categories with bars, explanation."""
+def compare_table(
+    r: Comparison,
+    out: TextIO,
+    top: int,
+    width: int | None = None,
+    *,
+    order: str | None = None,
+    verdict: Verdict | None = None,
+) -> None:
+    """The rich terminal report: metrics, categories with bars and their
+    legend, explanation, and --fail-above's verdict last."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -196,8 +233,7 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
     for line in resampling_lines(r, enc):
         console.print(Text(line, style="dim"))
 
-    rows = category_rows(r)
-    shown = rows if top <= 0 else rows[:top]
+    shown = category_rows(r, top, order)
     biggest = max((max(p, q) for _, p, q, _, _ in shown), default=1.0) or 1.0
     blocks = holds("█▏▎▍▌▋▊▉", enc)
     cats = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
@@ -214,9 +250,9 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
             name.append(" (P only)", style="dim")
         elif label in only_q:
             name.append(" (Q only)", style="dim")
-        bars = Text(_bar(p / biggest, 10, blocks).ljust(10), style="blue")
+        bars = Text(_bar(p / biggest, BAR_CELLS, blocks).ljust(BAR_CELLS), style="blue")
         bars.append(" ")
-        bars.append(_bar(q / biggest, 10, blocks).ljust(10), style="magenta")
+        bars.append(_bar(q / biggest, BAR_CELLS, blocks).ljust(BAR_CELLS), style="magenta")
         cats.add_row(
             name,
             number(p, 4),
@@ -226,7 +262,24 @@ def compare_table(r: Comparison, out: TextIO, top: int, width: int | None = None
             Text(number(b, 4), style="bold red" if math.isinf(b) else ""),
         )
     console.print(cats)
-    if len(rows) > len(shown):
-        more = fit(f"… {len(rows) - len(shown)} more categories (--top 0 shows all)", enc)
+    console.print(Text(bar_legend(biggest, BAR_CELLS, blocks, enc), style="dim"))
+    console.print(Text(order_line(r, top, order), style="dim"))
+    if r.size > len(shown):
+        more = fit(f"… {r.size - len(shown)} more categories (--top 0 shows all)", enc)
         console.print(Text(more, style="dim"))
     close_report(console, r.explanation(), r.notes, enc)
+    verdict_line(console, verdict, enc)
+
+
+# The cells of the longest bar: the largest share shown.
+BAR_CELLS = 10
+
+
+def bar_legend(biggest: float, cells: int, blocks: bool, encoding: str | None) -> str:
+    """The legend of the "P vs Q" bars: which is which, and what a cell is worth."""
+    glyph = "█" if blocks else "#"
+    return fit(
+        f"P vs Q: left bar P, right bar Q; one {glyph} = {number(biggest / cells, 3)} "
+        f"(1/{cells} of the largest share shown)",
+        encoding,
+    )

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TextIO
 
 from ..reports.drift_result import ColumnDrift, DriftReport, DriftSettings
-from ..text import exact, fit, number, visible
+from ..text import exact, fit, number, side_label, visible, visible_ends
 from ..vocabulary import CORRECTIONS
 from .compare import compare_markdown, compare_table
 from .github import write_github
 from .junit import write_junit
-from .writers import REPORT_HEIGHT, md_escape, md_table, output_encoding, report_width, write_csv, write_json
+from .terminal import report_console
+from .writers import md_escape, md_table, output_encoding, write_csv, write_json
 
 DRIFT_CSV_HEADER = [
     "column",
@@ -61,11 +63,19 @@ def render_drift(report: DriftReport, fmt: str, out: TextIO, *, detail: str | No
         drift_table(report, out)
     if detail is not None and fmt in ("table", "markdown"):
         col = next(c for c in report.columns if c.column == detail)
+        # The sides named as compare names them (the explanation speaks of P and
+        # Q); a numeric column's categories are its bins, listed from low to high.
+        shown = replace(
+            col.comparison,
+            p_source=side_label("P", report.reference, col.column),
+            q_source=side_label("Q", report.current, col.column),
+            binned=col.type == "numeric",
+        )
         out.write("\n")
         if fmt == "markdown":
-            out.write(compare_markdown(col.comparison, top=0, encoding=output_encoding(out)) + "\n")
+            out.write(compare_markdown(shown, top=0, encoding=output_encoding(out)) + "\n")
         else:
-            compare_table(col.comparison, out, top=0)
+            compare_table(shown, out, top=0)
 
 
 def drift_csv_rows(report: DriftReport) -> list[list[str]]:
@@ -204,19 +214,16 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
 
 def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     s = report.settings
     enc = output_encoding(out)
-    console = Console(
-        file=out, width=width or report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
-    )
+    console, _ = report_console(out, width)
     title = Text("Drift check: ", style="bold")
-    title.append(visible(report.current, 60, enc), style="bold magenta")
+    title.append(visible_ends(report.current, 60, enc), style="bold magenta")
     title.append(" against ", style="bold")
-    title.append(visible(report.reference, 60, enc), style="bold blue")
+    title.append(visible_ends(report.reference, 60, enc), style="bold blue")
     console.print(title)
     described = visible(s.smoothing.describe(), encoding=enc)
     console.print(Text(f"metric {s.metric} (base {s.base}), threshold {number(s.threshold)}; smoothing: {described}"))

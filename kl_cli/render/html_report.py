@@ -30,6 +30,7 @@ import numpy as np
 from ..reports.compare import Comparison
 from ..reports.drift import ColumnDrift, DriftReport
 from ..reports.parametric import ParametricComparison
+from ..reports.verdict import Verdict
 from ..text import number, pct
 from ..vocabulary import CORRECTIONS, METRIC_NAMES
 from .compare import category_rows, metric_rows, resampling_lines
@@ -217,16 +218,15 @@ def _column_section(report: DriftReport, c: ColumnDrift, n: int, detail: bool) -
     return out
 
 
-def _category_table(r: Comparison, top: int, names: tuple[str, str] = ("P", "Q")) -> str:
-    rows = category_rows(r)
-    shown = rows if top <= 0 else rows[:top]
+def _category_table(r: Comparison, top: int, names: tuple[str, str] = ("P", "Q"), order: str | None = None) -> str:
+    shown = category_rows(r, top, order)
     html_rows = [
         [esc(label, 200), esc(number(p)), esc(number(q)), esc(number(a)), esc(number(b))] for label, p, q, a, b in shown
     ]
     a, b = ("P log P/Q", "Q log Q/P")
     text = table(["category", esc(names[0]), esc(names[1]), a, b], html_rows, numeric=[1, 2, 3, 4], cls="categories")
-    if len(rows) > len(shown):
-        text += f'\n<p class="note">&hellip; {len(rows) - len(shown)} more categories (--top 0 shows all).</p>'
+    if r.size > len(shown):
+        text += f'\n<p class="note">&hellip; {r.size - len(shown)} more categories (--top 0 shows all).</p>'
     return text
 
 
@@ -234,12 +234,16 @@ def _category_table(r: Comparison, top: int, names: tuple[str, str] = ("P", "Q")
 # compare
 
 
-def compare_html(r: Comparison | Shown, out: TextIO, top: int = 15) -> None:
-    """Any comparison compare produces, as one page."""
+def compare_html(
+    r: Comparison | Shown, out: TextIO, top: int = 15, order: str | None = None, verdict: Verdict | None = None
+) -> None:
+    """Any comparison compare produces, as one page; ``verdict``: --fail-above's, under the title."""
     title = f"KL divergence: {esc(r.p_source)} vs {esc(r.q_source)}"
     body = [f"<h1>{title}</h1>"]
+    if verdict is not None:
+        body.append(f'<p class="verdict {"bad" if verdict.exceeded else "good"}">{esc(verdict.sentence())}</p>')
     if isinstance(r, Comparison):
-        body += _counts_body(r, top)
+        body += _counts_body(r, top, order)
     else:
         body += _estimate_body(r)
     body += ["<h2>Explanation</h2>", *paragraphs(r.explanation())]
@@ -250,7 +254,7 @@ def compare_html(r: Comparison | Shown, out: TextIO, top: int = 15) -> None:
     page(title, body, out)
 
 
-def _counts_body(r: Comparison, top: int) -> list[str]:
+def _counts_body(r: Comparison, top: int, order: str | None = None) -> list[str]:
     header, rows = metric_rows(r)
     body = [
         f'<p class="dim">base {esc(r.base)} ({esc(r.unit)}); smoothing: {esc(r.smoothing.describe())}; '
@@ -272,7 +276,7 @@ def _counts_body(r: Comparison, top: int) -> list[str]:
         *_folded_note(bars, "categories"),
         *_changes(r, ("P", "Q")),
         "<h2>Categories</h2>",
-        _category_table(r, top),
+        _category_table(r, top, order=order),
     ]
     if r.only_in_p or r.only_in_q:
         body += paragraphs([f"Only in P: {_listed(r.only_in_p)}. Only in Q: {_listed(r.only_in_q)}."])

@@ -14,7 +14,7 @@ from typing import TextIO
 from ..reports.matrix import INFINITE_WHY, MatrixReport
 from ..text import exact, fit, holds, number, visible
 from ..vocabulary import METRIC_NAMES
-from .writers import md_escape, md_table, output_encoding, report_width, write_csv, write_json
+from .writers import md_escape, md_table, output_encoding, report_width, trim_line_ends, write_csv, write_json
 
 # Shades from 0 up: exactly 0, then below 25%, 50%, 75% of the scale, and the rest (infinite too).
 SHADES = (" ", "░", "▒", "▓", "█")
@@ -33,7 +33,7 @@ def render_matrix(r: MatrixReport, fmt: str, out: TextIO) -> None:
     elif fmt == "markdown":
         out.write(matrix_markdown(r, output_encoding(out)) + "\n")
     else:
-        out.write("\n".join(matrix_lines(r, report_width(out), output_encoding(out))) + "\n")
+        out.write(trim_line_ends("\n".join(matrix_lines(r, report_width(out), output_encoding(out)))) + "\n")
 
 
 def scale(r: MatrixReport) -> float:

@@ -8,9 +8,10 @@ from typing import Any, TextIO
 
 from ..reports.knn import EstimateComparison
 from ..reports.parametric import ParametricComparison
+from ..reports.verdict import Verdict, csv_with_verdict, with_verdict
 from ..text import exact, fit, holds, number, visible
 from ..vocabulary import BASE_FREE, METRIC_NAMES, METRICS
-from .terminal import close_report, metrics_table, open_report, value_cell
+from .terminal import close_report, metrics_table, open_report, value_cell, verdict_line
 from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
 # Reports whose metrics each carry a method: two distributions, or a nearest-neighbour estimate.
@@ -21,17 +22,19 @@ GLYPHS = ("█", "▓", "░")
 ASCII_GLYPHS = ("#", "P", "q")
 
 
-def render_parametric(r: Shown, fmt: str, out: TextIO, *, metric: str = "kl_pq") -> None:
+def render_parametric(
+    r: Shown, fmt: str, out: TextIO, *, metric: str = "kl_pq", verdict: Verdict | None = None
+) -> None:
     if fmt == "json":
-        write_json(r.to_dict(), out)
+        write_json(with_verdict(r.to_dict(), verdict), out)
     elif fmt == "value":
         write_value(r.metrics[metric], out)
     elif fmt == "csv":
-        write_csv(["metric", "value", "method", "error"], _csv_rows(r), out)
+        write_csv(*csv_with_verdict(["metric", "value", "method", "error"], _csv_rows(r), verdict), out)
     elif fmt == "markdown":
-        out.write(parametric_markdown(r, output_encoding(out)) + "\n")
+        out.write(parametric_markdown(r, output_encoding(out), verdict) + "\n")
     else:
-        parametric_table(r, out)
+        parametric_table(r, out, verdict=verdict)
 
 
 def _csv_rows(r: Shown) -> list[list[str]]:
@@ -116,7 +119,7 @@ def not_estimated_lines(r: Shown) -> list[str]:
     return [f"not estimated: {', '.join(keys)}: {why}" for why, keys in by_reason.items()]
 
 
-def parametric_table(r: Shown, out: TextIO, width: int | None = None) -> None:
+def parametric_table(r: Shown, out: TextIO, width: int | None = None, *, verdict: Verdict | None = None) -> None:
     from rich.text import Text
 
     console, enc, width = open_report(out, r.p_source, r.q_source, width=width, source_width=80)
@@ -136,9 +139,10 @@ def parametric_table(r: Shown, out: TextIO, width: int | None = None) -> None:
     for line in picture_lines(r, width, enc):
         console.print(Text(line), overflow="crop", no_wrap=True)
     close_report(console, r.explanation(), r.notes, enc)
+    verdict_line(console, verdict, enc)
 
 
-def parametric_markdown(r: Shown, encoding: str | None = None) -> str:
+def parametric_markdown(r: Shown, encoding: str | None = None, verdict: Verdict | None = None) -> str:
     def esc(text: object) -> str:
         return md_escape(text, encoding)
 
@@ -162,4 +166,6 @@ def parametric_markdown(r: Shown, encoding: str | None = None) -> str:
     if r.notes:
         parts.append("")
         parts += [f"> {esc(n)}" for n in r.notes]
+    if verdict is not None:
+        parts += ["", f"**{esc(verdict.sentence())}**"]
     return "\n".join(parts)

@@ -5,17 +5,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..reports.sampled import DIRECTION, PROPERTIES, SampledResult
+from ..reports.verdict import Verdict, csv_with_verdict, with_verdict
 from ..text import exact, number, visible
-from .writers import (
-    REPORT_HEIGHT,
-    md_escape,
-    md_table,
-    output_encoding,
-    report_width,
-    write_csv,
-    write_json,
-    write_value,
-)
+from .terminal import report_console, verdict_line
+from .writers import md_escape, md_table, output_encoding, write_csv, write_json, write_value
 
 CSV_HEADER = ["estimator", "per", "mean", "sem", "n", "properties"]
 SHORT = {"k1": "unbiased", "k2": "biased, >= 0", "k3": "unbiased, >= 0"}
@@ -23,21 +16,30 @@ PERS = ("token", "sequence")
 
 
 def render_sampled(
-    result: SampledResult, fmt: str, out: TextIO, *, estimator: str = "k3", per: str = "token", stat: str = "mean"
+    result: SampledResult,
+    fmt: str,
+    out: TextIO,
+    *,
+    estimator: str = "k3",
+    per: str = "token",
+    stat: str = "mean",
+    verdict: Verdict | None = None,
 ) -> None:
-    """Write the report in the chosen format (``value``: one figure, chosen by estimator, per and stat)."""
+    """Write the report in the chosen format (``value``: one figure, chosen by
+    estimator, per and stat); ``verdict``: --fail-above's, stated by every
+    format but ``value`` (one number: the exit status tells)."""
     if fmt == "json":
-        write_json(result.to_dict(), out)
+        write_json(with_verdict(result.to_dict(), verdict), out)
     elif fmt == "csv":
-        write_csv(CSV_HEADER, _csv_rows(result), out)
+        write_csv(*csv_with_verdict(CSV_HEADER, _csv_rows(result), verdict), out)
     elif fmt == "markdown":
-        out.write(_markdown(result, output_encoding(out)) + "\n")
+        out.write(_markdown(result, output_encoding(out), verdict) + "\n")
     elif fmt == "value":
         value = result.figure(estimator, per, stat)
         assert value is not None  # the command refuses a figure that is not there
         write_value(value, out)
     else:
-        _table(result, out)
+        _table(result, out, verdict)
 
 
 def _rows(result: SampledResult) -> list[tuple[str, str, str, str, int]]:
@@ -71,7 +73,7 @@ def _headline(result: SampledResult) -> list[str]:
     ]
 
 
-def _markdown(result: SampledResult, encoding: str | None) -> str:
+def _markdown(result: SampledResult, encoding: str | None, verdict: Verdict | None = None) -> str:
     header = ["estimator", "per token", "sem"]
     if result.per_sequence is not None:
         header += ["per sequence", "sem"]
@@ -88,19 +90,18 @@ def _markdown(result: SampledResult, encoding: str | None) -> str:
     notes = [f"- note: {md_escape(n, encoding)}" for n in result.notes[1:]]
     if notes:
         text += "\n\n" + "\n".join(notes)
+    if verdict is not None:
+        text += f"\n\n**{md_escape(verdict.sentence(), encoding)}**"
     return text
 
 
-def _table(result: SampledResult, out: TextIO) -> None:
+def _table(result: SampledResult, out: TextIO, verdict: Verdict | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     enc = output_encoding(out)
-    console = Console(
-        file=out, width=report_width(out), height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
-    )
+    console, _ = report_console(out)
     first, second = _headline(result)
     console.print(Text(visible(first, encoding=enc), style="bold"))
     console.print(Text(visible(second, encoding=enc)))
@@ -120,3 +121,4 @@ def _table(result: SampledResult, out: TextIO) -> None:
     console.print(table)
     for note in result.notes[1:]:
         console.print(Text(visible(f"note: {note}", encoding=enc), style="dim"))
+    verdict_line(console, verdict, enc)

@@ -11,8 +11,22 @@ from __future__ import annotations
 import math
 from typing import Any, TextIO
 
-from ..text import visible
-from .writers import REPORT_HEIGHT, output_encoding, report_width
+from ..reports.verdict import Verdict
+from ..text import fit, visible, visible_ends
+from .writers import REPORT_HEIGHT, TrimmedLines, output_encoding, report_width
+
+
+def report_console(out: TextIO, width: int | None = None) -> tuple[Any, int]:
+    """The rich console of every terminal report: on ``out`` with the spaces
+    at the ends of lines dropped, ``width`` wide (else the report width), user
+    text never read as markup: (console, width)."""
+    from rich.console import Console
+
+    width = width or report_width(out)
+    console = Console(
+        file=TrimmedLines(out), width=width, height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False
+    )
+    return console, width
 
 
 def open_report(
@@ -21,16 +35,15 @@ def open_report(
     """A rich console on ``out`` (``width``, else the report width) with the
     title "KL divergence: P vs Q" printed, each source cut to ``source_width``
     characters: (console, the output's encoding, the width)."""
-    from rich.console import Console
     from rich.text import Text
 
     enc = output_encoding(out)
-    width = width or report_width(out)
-    console = Console(file=out, width=width, height=REPORT_HEIGHT, highlight=False, emoji=False, markup=False)
+    console, width = report_console(out, width)
     title = Text("KL divergence: ", style="bold")
-    title.append(visible(p_source, source_width, enc), style="bold blue")
+    # Cut in the middle: the role and the column stay, however long the path.
+    title.append(visible_ends(p_source, source_width, enc), style="bold blue")
     title.append(" vs ", style="bold")
-    title.append(visible(q_source, source_width, enc), style="bold magenta")
+    title.append(visible_ends(q_source, source_width, enc), style="bold magenta")
     console.print(title)
     return console, enc, width
 
@@ -59,3 +72,12 @@ def close_report(console: Any, explanation: list[str], notes: list[str], encodin
         console.print(Text(visible(line, encoding=encoding)))
     for note in notes:
         console.print(Text("note: " + visible(note, encoding=encoding), style="dim"))
+
+
+def verdict_line(console: Any, verdict: Verdict | None, encoding: str | None) -> None:
+    """--fail-above's verdict as the report's closing line (bold: red when exceeded)."""
+    from rich.text import Text
+
+    if verdict is not None:
+        style = "bold red" if verdict.exceeded else "bold green"
+        console.print(Text(fit(verdict.sentence(), encoding), style=style))

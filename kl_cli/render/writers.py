@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -68,19 +69,34 @@ REPORT_HEIGHT = 25
 # The width of a terminal report: below 80 columns rich would crop numbers in
 # the resampled tables; above 1,000 a COLUMNS value is not a terminal's.
 MIN_WIDTH, MAX_WIDTH = 80, 1000
+# The width of a report written to a pipe or a file without COLUMNS: wide
+# enough that tables take their natural width and no line is wrapped, so no
+# word is broken (prose longer than this still wraps, at a space).
+PIPED_WIDTH = 400
 
 
 def report_width(out: TextIO) -> int:
-    """COLUMNS when it is a whole number, else the terminal's width, else
-    80; held within [MIN_WIDTH, MAX_WIDTH], so that a
-    nonsensical COLUMNS (0, -3, 5, garbage, huge) still gives the whole report."""
+    """COLUMNS when it is a whole number; else the terminal's width when
+    ``out`` is a terminal; else (a pipe, a file) ``PIPED_WIDTH``, a width that
+    fits the content. COLUMNS and a terminal's width are held within
+    [MIN_WIDTH, MAX_WIDTH], so that a nonsensical COLUMNS (0, -3, 5, huge)
+    still gives the whole report; COLUMNS that is not a number is ignored."""
     import os
 
     try:
         width = int(os.environ.get("COLUMNS", ""))
     except ValueError:
+        if not _is_terminal(out):
+            return PIPED_WIDTH
         width = _terminal_width(out)
     return max(MIN_WIDTH, min(MAX_WIDTH, width))
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return bool(out.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _terminal_width(out: TextIO) -> int:
@@ -96,3 +112,44 @@ def _terminal_width(out: TextIO) -> int:
         except (OSError, ValueError):
             continue
     return MIN_WIDTH
+
+
+# The end of a line made of spaces, tabs and colour codes; and a colour code.
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def trim_line_ends(text: str) -> str:
+    """``text`` with no space at the end of any line (rich pads table cells to
+    the table's width; a padded line is noise in a diff, a log or a CI summary).
+    Colour codes among those spaces are kept, so every style is still closed."""
+    return "\n".join(_TRAILING.sub(lambda m: "".join(_SGR.findall(m.group(0))), line) for line in text.split("\n"))
+
+
+class TrimmedLines:
+    """A text stream that writes to ``out`` every line without the spaces at
+    its end (``trim_line_ends``): a report's console writes through it. A line
+    is held until it ends; ``flush`` passes on what is held as it is."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._held = ""
+
+    def write(self, text: str) -> int:
+        done, newline, held = (self._held + text).rpartition("\n")
+        self._held = held
+        if newline:
+            self._out.write(trim_line_ends(done) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._held:
+            self._out.write(self._held)
+            self._held = ""
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return _is_terminal(self._out)
+
+    def __getattr__(self, name: str) -> Any:  # encoding, errors, fileno: those of ``out``
+        return getattr(self._out, name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -53,6 +53,7 @@ class Comparison:
     n_q: float | None = None
     test: PermutationTest | None = None
     intervals: Intervals | None = None
+    binned: bool = False  # the categories are bins of numbers, in order (--samples)
 
     @property
     def unit(self) -> str:
@@ -91,13 +92,28 @@ class Comparison:
         key = np.nan_to_num(key, nan=0.0, posinf=np.inf)
         return np.argsort(-key, kind="stable")
 
+    def listed(self, top: int = 0, order: str | None = None) -> list[int]:
+        """The category indices a report lists, in its order: ``top`` (0: all)
+        keeps the largest contributions (``ranked``); ``order`` lists them by
+        ``contribution`` (largest first) or as ``input`` (as read: bins from low
+        to high); None is input order for bins (``binned``), contribution otherwise."""
+        ranked = [int(i) for i in self.ranked()]
+        chosen = ranked if top <= 0 else ranked[:top]
+        if self.order_in_force(order) == "input":
+            chosen.sort()
+        return chosen
+
+    def order_in_force(self, order: str | None = None) -> str:
+        """``order``, or when None the default: input order for bins, contribution for categories."""
+        return order or ("input" if self.binned else "contribution")
+
     def explanation(self) -> list[str]:
         """A few plain-English sentences on how the two KL directions differ and why."""
         return explain(self)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data; infinite numbers become None (null)."""
-        order = self.ranked()
+    def to_dict(self, order: str | None = None) -> dict[str, Any]:
+        """The report as JSON-ready data; infinite numbers become None (null).
+        The categories are in ``listed`` order (``order``: compare's --order)."""
         return {
             "p_source": self.p_source,
             "q_source": self.q_source,
@@ -115,7 +131,7 @@ class Comparison:
                     "kl_pq": finite_or_none(self.terms_pq[i]),
                     "kl_qp": finite_or_none(self.terms_qp[i]),
                 }
-                for i in order
+                for i in self.listed(0, order)
             ],
             "only_in_p": list(self.only_in_p),
             "only_in_q": list(self.only_in_q),
@@ -309,7 +325,7 @@ def run_compare(
             hp, hq, base=base, smoothing=sm, strict=strict, resampling=resampling, resample_progress=resample_progress
         )
         result.notes.extend(model_notes)
-        return result
+        return replace(result, binned=True)
     note = None
     if samples:
         (pv, p_name), (qv, q_name) = load_samples(p, q, read, open_stdin)
@@ -325,4 +341,4 @@ def run_compare(
     )
     if note:
         result.notes.append(note)
-    return result
+    return replace(result, binned=samples)

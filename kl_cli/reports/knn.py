@@ -20,7 +20,7 @@ from ..core.parametric.integrals import Figure
 from ..core.significance import Intervals, PermutationTest, Resampling
 from ..core.significance import Progress as ResampleProgress
 from ..errors import InputError, UsageError
-from ..text import number, pct, prose_number, show_total
+from ..text import number, pct, prose_number, show_total, side_label
 from ..vocabulary import BASES, METRICS, UNITS
 from .fields import figures_fields
 
@@ -221,7 +221,7 @@ def _against_model(
     if d == 1 and sample.ndim > 1:
         sample = sample[:, 0]
     est = knn.knn_against_model(x, model.logpdf, sample, model.entropy(), k)
-    model_name = f"{'P' if model is p else 'Q'} ({model.describe()})"
+    model_name = side_label("P" if model is p else "Q", model.describe())
     sources = (model_name, name) if model is p else (name, model_name)
     return est, sources
 

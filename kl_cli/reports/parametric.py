@@ -15,6 +15,7 @@ from typing import Any
 from ..core.parametric.families import Distribution
 from ..core.parametric.integrals import Figure
 from ..core.parametric.picture import Curves
+from ..text import side_label
 from ..vocabulary import METRICS, UNITS
 from .fields import figures_fields
 
@@ -41,11 +42,11 @@ class ParametricComparison:
 
     @property
     def p_source(self) -> str:
-        return self.p_distribution.describe()
+        return side_label("P", self.p_distribution.describe())
 
     @property
     def q_source(self) -> str:
-        return self.q_distribution.describe()
+        return side_label("Q", self.q_distribution.describe())
 
     @property
     def infinite(self) -> list[str]:
