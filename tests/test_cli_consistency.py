@@ -96,6 +96,22 @@ NO_EFFECT = {
     ),
     "lambda-alone": (["compare", *PAIR, "--lambda", "0.1"], "--lambda has no effect without --smoothing mix"),
     "top-with-json": (["compare", *PAIR, "--top", "3", "--format", "json"], "--top has no effect with --format json"),
+    "top-with-two-distributions": (
+        ["compare", "normal(0,1)", "normal(1,2)", "--top", "3"],
+        "--top has no effect without categories (two distributions have none)",
+    ),
+    "order-with-value": (
+        ["compare", *PAIR, "--order", "input", "--format", "value"],
+        "--order has no effect with --format value: it needs a format that lists categories",
+    ),
+    "order-with-knn": (
+        ["compare", LATENCY, LATENCY, "--samples", "--estimator", "knn", "--order", "input"],
+        "--order has no effect with --estimator knn",
+    ),
+    "order-with-two-distributions": (
+        ["compare", "normal(0,1)", "poisson(3)", "--order", "contribution"],
+        "--order has no effect without categories (two distributions have none)",
+    ),
     "metric-with-table": (
         ["compare", *PAIR, "--metric", "js_distance"],
         "--metric has no effect without --format value or --fail-above",
@@ -191,6 +207,9 @@ WITH_WHAT_THEY_NEED = {
     "seed-with-a-distribution": ["compare", "normal(0,1)", "normal(1,2)", "--seed", "5"],
     "alpha-with-additive": ["compare", *PAIR, "--smoothing", "additive", "--alpha", "0.5"],
     "top-with-markdown": ["compare", *PAIR, "--top", "1", "--format", "markdown"],
+    "top-with-html": ["compare", *PAIR, "--top", "1", "--format", "html"],
+    "order-with-csv": ["compare", *PAIR, "--order", "input", "--format", "csv"],
+    "order-with-binned-samples": ["compare", LATENCY, LATENCY, "--samples", "--order", "contribution"],
     "metric-with-value": ["compare", *PAIR, "--metric", "js_distance", "--format", "value"],
     "metric-with-fail-above": ["compare", *PAIR, "--metric", "js_distance", "--fail-above", "0.9"],
     "significance-with-permutations": [*DRIFT, "--permutations", "19", "--significance", "0.1", "--seed", "1"],

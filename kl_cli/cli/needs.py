@@ -85,6 +85,18 @@ def _maybe_distribution(word: object) -> bool:
         return True  # unreadable here: the pipeline says why, not this check
 
 
+def _two_distributions(p: Params) -> bool:
+    """Both sides of compare are written as parametric distributions (normal(0,1)): no categories to list."""
+    from ..inputs.distribution import looks_like_call
+
+    return all(isinstance(p.get(side), str) and looks_like_call(p[side]) for side in ("p", "q"))
+
+
+def _categories(p: Params) -> bool:
+    """compare lists categories: counts or binned observations, not a knn estimate or two distributions."""
+    return not _knn(p) and not _two_distributions(p)
+
+
 def _seeded(p: Params) -> bool:
     return _resampled(p) or _knn(p) or _maybe_distribution(p.get("p")) or _maybe_distribution(p.get("q"))
 
@@ -122,8 +134,24 @@ NEEDS: tuple[Need, ...] = (
         against="samples",
     ),
     # what an output format shows
-    Need("top", COMPARE, "--format table or markdown", lambda p: p["fmt"] in ("table", "markdown"), against="fmt"),
+    Need(
+        "top",
+        COMPARE,
+        "--format table, markdown or html",
+        lambda p: p["fmt"] in ("table", "markdown", "html"),
+        against="fmt",
+    ),
     Need("top", COMPARE, "categories (--estimator binned)", lambda p: not _knn(p), against="estimator"),
+    Need("top", COMPARE, "categories (two distributions have none)", _categories),
+    Need(
+        "order",
+        COMPARE,
+        "a format that lists categories (table, markdown, csv, json or html)",
+        lambda p: p["fmt"] != "value",
+        against="fmt",
+    ),
+    Need("order", COMPARE, "categories (--estimator binned)", lambda p: not _knn(p), against="estimator"),
+    Need("order", COMPARE, "categories (two distributions have none)", _categories),
     Need("detail", DRIFT, "--format table, markdown or html", lambda p: p["fmt"] in DETAIL_FORMATS, against="fmt"),
     Need("per_row", BATCH, "--format json (--format csv is always one line per row)", lambda p: p["fmt"] == "json"),
     Need("metric", COMPARE + BATCH, "--format value or --fail-above (every format shows every metric)", _one_figure),
