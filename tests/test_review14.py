@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from helpers import SAMPLE_DATA, by_column, run, strict_json, unescaped_pipes
+from lxml import etree
 
 REFERENCE = str(SAMPLE_DATA / "reference.csv")
 CURRENT = str(SAMPLE_DATA / "current.csv")
+SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "junit.xsd")))
 
 
 def write_jsonl(path: Path, columns: dict[str, list]) -> str:
@@ -106,6 +108,7 @@ def test_junit_and_github_agree_on_tolerated_drift():
     assert drifted and not report["drift_detected"]
     result = run(*args, "--format", "junit")
     assert result.exit_code == 0
+    assert SCHEMA.validate(etree.fromstring(result.stdout.encode("ascii"))), SCHEMA.error_log
     root = ET.fromstring(result.stdout)
     assert root.get("failures") == "0"
     assert not root.findall(".//failure")
