@@ -177,6 +177,12 @@ def test_github_annotation_escapes_byte_for_byte(here):
     assert result.stdout == (
         "::error title=Drift in column 50%25%3A a%2Cb\\nc\\rd of cur.jsonl::"
         f"js_distance {value:.4g} above threshold 0.1%0Alargest change: x: 50%25 → 0%25\n"
+        # The run's warning (the plug-in bias at 40 rows) as an annotation, escaped as a message.
+        "::warning title=kl-cli drift%3A cur.jsonl::column '50%25: a,b\\nc\\rd': js_distance 0.81 is above the "
+        "threshold 0.1, but with no change at all it would be about 0.119 on average at these sample sizes (40 / 40 "
+        "rows over 3 categories; the plug-in bias, from the chi-square approximation): noise alone can flag this "
+        "column; more rows, fewer categories (group the rare ones), or --permutations N (the column is then judged "
+        "by its p-value) make the verdict meaningful\n"
         "::notice title=kl-cli drift%3A cur.jsonl::1 of 1 column drifted: drift detected\n"
     )
     assert value == pytest.approx(0.8097154205210412, rel=1e-12)
@@ -188,7 +194,11 @@ def test_github_dataset_name_and_labels_are_property_escaped(here):
     write_jsonl(here / cur_name, [{"c": "d"}] * 20)
     result = run("drift", "ref.jsonl", cur_name, "--format", "github")
     assert result.exit_code == 1, describe(result)
-    first, notice = result.stdout.split("\n")[:2]
+    lines = result.stdout.split("\n")
+    # the run's warnings (20 rows) follow the column's error, their title property-escaped as well
+    warned = [line for line in lines if line.startswith("::warning ")]
+    assert warned and all(w.startswith("::warning title=kl-cli drift%3A day 1%2C 10%3A00%25.jsonl::") for w in warned)
+    first, notice = [line for line in lines if line and line not in warned]
     assert first.startswith("::error title=Drift in column c of day 1%2C 10%3A00%25.jsonl::js_distance ")
     # in the message, only %, CR and LF are escaped
     assert first.endswith("%0Alargest change: a,b:c: 50%25 → 0%25")
@@ -211,8 +221,12 @@ def test_github_ten_largest_annotated_then_one_notice_of_the_rest(here):
     assert len(values) == 12
     result = run("drift", "ref.jsonl", "cur.jsonl", "--format", "github")
     assert result.exit_code == 1, describe(result)
+    warnings = strict_json(run("drift", "ref.jsonl", "cur.jsonl", "--format", "json").stdout)["warnings"]
+    assert len(warnings) > 10  # 10 rows a column: the run's warnings fill GitHub's 10 warnings too
     lines = result.stdout.split("\n")
-    assert lines[-1] == "" and len(lines) == 12
+    assert lines[-1] == "" and len(lines) == 22
+    assert all(line.startswith("::warning title=kl-cli drift%3A cur.jsonl::") for line in lines[10:20])
+    lines = lines[:10] + lines[20:]
     order = sorted(values, key=lambda c: (-values[c], c))
     assert order[:3] == ["c02", "c03", "c04"]  # 10, 9 and 8 of 10 cells changed
     assert order[3:5] == ["c00", "c05"] and values["c00"] == values["c05"]  # 7 each: a tie, by name
@@ -221,12 +235,14 @@ def test_github_ten_largest_annotated_then_one_notice_of_the_rest(here):
     assert lines[10] == (
         "::notice title=kl-cli drift%3A cur.jsonl::12 of 13 columns drifted: drift detected; 2 more drifted "
         "columns are not annotated (GitHub shows at most 10 per step): the job summary or --format markdown "
-        "lists every column"
+        f"lists every column; {len(warnings) - 10} more warnings are not annotated (GitHub shows at most 10 "
+        "warnings per step): the step's log (stderr) and the job summary list every warning"
     )
 
 
 def test_github_without_drift_is_one_notice(here):
-    ref, cur = dataset(here, {"a": (["x", "y"] * 5, ["y", "x"] * 5), "b": (["1"] * 10, ["1"] * 10)})
+    # 40 rows over 2 categories: no small-sample warning either (a warning would be an annotation)
+    ref, cur = dataset(here, {"a": (["x", "y"] * 20, ["y", "x"] * 20), "b": (["1"] * 40, ["1"] * 40)})
     result = run("drift", ref, cur, "--format", "github")
     assert result.exit_code == 0, describe(result)
     assert result.stdout == "::notice title=kl-cli drift%3A cur.jsonl::0 of 2 columns drifted: no drift\n"
@@ -236,7 +252,11 @@ def test_github_drift_below_the_share_is_warnings_and_passes(here):
     ref, cur = dataset(here, {"a": (["x"] * 10, ["y"] * 10), "b": (["1"] * 10, ["1"] * 10)})
     result = run("drift", ref, cur, "--format", "github", "--max-drift-share", "0.9")
     assert result.exit_code == 0, describe(result)
-    warning, notice, end = result.stdout.split("\n")
+    warnings = strict_json(run("drift", ref, cur, "--format", "json").stdout)["warnings"]
+    warning, *run_warnings, notice, end = result.stdout.split("\n")
+    # the drifted column first, then the run's warnings (10 rows a side)
+    assert len(run_warnings) == len(warnings)
+    assert all(w.startswith("::warning title=kl-cli drift") for w in run_warnings)
     assert warning.startswith("::warning title=Drift in column a of cur.jsonl::js_distance 1 above threshold 0.1")
     assert notice == (
         "::notice title=kl-cli drift%3A cur.jsonl::1 of 2 columns drifted "

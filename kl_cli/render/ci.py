@@ -24,13 +24,20 @@ def changes(column: ColumnDrift) -> list[str]:
     return [f"{t['label']}: {pct(t['reference'])} → {pct(t['current'])}" for t in column.top()]
 
 
+def relative_size(c: ColumnDrift) -> float:
+    """A column's value over its own threshold (columns may be judged by
+    different metrics: only this ratio compares them); infinite for an
+    infinite value, or a positive value over a threshold of 0."""
+    value = c.value if c.value is not None else 0.0
+    if math.isinf(value):
+        return math.inf
+    if c.threshold <= 0:
+        return math.inf if value > 0 else 0.0
+    return value / c.threshold
+
+
 def by_size(report: DriftReport) -> list[ColumnDrift]:
-    """The drifted columns, the largest metric value first (an infinite one
-    first of all), ties by column name."""
+    """The drifted columns, the largest relative to its own threshold first
+    (``relative_size``; infinite ones first of all), ties by column name."""
     drifted = [c for c in report.columns if c.drifted]
-
-    def key(c: ColumnDrift) -> tuple[float, str]:
-        value = c.value if c.value is not None else 0.0
-        return (-math.inf if math.isinf(value) else -value, c.column)
-
-    return sorted(drifted, key=key)
+    return sorted(drifted, key=lambda c: (-relative_size(c), c.column))

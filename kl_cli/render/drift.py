@@ -9,7 +9,7 @@ table, ``md_escape`` for markdown; both fit the output's encoding.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
@@ -142,16 +142,18 @@ def _interval_cell(c: ColumnDrift, s: DriftSettings) -> str:
     return f"[{lo}, {hi}]" if lo else ""
 
 
-def _significance_line(s: DriftSettings, tested: int) -> str:
+def _significance_line(s: DriftSettings, tested: Sequence[ColumnDrift]) -> str:
+    """How a column drifts with a permutation test: by the command's metric and
+    threshold, or (some column judged by a rule of its own) its own."""
     how = f"{s.resampling.permutations} permutations, seed {s.resampling.seed}"
+    n = len(tested)
     if s.correction == "none":
-        adjusted = f" ({how}; not corrected for the {tested} columns tested)"
+        adjusted = f" ({how}; not corrected for the {n} columns tested)"
     else:
-        adjusted = f" ({how}), adjusted across the {tested} columns tested by {CORRECTIONS[s.correction or 'none']},"
-    return (
-        f"A column drifts when {s.metric} exceeds {number(s.threshold)} and its permutation p-value{adjusted} "
-        f"is below {number(s.significance)}."
-    )
+        adjusted = f" ({how}), adjusted across the {n} columns tested by {CORRECTIONS[s.correction or 'none']},"
+    same = all(c.metric == s.metric and c.threshold == s.threshold for c in tested)
+    rule = f"{s.metric} exceeds {number(s.threshold)}" if same else "its metric exceeds its threshold"
+    return f"A column drifts when {rule} and its permutation p-value{adjusted} is below {number(s.significance)}."
 
 
 def _drift_status(c: ColumnDrift) -> str:
@@ -202,13 +204,16 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
         ),
     ]
     if s.resampling.permutations:
-        parts += ["", _significance_line(s, len(report.compared))]
+        parts += ["", _significance_line(s, report.compared)]
     if _rule_header(report):
         parts += ["", esc(_rule_line(report))]
     notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
     if notes:
         parts.append("")
         parts += [f"> {esc(n)}" for n in notes]
+    if report.warnings:
+        parts += ["", "**Warnings**", ""]
+        parts += [f"- {esc(w)}" for w in report.warnings]
     return "\n".join(parts)
 
 
@@ -266,11 +271,13 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
         for c in report.columns:
             change = c.reason or c.top_text(with_column=False)
             if s.resampling.bootstrap and not interval_inline and not c.reason:
-                change += f"; {_interval_header(s)} {_interval_cell(c, s)}"
+                change += f"{'; ' if change else ''}{_interval_header(s)} {_interval_cell(c, s)}"
+            if not change:  # a column without any change has no largest change
+                continue
             console.print(Text(f"{visible(c.column, 40, enc)}: {visible(change, 120, enc)}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
-        console.print(Text(_significance_line(s, len(report.compared)), style="dim"))
+        console.print(Text(_significance_line(s, report.compared), style="dim"))
     if _rule_header(report):
         console.print(Text(visible(_rule_line(report), encoding=enc), style="dim"))
     for c in report.columns:

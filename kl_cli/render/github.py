@@ -1,11 +1,14 @@
 """drift's report for GitHub Actions: workflow-command annotations, and the job summary.
 
 Annotations (stdout): one ``::error`` per drifted column, the
-``MAX_ANNOTATIONS`` largest by metric value (ties by column name), and one
-``::notice`` at the end with the verdict and the count of drifted columns
-not annotated. When the check passes although columns drifted (below
-``--max-drift-share``) those columns are ``::warning`` annotations instead: the
-step does not fail on them. A run without drift is the notice alone.
+``MAX_ANNOTATIONS`` largest relative to their own thresholds (ties by
+column name), then the run's warnings as ``::warning`` annotations, and one
+``::notice`` at the end with the verdict and the count of drifted columns and
+warnings not annotated. When the check passes although columns drifted
+(below ``--max-drift-share``) those columns are ``::warning`` annotations
+instead: the step does not fail on them; they come before the run's warnings
+under GitHub's cap of ``MAX_ANNOTATIONS`` warnings. A run without drift or
+warnings is the notice alone.
 
 User text (column names, labels, dataset names) is made visible first, as in
 every kl-cli output, so a newline or an escape sequence in a column name can
@@ -70,6 +73,11 @@ def drift_annotations(report: DriftReport, encoding: str | None = None) -> str:
         command(kind, _message(c, shown), title=f"Drift in column {shown(c.column)} of {shown(report.current)}")
         for c in drifted[:MAX_ANNOTATIONS]
     ]
+    # The run's warnings (what stderr says) as warning annotations, in the
+    # room the drifted columns leave under GitHub's cap on warnings.
+    room = MAX_ANNOTATIONS - (min(len(drifted), MAX_ANNOTATIONS) if kind == "warning" else 0)
+    warned = report.warnings[:room]
+    lines += [command("warning", shown(w), title=f"kl-cli drift: {shown(report.current)}") for w in warned]
     verdict = shown(report.verdict())
     rest = len(drifted) - MAX_ANNOTATIONS
     if rest > 0:
@@ -77,6 +85,13 @@ def drift_annotations(report: DriftReport, encoding: str | None = None) -> str:
         verdict += (
             f"; {rest} more drifted {word} not annotated (GitHub shows at most {MAX_ANNOTATIONS} per step): "
             "the job summary or --format markdown lists every column"
+        )
+    unsaid = len(report.warnings) - len(warned)
+    if unsaid > 0:
+        word = "warning is" if unsaid == 1 else "warnings are"
+        verdict += (
+            f"; {unsaid} more {word} not annotated (GitHub shows at most {MAX_ANNOTATIONS} warnings per step): "
+            "the step's log (stderr) and the job summary list every warning"
         )
     lines.append(command("notice", verdict, title=f"kl-cli drift: {shown(report.current)}"))
     return "\n".join(lines) + "\n"

@@ -34,24 +34,17 @@ from ..reports.verdict import Verdict
 from ..text import number, pct
 from ..vocabulary import CORRECTIONS, METRIC_NAMES
 from .compare import category_rows, metric_rows, resampling_lines
-from .drift import _drift_status, _extra_cells, _extra_headers, _significance_line
+from .drift import _drift_status, _extra_cells, _extra_headers, _rule_header, _rule_line, _significance_line
 from .html import bullets, esc, page, paragraphs, table, text_table
 from .parametric import Shown, not_estimated_lines
 from .parametric import metric_rows as estimate_metric_rows
 from .svg import MARKED, MAX_BARS, Bar, bar_chart, curve_chart, select_bars
 
 
-def _contributions(r: Comparison) -> np.ndarray:
-    """Each category's Jeffreys term (p - q) log(p/q), the key ``ranked()`` sorts by (0 where undefined)."""
-    with np.errstate(invalid="ignore"):
-        key = r.terms_pq + r.terms_qp
-    return np.nan_to_num(key, nan=0.0, posinf=np.inf)
-
-
 def chart_bars(r: Comparison, order: Sequence[int], unit: str) -> list[Bar]:
     """The bars of a comparison's chart, in ``order``."""
     labels = [r.label(i) for i in range(r.size)]
-    return select_bars(labels, r.p, r.q, order, r.ranked(), _contributions(r), unit=unit)
+    return select_bars(labels, r.p, r.q, order, r.ranked(), r.contributions(), unit=unit)
 
 
 def drift_order(c: ColumnDrift) -> list[int]:
@@ -76,7 +69,7 @@ def _folded_note(bars: Sequence[Bar], unit: str) -> list[str]:
 
 def _changes(r: Comparison, names: tuple[str, str]) -> list[str]:
     """The largest contributors, ranked as marked in the chart, as an ordered list."""
-    contribution = _contributions(r)
+    contribution = r.contributions()
     items = []
     for n, i in enumerate([int(i) for i in r.ranked() if contribution[int(i)] > 0][:MARKED]):
         items.append(
@@ -122,6 +115,8 @@ def drift_html(report: DriftReport, out: TextIO, detail: str | None = None) -> N
         )
     if s.max_drift_share is not None:
         settings.append(("max drift share", esc(f"{s.max_drift_share:.0%} of the columns compared")))
+    if report.config is not None:
+        settings.append(("config file", f"<code>{esc(report.config, 200)}</code>"))
     settings.append(
         (
             "columns",
@@ -133,8 +128,10 @@ def drift_html(report: DriftReport, out: TextIO, detail: str | None = None) -> N
             settings.append((name, ", ".join(esc(x, 60) for x in cols)))
     body.append(table(["setting", "value"], settings, cls="settings"))
     if s.resampling.permutations:
-        body += paragraphs([_significance_line(s, len(compared))], "dim")
+        body += paragraphs([_significance_line(s, compared)], "dim")
     body.append(_summary_table(report))
+    if _rule_header(report):
+        body += paragraphs([_rule_line(report)], "dim")
     for n, c in enumerate(report.columns):
         if c.comparison is not None:
             body += _column_section(report, c, n, detail == c.column)
@@ -159,10 +156,13 @@ def _summary_table(report: DriftReport) -> str:
         "n ref / n cur",
         esc(s.metric) if one_metric else "value (metric)",
         "threshold",
+        *_rule_header(report),
         *map(esc, extra),
         "status",
         "largest change",
     ]
+    # Where each column's rule came from, once a config file or a column's own rule is in play.
+    sourced = report.config is not None or bool(_rule_header(report))
     rows = []
     for n, c in enumerate(report.columns):
         name = esc(c.column, 80)
@@ -173,13 +173,15 @@ def _summary_table(report: DriftReport) -> str:
                 esc(c.type),
                 esc(f"{c.n_reference} / {c.n_current}"),
                 "" if c.value is None else esc(number(c.value, 4) + ("" if one_metric else f" ({c.metric})")),
-                esc(number(c.threshold)),
+                esc(number(c.threshold)) + (f'<br><span class="dim">{esc(c.rule_source, 80)}</span>' * sourced),
+                *([esc(c.own_text())] if _rule_header(report) else []),
                 *(esc(x) for x in _extra_cells(c, s)),
                 f'<span class="status-{status}">{status}</span>',
                 esc(c.reason or c.top_text(with_column=False), 160),
             ]
         )
-    numeric = [2, 3, 4, *range(5, 5 + len(extra))]
+    start = 5 + len(_rule_header(report))
+    numeric = [2, 3, 4, *range(start, start + len(extra))]
     return table(header, rows, numeric=numeric, cls="summary")
 
 

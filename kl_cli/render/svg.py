@@ -14,12 +14,11 @@ SVG only through ``esc``.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import exact, number, pct, visible
+from ..text import exact, number, pct, visible, visible_ends
 from .html import esc
 
 MAX_BARS = 30
@@ -111,10 +110,11 @@ def _f(x: float) -> str:
 def _legend(names: tuple[str, str], mark: str | None) -> tuple[list[str], float]:
     """The legend's elements (a swatch and a name per side, and the mark's meaning) and where it ends."""
     out, x = [], float(LEFT)
-    items = [("ref", visible(names[0], 40)), ("cur", visible(names[1], 40))] + ([("mark", mark)] if mark else [])
-    for cls, text in items:
+    # A side's name is cut in the middle: its role and its column stay, around a long path.
+    sides = [("ref", visible_ends(names[0], 40)), ("cur", visible_ends(names[1], 40))]
+    for cls, text in sides + ([("mark", mark)] if mark else []):
         out.append(f'<rect class="{cls} legend" x="{_f(x)}" y="30" width="12" height="12"/>')
-        out.append(f'<text x="{_f(x + 17)}" y="40">{html.escape(text, quote=True)}</text>')
+        out.append(f'<text x="{_f(x + 17)}" y="40">{esc(text)}</text>')
         x += 17 + CHAR_WIDTH * len(text) + 16
     return out, x
 
@@ -184,7 +184,7 @@ def bar_chart(
         cls = ' class="other"' if b.folded else ""
         out.append(
             f'<text{cls} x="{_f(lx_)}" y="{_f(ly)}" text-anchor="end" '
-            f'transform="rotate(-55 {_f(lx_)} {_f(ly)})">{html.escape(shown[i], quote=True)}</text>'
+            f'transform="rotate(-55 {_f(lx_)} {_f(ly)})">{esc(shown[i])}</text>'
         )
     out.append(f'<line class="axis" x1="{left}" x2="{width - RIGHT}" y1="{base}" y2="{base}"/>')
     out.append(f'<line class="axis" x1="{left}" x2="{left}" y1="{TOP}" y2="{base}"/>')

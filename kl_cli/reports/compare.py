@@ -84,13 +84,17 @@ class Comparison:
     def ranked(self) -> np.ndarray:
         """Category indices, the ones that drive the difference most first.
 
-        The key is the category's Jeffreys term (p - q) log(p/q) =
-        terms_pq + terms_qp, which is never negative; infinite terms first.
+        The key is the category's ``contributions()``; infinite terms first.
         """
+        return np.argsort(-self.contributions(), kind="stable")
+
+    def contributions(self) -> np.ndarray:
+        """Each category's Jeffreys term (p - q) log(p/q) = terms_pq + terms_qp:
+        never negative, 0 where both shares are equal (or it is undefined),
+        infinite where one side is 0."""
         with np.errstate(invalid="ignore"):
             key = self.terms_pq + self.terms_qp
-        key = np.nan_to_num(key, nan=0.0, posinf=np.inf)
-        return np.argsort(-key, kind="stable")
+        return np.nan_to_num(key, nan=0.0, posinf=np.inf)
 
     def listed(self, top: int = 0, order: str | None = None) -> list[int]:
         """The category indices a report lists, in its order: ``top`` (0: all)

@@ -127,5 +127,8 @@ def noise_without_permutations(tested: Sequence[Any], settings: Any) -> list[str
             categories = int(((r.p > 0) | (r.q > 0)).sum())
             rows = (r.n_p, r.n_q)
             numeric, value = c.type == "numeric", r.metrics[c.metric]
-            out += bias_above_threshold(c.column, numeric, rows, categories, c.metric, value, bias, c.threshold)
+            warned = bias_above_threshold(c.column, numeric, rows, categories, c.metric, value, bias, c.threshold)
+            # One message per problem: this one replaces the comparison's small-sample warning.
+            c.bias_warned = bool(warned)
+            out += warned
     return out

@@ -13,7 +13,7 @@ from typing import Any
 from ..core.significance import NO_RESAMPLING, Resampling
 from ..core.smoothing import Smoothing
 from ..text import finite_or_none, pct
-from .compare import NO_SMOOTHING, Comparison
+from .compare import NO_SMOOTHING, Comparison, sample_size_warnings
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class ColumnDrift:
     threshold: float = 0.1  # the column's threshold: the command's, or its own rule's
     rule_source: str = "default"  # where its threshold and metric came from
     own: dict[str, Any] = field(default_factory=dict)  # what its own rule (a config file's column table) set
+    # The plug-in bias warning was given for the column (drift_correction): it
+    # says what the comparison's generic small-sample warning would, so that one is left out.
+    bias_warned: bool = False
 
     def own_text(self) -> str:
         """The column's own rule, compactly: '> 0.5, hellinger, 4 bins'; '' when it has none."""
@@ -87,22 +90,23 @@ class ColumnDrift:
             self.why += ": significant but smaller than the threshold"
 
     def top(self, k: int = 3) -> list[dict[str, Any]]:
-        """The categories or bins that contribute most, with their two shares."""
+        """The categories or bins that contribute most, with their two shares;
+        only those that changed (a contribution above 0): a column without any
+        change has none."""
         r = self.comparison
         if r is None:
             return []
-        out = []
-        for i in r.ranked()[:k]:
-            contribution = float(r.terms_pq[i] + r.terms_qp[i])
-            out.append(
-                {
-                    "label": r.label(int(i)),
-                    "reference": float(r.p[i]),
-                    "current": float(r.q[i]),
-                    "contribution": finite_or_none(contribution),
-                }
-            )
-        return out
+        contribution = r.contributions()
+        changed = [int(i) for i in r.ranked() if contribution[i] > 0 and r.p[i] != r.q[i]]
+        return [
+            {
+                "label": r.label(i),
+                "reference": float(r.p[i]),
+                "current": float(r.q[i]),
+                "contribution": finite_or_none(float(contribution[i])),
+            }
+            for i in changed[:k]
+        ]
 
     def top_text(self, with_column: bool = True) -> str:
         """'amount in (120.5, 240]: 9% -> 21%', the largest contributor in words."""
@@ -152,7 +156,10 @@ class DriftReport:
     def warnings(self) -> list[str]:
         out = list(self.read_warnings)
         for c in self.compared:
-            out += [f"column {c.column!r}: {w}" for w in c.comparison.warnings]  # type: ignore[union-attr]
+            r = c.comparison
+            assert r is not None
+            told = set(sample_size_warnings(r.n_p, r.n_q, r.size)) if c.bias_warned else set()
+            out += [f"column {c.column!r}: {w}" for w in r.warnings if w not in told]
         return out + self.test_warnings
 
     def verdict(self) -> str:
