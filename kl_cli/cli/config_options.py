@@ -117,7 +117,9 @@ def apply_config(ctx: click.Context, options: dict[str, Any], command: str = "dr
     options["columns_config"] = rules
     if not shaping_only:
         options["config"] = None if found is None else found.path
-    options["option_sources"] = sources if not shaping_only else {k: v for k, v in sources.items() if k in params}
+    options["option_sources"] = (
+        sources if not shaping_only else {k: v for k, v in sources.items() if k not in ("threshold", "metric")}
+    )
 
 
 def _drift_table(found: ConfigFile) -> dict[str, Any]:

@@ -225,11 +225,16 @@ def run_drift(
     only_cur = [
         n
         for n in cur_rows
-        if n not in ref.columns and n not in seen and (columns is None or n in columns) and n not in exclude
+        if n not in ref.columns
+        and n not in seen
+        and n not in ignored
+        and (columns is None or n in columns)
+        and n not in exclude
     ]
     results = []
     sources = _sources(option_sources, metric, threshold)
-    for name in seen:
+    # a column ignored by a rule is listed as such, also when a profile built under the rule lacks it
+    for name in [*seen, *(n for n in cur_rows if n in ignored and n not in seen)]:
         if name in ignored and name in cur_rows and (columns is None or name in columns) and name not in exclude:
             rows = ref.columns[name].rows if name in ref.columns else ref.rows
             results.append(_ignored(name, rules[name], rows, cur_rows[name], settings))

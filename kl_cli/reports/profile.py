@@ -10,7 +10,7 @@ from ..inputs.datasets import TableOptions, frames_of
 from ..profiles.build import extend_profile, merge_profiles
 from ..profiles.model import Profile, check_profile_options
 from ..profiles.store import ProfileTarget, read_profile_or_data
-from .drift_rules import ColumnRule, check_profile_rules, column_rules, profile_with_rules
+from .drift_rules import ColumnRule, check_profile_rules, column_rules, given, profile_with_rules
 from .options import column_names, dataset_reading, profile_options_from
 
 
@@ -85,7 +85,12 @@ def run_profile(
     else:
         names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
         frames = frames_of(files, **read_kwargs)
-        result = profile_with_rules(frames, options, names, columns, exclude, rules, None, option_sources)
+        seen: dict[str, None] = {}
+        result = profile_with_rules(frames, options, names, columns, exclude, rules, seen, option_sources)
+        unknown = [c for c in columns or () if c not in seen]
+        if unknown:
+            named = ", ".join(map(repr, unknown))
+            raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the data")
     for name in [*(exclude or []), *(n for n, r in rules.items() if r.ignore)]:
         result.columns.pop(name, None)
     result.notes = [text for _, text in messages]
