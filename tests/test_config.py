@@ -298,6 +298,14 @@ def test_a_profile_fixes_bins_and_types(project: Path):
     _pyproject(project, "[tool.kl-cli.drift.columns.x]\nbins = 3\n")
     error = run("drift", "ref.profile.json", "cur.csv", "--exclude", "mixed")
     assert_one_line_error(error, ["pyproject.toml [tool.kl-cli.drift.columns.x]", "bins = 3", "10 bins"])
+    # a profile built under the same configuration has those bins: drift agrees with it
+    again = run("profile", "ref.csv", "--exclude", "mixed", "-o", "ref.profile.json")
+    assert again.exit_code == 0, again.stderr
+    ruled = by_column(strict_json(run("drift", "ref.profile.json", "cur.csv", "--format", "json").stdout))
+    raw = by_column(_drift())
+    assert ruled["x"]["metrics"] == raw["x"]["metrics"]
+    made = run("profile", "ref.csv", "--exclude", "mixed", "--no-config", "-o", "ref.profile.json")
+    assert made.exit_code == 0, made.stderr
     _pyproject(project, "[tool.kl-cli.drift.columns.x]\nbins = 10\nthreshold = 0.9\n")
     agreed = by_column(strict_json(run("drift", "ref.profile.json", "cur.csv", "--format", "json").stdout))
     assert agreed["x"]["rule"]["threshold"] == 0.9
@@ -457,7 +465,10 @@ def test_a_config_file_of_its_own_names_its_keys_without_the_tool_prefix(project
 
 def test_a_file_type_contradicting_the_files_own_lists_is_an_error(project: Path):
     _pyproject(project, '[tool.kl-cli.drift]\nnumeric = ["n5"]\n[tool.kl-cli.drift.columns.n5]\ntype = "categorical"\n')
-    assert_one_line_error(run("drift", "ref.csv", "cur.csv", "--exclude", "mixed"), ["columns.n5", "--numeric"])
+    error = run("drift", "ref.csv", "cur.csv", "--exclude", "mixed")
+    # the file's own list is named as the file spells it (the user typed no --numeric)
+    assert_one_line_error(error, ["columns.n5", "pyproject.toml [tool.kl-cli.drift] numeric names column 'n5'"])
+    assert "--numeric" not in error.stderr
 
 
 def test_a_negative_threshold_option_is_refused_too():

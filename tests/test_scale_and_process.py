@@ -569,7 +569,7 @@ def _has_open(pid: int, path: Path) -> bool:
 def test_profile_rewrite_keeps_the_file_mode(tmp_path):
     data = write_csv(tmp_path / "data.csv", ["c"], [["a"], ["b"]])
     out = tmp_path / "out.json"
-    out.write_text("{}")
+    assert run("profile", data, "-o", str(out)).exit_code == 0  # an old profile (only those are replaced)
     out.chmod(0o644)
     assert run("profile", data, "-o", str(out)).exit_code == 0
     assert out.stat().st_mode & 0o777 == 0o644

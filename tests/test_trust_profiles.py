@@ -443,7 +443,8 @@ def test_a_symlink_is_written_through_keeping_the_mode(tmp_path: Path) -> None:
     data = write_csv(tmp_path / "data.csv", ["a"], [["x"], ["y"], ["x"]])
     target = tmp_path / "store" / "real.json"
     target.parent.mkdir()
-    target.write_text("old")
+    old = write_csv(tmp_path / "old.csv", ["a"], [["z"]])
+    assert run("profile", old, "-o", str(target)).exit_code == 0  # an old profile (only those are replaced)
     target.chmod(0o640)
     link = tmp_path / "profile.json"
     link.symlink_to(target)

@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import CORRECTIONS, DRIFT_FORMATS, METRICS
 from .app import EXIT_EXCEEDED, EXIT_OK
-from .drift_config import apply_config, config_options
+from .config_options import apply_config, config_options
 from .needs import KlCommand
 from .options import (
     Number,
@@ -73,7 +73,7 @@ from .streams import check_stdout
     help="With --permutations: adjust the p-values across the columns tested, holm (the default), bh "
     "(Benjamini-Hochberg), bonferroni or none.",
 )
-@config_options
+@config_options("drift's settings and per-column rules")
 @debug_option
 def drift(reference: str, current: str, fmt: str, detail: str | None, **options: Any) -> int:
     """Check CURRENT data for drift from REFERENCE, column by column.

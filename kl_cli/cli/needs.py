@@ -213,7 +213,7 @@ def _flag(ctx: click.Context, name: str) -> str:
     return f"--{name.replace('_', '-')}"
 
 
-def _complete_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Arguments are files (or inline words): the shell completes file names."""
     from click.shell_completion import CompletionItem
 
@@ -228,7 +228,7 @@ class KlCommand(click.Command):
         super().__init__(*args, **kwargs)
         for param in self.params:
             if isinstance(param, click.Argument) and getattr(param, "_custom_shell_complete", False) is None:
-                param._custom_shell_complete = _complete_files
+                param._custom_shell_complete = complete_files
 
     def invoke(self, ctx: click.Context) -> Any:
         if not ctx.resilient_parsing:

@@ -8,22 +8,36 @@ from typing import Any
 import click
 
 from .app import EXIT_OK, signals_held
-from .needs import KlCommand
+from .config_options import apply_config, config_options
+from .needs import KlCommand, complete_files
 from .options import dataset_options, debug_option, open_stdin, say
 from .streams import check_stdout
 
 
 @click.command(cls=KlCommand)
 @click.argument("data", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, help="Where to write the profile JSON (- for standard output).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    shell_complete=complete_files,
+    help="Where to write the profile JSON (- for standard output); an existing file is replaced only if it is "
+    "a kl-cli profile (or empty).",
+)
 @dataset_options
+@config_options(
+    "the settings that shape a profile (bins, binning, numeric, categorical, columns, exclude; a column's bins, "
+    "type and ignore; drift's other keys are skipped)"
+)
 @debug_option
 def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
     """Write a small reference profile of DATA for later drift checks.
 
     Several data files are profiled as one dataset. A profile given among
     DATA fixes the types and bin edges, and the data files are added to its
-    counts; several profiles are merged by adding counts.
+    counts; several profiles are merged by adding counts. The keys of the
+    configuration file that shape a profile apply as in drift (those that
+    only judge are drift's), so that drift agrees with the profile.
     """
     from ..profiles.store import ProfileTarget
     from ..render.progress import ReadProgress
@@ -32,6 +46,7 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
     from ..text import visible
 
     options.pop("debug")
+    apply_config(click.get_current_context(), options, "profile")
     if output == "-":
         check_stdout()  # a closed standard output is refused before any input is read
         with ReadProgress() as progress:

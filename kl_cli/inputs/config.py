@@ -4,7 +4,8 @@ Two places hold it: the ``[tool.kl-cli]`` table of a ``pyproject.toml``
 (found from a folder upwards: the nearest ``pyproject.toml`` that has a
 ``[tool.kl-cli]`` table; the search stops at a git repository's root, a
 folder holding ``.git``, and at the filesystem root), or a file named with
-``--config``, which is either such a pyproject (it has a ``[tool]`` table)
+``--config``, which is either such a pyproject (named so, or with a
+``[tool]``, ``[project]`` or ``[build-system]`` table)
 or a file of kl-cli's own whose top level is that table (``[drift]``...).
 
 This module only reads: the file is a regular file of at most
@@ -32,6 +33,7 @@ else:  # pragma: no cover - Python 3.10
 
 MAX_CONFIG_BYTES = 1 << 20  # 1 MiB: a configuration is a few lines
 PYPROJECT = "pyproject.toml"
+_PYPROJECT_TABLES = ("tool", "project", "build-system")  # a file with one of them is a pyproject
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,17 @@ def toml_key(key: str) -> str:
 def read_config(path: str) -> ConfigFile:
     """The kl-cli table of the file ``path`` (given with ``--config``).
 
-    A file with a ``[tool]`` table is read as a pyproject (its
+    A file named ``pyproject.toml``, or one with a ``[tool]``,
+    ``[project]`` or ``[build-system]`` table, is read as a pyproject (its
     ``[tool.kl-cli]`` table, which must be there); any other file is kl-cli's
     table itself.
     """
     document = _load(path, must_be_regular=True)
     assert document is not None
-    if "tool" in document:
+    if os.path.basename(path) == PYPROJECT or any(key in document for key in _PYPROJECT_TABLES):
         table = _kl_table(document, path)
         if table is None:
-            raise InputError(f"{_shown(path)}: has a [tool] table but no [tool.kl-cli] table")
+            raise InputError(f"{_shown(path)}: a pyproject with no [tool.kl-cli] table (kl-cli's settings go there)")
         return ConfigFile(path, "tool.kl-cli", table)
     return ConfigFile(path, "", document)
 

@@ -90,13 +90,16 @@ def build_profile(
     exclude: Iterable[str] = (),
     column_bins: Mapping[str, int] | None = None,
     seen: dict[str, None] | None = None,
+    forced_by: Mapping[str, str] | None = None,
 ) -> Profile:
     """Type each column, choose bins from these data, and count.
 
     Only ``columns`` (all when None) less ``exclude`` are typed and counted,
     so a column left out can never fail. ``column_bins`` gives some numeric
     columns a number of bins of their own (drift's per-column rules);
-    ``seen``, when given, receives the name of every column the data hold. One pass over the data, and a second
+    ``seen``, when given, receives the name of every column the data hold;
+    ``forced_by`` says who forced a column's type, for messages (default
+    ``--numeric``/``--categorical``; a configuration file's key). One pass over the data, and a second
     over its numeric columns only when they hold more values than are kept
     in memory (see ``binning``)."""
     left_out = set(exclude)
@@ -116,11 +119,17 @@ def build_profile(
                 acc.add(frame[name], text_cells)
     for acc in accs.values():  # rows without the column (JSON lines that lack the key) are missing
         acc.add_missing(rows - acc.rows)
+    by = {
+        **{n: "--categorical" for n in options.categorical},
+        **{n: "--numeric" for n in options.numeric},
+        **(forced_by or {}),
+    }
     for forced in (*options.categorical, *options.numeric):
         if forced not in accs:
-            raise UsageError(f"--categorical/--numeric name column {forced!r}, which the reference does not have")
+            who = "--categorical/--numeric" if by[forced].startswith("--") else by[forced]
+            raise UsageError(f"{who} name column {forced!r}, which the reference does not have")
     where = ", ".join(sources) or "reference"
-    typed = {name: _type(name, acc, options, where) for name, acc in accs.items()}
+    typed = {name: _type(name, acc, options, where, by.get(name, "")) for name, acc in accs.items()}
     bins_of = dict(column_bins or {})
     second = [n for n, (kind, _) in typed.items() if kind == "numeric" and accs[n].summary.needs_second_pass]
     if second:
@@ -143,7 +152,7 @@ def build_profile(
         acc = accs[name]
         if kind == "numeric":
             bins, counts = acc.summary.finish(bins_of.get(name, options.bins), options.binning)
-            col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges)
+            col = ColumnProfile(name, "numeric", typed_by, {}, acc.rows, edges=bins.edges, bins=bins_of.get(name))
             col.counts = {**dict(zip(bins.labels, counts.tolist())), MISSING_KEY: float(acc.missing)}
             if bins.note:
                 col.notes.append(bins.note)
@@ -160,12 +169,13 @@ def build_profile(
     return Profile(profile_columns, rows, options, sources)
 
 
-def _type(name: str, acc: _Accumulator, options: ProfileOptions, source: str) -> tuple[str, str]:
-    """(type, the rule that decided it) of one column of the reference."""
+def _type(name: str, acc: _Accumulator, options: ProfileOptions, source: str, by: str) -> tuple[str, str]:
+    """(type, the rule that decided it) of one column of the reference; ``by`` who forced it."""
     if name in options.numeric:
         if not acc.all_numeric:
             bad = next(iter(acc.text_counts))
-            raise InputError(f"{source}: column {name!r} is forced --numeric but holds text such as {bad!r}")
+            forced = "--numeric" if by in ("", "--numeric") else f"numeric by {by}"
+            raise InputError(f"{source}: column {name!r} is forced {forced} but holds text such as {bad!r}")
         return "numeric", "--numeric"
     if name in options.categorical:
         return "categorical", "--categorical"
@@ -272,7 +282,9 @@ def merge_profiles(profiles: list[Profile]) -> Profile:
         for other in profiles[1:]:
             counts = merge_counts(counts, other.columns[name].counts)
             rows += other.columns[name].rows
-        merged[name] = ColumnProfile(name, col.type, col.typed_by, counts, rows, col.edges, col.reason, list(col.notes))
+        merged[name] = ColumnProfile(
+            name, col.type, col.typed_by, counts, rows, col.edges, col.reason, list(col.notes), col.bins
+        )
     return Profile(merged, sum(p.rows for p in profiles), first.options, [s for p in profiles for s in p.sources])
 
 
@@ -285,7 +297,14 @@ def extend_profile(reference: Profile, frames: Iterable[Any], source: str) -> Pr
     extra = Profile(
         {
             name: ColumnProfile(
-                name, col.type, col.typed_by, counts.get(name, {}), col_rows.get(name, 0), col.edges, col.reason
+                name,
+                col.type,
+                col.typed_by,
+                counts.get(name, {}),
+                col_rows.get(name, 0),
+                col.edges,
+                col.reason,
+                bins=col.bins,
             )
             for name, col in reference.columns.items()
         },

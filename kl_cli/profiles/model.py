@@ -58,11 +58,14 @@ class ColumnProfile:
     edges: tuple[float, ...] | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    bins: int | None = None  # a number of bins of the column's own (a configuration's rule), else the options'
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "typed_by": self.typed_by, "rows": self.rows}
         if self.edges is not None:
             out["edges"] = list(self.edges)
+        if self.bins is not None:
+            out["bins"] = self.bins
         if self.reason:
             out["reason"] = self.reason
         if self.notes:

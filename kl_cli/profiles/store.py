@@ -9,7 +9,9 @@ It is then checked completely (``validate.py``) before any number is used.
 Writing (``ProfileTarget``): the output must be a regular file or a new
 path, never one of the data files being profiled (by device and inode, so
 no spelling of the path escapes), and a symlink is written through to its
-target. The profile goes to a temporary file in the target's folder,
+target. An existing file is replaced only when it is a kl-cli profile
+(recognized by its content, as above) or empty: anything else is refused,
+never destroyed. The profile goes to a temporary file in the target's folder,
 then replaces the target in one rename, keeping the target's mode; an
 advisory lock on that folder is held from before the inputs are read until
 the rename, so concurrent updates of one profile are serialized and no
@@ -149,6 +151,7 @@ class ProfileTarget:
             raise UsageError(f"cannot write the profile to {shown}: no folder {visible(self.folder)}")
         self.identity = None if st is None else (st.st_dev, st.st_ino)
         self._lock: int | None = None
+        self._foreign_checked = False
 
     def __enter__(self) -> ProfileTarget:
         self._lock = _lock_folder(self.folder)
@@ -177,12 +180,32 @@ class ProfileTarget:
                     "writing the profile there would replace the data",
                     hint="give another output path",
                 )
+        self.refuse_foreign()
+
+    def refuse_foreign(self) -> None:
+        """An existing file that is not empty and not a kl-cli profile is not
+        kl-cli's to replace (checked after ``refuse_inputs``' more telling
+        message, before any data are read, and again before writing)."""
+        try:
+            st = os.stat(self.target)
+        except OSError:
+            return  # gone (or never there): nothing to destroy
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+            return
+        if not _holds_profile(self.target):
+            raise UsageError(
+                f"{visible(self.path)} exists and is not a kl-cli profile: not replaced "
+                "(remove it or choose another -o)"
+            )
+        self._foreign_checked = True
 
     def write(self, profile: Profile, before_commit: Callable[[], None] | None = None) -> None:
         """Replace the target in one rename: an interrupted run (Ctrl-C,
         SIGTERM, SIGHUP) leaves the old file whole and no temporary behind.
         ``before_commit`` runs just before the rename (the CLI holds signals
         there: once the new file is in place, the run has succeeded)."""
+        if not self._foreign_checked:
+            self.refuse_foreign()
         text = json.dumps(profile.to_dict(), indent=2, allow_nan=False, ensure_ascii=True) + "\n"
         # The temporary's name is chosen before it is created, so that an
         # interrupt at any moment after creation still knows what to remove.
@@ -211,6 +234,16 @@ class ProfileTarget:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def _holds_profile(path: str) -> bool:
+    """Whether the file at ``path`` is a kl-cli profile by its content (as ``read_profile_or_data`` tells)."""
+    from ..inputs.source import Source
+
+    try:
+        return _is_profile(_json_object(Source(path, path)))
+    except (InputError, OSError):
+        return False
 
 
 def write_profile(profile: Profile, path: str) -> None:

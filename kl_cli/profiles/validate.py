@@ -86,7 +86,8 @@ def _column(
     counts: dict[str | None, int] = {str(k): int(v) for k, v in col["counts"].items()}
     # version 1 counted missing cells under the label "(missing)"
     missing = counts.pop(MISSING, 0) if version == 1 else int(col["missing"])
-    edges = _edges(col["edges"], options, (*at, "edges")) if "edges" in col else None
+    own = int(col["bins"]) if "bins" in col else None
+    edges = _edges(col["edges"], own, options, (*at, "edges")) if "edges" in col else None
     if edges is not None:
         labels = bin_labels(edges)
         if set(counts) != set(labels):
@@ -109,11 +110,11 @@ def _column(
     if col["type"] != "skipped":
         floats[MISSING_KEY] = float(missing)
     return ColumnProfile(
-        cname, col["type"], col["typed_by"], floats, rows, edges, col.get("reason"), list(col.get("notes", []))
+        cname, col["type"], col["typed_by"], floats, rows, edges, col.get("reason"), list(col.get("notes", [])), own
     )
 
 
-def _edges(values: list[Any], options: ProfileOptions, at: Path) -> tuple[float, ...]:
+def _edges(values: list[Any], own: int | None, options: ProfileOptions, at: Path) -> tuple[float, ...]:
     edges: list[float] = []
     for index, value in enumerate(values):
         try:
@@ -127,6 +128,8 @@ def _edges(values: list[Any], options: ProfileOptions, at: Path) -> tuple[float,
                 (*at, index), f"is {value}, not above the edge before it ({edges[-1]!r}): edges must increase"
             )
         edges.append(edge)
-    if len(edges) + 1 > options.bins:
+    if own is not None and len(edges) + 1 > own:
+        raise SchemaError(at, f"makes {len(edges) + 1} bins, but the column's bins say {own}")
+    if own is None and len(edges) + 1 > options.bins:
         raise SchemaError(at, f"makes {len(edges) + 1} bins, but the profile's options say --bins {options.bins}")
     return tuple(edges)

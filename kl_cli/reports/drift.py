@@ -8,7 +8,6 @@ Reference is P, current is Q, so KL(P||Q) = KL(reference||current).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from typing import Any, BinaryIO
 
 from ..core.histogram import make_histogram
@@ -17,14 +16,24 @@ from ..core.smoothing import Smoothing
 from ..errors import InputError, UsageError
 from ..inputs.datasets import TableOptions, frames_of
 from ..inputs.streams import one_stream
-from ..profiles.build import build_profile, count_against
+from ..profiles.build import count_against
 from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile_options
 from ..profiles.store import read_profile_or_data
 from ..vocabulary import METRICS, MISSING, missing_label
 from .compare import compare_histograms
 from .drift_correction import adjusted, correction_from, noise_above_threshold, noise_without_permutations, too_few
 from .drift_result import ColumnDrift, DriftReport, DriftSettings
-from .drift_rules import RULE_KEYS, ColumnRule, check_threshold, column_rules, rule_source
+from .drift_rules import (
+    RULE_KEYS,
+    ColumnRule,
+    check_profile_rules,
+    check_threshold,
+    check_types,
+    column_rules,
+    given,
+    profile_with_rules,
+    rule_source,
+)
 
 __all__ = ["ColumnDrift", "DriftReport", "DriftSettings", "run_drift"]
 
@@ -67,49 +76,12 @@ def reference_profile(
         profile = None
     if profile is not None:
         check_profile_options(profile.options, options, explicit, _name(reference), given_by)
-        _check_profile_rules(profile, rules, _name(reference))
+        check_profile_rules(profile, rules, _name(reference))
         if seen is not None:
             seen.update(dict.fromkeys(profile.columns))
         return profile
-    typed = {name: r.type for name, r in rules.items() if r.type is not None and not r.ignore}
-    build_options = replace(
-        options,
-        categorical=(*options.categorical, *(n for n, t in typed.items() if t == "categorical")),
-        numeric=(*options.numeric, *(n for n, t in typed.items() if t == "numeric")),
-    )
-    ignored = [n for n, r in rules.items() if r.ignore]
-    bins = {n: r.bins for n, r in rules.items() if r.bins is not None}
     frames = frames_of([reference], **read_kwargs)
-    profile = build_profile(frames, build_options, [_name(reference)], columns, [*exclude, *ignored], bins, seen)
-    for name, col in profile.columns.items():
-        rule = rules.get(name)
-        if rule is not None and rule.type is not None:
-            col.typed_by = f"type = {rule.type} in {rule.source}"
-        if rule is not None and rule.bins is not None and col.type == "numeric":
-            col.notes.append(f"{rule.bins} bins by {rule.source}")
-    return profile
-
-
-def _check_profile_rules(profile: Profile, rules: Mapping[str, ColumnRule], name: str) -> None:
-    """A profile fixes each column's type and bins: a rule asking otherwise is an error."""
-    for column, rule in rules.items():
-        col = profile.columns.get(column)
-        if col is None or rule.ignore:
-            continue
-        if rule.type is not None and col.type != rule.type:
-            raise UsageError(
-                f"{rule.source}: type = {rule.type}, but profile {name} counted column {column!r} as {col.type}",
-                hint=f"drop the type, or rebuild the profile with --{rule.type} {column}",
-            )
-        if rule.bins is not None:
-            if col.type != "numeric":
-                raise UsageError(f"{rule.source}: bins = {rule.bins}, but column {column!r} is {col.type}")
-            have = len(col.edges or ()) + 1
-            if rule.bins not in (have, profile.options.bins):
-                raise UsageError(
-                    f"{rule.source}: bins = {rule.bins}, but profile {name} fixes column {column!r} at {have} bins",
-                    hint="drop the bins, or rebuild the profile from the data",
-                )
+    return profile_with_rules(frames, options, [_name(reference)], columns, exclude, rules, seen, given_by)
 
 
 def current_data(current: Any, read_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -208,7 +180,7 @@ def run_drift(
 
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
     rules = column_rules(columns_config)
-    _check_types(rules, options.categorical, options.numeric)
+    check_types(rules, options.categorical, options.numeric, option_sources)
     columns = column_names(columns) or None
     exclude = column_names(exclude)
     resampling = resampling_from(permutations, bootstrap, confidence, seed)
@@ -241,7 +213,8 @@ def run_drift(
     if columns:
         unknown = [c for c in columns if c not in ref.columns]
         if unknown:
-            raise UsageError(f"--columns names {', '.join(map(repr, unknown))}, not in the reference")
+            named = ", ".join(map(repr, unknown))
+            raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the reference")
     ignored = {n for n, r in rules.items() if r.ignore}
     wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude and n not in ignored}
     ref_name, cur_name = _name(reference), _name(current)
@@ -252,11 +225,16 @@ def run_drift(
     only_cur = [
         n
         for n in cur_rows
-        if n not in ref.columns and n not in seen and (columns is None or n in columns) and n not in exclude
+        if n not in ref.columns
+        and n not in seen
+        and n not in ignored
+        and (columns is None or n in columns)
+        and n not in exclude
     ]
     results = []
     sources = _sources(option_sources, metric, threshold)
-    for name in seen:
+    # a column ignored by a rule is listed as such, also when a profile built under the rule lacks it
+    for name in [*seen, *(n for n in cur_rows if n in ignored and n not in seen)]:
         if name in ignored and name in cur_rows and (columns is None or name in columns) and name not in exclude:
             rows = ref.columns[name].rows if name in ref.columns else ref.rows
             results.append(_ignored(name, rules[name], rows, cur_rows[name], settings))
@@ -384,15 +362,6 @@ def _ignored(
     verdict.reason, verdict.why = reason, f"skipped: {reason}"
     verdict.rule_source, verdict.own = rule.source, {"ignore": True}
     return verdict
-
-
-def _check_types(rules: Mapping[str, ColumnRule], categorical: Iterable[str], numeric: Iterable[str]) -> None:
-    """A column's own type cannot contradict --categorical/--numeric."""
-    for flag, names, other in (("--categorical", categorical, "numeric"), ("--numeric", numeric, "categorical")):
-        for name in names:
-            rule = rules.get(name)
-            if rule is not None and rule.type == other:
-                raise UsageError(f"{rule.source}: type = {other}, but {flag} names column {name!r}")
 
 
 def _check_rule_columns(

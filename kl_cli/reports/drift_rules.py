@@ -1,6 +1,9 @@
 """Per-column rules of a drift check: a column's own threshold, metric, bins, type, or ignore.
 
-They come from a configuration file (``[tool.kl-cli.drift.columns.<name>]``)
+The rules that shape a profile (bins, type, ignore) are applied here, by
+``profile_with_rules``, for drift's reference and for ``kl-cli profile``
+alike, so a profile built with a configuration agrees with drift run on
+the data with that configuration. They come from a configuration file (``[tool.kl-cli.drift.columns.<name>]``)
 or from the Python API's ``columns_config``; the command line decides
 precedence before they get here, so the pipeline applies what it is given.
 Each value is checked by the same range as the option of that name
@@ -10,11 +13,13 @@ Each value is checked by the same range as the option of that name
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import UsageError
+from ..profiles.build import build_profile
+from ..profiles.model import Profile, ProfileOptions
 from ..vocabulary import FLOAT_RANGES, MAX_BINS, METRICS
 
 COLUMN_TYPES = ("numeric", "categorical")
@@ -93,3 +98,100 @@ def rule_source(threshold_source: str, metric_source: str) -> str:
     if threshold_source == metric_source:
         return threshold_source
     return f"threshold from {threshold_source}, metric from {metric_source}"
+
+
+def given(given_by: Mapping[str, str] | None, option: str) -> str:
+    """Who gave ``option`` in a message: ``--columns``, or the file and key
+    (``pyproject.toml [tool.kl-cli.drift] columns``) when a configuration file did."""
+    return (given_by or {}).get(option, f"--{option}")
+
+
+def forced_by(
+    rules: Mapping[str, ColumnRule], options: ProfileOptions, given_by: Mapping[str, str] | None
+) -> tuple[ProfileOptions, dict[str, str]]:
+    """The options with the rules' types added, and who forced each typed column
+    (``--numeric``, a file's ``numeric`` key, or a column's ``type``)."""
+    check_types(rules, options.categorical, options.numeric, given_by)
+    by = {name: given(given_by, flag) for flag in ("categorical", "numeric") for name in getattr(options, flag)}
+    typed = {name: r.type for name, r in rules.items() if r.type is not None and not r.ignore}
+    for name in typed:
+        by.setdefault(name, f"{rules[name].source} type")
+
+    def more(kind: str) -> tuple[str, ...]:
+        have = getattr(options, kind)
+        return (*have, *(n for n, t in typed.items() if t == kind and n not in have))
+
+    return replace(options, categorical=more("categorical"), numeric=more("numeric")), by
+
+
+def check_types(
+    rules: Mapping[str, ColumnRule],
+    categorical: Iterable[str],
+    numeric: Iterable[str],
+    given_by: Mapping[str, str] | None = None,
+) -> None:
+    """A column's own type cannot contradict --categorical/--numeric."""
+    for flag, names, other in (("categorical", categorical, "numeric"), ("numeric", numeric, "categorical")):
+        for name in names:
+            rule = rules.get(name)
+            if rule is not None and rule.type == other:
+                raise UsageError(f"{rule.source}: type = {other}, but {given(given_by, flag)} names column {name!r}")
+
+
+def profile_with_rules(
+    frames: Any,
+    options: ProfileOptions,
+    sources: list[str],
+    columns: list[str] | None,
+    exclude: list[str],
+    rules: Mapping[str, ColumnRule],
+    seen: dict[str, None] | None = None,
+    given_by: Mapping[str, str] | None = None,
+) -> Profile:
+    """A profile of ``frames`` built under the per-column rules: their types
+    force a column's type, ``ignore`` leaves it out, ``bins`` gives a numeric
+    column its own number of bins (a bins rule on a column that is not
+    numeric is an error: it would change nothing)."""
+    build_options, by = forced_by(rules, options, given_by)
+    ignored = [n for n, r in rules.items() if r.ignore]
+    bins = {n: r.bins for n, r in rules.items() if r.bins is not None and not r.ignore}
+    profile = build_profile(frames, build_options, sources, columns, [*exclude, *ignored], bins, seen, by)
+    for name, col in profile.columns.items():
+        rule = rules.get(name)
+        if rule is None:
+            continue
+        if rule.type is not None:
+            col.typed_by = f"type = {rule.type} in {rule.source}"
+        if rule.bins is not None:
+            _bins_need_numbers(rule, name, col.type)
+            col.notes.append(f"{rule.bins} bins by {rule.source}")
+    return profile
+
+
+def check_profile_rules(profile: Profile, rules: Mapping[str, ColumnRule], name: str) -> None:
+    """A profile fixes each column's type and bins: a rule asking otherwise is an error."""
+    for column, rule in rules.items():
+        col = profile.columns.get(column)
+        if col is None or rule.ignore:
+            continue
+        if rule.type is not None and col.type != rule.type:
+            raise UsageError(
+                f"{rule.source}: type = {rule.type}, but profile {name} counted column {column!r} as {col.type}",
+                hint=f"drop the type, or rebuild the profile with --{rule.type} {column}",
+            )
+        if rule.bins is not None:
+            _bins_need_numbers(rule, column, col.type)
+            have = len(col.edges or ()) + 1
+            if rule.bins not in (have, col.bins or profile.options.bins):
+                raise UsageError(
+                    f"{rule.source}: bins = {rule.bins}, but profile {name} fixes column {column!r} at {have} bins",
+                    hint="drop the bins, or rebuild the profile from the data with the same configuration",
+                )
+
+
+def _bins_need_numbers(rule: ColumnRule, column: str, kind: str) -> None:
+    if kind != "numeric":
+        raise UsageError(
+            f"{rule.source} bins: column {column!r} is {kind}, so bins = {rule.bins} would change nothing "
+            '(use type = "numeric" to bin it)'
+        )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from ..errors import UsageError
 from ..inputs.datasets import TableOptions, frames_of
-from ..profiles.build import build_profile, extend_profile, merge_profiles
+from ..profiles.build import extend_profile, merge_profiles
 from ..profiles.model import Profile, check_profile_options
 from ..profiles.store import ProfileTarget, read_profile_or_data
+from .drift_rules import ColumnRule, check_profile_rules, column_rules, given, profile_with_rules
 from .options import column_names, dataset_reading, profile_options_from
 
 
@@ -30,6 +31,8 @@ def run_profile(
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
     target: ProfileTarget | None = None,
+    columns_config: Mapping[str, ColumnRule | Mapping[str, Any]] | None = None,
+    option_sources: Mapping[str, str] | None = None,
 ) -> Profile:
     """Profile ``data`` as one dataset.
 
@@ -38,8 +41,12 @@ def run_profile(
     counts. Options the user set on purpose must agree with a profile's.
     ``target``, the file the profile will replace, must not be one of the
     data files (it may be one of the profiles: that is an update).
+    ``columns_config`` gives columns a type, bins or ignore of their own, as
+    drift's does (a profile among ``data`` must agree with them);
+    ``option_sources`` says which options a configuration file gave, for messages.
     """
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    rules = column_rules(columns_config)
     columns = column_names(columns) or None
     exclude = column_names(exclude)
     if not data:
@@ -69,15 +76,22 @@ def run_profile(
     read_kwargs["spooled"] = spooled
     if loaded:
         for name, prof in loaded:
-            check_profile_options(prof.options, options, set(explicit), name)
+            check_profile_options(prof.options, options, set(explicit), name, dict(option_sources or {}))
+            check_profile_rules(prof, rules, name)
         result = merge_profiles([prof for _, prof in loaded])
         for path in files:
             name = "stdin" if path == "-" else str(path)
             result = extend_profile(result, frames_of([path], **read_kwargs)(None), name)
     else:
         names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
-        result = build_profile(frames_of(files, **read_kwargs), options, names, columns, exclude)
-    for name in exclude or []:
+        frames = frames_of(files, **read_kwargs)
+        seen: dict[str, None] = {}
+        result = profile_with_rules(frames, options, names, columns, exclude, rules, seen, option_sources)
+        unknown = [c for c in columns or () if c not in seen]
+        if unknown:
+            named = ", ".join(map(repr, unknown))
+            raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the data")
+    for name in [*(exclude or []), *(n for n, r in rules.items() if r.ignore)]:
         result.columns.pop(name, None)
     result.notes = [text for _, text in messages]
     return result

@@ -1,6 +1,10 @@
-"""drift's configuration file: its keys mapped onto drift's options, command line first.
+"""The configuration file of drift and profile: its keys mapped onto their options, command line first.
 
-The table is ``[tool.kl-cli.drift]`` of the nearest ``pyproject.toml`` (see
+One table serves both commands: ``kl-cli profile`` applies the keys that
+shape a profile (``SHAPING_KEYS`` and a column's bins, type and ignore), so
+a profile built under a configuration agrees with drift run on the data
+under it; the keys that only judge (threshold, metric, ...) are skipped by
+profile, not refused. The table is ``[tool.kl-cli.drift]`` of the nearest ``pyproject.toml`` (see
 ``inputs/config.py`` for the search), or the file given with ``--config``;
 ``--no-config`` reads none. Its keys are drift's options spelled as on the
 command line (``max-drift-share``, not ``max_drift_share``), and a
@@ -22,6 +26,7 @@ from click.core import ParameterSource
 from ..errors import UsageError
 from ..inputs.config import ConfigFile, find_pyproject, read_config, toml_key, type_name
 from ..reports.drift_rules import COLUMN_TYPES, RULE_KEYS, ColumnRule
+from .needs import complete_files
 
 # drift's options a configuration file may set, as the command line spells
 # them, and the TOML types each takes.
@@ -40,6 +45,9 @@ OPTION_KEYS: dict[str, str] = {
     "numeric": _NAMES,
     "categorical": _NAMES,
 }
+# The keys that shape a profile (read by profile too); the others only judge.
+SHAPING_KEYS = ("bins", "binning", "columns", "exclude", "numeric", "categorical")
+_SHAPING_RULE_KEYS = ("bins", "type", "ignore")
 # A column's own keys: the option whose type checks each (None: checked here).
 _RULE_OPTION = {"threshold": "threshold", "metric": "metric", "bins": "bins", "type": None, "ignore": None}
 _RULE_TYPES = {"threshold": _NUMBER, "metric": _TEXT, "bins": _WHOLE, "type": _TEXT, "ignore": "a boolean"}
@@ -50,26 +58,34 @@ _WITH_PERMUTATIONS = ("significance", "correction")
 _TYPED_ON_COMMAND_LINE = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT, ParameterSource.PROMPT)
 
 
-def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--config FILE and --no-config."""
-    f = click.option(
-        "--no-config",
-        is_flag=True,
-        help="Read no configuration file (the [tool.kl-cli.drift] table of a pyproject.toml is used by default).",
-    )(f)
-    f = click.option(
-        "--config",
-        metavar="FILE",
-        help="Read drift's settings and per-column rules from this TOML file (instead of the nearest "
-        "pyproject.toml's [tool.kl-cli.drift] table); command-line options win. At most 1 MiB.",
-    )(f)
-    return f
+def config_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--config FILE and --no-config; ``what`` the command reads from the file, for the help."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--no-config",
+            is_flag=True,
+            help="Read no configuration file (the [tool.kl-cli.drift] table of a pyproject.toml is used by default).",
+        )(f)
+        f = click.option(
+            "--config",
+            metavar="FILE",
+            shell_complete=complete_files,
+            help=f"Read {what} from this TOML file (instead of the nearest pyproject.toml's "
+            "[tool.kl-cli.drift] table); command-line options win. At most 1 MiB.",
+        )(f)
+        return f
+
+    return decorate
 
 
-def apply_config(ctx: click.Context, options: dict[str, Any]) -> None:
+def apply_config(ctx: click.Context, options: dict[str, Any], command: str = "drift") -> None:
     """Take ``config`` and ``no_config`` out of ``options``, fill in from the
     file every option the command line did not give, and add the per-column
-    rules and where each setting came from (``run_drift``'s keywords)."""
+    rules and where each setting came from (``run_drift``'s and
+    ``run_profile``'s keywords). For ``command`` profile only the keys that
+    shape a profile are applied."""
+    shaping_only = command == "profile"
     path, no_config = options.pop("config"), options.pop("no_config")
     if path is not None and no_config:
         raise click.UsageError("--config and --no-config: give one of them", ctx)
@@ -85,19 +101,25 @@ def apply_config(ctx: click.Context, options: dict[str, Any]) -> None:
         where = found.where("drift")
         for key, value in table.items():
             if key == "columns" and isinstance(value, dict):
-                rules = _column_rules(found, value, params)
+                rules = _column_rules(found, value, params, shaping_only)
                 continue
             name = _option_name(found, key)
+            if shaping_only and key not in SHAPING_KEYS:
+                continue  # a key that judges: drift's, not profile's
             checked = _checked(found, where, key, value, OPTION_KEYS[key], params[name].type, ctx)
             if name in _WITH_PERMUTATIONS and not options.get("permutations"):
                 continue  # a default for the runs with a permutation test, which this one is not
             if name not in typed:
                 options[name] = checked
-                sources[name] = f"{found.path} {where}"
+                # threshold and metric: the table (shown in each column's rule); the others: the key too
+                sources[name] = f"{found.path} {where}" + ("" if name in sources else f" {_key(key)}")
         rules = _command_line_wins(rules, typed, options)
     options["columns_config"] = rules
-    options["config"] = None if found is None else found.path
-    options["option_sources"] = sources
+    if not shaping_only:
+        options["config"] = None if found is None else found.path
+    options["option_sources"] = (
+        sources if not shaping_only else {k: v for k, v in sources.items() if k not in ("threshold", "metric")}
+    )
 
 
 def _drift_table(found: ConfigFile) -> dict[str, Any]:
@@ -165,9 +187,9 @@ def _checked(
 
 
 def _column_rules(
-    found: ConfigFile, table: dict[str, Any], params: dict[str, click.Parameter]
+    found: ConfigFile, table: dict[str, Any], params: dict[str, click.Parameter], shaping_only: bool = False
 ) -> dict[str, ColumnRule]:
-    """``[drift.columns.<name>]`` tables into checked rules."""
+    """``[drift.columns.<name>]`` tables into checked rules (with ``shaping_only``, bins, type and ignore)."""
     rules = {}
     ctx = click.get_current_context()
     for column, entry in table.items():
@@ -183,6 +205,8 @@ def _column_rules(
                 raise UsageError(
                     f"{found.path}: {where} {_key(key)}: unknown key (a column's keys are {', '.join(RULE_KEYS)})"
                 )
+            if shaping_only and key not in _SHAPING_RULE_KEYS:
+                continue
             option = _RULE_OPTION[key]
             kind = params[option].type if option is not None else _COLUMN_TYPE if key == "type" else None
             values[key] = _checked(found, where, key, value, _RULE_TYPES[key], kind, ctx)
