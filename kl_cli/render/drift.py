@@ -121,7 +121,7 @@ def _drift_resampling_cells(c: ColumnDrift, fmt: Callable[[float], str], s: Drif
     return cells
 
 
-def _extra_headers(s: DriftSettings, interval: bool = True) -> list[str]:
+def extra_headers(s: DriftSettings, interval: bool = True) -> list[str]:
     out = ["p-value", "p adj."] if s.resampling.permutations else []
     return out + ([_interval_header(s)] if s.resampling.bootstrap and interval else [])
 
@@ -130,7 +130,7 @@ def _interval_header(s: DriftSettings) -> str:
     return f"{s.resampling.confidence:.0%} interval"
 
 
-def _extra_cells(c: ColumnDrift, s: DriftSettings, interval: bool = True) -> list[str]:
+def extra_cells(c: ColumnDrift, s: DriftSettings, interval: bool = True) -> list[str]:
     """The p-value, adjusted p-value and interval cells of a drift row, as the headers ask."""
     p, adjusted, _, _, _, _ = _drift_resampling_cells(c, lambda x: number(x, 3), s)
     out = [p, adjusted] if s.resampling.permutations else []
@@ -142,7 +142,7 @@ def _interval_cell(c: ColumnDrift, s: DriftSettings) -> str:
     return f"[{lo}, {hi}]" if lo else ""
 
 
-def _significance_line(s: DriftSettings, tested: Sequence[ColumnDrift]) -> str:
+def significance_line(s: DriftSettings, tested: Sequence[ColumnDrift]) -> str:
     """How a column drifts with a permutation test: by the command's metric and
     threshold, or (some column judged by a rule of its own) its own."""
     how = f"{s.resampling.permutations} permutations, seed {s.resampling.seed}"
@@ -156,7 +156,7 @@ def _significance_line(s: DriftSettings, tested: Sequence[ColumnDrift]) -> str:
     return f"A column drifts when {rule} and its permutation p-value{adjusted} is below {number(s.significance)}."
 
 
-def _drift_status(c: ColumnDrift) -> str:
+def drift_status(c: ColumnDrift) -> str:
     if c.reason:
         return "skipped"
     return "DRIFT" if c.drifted else "ok"
@@ -165,6 +165,7 @@ def _drift_status(c: ColumnDrift) -> str:
 def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
     """The report as GitHub markdown (a CI job summary): no field from a
     profile or a file can make markup of its own."""
+    rules = rule_header(report)
 
     def esc(text: object) -> str:
         return md_escape(text, encoding)
@@ -183,8 +184,8 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
                 "type",
                 "n ref / n cur",
                 _value_header(report),
-                *_extra_headers(s),
-                *_rule_header(report),
+                *extra_headers(s),
+                *rules,
                 "status",
                 "largest change",
             ],
@@ -194,9 +195,9 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
                     esc(c.type),
                     esc(f"{c.n_reference} / {c.n_current}"),
                     "" if c.value is None else number(c.value, 4),
-                    *_extra_cells(c, s),
-                    *([esc(c.own_text())] if _rule_header(report) else []),
-                    f"**{_drift_status(c)}**" if c.drifted else _drift_status(c),
+                    *extra_cells(c, s),
+                    *([esc(c.own_text())] if rules else []),
+                    f"**{drift_status(c)}**" if c.drifted else drift_status(c),
                     esc(c.reason or c.top_text()),
                 ]
                 for c in report.columns
@@ -204,9 +205,9 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
         ),
     ]
     if s.resampling.permutations:
-        parts += ["", _significance_line(s, report.compared)]
-    if _rule_header(report):
-        parts += ["", esc(_rule_line(report))]
+        parts += ["", significance_line(s, report.compared)]
+    if rules:
+        parts += ["", esc(rule_line(report))]
     notes = [*report.notes, *(f"{c.column}: {n}" for c in report.columns for n in c.notes)]
     if notes:
         parts.append("")
@@ -218,6 +219,7 @@ def drift_markdown(report: DriftReport, encoding: str | None = None) -> str:
 
 
 def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> None:
+    rules = rule_header(report)
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -235,10 +237,10 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     # p-values and an interval do not fit 80 columns side by side: the
     # interval then follows the table, with the largest change.
     interval_inline = not s.resampling.permutations
-    extra = _extra_headers(s, interval_inline)
+    extra = extra_headers(s, interval_inline)
     # With p-value and interval columns there is no room for the largest
     # change on the row: it follows the table instead.
-    inline_change = not extra and not _rule_header(report)
+    inline_change = not extra and not rules
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     table.add_column("column", overflow="fold", max_width=24)
     table.add_column("type")
@@ -246,21 +248,21 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
     table.add_column(_value_header(report), justify="right", no_wrap=True)
     for name in extra:
         table.add_column(name, justify="right", no_wrap=True)
-    for name in _rule_header(report):
+    for name in rules:
         table.add_column(name, overflow="fold", max_width=20)
     table.add_column("status")
     if inline_change:
         table.add_column("largest change", overflow="fold")
     for c in report.columns:
-        status = _drift_status(c)
+        status = drift_status(c)
         style = {"DRIFT": "bold red", "ok": "green", "skipped": "yellow"}[status]
         cells = [
             Text(visible(c.column, 24, enc)),
             {"categorical": "cat", "numeric": "num"}.get(c.type, "-"),
             visible(f"{c.n_reference}/{c.n_current}", encoding=enc),
             "" if c.value is None else number(c.value, 4),
-            *_extra_cells(c, s, interval_inline),
-            *([Text(visible(c.own_text(), encoding=enc))] if _rule_header(report) else []),
+            *extra_cells(c, s, interval_inline),
+            *([Text(visible(c.own_text(), encoding=enc))] if rules else []),
             Text(status, style=style),
         ]
         if inline_change:
@@ -277,9 +279,9 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
             console.print(Text(f"{visible(c.column, 40, enc)}: {visible(change, 120, enc)}"))
     console.print(Text("type: cat = categorical, num = numeric (binned); rows: reference/current", style="dim"))
     if s.resampling.permutations:
-        console.print(Text(_significance_line(s, report.compared), style="dim"))
-    if _rule_header(report):
-        console.print(Text(visible(_rule_line(report), encoding=enc), style="dim"))
+        console.print(Text(significance_line(s, report.compared), style="dim"))
+    if rules:
+        console.print(Text(visible(rule_line(report), encoding=enc), style="dim"))
     for c in report.columns:
         if c.drifted != (c.value is not None and (math.isinf(c.value) or c.value > c.threshold)):
             console.print(Text(f"{visible(c.column, 40, enc)}: {visible(c.why, encoding=enc)}", style="dim"))
@@ -292,12 +294,12 @@ def drift_table(report: DriftReport, out: TextIO, width: int | None = None) -> N
             console.print(Text(f"note: {visible(c.column, encoding=enc)}: {visible(note, encoding=enc)}", style="dim"))
 
 
-def _rule_header(report: DriftReport) -> list[str]:
+def rule_header(report: DriftReport) -> list[str]:
     """["rule"] when some column has a rule of its own (a config file's column table), else []."""
     return ["rule"] if any(c.own for c in report.columns) else []
 
 
-def _rule_line(report: DriftReport) -> str:
+def rule_line(report: DriftReport) -> str:
     return f"rule: a column's own rule, from its table [...columns.<name>] in {report.config or 'columns_config'}"
 
 

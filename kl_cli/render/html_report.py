@@ -34,7 +34,7 @@ from ..reports.verdict import Verdict
 from ..text import number, pct
 from ..vocabulary import CORRECTIONS, METRIC_NAMES
 from .compare import category_rows, metric_rows, resampling_lines
-from .drift import _drift_status, _extra_cells, _extra_headers, _rule_header, _rule_line, _significance_line
+from .drift import drift_status, extra_cells, extra_headers, rule_header, rule_line, significance_line
 from .html import bullets, esc, page, paragraphs, table, text_table
 from .parametric import Shown, not_estimated_lines
 from .parametric import metric_rows as estimate_metric_rows
@@ -128,10 +128,10 @@ def drift_html(report: DriftReport, out: TextIO, detail: str | None = None) -> N
             settings.append((name, ", ".join(esc(x, 60) for x in cols)))
     body.append(table(["setting", "value"], settings, cls="settings"))
     if s.resampling.permutations:
-        body += paragraphs([_significance_line(s, compared)], "dim")
+        body += paragraphs([significance_line(s, compared)], "dim")
     body.append(_summary_table(report))
-    if _rule_header(report):
-        body += paragraphs([_rule_line(report)], "dim")
+    if rule_header(report):
+        body += paragraphs([rule_line(report)], "dim")
     for n, c in enumerate(report.columns):
         if c.comparison is not None:
             body += _column_section(report, c, n, detail == c.column)
@@ -146,8 +146,9 @@ def drift_html(report: DriftReport, out: TextIO, detail: str | None = None) -> N
 
 
 def _summary_table(report: DriftReport) -> str:
+    rules = rule_header(report)
     s = report.settings
-    extra = _extra_headers(s)
+    extra = extra_headers(s)
     # Columns judged by a metric of their own (per-column rules) say which.
     one_metric = all(c.metric == s.metric for c in report.columns if c.comparison is not None)
     header = [
@@ -156,17 +157,17 @@ def _summary_table(report: DriftReport) -> str:
         "n ref / n cur",
         esc(s.metric) if one_metric else "value (metric)",
         "threshold",
-        *_rule_header(report),
+        *rules,
         *map(esc, extra),
         "status",
         "largest change",
     ]
     # Where each column's rule came from, once a config file or a column's own rule is in play.
-    sourced = report.config is not None or bool(_rule_header(report))
+    sourced = report.config is not None or bool(rules)
     rows = []
     for n, c in enumerate(report.columns):
         name = esc(c.column, 80)
-        status = _drift_status(c)
+        status = drift_status(c)
         rows.append(
             [
                 f'<a href="#col-{n + 1}">{name}</a>' if c.comparison is not None else name,
@@ -174,13 +175,13 @@ def _summary_table(report: DriftReport) -> str:
                 esc(f"{c.n_reference} / {c.n_current}"),
                 "" if c.value is None else esc(number(c.value, 4) + ("" if one_metric else f" ({c.metric})")),
                 esc(number(c.threshold)) + (f'<br><span class="dim">{esc(c.rule_source, 80)}</span>' * sourced),
-                *([esc(c.own_text())] if _rule_header(report) else []),
-                *(esc(x) for x in _extra_cells(c, s)),
+                *([esc(c.own_text())] if rules else []),
+                *(esc(x) for x in extra_cells(c, s)),
                 f'<span class="status-{status}">{status}</span>',
                 esc(c.reason or c.top_text(with_column=False), 160),
             ]
         )
-    start = 5 + len(_rule_header(report))
+    start = 5 + len(rules)
     numeric = [2, 3, 4, *range(start, start + len(extra))]
     return table(header, rows, numeric=numeric, cls="summary")
 
@@ -188,7 +189,7 @@ def _summary_table(report: DriftReport) -> str:
 def _column_section(report: DriftReport, c: ColumnDrift, n: int, detail: bool) -> list[str]:
     r = c.comparison
     assert r is not None
-    status = _drift_status(c)
+    status = drift_status(c)
     unit = "bins" if c.type == "numeric" else "categories"
     names = ("reference", "current")
     bars = chart_bars(r, drift_order(c), unit)
