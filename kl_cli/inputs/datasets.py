@@ -59,6 +59,16 @@ def cells_are_text(frame: Any) -> bool:
     return bool(frame.attrs.get(TEXT_CELLS, False))
 
 
+# Set in the ``attrs`` of every chunk read from a file: the file's name, for
+# messages about its cells (one file of a dataset of several).
+SOURCE_NAME = "kl_cli.source"
+
+
+def chunk_source(frame: Any, default: str) -> str:
+    """The name of the file a chunk came from (``default`` for a DataFrame)."""
+    return str(frame.attrs.get(SOURCE_NAME, default))
+
+
 # Set in the ``attrs`` of chunks read with only some columns: the names of
 # all the file's columns (a column not read is still known to exist).
 ALL_COLUMNS = "kl_cli.all_columns"
@@ -133,6 +143,7 @@ def iter_dataset(
             if columns is not None and fmt != "parquet":  # Parquet's come from its schema
                 chunk.attrs[ALL_COLUMNS] = every
             chunk.attrs[TEXT_CELLS] = fmt in ("csv", "tsv")
+            chunk.attrs[SOURCE_NAME] = source
             yield chunk
     finally:
         decoded.close()
