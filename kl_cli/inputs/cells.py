@@ -288,6 +288,10 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
 
 
 def _labels_of_numbers(present: Any, label_limit: int | None) -> dict[str, float] | None:
+    if label_limit == 0:
+        return None  # present holds numbers: one is past the limit
+    if label_limit is not None and len(present) > _PREFIX and present.iloc[:_PREFIX].nunique() > label_limit:
+        return None  # more distinct numbers in the first rows alone than the limit: no need to count them all
     counts = present.value_counts(sort=False)
     if label_limit is not None and len(counts) > label_limit:
         return None
@@ -296,6 +300,10 @@ def _labels_of_numbers(present: Any, label_limit: int | None) -> dict[str, float
         label = number_label(value)
         out[label] = out.get(label, 0.0) + n
     return out
+
+
+# Rows looked at first for more distinct numbers than a label limit.
+_PREFIX = 4096
 
 
 def _floats(values: Any) -> np.ndarray:
