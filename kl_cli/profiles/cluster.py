@@ -109,15 +109,19 @@ class DaskCounting:
 
     def _pieces(self, targets: list[tuple[str, str]]) -> list[Any]:
         """Each file's partitions, planned on the workers (many remote footers read in parallel)."""
+        import uuid
+
         stated = self.reading.table.input_format
-        futures = self.client.map(
-            file_pieces, [p for p, _ in targets], [n for _, n in targets], [stated] * len(targets), pure=False
-        )
+        token = uuid.uuid4().hex[:12]
+        futures = [
+            self.client.submit(file_pieces, path, name, stated, key=f"kl-cli-plan-{token}-f{i}")
+            for i, (path, name) in enumerate(targets)
+        ]
         try:
             return list(self.client.gather(futures))
         except BaseException as exc:
             self.client.cancel(futures, force=True)
-            raise _cluster_error(exc, []) from None
+            raise _cluster_error(exc, [], [name for _, name in targets]) from None
 
     def first_pass(self, wanted: Wanted, read: list[str] | None) -> DatasetPartial:
         partial: DatasetPartial = self._run(_first_pass_task, _merge, wanted, read, self.histograms)
@@ -191,13 +195,13 @@ class DaskCounting:
             raise _cluster_error(exc, self.partitions) from None
 
 
-def _cluster_error(exc: BaseException, partitions: list[Partition]) -> BaseException:
+def _cluster_error(exc: BaseException, partitions: list[Partition], planned: list[str] | None = None) -> BaseException:
     """What the cluster's own failures say to the user, in one line (kl-cli's
     errors, Ctrl-C and anything unknown are passed on as they are). distributed's
     exceptions are matched by name: they move between its modules across versions."""
     kind = type(exc).__name__
     if kind == "KilledWorker":
-        return _lost(exc, partitions)
+        return _lost(exc, partitions, planned or [])
     if kind in ("CancelledError", "FutureCancelledError"):  # not by us: the scheduler went away
         return InputError("the cluster cancelled the work before it was done", hint="is the scheduler still running?")
     if isinstance(exc, RuntimeError) and "deserializ" in str(exc):
@@ -211,11 +215,14 @@ def _cluster_error(exc: BaseException, partitions: list[Partition]) -> BaseExcep
     return exc
 
 
-def _lost(exc: BaseException, partitions: list[Partition]) -> InputError:
-    """A task whose workers kept dying (out of memory, killed): trouble, never a partial count."""
+def _lost(exc: BaseException, partitions: list[Partition], planned: list[str]) -> InputError:
+    """A task whose workers kept dying (out of memory, killed): trouble, never a partial count.
+    ``planned``: the files being planned (their footers read), when it was that."""
     key = str(exc.args[0]) if exc.args else ""
     named = next((p for p in partitions if key.endswith(f"-p{p.index}") and "-count-" in key), None)
     where = f" while counting {named.name} ({named.describe()})" if named is not None else ""
+    if "-plan-" in key and key.rsplit("-f", 1)[-1].isdigit() and int(key.rsplit("-f", 1)[-1]) < len(planned):
+        where = f" while reading the layout of {planned[int(key.rsplit('-f', 1)[-1])]}"
     return InputError(
         f"the cluster lost its worker{where} more times than distributed.scheduler.allowed-failures allows; "
         "nothing was counted",
