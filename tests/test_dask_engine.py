@@ -1,0 +1,433 @@
+"""`--engine dask` gives what `--engine local` gives, on a real LocalCluster.
+
+One cluster of two worker processes serves the whole file (the session
+fixture ``dask_cluster`` in conftest.py); every run goes through the CLI with
+``--scheduler ADDRESS``. The equality checks cover CSV, TSV, JSON lines and
+Parquet (several row groups per file), compressed or not, over datasets of
+several files with missing values, huge integers, booleans, text among
+numbers, binned and categorical numbers, a file without data rows and files
+that lack a column: the profile JSON is the same apart from "engine" and
+"sources", and drift's reports are the same byte for byte in every text
+format. Then: errors inside a partition, usage errors, a worker lost
+mid-run (retried) or lost on every attempt (reported), Ctrl-C (the cluster's
+tasks are cancelled), and the exact two-pass bin edges computed on workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import assert_one_line_error, describe, run, strict_json, wait_until
+
+distributed = pytest.importorskip("distributed")
+
+CITIES = ("paris", "oslo", "lima", "kyiv")
+HUGE = 123456789012345678901234567890
+INT64 = np.iinfo(np.int64)
+COLUMNS = ("amount", "rating", "flag", "huge", "code", "mostly", "city")
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pyproject.toml above the current folder: no configuration file is read by accident."""
+    monkeypatch.chdir(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# Data: a few small files per dataset, with every kind of column
+
+
+def _records(n: int, seed: int, shift: float = 0.0) -> list[dict[str, Any]]:
+    """``n`` rows as Python values (None = missing): amount has many distinct
+    numbers (binned), rating few (categorical), flag booleans, huge a binned
+    column with 30-digit integers, code a categorical one with them, mostly
+    numbers with a few words (categorical), city text."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        u = rng.random(8)
+        out.append(
+            {
+                "amount": None if u[0] < 0.05 else round(float(rng.normal(100 + shift, 30)), 3),
+                "rating": None if u[1] < 0.05 else int(rng.integers(1, 6)),
+                "flag": None if u[2] < 0.1 else bool(u[3] < 0.4 + shift / 100),
+                "huge": HUGE if u[4] < 0.1 else int(rng.integers(0, 40)),
+                "code": HUGE if u[5] < 0.2 else int(rng.integers(7, 10)),
+                "mostly": ("n/a" if u[6] < 0.015 else "unknown") if u[6] < 0.03 else int(rng.integers(0, 8)),
+                "city": None if u[7] < 0.03 else CITIES[int(rng.integers(0, 4))],
+            }
+        )
+    return out
+
+
+# (rows, columns left out) of the files of a dataset: an empty one, one
+# lacking a column, one with its columns in another order.
+PLAN = ((400, ()), (0, ()), (300, ("flag",)), (500, ("reversed",)))
+
+
+def _text_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _delimited(records: list[dict[str, Any]], columns: list[str], delimiter: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_text_cell(r[c]) for c in columns] for r in records)
+    return out.getvalue().encode()
+
+
+def _json_lines(records: list[dict[str, Any]], columns: list[str]) -> bytes:
+    # a missing value is sometimes null, sometimes an absent key
+    lines = []
+    for i, r in enumerate(records):
+        row = {c: r[c] for c in columns if not (r[c] is None and i % 2)}
+        lines.append(json.dumps(row) + "\n")
+    return "".join(lines).encode()
+
+
+def _compress(data: bytes, compression: str) -> bytes:
+    if compression == "gz":
+        return gzip.compress(data, mtime=0)
+    if compression == "zst":
+        import zstandard
+
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+def _parquet(path: Path, n: int, seed: int, columns: list[str], shift: float) -> None:
+    """Typed Parquet columns, several row groups: floats with nulls, int64
+    with its extremes, booleans, strings."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    pick = rng.random(n)
+    big = np.where(pick < 0.05, INT64.min, np.where(pick > 0.95, INT64.max, rng.integers(-1000, 1000, n)))
+    arrays = {
+        "amount": pa.array(rng.normal(100 + shift, 30, n), mask=rng.random(n) < 0.05),
+        "rating": pa.array(rng.integers(1, 6, n), mask=rng.random(n) < 0.05),
+        "flag": pa.array(rng.random(n) < 0.4 + shift / 100, mask=rng.random(n) < 0.1),
+        "huge": pa.array(big, type=pa.int64()),
+        "code": pa.array(np.where(rng.random(n) < 0.2, INT64.max, rng.integers(7, 10, n)), type=pa.int64()),
+        "city": pa.array(np.array(CITIES)[rng.integers(0, 4, n)], mask=rng.random(n) < 0.03),
+    }
+    table = pa.table({c: arrays[c] for c in columns if c in arrays})
+    pq.write_table(table, path, row_group_size=128)
+
+
+def write_dataset(folder: Path, fmt: str, seed: int = 1, shift: float = 0.0) -> list[str]:
+    """The files of one dataset (PLAN) in ``fmt`` (csv, tsv, jsonl, parquet, optionally
+    .gz or .zst), sorted by name; their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base, _, compression = fmt.partition(".")
+    paths = []
+    for i, (n, left_out) in enumerate(PLAN):
+        columns = [c for c in COLUMNS if c not in left_out]
+        if "reversed" in left_out:
+            columns = columns[::-1]
+        path = folder / f"part-{i}.{fmt}"
+        if base == "parquet":
+            _parquet(path, n, seed * 10 + i, columns, shift)
+        else:
+            records = _records(n, seed * 10 + i, shift)
+            if base == "jsonl":
+                data = _json_lines(records, columns)
+            else:
+                data = _delimited(records, columns, "\t" if base == "tsv" else ",")
+            path.write_bytes(_compress(data, compression))
+        paths.append(str(path))
+    return paths
+
+
+# ---------------------------------------------------------------------------
+# Running both engines
+
+
+@pytest.fixture
+def scheduler(dask_cluster: Any) -> str:
+    return dask_cluster.scheduler_address
+
+
+def _ok(*args: str) -> Any:
+    result = run(*args)
+    assert result.exit_code == 0, describe(result)
+    assert "Traceback" not in result.stderr, describe(result)
+    return result
+
+
+def profile_json(engine: str, scheduler: str, *args: str) -> tuple[dict[str, Any], str]:
+    """``kl-cli profile ARGS -o - --engine ENGINE``: the profile's JSON (its
+    "engine" checked and removed) and the removed "sources" as text."""
+    extra = ("--scheduler", scheduler) if engine == "dask" else ()
+    result = _ok("profile", *args, "-o", "-", "--engine", engine, *extra)
+    data = strict_json(result.stdout)
+    assert data.pop("engine") == engine
+    sources = json.dumps(data.pop("sources"))
+    return data, sources
+
+
+def assert_same_profile(scheduler: str, *args: str, local_args: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The profile JSON of --engine dask equals --engine local's (key order
+    included) apart from "engine" and "sources"; returns it."""
+    local, _ = profile_json("local", scheduler, *(args if local_args is None else local_args))
+    on_dask, _ = profile_json("dask", scheduler, *args)
+    assert json.dumps(on_dask, indent=1) == json.dumps(local, indent=1)
+    return local
+
+
+def assert_same_drift(scheduler: str, *args: str) -> Any:
+    """drift ARGS on both engines: the same exit status, stdout byte for byte, no traceback."""
+    local = run("drift", *args, "--engine", "local")
+    on_dask = run("drift", *args, "--engine", "dask", "--scheduler", scheduler)
+    assert local.exit_code in (0, 1), describe(local)
+    assert on_dask.exit_code == local.exit_code, describe(on_dask)
+    assert "Traceback" not in on_dask.stderr, describe(on_dask)
+    assert on_dask.stdout == local.stdout
+    return local
+
+
+# ---------------------------------------------------------------------------
+# Equality
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "parquet", "csv.gz", "jsonl.gz", "csv.zst"])
+def test_profile_is_the_same_on_both_engines(tmp_path: Path, scheduler: str, fmt: str):
+    paths = write_dataset(tmp_path / "data", fmt)
+    profile = assert_same_profile(scheduler, *paths)
+    # the dataset is what it should be: every row of the non-empty files, every kind of column
+    assert profile["rows"] == sum(n for n, _ in PLAN)
+    columns = profile["columns"]
+    assert columns["amount"]["type"] == "numeric"
+    assert columns["rating"]["type"] == "categorical"
+    assert columns["flag"]["missing"] >= 300  # the file without the column counts as missing
+    assert columns["huge"]["type"] == "numeric"
+    if fmt != "parquet":
+        assert str(HUGE) in columns["code"]["counts"]
+        assert columns["mostly"]["type"] == "categorical"
+        assert {"n/a", "unknown"} <= set(columns["mostly"]["counts"])
+
+
+def test_profile_of_a_single_file_and_of_profiles_mixed_with_data(tmp_path: Path, scheduler: str):
+    paths = write_dataset(tmp_path / "data", "csv")
+    assert_same_profile(scheduler, paths[0])
+    _ok("profile", paths[0], "-o", str(tmp_path / "base.json"))
+    # a profile among the data fixes the edges; the data files are counted against it
+    assert_same_profile(scheduler, str(tmp_path / "base.json"), *paths[2:])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_text_among_many_numbers_is_the_same_error_on_both_engines(tmp_path: Path, scheduler: str, fmt: str):
+    """A column of many distinct numbers with a word in another file: neither
+    binned nor categorical, an error, and the same one."""
+    folder = tmp_path / "data"
+    paths = write_dataset(folder, fmt if fmt != "parquet" else "csv")
+    words = folder / ("words.jsonl" if fmt == "jsonl" else "words.csv")
+    if fmt == "jsonl":
+        words.write_text('{"amount": "lots"}\n{"amount": 3.5}\n')
+    else:
+        words.write_text("amount,city\nlots,oslo\n3.5,lima\n")
+    args = [*paths, str(words)]
+    local = run("profile", *args, "-o", "-", "--engine", "local")
+    on_dask = run("profile", *args, "-o", "-", "--engine", "dask", "--scheduler", scheduler)
+    line = assert_one_line_error(local, ["amount", "lots"])
+    assert assert_one_line_error(on_dask) == line
+
+
+def test_glob_and_file_url_give_the_listed_files(tmp_path: Path, scheduler: str):
+    paths = write_dataset(tmp_path / "data", "parquet")
+    listed = tuple(paths)
+    pattern = str(tmp_path / "data" / "*.parquet")
+    urls = tuple(Path(p).as_uri() for p in paths)
+    expected, _ = profile_json("local", scheduler, *listed)
+    for args in ((pattern,), urls, (Path(pattern).as_uri(),)):
+        for engine in ("local", "dask"):
+            got, _ = profile_json(engine, scheduler, *args)
+            assert got == expected, (engine, args)
+    # drift takes one REFERENCE and one CURRENT: a glob and a file:// URL glob
+    write_dataset(tmp_path / "cur", "parquet", seed=2, shift=15)
+    assert_same_drift(scheduler, pattern, (tmp_path / "cur").as_uri() + "/*.parquet", "--format", "json")
+
+
+def test_relative_paths_are_read_from_the_current_folder(tmp_path: Path, scheduler: str):
+    """The workers' own working folder is not the command's: a relative path still names the same file."""
+    write_dataset(tmp_path / "data", "csv")
+    local, _ = profile_json("local", scheduler, "data/part-0.csv", "data/part-3.csv")
+    for args in (("data/part-0.csv", "data/part-3.csv"), ("data/part-[03].csv",)):
+        got, _ = profile_json("dask", scheduler, *args)
+        assert got == local, args
+
+
+@pytest.fixture(scope="module")
+def drift_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A reference and a drifted current dataset (CSV), and the reference's profile."""
+    root = tmp_path_factory.mktemp("drift")
+    write_dataset(root / "ref", "csv", seed=1)
+    write_dataset(root / "cur", "csv", seed=2, shift=20)
+    result = run("profile", str(root / "ref" / "*.csv"), "-o", str(root / "ref.json"))
+    assert result.exit_code == 0, describe(result)
+    return {"ref": str(root / "ref" / "*.csv"), "cur": str(root / "cur" / "*.csv"), "profile": str(root / "ref.json")}
+
+
+@pytest.mark.parametrize("reference", ["ref", "profile"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "table", "markdown"])
+def test_drift_is_the_same_on_both_engines(drift_data: dict[str, str], scheduler: str, reference: str, fmt: str):
+    local = assert_same_drift(scheduler, drift_data[reference], drift_data["cur"], "--format", fmt)
+    if fmt == "json":
+        report = strict_json(local.stdout)
+        assert any(c.get("drifted") for c in report["columns"]), "the data were meant to drift"
+        assert local.exit_code == 1, describe(local)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl.gz", "parquet"])
+def test_drift_of_other_formats_is_the_same(tmp_path: Path, scheduler: str, fmt: str):
+    write_dataset(tmp_path / "ref", fmt, seed=3)
+    write_dataset(tmp_path / "cur", fmt, seed=4, shift=10)
+    ref, cur = str(tmp_path / "ref" / f"*.{fmt}"), str(tmp_path / "cur" / f"*.{fmt}")
+    assert_same_drift(scheduler, ref, cur, "--format", "json")
+    _ok("profile", ref, "-o", str(tmp_path / "ref.json"))
+    assert_same_drift(scheduler, str(tmp_path / "ref.json"), cur, "--format", "csv")
+
+
+OPTION_CASES = {
+    "uniform": ("--bins", "5", "--binning", "uniform"),
+    "categorical": ("--categorical", "amount,huge"),
+    "numeric": ("--numeric", "rating"),
+    "columns": ("--columns", "amount,flag,city,rating", "--exclude", "city"),
+    "exclude": ("--exclude", "huge", "--exclude", "code"),
+    "config": ("--config", "kl.toml"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_CASES))
+def test_options_are_honoured_alike(tmp_path: Path, scheduler: str, drift_data: dict[str, str], case: str):
+    (tmp_path / "kl.toml").write_text("[drift]\nbins = 4\n[drift.columns.amount]\nbins = 7\n", encoding="utf-8")
+    args = OPTION_CASES[case]
+    paths = write_dataset(tmp_path / "data", "csv")
+    profile = assert_same_profile(scheduler, *paths, *args)
+    if case == "config":
+        assert len(profile["columns"]["amount"]["edges"]) == 6
+        assert len(profile["columns"]["huge"]["edges"]) == 3
+    if case == "uniform":
+        assert len(profile["columns"]["amount"]["edges"]) == 4
+    if case == "columns":
+        assert sorted(profile["columns"]) == ["amount", "flag", "rating"]
+    assert_same_drift(scheduler, drift_data["ref"], drift_data["cur"], *args, "--format", "json")
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+def _both_fail(scheduler: str, *args: str, needles: tuple[str, ...]) -> str:
+    """ARGS fail on both engines with one line naming ``needles``; dask's line
+    also names the partition. Returns dask's line."""
+    command, rest = args[0], args[1:]
+    extra = ("-o", "-") if command == "profile" else ()
+    assert_one_line_error(run(command, *rest, *extra, "--engine", "local"), needles)
+    on_dask = run(command, *rest, *extra, "--engine", "dask", "--scheduler", scheduler)
+    return assert_one_line_error(on_dask, (*needles, "partition"))
+
+
+def test_a_malformed_csv_row_among_good_files(tmp_path: Path, scheduler: str):
+    paths = write_dataset(tmp_path / "data", "csv")
+    bad = tmp_path / "data" / "part-2.csv"
+    lines = bad.read_text().splitlines(keepends=True)
+    lines[150] = "1,2,3,4,5,6,7,8,9\n"
+    bad.write_text("".join(lines))
+    _both_fail(scheduler, "profile", *paths, needles=("part-2.csv",))
+
+
+def test_a_malformed_json_line_among_good_files(tmp_path: Path, scheduler: str):
+    paths = write_dataset(tmp_path / "data", "jsonl")
+    bad = tmp_path / "data" / "part-3.jsonl"
+    with bad.open("a") as handle:
+        handle.write('{"amount": 3,\n')
+    _both_fail(scheduler, "profile", *paths, needles=("part-3.jsonl",))
+
+
+def test_text_in_a_column_the_reference_calls_numeric(tmp_path: Path, scheduler: str, drift_data: dict[str, str]):
+    write_dataset(tmp_path / "cur", "csv", seed=5)
+    bad = tmp_path / "cur" / "part-3.csv"
+    lines = bad.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    cells = lines[200].rstrip("\n").split(",")
+    cells[header.index("amount")] = "oops"
+    lines[200] = ",".join(cells) + "\n"
+    bad.write_text("".join(lines))
+    cur = str(tmp_path / "cur" / "*.csv")
+    for reference in (drift_data["profile"], drift_data["ref"]):
+        line = _both_fail(scheduler, "drift", reference, cur, needles=("part-3.csv", "oops", "amount"))
+        assert "numeric" in line
+
+
+def test_usage_errors(tmp_path: Path, scheduler: str):
+    paths = write_dataset(tmp_path / "data", "csv")
+    profile = ("profile", paths[0], "-o", "-")
+    assert_one_line_error(run("profile", "-", "-o", "-", "--engine", "dask", "--scheduler", scheduler, input="a\n1\n"))
+    assert_one_line_error(run("drift", "-", paths[0], "--engine", "dask", "--scheduler", scheduler, input="a\n1\n"))
+    assert_one_line_error(run("drift", paths[0], "-", "--engine", "dask", "--workers", "1", input="a\n1\n"))
+    for engine in ((), ("--engine", "local")):
+        assert_one_line_error(run(*profile, *engine, "--workers", "2"), ["--workers"])
+        assert_one_line_error(run(*profile, *engine, "--scheduler", scheduler), ["--scheduler"])
+        assert_one_line_error(run("drift", paths[0], paths[2], *engine, "--workers", "2"), ["--workers"])
+    assert_one_line_error(run(*profile, "--engine", "dask", "--scheduler", scheduler, "--workers", "2"))
+    assert_one_line_error(run(*profile, "--engine", "nope"), ["--engine"])
+    for engine in (("--engine", "local"), ("--engine", "dask", "--scheduler", scheduler)):
+        missing = str(tmp_path / "data" / "*.nothing")
+        assert_one_line_error(run("profile", missing, "-o", "-", *engine), ["*.nothing"])
+        assert_one_line_error(run("drift", paths[0], missing, *engine), ["*.nothing"])
+
+
+def test_a_dataset_without_rows_is_an_error_on_both(tmp_path: Path, scheduler: str):
+    paths = write_dataset(tmp_path / "data", "csv")
+    for engine in (("--engine", "local"), ("--engine", "dask", "--scheduler", scheduler)):
+        assert_one_line_error(run("profile", paths[1], paths[1], "-o", "-", *engine), ["part-1.csv"])
+
+
+# ---------------------------------------------------------------------------
+# Dask is imported only for --engine dask
+
+
+def test_dask_is_not_imported_by_the_local_engine(tmp_path: Path):
+    paths = write_dataset(tmp_path / "data", "csv")
+    code = (
+        "import sys\n"
+        "from kl_cli.cli import cli\n"
+        "for args in (['profile', *sys.argv[1:3], '-o', 'p.json'],\n"
+        "             ['drift', sys.argv[1], sys.argv[3], '--format', 'json'],\n"
+        "             ['profile', *sys.argv[1:3], '-o', 'q.json', '--engine', 'local']):\n"
+        "    try:\n"
+        "        cli.main(args, prog_name='kl-cli')\n"
+        "    except SystemExit as exit:\n"
+        "        assert exit.code in (0, 1, None), (args, exit.code)\n"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, paths[0], paths[2], paths[3]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "[]", done.stderr
+    assert strict_json((tmp_path / "q.json").read_text())["engine"] == "local"
