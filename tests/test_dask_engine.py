@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,10 @@ import pytest
 from helpers import assert_one_line_error, describe, run, strict_json, wait_until
 
 distributed = pytest.importorskip("distributed")
+cloudpickle = pytest.importorskip("cloudpickle")
+# The worker plugins below are classes of this module, which the workers
+# cannot import: they travel by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 CITIES = ("paris", "oslo", "lima", "kyiv")
 HUGE = 123456789012345678901234567890
@@ -431,3 +434,141 @@ def test_dask_is_not_imported_by_the_local_engine(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1] == "[]", done.stderr
     assert strict_json((tmp_path / "q.json").read_text())["engine"] == "local"
+
+
+# ---------------------------------------------------------------------------
+# Workers lost mid-run
+
+
+class DieOnTask(distributed.WorkerPlugin):
+    """Kills its worker process the moment a task starts executing: once in
+    all (the first worker to create ``marker`` dies), or every time when
+    ``marker`` is None."""
+
+    def __init__(self, marker: str | None) -> None:
+        self.marker = marker
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if finish != "executing":
+            return
+        if self.marker is not None:
+            try:
+                os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return
+        os._exit(1)
+
+
+class SlowTasks(distributed.WorkerPlugin):
+    """Every task waits ``seconds`` before it runs (a stand-in for a big
+    partition), and leaves a file in ``folder`` when it starts."""
+
+    def __init__(self, folder: str, seconds: float) -> None:
+        self.folder, self.seconds = folder, seconds
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if finish == "executing":
+            Path(self.folder, f"{os.getpid()}-{time.monotonic_ns()}").touch()
+            time.sleep(self.seconds)
+
+
+@pytest.fixture
+def client(dask_cluster: Any) -> Any:
+    """A client of the fixture cluster, for plugins and polling; it leaves the
+    cluster with its two workers."""
+    with distributed.Client(dask_cluster.scheduler_address, timeout=30) as client:
+        yield client
+        client.wait_for_workers(2, timeout=60)
+
+
+def _scheduler_tasks(client: Any) -> int:
+    return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+
+
+def test_a_worker_lost_mid_run_is_retried(tmp_path: Path, scheduler: str, client: Any):
+    write_dataset(tmp_path / "ref", "csv", seed=1)
+    write_dataset(tmp_path / "cur", "csv", seed=2, shift=20)
+    expected_profile, _ = profile_json("local", scheduler, str(tmp_path / "ref" / "*.csv"))
+    args = (str(tmp_path / "ref" / "*.csv"), str(tmp_path / "cur" / "*.csv"), "--format", "json")
+    expected_drift = run("drift", *args)
+    for name, command in (("profile", "profile"), ("drift", "drift")):
+        marker = tmp_path / f"{name}.died"
+        client.register_plugin(DieOnTask(str(marker)), name="die-once")
+        try:
+            if command == "profile":
+                got, _ = profile_json("dask", scheduler, str(tmp_path / "ref" / "*.csv"))
+                assert got == expected_profile
+            else:
+                result = run("drift", *args, "--engine", "dask", "--scheduler", scheduler)
+                assert (result.exit_code, result.stdout) == (expected_drift.exit_code, expected_drift.stdout), describe(
+                    result
+                )
+        finally:
+            client.unregister_worker_plugin("die-once")
+        assert marker.exists(), "no worker was killed: the test tested nothing"
+        client.wait_for_workers(2, timeout=60)
+
+
+def test_a_partition_that_kills_every_worker_is_reported(tmp_path: Path):
+    import dask
+
+    paths = write_dataset(tmp_path / "data", "csv")
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster.scheduler_address) as client,
+    ):
+        client.register_plugin(DieOnTask(None), name="die-always")
+        result = run("profile", *paths, "-o", "-", "--engine", "dask", "--scheduler", cluster.scheduler_address)
+        client.unregister_worker_plugin("die-always")
+    line = assert_one_line_error(result)
+    assert "worker" in line, line
+
+
+# ---------------------------------------------------------------------------
+# Ctrl-C cancels the cluster's work
+
+
+@pytest.mark.parametrize("command", ["profile", "drift"])
+def test_ctrl_c_cancels_the_tasks(tmp_path: Path, scheduler: str, client: Any, command: str):
+    started = tmp_path / "started"
+    started.mkdir()
+    paths = [p for p in write_dataset(tmp_path / "data", "csv") if not p.endswith("part-1.csv")]
+    for i in range(20):  # 60 partitions of a second each: half a minute on two workers
+        for p in paths:
+            Path(p).with_name(f"copy{i}-{Path(p).name}").write_bytes(Path(p).read_bytes())
+    glob = str(tmp_path / "data" / "*.csv")
+    if command == "profile":
+        args = ["profile", glob, "-o", str(tmp_path / "out.json")]
+    else:
+        args = ["drift", paths[0], glob, "--format", "json"]
+    client.register_plugin(SlowTasks(str(started), 1.0), name="slow")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kl_cli", *args, "--engine", "dask", "--scheduler", scheduler],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
+        try:
+            wait_until(lambda: any(started.iterdir()) or proc.poll() is not None, 60, "a partition to start")
+            assert proc.poll() is None, proc.communicate()
+            assert _scheduler_tasks(client) > 0
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        out, err = proc.communicate()
+        assert rc == 130, (rc, err)
+        assert b"Traceback" not in err, err
+        assert [line for line in err.decode().splitlines() if line.strip()] == ["kl-cli: error: interrupted"], err
+        assert out == b""
+        assert not (tmp_path / "out.json").exists()
+        wait_until(lambda: _scheduler_tasks(client) == 0, 10, "the scheduler to drop the run's tasks")
+        begun = len(list(started.iterdir()))
+        assert begun < 60, "the run was not interrupted"
+        time.sleep(1.5)  # a task running when the signal came ends; no new one starts
+        assert len(list(started.iterdir())) <= begun + 2
+    finally:
+        client.unregister_worker_plugin("slow")
