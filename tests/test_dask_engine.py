@@ -24,12 +24,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from helpers import assert_one_line_error, describe, run, strict_json, wait_until
+from helpers import assert_one_line_error, describe, run, strict_json, wait_until, write_csv
 
 distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
@@ -572,3 +573,149 @@ def test_ctrl_c_cancels_the_tasks(tmp_path: Path, scheduler: str, client: Any, c
         assert len(list(started.iterdir())) <= begun + 2
     finally:
         client.unregister_worker_plugin("slow")
+
+
+# ---------------------------------------------------------------------------
+# Exact bin edges beyond the in-memory limit: the two-pass path on partials
+#
+# Worker processes cannot see a monkeypatched IN_MEMORY_VALUES, so two ways
+# that can: (1) the summaries the engine ships (first-pass partials and
+# second-pass detail) pickled, merged in several groupings and finished in
+# this process; (2) the whole CLI on a cluster whose workers are threads of
+# this process (its scheduler still spoken to over TCP, so every partial is
+# serialized), with the limit lowered and the second pass watched.
+
+LIMIT = 1000
+
+
+def _partition_values(seed: int) -> list[np.ndarray]:
+    """Partitions of values with heavy ties and both signs (-0.0 too): some
+    under the lowered limit (their merge is over it), one over it by itself."""
+    rng = np.random.default_rng(seed)
+    sizes = (300, 450, 200, 2600, 1, 700)
+    parts = [np.round(rng.normal(0, 50, n), 1) for n in sizes]
+    parts[2][:20] = -0.0
+    parts[4][:] = 1e300
+    return parts
+
+
+def _finished(summary: Any, bins: int, binning: str) -> tuple[tuple[float, ...], list[float]]:
+    edges, counts = summary.finish(bins, binning)
+    return edges.edges, counts.tolist()
+
+
+def _tree(items: list[Any], merge: Callable[[Any, Any], Any]) -> Any:
+    while len(items) > 1:
+        items = [merge(*items[i : i + 2]) if i + 1 < len(items) else items[i] for i in range(0, len(items), 2)]
+    return items[0]
+
+
+@pytest.mark.parametrize("binning", ["quantile", "uniform"])
+@pytest.mark.parametrize("bins", [10, 7])
+def test_histogram_partials_and_second_pass_give_the_in_memory_edges(
+    monkeypatch: pytest.MonkeyPatch, binning: str, bins: int
+):
+    import pickle
+
+    from kl_cli.core import binning as core
+
+    parts = _partition_values(11)
+    every = np.concatenate(parts) + 0.0
+    whole = core.NumericSummary()
+    whole.add(every)
+    assert not whole.needs_second_pass
+    expected = _finished(whole, bins, binning)
+    if binning == "quantile":  # the in-memory edges are numpy's quantiles (ties merged)
+        want = np.unique(np.quantile(every, np.arange(1, bins) / bins))
+        assert expected[0] == tuple(want.tolist())
+    assert sum(expected[1]) == every.size
+
+    monkeypatch.setattr(core, "IN_MEMORY_VALUES", LIMIT)
+
+    def shipped(summary: Any) -> Any:  # as a partial travels between processes
+        return pickle.loads(pickle.dumps(summary))
+
+    firsts = []
+    for values in parts:
+        summary = core.NumericSummary()
+        for chunk in np.array_split(values, 3):  # a partition is read in chunks
+            summary.add(chunk)
+        firsts.append(shipped(summary))
+    assert firsts[3].needs_second_pass and not firsts[0].needs_second_pass
+    for grouping in ("tree", "left", "right"):
+        if grouping == "tree":
+            merged = _tree(firsts, lambda a, b: shipped(a.merged(b)))
+        elif grouping == "left":
+            merged = firsts[0]
+            for other in firsts[1:]:
+                merged = merged.merged(other)
+        else:
+            merged = firsts[-1]
+            for other in firsts[-2::-1]:
+                merged = other.merged(merged)
+        assert merged.needs_second_pass, grouping
+        merged.plan(bins, binning)
+        details = []
+        for values in parts:  # the second pass, partition by partition, on "workers"
+            planned = shipped(merged).planned()
+            for chunk in np.array_split(values, 2):
+                planned.add_detail(chunk)
+            details.append(shipped(planned))
+        merged.take_detail(_tree(details, lambda a, b: shipped(a.merged_detail(b))))
+        assert merged.detail_matches(), grouping
+        assert _finished(merged, bins, binning) == expected, grouping
+
+
+@pytest.fixture
+def threaded_cluster() -> Any:
+    """A cluster whose two workers are threads of this process (so a
+    monkeypatch reaches them), spoken to over TCP."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", dashboard_address=None
+    ) as cluster:
+        yield cluster
+
+
+def test_exact_edges_beyond_the_memory_limit_on_the_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threaded_cluster: Any
+):
+    import threading
+
+    from kl_cli.core import binning as core
+
+    folder = tmp_path / "ref"
+    folder.mkdir()
+    parts = _partition_values(12)
+    rng = np.random.default_rng(3)
+    for i, values in enumerate(parts):
+        rows = [[repr(float(v)), CITIES[int(rng.integers(0, 4))]] for v in values]
+        write_csv(folder / f"part-{i}.csv", ["amount", "city"], rows)
+    cur = write_dataset(tmp_path / "cur", "csv", seed=9, shift=5)[0]
+    glob = str(folder / "*.csv")
+    address = threaded_cluster.scheduler_address
+    expected, _ = profile_json("local", address, glob)  # all values in memory
+    want = np.unique(np.quantile(np.concatenate(parts) + 0.0, np.arange(1, 10) / 10))
+    assert expected["columns"]["amount"]["edges"] == want.tolist()
+    expected_drift = run("drift", glob, cur, "--format", "json")
+    assert expected_drift.exit_code in (0, 1), describe(expected_drift)
+
+    monkeypatch.setattr(core, "IN_MEMORY_VALUES", LIMIT)
+    second_pass: list[str] = []
+    add_detail = core.NumericSummary.add_detail
+
+    def watched(self: Any, values: np.ndarray) -> None:
+        second_pass.append(threading.current_thread().name)
+        add_detail(self, values)
+
+    monkeypatch.setattr(core.NumericSummary, "add_detail", watched)
+    for engine in ("local", "dask"):
+        second_pass.clear()
+        got, _ = profile_json(engine, address, glob)
+        assert got == expected, engine
+        assert second_pass, f"{engine}: no second pass: the test tested nothing"
+        extra = ("--scheduler", address) if engine == "dask" else ()
+        result = run("drift", glob, cur, "--format", "json", "--engine", engine, *extra)
+        assert (result.exit_code, result.stdout) == (expected_drift.exit_code, expected_drift.stdout), engine
+    # the dask run's second pass ran in the workers' threads, not in the command's
+    main = threading.main_thread().name
+    assert any(name != main for name in second_pass), second_pass
