@@ -240,15 +240,21 @@ def test_profile_of_a_single_file_and_of_profiles_mixed_with_data(tmp_path: Path
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
 def test_text_among_many_numbers_is_the_same_error_on_both_engines(tmp_path: Path, scheduler: str, fmt: str):
-    """A column of many distinct numbers with a word in another file: neither
-    binned nor categorical, an error, and the same one."""
+    """A column of many distinct numbers with a word in another file (in
+    Parquet: a file whose column is of strings): neither binned nor
+    categorical, an error, and the same one."""
     folder = tmp_path / "data"
-    paths = write_dataset(folder, fmt if fmt != "parquet" else "csv")
-    words = folder / ("words.jsonl" if fmt == "jsonl" else "words.csv")
+    paths = write_dataset(folder, fmt)
+    words = folder / f"words.{fmt}"
     if fmt == "jsonl":
         words.write_text('{"amount": "lots"}\n{"amount": 3.5}\n')
-    else:
+    elif fmt == "csv":
         words.write_text("amount,city\nlots,oslo\n3.5,lima\n")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"amount": ["lots", "3.5"], "city": ["oslo", "lima"]}), words)
     args = [*paths, str(words)]
     local = run("profile", *args, "-o", "-", "--engine", "local")
     on_dask = run("profile", *args, "-o", "-", "--engine", "dask", "--scheduler", scheduler)
