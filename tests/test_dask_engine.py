@@ -291,6 +291,20 @@ def test_relative_paths_are_read_from_the_current_folder(tmp_path: Path, schedul
         assert got == local, args
 
 
+def test_workers_starts_a_cluster_of_its_own_and_closes_it(tmp_path: Path, scheduler: str):
+    import multiprocessing
+
+    paths = write_dataset(tmp_path / "data", "parquet")
+    expected, _ = profile_json("local", scheduler, *paths)
+    before = {p.pid for p in multiprocessing.active_children()}
+    result = _ok("profile", *paths, "-o", "-", "--engine", "dask", "--workers", "1")
+    got = strict_json(result.stdout)
+    assert got.pop("engine") == "dask"
+    got.pop("sources")
+    assert got == expected
+    wait_until(lambda: {p.pid for p in multiprocessing.active_children()} <= before, 30, "the run's workers to be gone")
+
+
 @pytest.fixture(scope="module")
 def drift_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A reference and a drifted current dataset (CSV), and the reference's profile."""
