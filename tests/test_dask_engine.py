@@ -240,7 +240,7 @@ def test_profile_of_a_single_file_and_of_profiles_mixed_with_data(tmp_path: Path
     assert_same_profile(scheduler, paths[0])
     _ok("profile", paths[0], "-o", str(tmp_path / "base.json"))
     # a profile among the data fixes the edges; the data files are counted against it
-    assert_same_profile(scheduler, str(tmp_path / "base.json"), paths[1], paths[3])
+    assert_same_profile(scheduler, str(tmp_path / "base.json"), paths[3])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
@@ -298,6 +298,7 @@ def test_workers_starts_a_cluster_of_its_own_and_closes_it(tmp_path: Path, sched
     expected, _ = profile_json("local", scheduler, *paths)
     before = {p.pid for p in multiprocessing.active_children()}
     result = _ok("profile", *paths, "-o", "-", "--engine", "dask", "--workers", "1")
+    assert "warning" not in result.stderr, result.stderr  # distributed's own diagnostics are not printed
     got = strict_json(result.stdout)
     assert got.pop("engine") == "dask"
     got.pop("sources")
@@ -340,7 +341,7 @@ OPTION_CASES = {
     "uniform": ("--bins", "5", "--binning", "uniform"),
     "categorical": ("--categorical", "amount,huge"),
     "numeric": ("--numeric", "rating"),
-    "columns": ("--columns", "amount,flag,city,rating", "--exclude", "city"),
+    "columns": ("--columns", "amount,flag", "--columns", "rating"),
     "exclude": ("--exclude", "huge", "--exclude", "code"),
     "config": ("--config", "kl.toml"),
 }
