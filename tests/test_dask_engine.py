@@ -291,19 +291,41 @@ def test_relative_paths_are_read_from_the_current_folder(tmp_path: Path, schedul
         assert got == local, args
 
 
-def test_workers_starts_a_cluster_of_its_own_and_closes_it(tmp_path: Path, scheduler: str):
-    import multiprocessing
+def _processes_with(marker: str) -> list[int]:
+    """The processes whose environment holds ``marker`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
+
+def test_workers_starts_a_cluster_of_its_own_and_closes_it(tmp_path: Path, scheduler: str):
+    """A real process: nothing but notes on stderr (distributed's own
+    diagnostics are not printed) and, once it exits, none of the worker
+    processes it started is left (they inherit a marker in the environment)."""
     paths = write_dataset(tmp_path / "data", "parquet")
     expected, _ = profile_json("local", scheduler, *paths)
-    before = {p.pid for p in multiprocessing.active_children()}
-    result = _ok("profile", *paths, "-o", "-", "--engine", "dask", "--workers", "1")
-    assert "warning" not in result.stderr, result.stderr  # distributed's own diagnostics are not printed
-    got = strict_json(result.stdout)
+    marker = f"KL_CLI_TEST_RUN={os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
+    done = subprocess.run(
+        [sys.executable, "-m", "kl_cli", "profile", *paths, "-o", "-", "--engine", "dask", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert all(line.startswith("kl-cli: note:") for line in done.stderr.splitlines()), done.stderr
+    got = strict_json(done.stdout)
     assert got.pop("engine") == "dask"
     got.pop("sources")
     assert got == expected
-    wait_until(lambda: {p.pid for p in multiprocessing.active_children()} <= before, 30, "the run's workers to be gone")
+    wait_until(lambda: not _processes_with(marker), 30, "the run's worker processes to be gone")
 
 
 @pytest.fixture(scope="module")
