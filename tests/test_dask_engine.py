@@ -328,6 +328,22 @@ def test_workers_starts_a_cluster_of_its_own_and_closes_it(tmp_path: Path, sched
     wait_until(lambda: not _processes_with(marker), 30, "the run's worker processes to be gone")
 
 
+def test_python_api_engine_dask(tmp_path: Path, scheduler: str):
+    from kl_cli import api
+
+    ref = write_dataset(tmp_path / "ref", "jsonl", seed=6)
+    cur = str(tmp_path / "cur" / "*.jsonl")
+    write_dataset(tmp_path / "cur", "jsonl", seed=7, shift=10)
+    local = api.profile(*ref).to_dict()
+    on_dask = api.profile(*ref, engine="dask", scheduler=scheduler).to_dict()
+    assert (local.pop("engine"), on_dask.pop("engine")) == ("local", "dask")
+    local.pop("sources"), on_dask.pop("sources")
+    assert on_dask == local
+    pattern = str(tmp_path / "ref" / "*.jsonl")
+    expected = api.drift(pattern, cur, bins=6).to_dict()
+    assert api.drift(pattern, cur, bins=6, engine="dask", scheduler=scheduler).to_dict() == expected
+
+
 @pytest.fixture(scope="module")
 def drift_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A reference and a drifted current dataset (CSV), and the reference's profile."""
