@@ -344,6 +344,39 @@ def test_python_api_engine_dask(tmp_path: Path, scheduler: str):
     assert api.drift(pattern, cur, bins=6, engine="dask", scheduler=scheduler).to_dict() == expected
 
 
+def test_parquet_files_cut_along_row_groups(tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch):
+    """Partitions are planned in the command's process: with fewer rows per
+    partition, each Parquet file is several partitions of its row groups
+    (128 rows each), counted on the workers and merged in order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kl_cli.inputs import partitions
+    from kl_cli.profiles import cluster
+
+    planned: list[int] = []
+
+    def plan(files: list[str], table: Any, rows: int = 300) -> list[Any]:
+        parts = partitions.plan_partitions(files, table, rows)
+        planned.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(cluster, "plan_partitions", plan)
+    paths = write_dataset(tmp_path / "ref", "parquet", seed=8)
+    write_dataset(tmp_path / "cur", "parquet", seed=9, shift=10)
+    assert_same_profile(scheduler, *paths)
+    assert planned and planned[-1] >= len(paths) + 2, planned
+    ref, cur = str(tmp_path / "ref" / "*.parquet"), str(tmp_path / "cur" / "*.parquet")
+    assert_same_drift(scheduler, ref, cur, "--format", "csv")
+    # an error in a row-group partition names the file and the partition
+    bad = tmp_path / "cur" / "part-3.parquet"
+    table = pq.read_table(bad)
+    words = pa.array(["oops" if i == 300 else str(i) for i in range(table.num_rows)])
+    pq.write_table(table.set_column(table.schema.get_field_index("amount"), "amount", words), bad, row_group_size=128)
+    line = _both_fail(scheduler, "drift", ref, cur, needles=("part-3.parquet", "amount"))
+    assert "row group" in line, line
+
+
 @pytest.fixture(scope="module")
 def drift_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A reference and a drifted current dataset (CSV), and the reference's profile."""
@@ -382,6 +415,7 @@ OPTION_CASES = {
     "columns": ("--columns", "amount,flag", "--columns", "rating"),
     "exclude": ("--exclude", "huge", "--exclude", "code"),
     "config": ("--config", "kl.toml"),
+    "chunks": ("--chunk-rows", "64"),
 }
 
 
