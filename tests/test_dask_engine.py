@@ -388,6 +388,19 @@ def drift_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"ref": str(root / "ref" / "*.csv"), "cur": str(root / "cur" / "*.csv"), "profile": str(root / "ref.json")}
 
 
+def test_a_profile_written_by_dask_is_a_reference_like_any(tmp_path: Path, drift_data: dict[str, str], scheduler: str):
+    out = tmp_path / "dask.json"
+    _ok("profile", drift_data["ref"], "-o", str(out), "--engine", "dask", "--scheduler", scheduler)
+    written = strict_json(out.read_text())
+    assert written["engine"] == "dask"
+    by_local = run("drift", drift_data["profile"], drift_data["cur"], "--format", "json")
+    by_dask = run("drift", str(out), drift_data["cur"], "--format", "json")
+    assert by_dask.exit_code == by_local.exit_code == 1, describe(by_dask)
+    report, expected = strict_json(by_dask.stdout), strict_json(by_local.stdout)
+    assert report.pop("reference") != expected.pop("reference")
+    assert report == expected
+
+
 @pytest.mark.parametrize("reference", ["ref", "profile"])
 @pytest.mark.parametrize("fmt", ["json", "csv", "table", "markdown"])
 def test_drift_is_the_same_on_both_engines(drift_data: dict[str, str], scheduler: str, reference: str, fmt: str):
@@ -493,6 +506,9 @@ def test_usage_errors(tmp_path: Path, scheduler: str):
         assert_one_line_error(run("drift", paths[0], paths[2], *engine, "--workers", "2"), ["--workers"])
     assert_one_line_error(run(*profile, "--engine", "dask", "--scheduler", scheduler, "--workers", "2"))
     assert_one_line_error(run(*profile, "--engine", "nope"), ["--engine"])
+    for workers in ("0", "1025", "two"):
+        assert_one_line_error(run(*profile, "--engine", "dask", "--workers", workers), ["--workers"])
+    assert_one_line_error(run(*profile, "--engine", "dask", "--scheduler", "nowhere"), ["--scheduler", "nowhere"])
     for engine in (("--engine", "local"), ("--engine", "dask", "--scheduler", scheduler)):
         missing = str(tmp_path / "data" / "*.nothing")
         assert_one_line_error(run("profile", missing, "-o", "-", *engine), ["*.nothing"])
