@@ -59,6 +59,17 @@ def cells_are_text(frame: Any) -> bool:
     return bool(frame.attrs.get(TEXT_CELLS, False))
 
 
+# Set in the ``attrs`` of chunks read with only some columns: the names of
+# all the file's columns (a column not read is still known to exist).
+ALL_COLUMNS = "kl_cli.all_columns"
+
+
+def all_columns(frame: Any) -> list[str]:
+    """Every column of the file a chunk came from, read or not."""
+    every = frame.attrs.get(ALL_COLUMNS)
+    return list(frame.columns) if every is None else list(every)
+
+
 def iter_dataset(
     path: str,
     source: str,
@@ -94,6 +105,7 @@ def iter_dataset(
         src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
     fmt = src.format
     any_rows = False
+    every: list[str] = []
     if fmt == "parquet":
         chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns, peek, row_groups)
     elif fmt in ("csv", "tsv"):
@@ -104,6 +116,7 @@ def iter_dataset(
         if messages is not None:
             messages += [("note", n) for n in layout.notes] + [("warning", w) for w in layout.warnings]
         chunks = iter_text_chunks(src, layout, table.encoding, chunk_rows, columns, head_only=peek)
+        every = layout.names
     else:
         if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and is_utf8(table.encoding):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
@@ -115,7 +128,10 @@ def iter_dataset(
         for chunk in decoded:
             any_rows = any_rows or len(chunk) > 0
             if columns is not None and fmt in ("json", "jsonl"):
+                every = list(chunk.columns)
                 chunk = chunk[[c for c in chunk.columns if c in columns]]
+            if columns is not None and fmt != "parquet":  # Parquet's come from its schema
+                chunk.attrs[ALL_COLUMNS] = every
             chunk.attrs[TEXT_CELLS] = fmt in ("csv", "tsv")
             yield chunk
     finally:
@@ -305,6 +321,8 @@ def _parquet_chunks(
         for batch in batches:
             frame = plain_batch(batch, source, peek).to_pandas()
             frame.attrs[UNCOUNTABLE] = uncountable
+            if present is not None:
+                frame.attrs[ALL_COLUMNS] = list(schema.names)
             yield frame
     except InputError:
         raise
@@ -345,7 +363,9 @@ def frames_of(
                 frame = path.copy(deep=False)
                 frame.columns = [str(c) for c in frame.columns]
                 if columns is not None:
+                    every = list(frame.columns)
                     frame = frame[[c for c in frame.columns if c in columns]]
+                    frame.attrs[ALL_COLUMNS] = every
                 frame.attrs[TEXT_CELLS] = True
                 total += len(frame)
                 yield frame

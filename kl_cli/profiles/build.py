@@ -39,7 +39,9 @@ class Counting(Protocol):
 
     def second_pass(self, planned: dict[str, NumericSummary]) -> dict[str, NumericSummary]: ...
 
-    def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts: ...
+    def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts:
+        """Count the ``kinds`` columns (only they are read; the others are known by name)."""
+        ...
 
 
 class LocalCounting:
@@ -58,7 +60,7 @@ class LocalCounting:
         return second_pass(self._chunks(list(planned)), planned)
 
     def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts:
-        return count_frames(self._chunks(None), kinds, source)
+        return count_frames(self._chunks(list(kinds)), kinds, source)
 
 
 def counting(data: Counting | Frames | Iterable[Any]) -> Counting:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,13 +61,15 @@ def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         with client:
             yield client
         return
-    cluster = distributed.LocalCluster(
-        n_workers=workers or default_workers(),
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    with warnings.catch_warnings():  # a busy port and the like: distributed's to settle, not ours to print
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
     with cluster, distributed.Client(cluster, set_as_default=False) as client:
         yield client
 
@@ -149,8 +152,14 @@ class DaskCounting:
             return level[0].result()
         except BaseException as exc:  # an error, Ctrl-C, SIGTERM: the cluster's work is cancelled
             client.cancel(futures, force=True)
-            if type(exc).__name__ == "KilledWorker":
+            kind = type(exc).__name__
+            if kind == "KilledWorker":
                 raise _lost(exc, self.partitions) from None
+            if kind in ("CancelledError", "FutureCancelledError"):  # not by us: the scheduler went away
+                raise InputError(
+                    f"the cluster cancelled the work: {' '.join(str(exc).split())[:200]}",
+                    hint="is the scheduler still running?",
+                ) from None
             if isinstance(exc, (OSError, TimeoutError)) and not isinstance(exc, KlError):
                 raise InputError(f"the cluster failed: {' '.join(str(exc).split())[:200]}") from None
             raise
@@ -200,7 +209,7 @@ def _count_task(
 ) -> CurrentCounts:
     messages: list[tuple[str, str]] = []
     with _partition_named(part):
-        counts = count_frames(read_partition(part, reading, None, messages), kinds, source)
+        counts = count_frames(read_partition(part, reading, list(kinds), messages), kinds, source)
     if counts.rows == 0 and part.whole_file and reading.several:
         messages.append(empty_file_note(part.name))
     counts.messages = messages
