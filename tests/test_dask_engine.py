@@ -316,7 +316,8 @@ def test_glob_and_file_url_give_the_listed_files(tmp_path: Path, scheduler: str)
     pattern = str(tmp_path / "data" / "*.parquet")
     urls = tuple(Path(p).as_uri() for p in paths)
     expected, _ = profile_json("local", scheduler, *listed)
-    for args in ((pattern,), urls, (Path(pattern).as_uri(),)):
+    # a path pattern, file:// URLs, a file:// pattern, and an fsspec URL pattern (local:// is fsspec's own)
+    for args in ((pattern,), urls, (Path(pattern).as_uri(),), ("local://" + pattern,)):
         for engine in ("local", "dask"):
             got, _ = profile_json(engine, scheduler, *args)
             assert got == expected, (engine, args)
