@@ -368,7 +368,7 @@ def test_workers_starts_a_cluster_of_its_own_and_closes_it(tmp_path: Path, sched
     marker = f"KL_CLI_TEST_RUN={os.getpid()}-{time.monotonic_ns()}"
     env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
     done = subprocess.run(
-        [sys.executable, "-m", "kl_cli", "profile", *paths, "-o", "-", "--engine", "dask", "--workers", "2"],
+        [sys.executable, "-m", "kl_cli", "profile", *paths, "-o", "-", "--engine", "dask", "--workers", "1"],
         capture_output=True,
         text=True,
         timeout=120,
