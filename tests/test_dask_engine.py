@@ -619,15 +619,26 @@ def test_dask_is_not_imported_by_the_local_engine(tmp_path: Path):
 class DieOnTask(distributed.WorkerPlugin):
     """Kills its worker process the moment a task starts executing: once in
     all (the first worker to create ``marker`` dies), or every time when
-    ``marker`` is None."""
+    ``marker`` is None. With ``kind`` ("count" or "merge", as the engine
+    names its tasks' keys) and ``run`` (the engine's n-th pass over a
+    dataset, told apart by the token in the keys), only such a task dies."""
 
-    def __init__(self, marker: str | None) -> None:
-        self.marker = marker
+    def __init__(self, marker: str | None, kind: str = "", run: int = 1) -> None:
+        self.marker, self.kind, self.run = marker, kind, run
 
     def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
         if finish != "executing":
             return
         if self.marker is not None:
+            if self.kind:
+                name = str(key)
+                if not name.startswith("kl-cli-"):
+                    return
+                runs = Path(self.marker + ".runs")
+                runs.mkdir(exist_ok=True)
+                (runs / name.split("-")[3]).touch()  # kl-cli-KIND-TOKEN-...
+                if not name.startswith(f"kl-cli-{self.kind}-") or len(list(runs.iterdir())) != self.run:
+                    return
             try:
                 os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
             except FileExistsError:
@@ -661,28 +672,36 @@ def _scheduler_tasks(client: Any) -> int:
     return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
 
 
-def test_a_worker_lost_mid_run_is_retried(tmp_path: Path, scheduler: str, client: Any):
+@pytest.mark.parametrize(
+    ("command", "kind", "nth"),
+    [
+        ("profile", "", 1),  # the first task of all
+        ("profile", "merge", 1),  # a merge of two partials
+        ("drift", "count", 2),  # a partition of CURRENT, counted against the reference's edges
+    ],
+)
+def test_a_worker_lost_mid_run_is_retried(
+    tmp_path: Path, scheduler: str, client: Any, command: str, kind: str, nth: int
+):
+    ref, cur = str(tmp_path / "ref" / "*.csv"), str(tmp_path / "cur" / "*.csv")
     write_dataset(tmp_path / "ref", "csv", seed=1)
     write_dataset(tmp_path / "cur", "csv", seed=2, shift=20)
-    expected_profile, _ = profile_json("local", scheduler, str(tmp_path / "ref" / "*.csv"))
-    args = (str(tmp_path / "ref" / "*.csv"), str(tmp_path / "cur" / "*.csv"), "--format", "json")
-    expected_drift = run("drift", *args)
-    for name, command in (("profile", "profile"), ("drift", "drift")):
-        marker = tmp_path / f"{name}.died"
-        client.register_plugin(DieOnTask(str(marker)), name="die-once")
-        try:
-            if command == "profile":
-                got, _ = profile_json("dask", scheduler, str(tmp_path / "ref" / "*.csv"))
-                assert got == expected_profile
-            else:
-                result = run("drift", *args, "--engine", "dask", "--scheduler", scheduler)
-                assert (result.exit_code, result.stdout) == (expected_drift.exit_code, expected_drift.stdout), describe(
-                    result
-                )
-        finally:
-            client.unregister_worker_plugin("die-once")
-        assert marker.exists(), "no worker was killed: the test tested nothing"
-        client.wait_for_workers(2, timeout=60)
+    marker = tmp_path / "died"
+    if command == "profile":
+        expected, _ = profile_json("local", scheduler, ref)
+    else:
+        expected = run("drift", ref, cur, "--format", "json")
+    client.register_plugin(DieOnTask(str(marker), kind, nth), name="die-once")
+    try:
+        if command == "profile":
+            got, _ = profile_json("dask", scheduler, ref)
+            assert got == expected
+        else:
+            result = run("drift", ref, cur, "--format", "json", "--engine", "dask", "--scheduler", scheduler)
+            assert (result.exit_code, result.stdout) == (expected.exit_code, expected.stdout), describe(result)
+    finally:
+        client.unregister_worker_plugin("die-once")
+    assert marker.exists(), "no worker was killed: the test tested nothing"
 
 
 def test_a_partition_that_kills_every_worker_is_reported(tmp_path: Path):
