@@ -497,7 +497,9 @@ def test_options_are_honoured_alike(tmp_path: Path, scheduler: str, drift_data: 
         assert len(profile["columns"]["amount"]["edges"]) == 6
         assert len(profile["columns"]["huge"]["edges"]) == 3
     if case == "uniform":
-        assert len(profile["columns"]["amount"]["edges"]) == 4
+        edges = profile["columns"]["amount"]["edges"]
+        assert len(edges) == 4
+        assert np.allclose(np.diff(edges), edges[1] - edges[0])
     if case == "columns":
         assert sorted(profile["columns"]) == ["amount", "flag", "rating"]
     assert_same_drift(scheduler, drift_data["ref"], drift_data["cur"], *args, "--format", "json")
@@ -523,7 +525,8 @@ def test_a_malformed_csv_row_among_good_files(tmp_path: Path, scheduler: str):
     lines = bad.read_text().splitlines(keepends=True)
     lines[150] = "1,2,3,4,5,6,7,8,9\n"
     bad.write_text("".join(lines))
-    _both_fail(scheduler, "profile", *paths, needles=("part-2.csv",))
+    line = _both_fail(scheduler, "profile", *paths, needles=("part-2.csv", "line 151"))
+    assert "partition 3 of 4" in line, line
 
 
 def test_a_malformed_json_line_among_good_files(tmp_path: Path, scheduler: str):
@@ -531,7 +534,8 @@ def test_a_malformed_json_line_among_good_files(tmp_path: Path, scheduler: str):
     bad = tmp_path / "data" / "part-3.jsonl"
     with bad.open("a") as handle:
         handle.write('{"amount": 3,\n')
-    _both_fail(scheduler, "profile", *paths, needles=("part-3.jsonl",))
+    line = _both_fail(scheduler, "profile", *paths, needles=("part-3.jsonl", "malformed JSON"))
+    assert "partition 3 of 3" in line, line  # JSON lines have no file without rows
 
 
 def test_text_in_a_column_the_reference_calls_numeric(tmp_path: Path, scheduler: str, drift_data: dict[str, str]):
