@@ -131,7 +131,6 @@ class DaskCounting:
             client.submit(task, part, self.reading, *args, key=f"kl-cli-count-{token}-p{part.index}")
             for part in self.partitions
         ]
-        futures = list(leaves)
         level, depth = leaves, 0
         while len(level) > 1:
             depth += 1
@@ -139,19 +138,27 @@ class DaskCounting:
                 client.submit(merge, level[i], level[i + 1], key=f"kl-cli-merge-{token}-{depth}-{i // 2}")
                 for i in range(0, len(level) - 1, 2)
             ]
-            futures += pairs
             level = pairs + level[len(level) - len(level) % 2 :]
+        final = level[0]
+        # Only the final merge and the partitions not yet done are held here:
+        # a partial the cluster has merged is then released, so the cluster's
+        # memory is bounded by the partitions in flight, not by the dataset.
+        pending = {future.key: future for future in leaves}
+        finished = distributed.as_completed(leaves, loop=client.loop)
+        del leaves, level
         try:
             if self.progress is not None:
                 self.progress(0, total)
-            for done, future in enumerate(distributed.as_completed(leaves, loop=client.loop), 1):
+            for done, future in enumerate(finished, 1):
+                pending.pop(future.key, None)
                 if future.status == "error":
                     future.result()  # raises the partition's error
                 if self.progress is not None:
                     self.progress(done, total)
-            return level[0].result()
+            return final.result()
         except BaseException as exc:  # an error, Ctrl-C, SIGTERM: the cluster's work is cancelled
-            client.cancel(futures, force=True)
+            finished.clear()
+            client.cancel([*pending.values(), final], force=True)
             kind = type(exc).__name__
             if kind == "KilledWorker":
                 raise _lost(exc, self.partitions) from None

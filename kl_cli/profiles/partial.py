@@ -17,7 +17,7 @@ from typing import Any
 from ..core.binning import Bins, NumericSummary
 from ..errors import InputError
 from ..inputs.cells import typed_cells
-from ..inputs.datasets import all_columns, cells_are_text
+from ..inputs.datasets import all_columns, cells_are_text, chunk_source
 from .model import MISSING_KEY, NUMERIC_DISTINCT
 
 
@@ -189,7 +189,7 @@ class CurrentCounts:
             if kind is None:
                 continue
             if kind[0] == "numeric":
-                chunk = _count_numeric_chunk(series, text_cells, Bins(kind[1]), name, source)
+                chunk = _count_numeric_chunk(series, text_cells, Bins(kind[1]), name, chunk_source(frame, source))
             else:
                 chunk = _count_categories_chunk(series, text_cells)
             self.counts[name] = merge_counts(self.counts.get(name, {}), chunk)
