@@ -728,8 +728,16 @@ def test_a_partition_that_kills_every_worker_is_reported(tmp_path: Path):
 # Ctrl-C cancels the cluster's work
 
 
-@pytest.mark.parametrize("command", ["profile", "drift"])
-def test_ctrl_c_cancels_the_tasks(tmp_path: Path, scheduler: str, client: Any, command: str):
+@pytest.mark.parametrize(
+    ("command", "signum"),
+    [("profile", signal.SIGINT), ("drift", signal.SIGINT), ("profile", signal.SIGTERM)],
+    ids=["profile-SIGINT", "drift-SIGINT", "profile-SIGTERM"],
+)
+def test_ctrl_c_or_sigterm_cancels_the_tasks(tmp_path: Path, scheduler: str, client: Any, command: str, signum: int):
+    """A real process, its partitions slowed down to a second each: a signal
+    once they run stops it (130 and 'interrupted' for Ctrl-C, 143 for
+    SIGTERM), no profile is written, and the cluster's tasks are gone. drift
+    is interrupted while it counts CURRENT (its REFERENCE is one partition)."""
     started = tmp_path / "started"
     started.mkdir()
     paths = [p for p in write_dataset(tmp_path / "data", "csv") if not p.endswith("part-1.csv")]
@@ -750,18 +758,22 @@ def test_ctrl_c_cancels_the_tasks(tmp_path: Path, scheduler: str, client: Any, c
             cwd=tmp_path,
         )
         try:
-            wait_until(lambda: any(started.iterdir()) or proc.poll() is not None, 60, "a partition to start")
+            need = 2 if command == "drift" else 1
+            wait_until(
+                lambda: len(list(started.iterdir())) >= need or proc.poll() is not None, 60, "a partition to start"
+            )
             assert proc.poll() is None, proc.communicate()
             assert _scheduler_tasks(client) > 0
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signum)
             rc = proc.wait(timeout=30)
         finally:
             if proc.poll() is None:
                 proc.kill()
         out, err = proc.communicate()
-        assert rc == 130, (rc, err)
+        said = "interrupted" if signum == signal.SIGINT else "terminated (SIGTERM)"
+        assert rc == (130 if signum == signal.SIGINT else 143), (rc, err)
         assert b"Traceback" not in err, err
-        assert [line for line in err.decode().splitlines() if line.strip()] == ["kl-cli: error: interrupted"], err
+        assert [line for line in err.decode().splitlines() if line.strip()] == [f"kl-cli: error: {said}"], err
         assert out == b""
         assert not (tmp_path / "out.json").exists()
         wait_until(lambda: _scheduler_tasks(client) == 0, 10, "the scheduler to drop the run's tasks")
