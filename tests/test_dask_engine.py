@@ -466,6 +466,24 @@ def test_drift_is_the_same_on_both_engines(drift_data: dict[str, str], scheduler
         assert local.exit_code == 1, describe(local)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--format", "html"),
+        ("--format", "junit"),
+        ("--format", "github"),
+        ("--permutations", "40", "--seed", "3", "--format", "json"),
+        ("--bootstrap", "30", "--seed", "4", "--detail", "amount"),
+    ],
+    ids=["html", "junit", "github", "permutations", "bootstrap-detail"],
+)
+def test_drift_other_outputs_and_resampling_are_the_same(
+    drift_data: dict[str, str], scheduler: str, args: tuple[str, ...]
+):
+    """Resampling works from the counts, which the engines share; the other renderers too."""
+    assert_same_drift(scheduler, drift_data["ref"], drift_data["cur"], *args)
+
+
 @pytest.mark.parametrize("fmt", ["jsonl.gz", "parquet"])
 def test_drift_of_other_formats_is_the_same(tmp_path: Path, scheduler: str, fmt: str):
     write_dataset(tmp_path / "ref", fmt, seed=3)
