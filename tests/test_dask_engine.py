@@ -397,6 +397,16 @@ def test_python_api_engine_dask(tmp_path: Path, scheduler: str):
     pattern = str(tmp_path / "ref" / "*.jsonl")
     expected = api.drift(pattern, cur, bins=6).to_dict()
     assert api.drift(pattern, cur, bins=6, engine="dask", scheduler=scheduler).to_dict() == expected
+    # a DataFrame is in this process only: no engine but the local one counts it
+    import pandas as pd
+
+    from kl_cli.errors import UsageError
+
+    frame = pd.DataFrame({"a": range(50)})
+    with pytest.raises(UsageError, match="DataFrame"):
+        api.profile(frame, engine="dask", scheduler=scheduler)
+    with pytest.raises(UsageError, match="DataFrame"):
+        api.drift(pattern, frame, engine="dask", scheduler=scheduler)
 
 
 def test_parquet_files_cut_along_row_groups(tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch):
