@@ -80,6 +80,8 @@ class KlGroup(click.Group):
             except click.exceptions.Exit as exc:
                 code = exc.exit_code
             out.flush()  # a result that cannot be written is trouble, found here and not at exit
+            if _interrupted and not _committed:  # a signal whose exception was lost: still not a success
+                code = _signalled()
         except (click.exceptions.Abort, KeyboardInterrupt, Terminated) as exc:
             code = _signalled(exc.signum if isinstance(exc, Terminated) else None)
         except click.UsageError as exc:
@@ -169,6 +171,28 @@ _interrupted: list[int] = []
 _committed: list[bool] = []
 
 
+def check_interrupted() -> None:
+    """Raise a signal that came but whose exception was lost: Python drops an
+    exception raised inside a garbage-collection callback (a library's
+    finalizer), so the handlers' record is checked again at safe points."""
+    if _interrupted and not _committed:
+        import signal
+
+        if _interrupted[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(_interrupted[0], signal.Signals(_interrupted[0]).name)
+
+
+def watched(callback: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """A progress callback that first checks for a lost signal (see ``check_interrupted``)."""
+
+    def call(done: int, total: int) -> None:
+        check_interrupted()
+        callback(done, total)
+
+    return call
+
+
 def _on_interrupt(signum: int, frame: Any) -> None:
     if _committed:
         return
@@ -201,6 +225,7 @@ def signals_held() -> Iterator[Callable[[], None]]:
     saved: list[set[signal.Signals]] = []
 
     def hold() -> None:
+        check_interrupted()  # a signal whose exception was lost stops the run before the commit
         if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
             saved.append(signal.pthread_sigmask(signal.SIG_BLOCK, wanted))
 

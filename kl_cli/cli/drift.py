@@ -11,7 +11,7 @@ import click
 from ..errors import UsageError
 from ..inputs.registry import INPUT_FORMATS
 from ..vocabulary import CORRECTIONS, DRIFT_FORMATS, METRICS
-from .app import EXIT_EXCEEDED, EXIT_OK
+from .app import EXIT_EXCEEDED, EXIT_OK, watched
 from .config_options import apply_config, config_options
 from .needs import KlCommand
 from .options import (
@@ -98,7 +98,7 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
             current,
             open_stdin=open_stdin,
             progress=progress,
-            partition_progress=progress.partitions,
+            partition_progress=watched(progress.partitions),
             resample_progress=progress.resampling,
             **options,
         )

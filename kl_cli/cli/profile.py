@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .app import EXIT_OK, signals_held
+from .app import EXIT_OK, signals_held, watched
 from .config_options import apply_config, config_options
 from .needs import KlCommand, complete_files
 from .options import dataset_options, debug_option, engine_options, open_stdin, say
@@ -52,7 +52,11 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
         check_stdout()  # a closed standard output is refused before any input is read
         with ReadProgress() as progress:
             result = run_profile(
-                list(data), open_stdin=open_stdin, progress=progress, partition_progress=progress.partitions, **options
+                list(data),
+                open_stdin=open_stdin,
+                progress=progress,
+                partition_progress=watched(progress.partitions),
+                **options,
             )
         _notes(result.notes)
         write_json(result.to_dict(), sys.stdout)
@@ -64,7 +68,7 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
                 list(data),
                 open_stdin=open_stdin,
                 progress=progress,
-                partition_progress=progress.partitions,
+                partition_progress=watched(progress.partitions),
                 target=target,
                 **options,
             )

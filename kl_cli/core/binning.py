@@ -189,8 +189,10 @@ class NumericSummary:
     with the same values again; then ``finish`` gives the bins and counts.
     """
 
-    def __init__(self) -> None:
-        self.chunks: list[np.ndarray] | None = []
+    def __init__(self, keep_values: bool = True) -> None:
+        # keep_values False: a bucket histogram from the first value on (the
+        # values are known to be more than are kept in memory)
+        self.chunks: list[np.ndarray] | None = [] if keep_values else None
         self.n_in_memory = 0
         self.bucket_counts: np.ndarray | None = None
         self.neg_inf = 0
@@ -251,11 +253,10 @@ class NumericSummary:
 
     def _histogram(self) -> np.ndarray:
         """The bucket histogram of the values seen (a new array when they were kept)."""
-        if self.chunks is None:
-            assert self.bucket_counts is not None
+        if self.bucket_counts is not None:
             return self.bucket_counts
         counts = np.zeros(1 << BUCKET_BITS, dtype=np.int64)
-        for values in self.chunks:
+        for values in self.chunks or ():
             _add_buckets(counts, values)
         return counts
 
@@ -307,7 +308,7 @@ class NumericSummary:
 
     @property
     def needs_second_pass(self) -> bool:
-        return self.chunks is None
+        return self.chunks is None and self.n_finite > 0
 
     def plan(self, bins: int, binning: str) -> None:
         """Choose the buckets whose values the second pass must record."""

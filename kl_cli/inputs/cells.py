@@ -252,7 +252,9 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
         number_counts.append(counts[is_decimal])
         odd = ~is_missing & ~is_decimal
         decimal_index = np.flatnonzero(is_decimal)
-        if label_limit is None or int(is_decimal.sum()) <= label_limit:
+        # Labels are skipped only when the distinct numbers (not spellings: 3 and
+        # 3.0 are one) are past the limit, so typing never depends on chunk bounds.
+        if label_limit is None or np.unique(floats).size <= label_limit:
             texts = decimals.to_pylist()
             labelled += [
                 (integer(t) if _INTEGER.fullmatch(t) else v, int(c)) if not e else (v, int(c))
@@ -275,7 +277,7 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
                 others[value] = others.get(value, 0.0) + c
     numbers = np.repeat(np.concatenate(number_values), np.concatenate(number_counts)) if number_values else np.empty(0)
     labels: dict[str, float] | None = None
-    if labelled is not None and (label_limit is None or len(labelled) <= label_limit):
+    if labelled is not None and (label_limit is None or len({value for value, _ in labelled}) <= label_limit):
         labels = {}
         for value, c in labelled:
             label = number_label(value)
@@ -286,6 +288,10 @@ def _arrow_text_cells(array: Any, label_limit: int | None) -> TypedCells:
 
 
 def _labels_of_numbers(present: Any, label_limit: int | None) -> dict[str, float] | None:
+    if label_limit == 0:
+        return None  # present holds numbers: one is past the limit
+    if label_limit is not None and len(present) > _PREFIX and present.iloc[:_PREFIX].nunique() > label_limit:
+        return None  # more distinct numbers in the first rows alone than the limit: no need to count them all
     counts = present.value_counts(sort=False)
     if label_limit is not None and len(counts) > label_limit:
         return None
@@ -294,6 +300,10 @@ def _labels_of_numbers(present: Any, label_limit: int | None) -> dict[str, float
         label = number_label(value)
         out[label] = out.get(label, 0.0) + n
     return out
+
+
+# Rows looked at first for more distinct numbers than a label limit.
+_PREFIX = 4096
 
 
 def _floats(values: Any) -> np.ndarray:

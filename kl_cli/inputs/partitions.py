@@ -10,7 +10,7 @@ same rule; only the row groups differ.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ class Partition:
     index: int
     total: int
     whole_file: bool
+    rows: int | None = None  # known from a Parquet footer
 
     def describe(self) -> str:
         """'partition 3 of 20 (row groups 4-5)', for messages."""
@@ -55,22 +56,45 @@ class PartitionReading:
     several: bool
 
 
-def plan_partitions(files: list[str], table: TableOptions, rows: int = PARTITION_ROWS) -> list[Partition]:
-    """The partitions of ``files`` (already expanded), in file order."""
-    pieces: list[tuple[str, str, tuple[int, ...] | None, bool]] = []
-    for name in files:
-        path = name if is_url(name) else os.path.abspath(local_path(name))
-        groups = _parquet_groups(Source(path, name, stated=table.input_format), rows)
-        if groups is None or len(groups) <= 1:
-            pieces.append((path, name, None, True))
-        else:
-            pieces += [(path, name, group, False) for group in groups]
-    return [Partition(p, n, g, i, len(pieces), w) for i, (p, n, g, w) in enumerate(pieces, 1)]
+# What one file is cut into: (row groups or None for the whole file, rows when known).
+Pieces = list[tuple[tuple[int, ...] | None, int | None]]
 
 
-def _parquet_groups(src: Source, rows: int) -> list[tuple[int, ...]] | None:
+def file_pieces(path: str, name: str, stated: str | None, rows: int = PARTITION_ROWS) -> Pieces:
+    """One file's partitions: a Parquet file's row groups taken together up to
+    ``rows`` rows (its footer read, not its data), any other file whole. Runs
+    where the file is read (a cluster's worker), so that many remote files are
+    planned in parallel."""
+    src = Source(path, name, stated=stated)
+    groups = _parquet_groups(src, rows)
+    if groups is None:
+        return [(None, None)]
+    if len(groups) <= 1:
+        return [(None, sum(n for _, n in groups))]
+    return [(group, n) for group, n in groups]
+
+
+def plan_partitions(
+    files: list[str],
+    table: TableOptions,
+    rows: int = PARTITION_ROWS,
+    pieces_of: Callable[[list[tuple[str, str]]], list[Pieces]] | None = None,
+) -> list[Partition]:
+    """The partitions of ``files`` (already expanded), in file order;
+    ``pieces_of`` plans a list of (path, name) (default: here, one after another)."""
+    targets = [(name if is_url(name) else os.path.abspath(local_path(name)), name) for name in files]
+    plan = pieces_of or (lambda items: [file_pieces(p, n, table.input_format, rows) for p, n in items])
+    flat = [
+        (path, name, group, n, group is None)
+        for (path, name), pieces in zip(targets, plan(targets))
+        for group, n in pieces
+    ]
+    return [Partition(p, n, g, i, len(flat), w, r) for i, (p, n, g, r, w) in enumerate(flat, 1)]
+
+
+def _parquet_groups(src: Source, rows: int) -> list[tuple[tuple[int, ...], int]] | None:
     """Consecutive row groups of a plain Parquet file, grouped up to ``rows``
-    rows; None for any other file (read whole)."""
+    rows, each with its rows; None for any other file (read whole)."""
     if src.format != "parquet" or src.compression is not None:
         return None
     import pyarrow.parquet as pq
@@ -83,17 +107,17 @@ def _parquet_groups(src: Source, rows: int) -> list[tuple[int, ...]] | None:
         raise InputError(f"{src.name}: cannot read Parquet: {' '.join(str(exc).split())[:200]}") from None
     finally:
         handle.close()
-    groups: list[tuple[int, ...]] = []
+    groups: list[tuple[tuple[int, ...], int]] = []
     current: list[int] = []
     held = 0
     for i, n in enumerate(sizes):
         if current and held + n > rows:
-            groups.append(tuple(current))
+            groups.append((tuple(current), held))
             current, held = [], 0
         current.append(i)
         held += n
-    if current:
-        groups.append(tuple(current))
+    if current or not groups:
+        groups.append((tuple(current), held))
     return groups
 
 

@@ -21,10 +21,11 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..core import binning
 from ..core.binning import NumericSummary
 from ..errors import InputError, KlError, UsageError
 from ..inputs.datasets import empty_file_note, no_rows
-from ..inputs.partitions import Partition, PartitionReading, plan_partitions, read_partition
+from ..inputs.partitions import Partition, PartitionReading, file_pieces, plan_partitions, read_partition
 from .partial import CurrentCounts, DatasetPartial, Wanted, count_frames, first_pass, second_pass
 
 # (done, total) partitions, after each one.
@@ -46,13 +47,20 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _quiet_logs() -> None:
+    """distributed's diagnostics are not ours to print: each of its loggers
+    (some have handlers of their own, so the parent's level is not enough)."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "tornado", "asyncio")]
+    for name in ("distributed", "tornado", "asyncio", *names):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 @contextlib.contextmanager
 def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     """A client of the cluster at ``scheduler``, else of a local cluster of
     ``workers`` processes started here and closed on the way out."""
     distributed = import_distributed()
-    for name in ("distributed", "tornado", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)  # its diagnostics are not ours to print
+    _quiet_logs()
     if scheduler is not None:
         try:
             client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
@@ -89,13 +97,30 @@ class DaskCounting:
         self.client = client
         self.files = files
         self.reading = reading
-        self.partitions = plan_partitions(files, reading.table)
+        self.partitions = plan_partitions(files, reading.table, pieces_of=self._pieces)
         self.messages = messages
         self.progress = progress
         self._passes = 0
+        # A dataset known (from Parquet footers) to hold more values than are
+        # kept in memory is binned through histograms from the first partition
+        # on: what travels is then a sparse histogram, not the values.
+        known = [p.rows for p in self.partitions]
+        self.histograms = None not in known and sum(known) > binning.IN_MEMORY_VALUES  # type: ignore[arg-type]
+
+    def _pieces(self, targets: list[tuple[str, str]]) -> list[Any]:
+        """Each file's partitions, planned on the workers (many remote footers read in parallel)."""
+        stated = self.reading.table.input_format
+        futures = self.client.map(
+            file_pieces, [p for p, _ in targets], [n for _, n in targets], [stated] * len(targets), pure=False
+        )
+        try:
+            return list(self.client.gather(futures))
+        except BaseException as exc:
+            self.client.cancel(futures, force=True)
+            raise _cluster_error(exc, []) from None
 
     def first_pass(self, wanted: Wanted, read: list[str] | None) -> DatasetPartial:
-        partial: DatasetPartial = self._run(_first_pass_task, _merge, wanted, read)
+        partial: DatasetPartial = self._run(_first_pass_task, _merge, wanted, read, self.histograms)
         self._noted(partial.messages)
         if partial.rows == 0:
             raise no_rows(", ".join(self.files))
@@ -143,33 +168,47 @@ class DaskCounting:
         # Only the final merge and the partitions not yet done are held here:
         # a partial the cluster has merged is then released, so the cluster's
         # memory is bounded by the partitions in flight, not by the dataset.
+        index = {future.key: part.index for future, part in zip(leaves, self.partitions)}
         pending = {future.key: future for future in leaves}
         finished = distributed.as_completed(leaves, loop=client.loop)
         del leaves, level
         try:
             if self.progress is not None:
                 self.progress(0, total)
+            failed: Any = None  # the erred partition that comes first in the dataset, as the local engine's error
             for done, future in enumerate(finished, 1):
                 pending.pop(future.key, None)
-                if future.status == "error":
-                    future.result()  # raises the partition's error
+                if future.status == "error" and (failed is None or index[future.key] < index[failed.key]):
+                    failed = future
+                if failed is not None and all(index[key] > index[failed.key] for key in pending):
+                    failed.result()  # raises that partition's error
                 if self.progress is not None:
                     self.progress(done, total)
             return final.result()
         except BaseException as exc:  # an error, Ctrl-C, SIGTERM: the cluster's work is cancelled
             finished.clear()
             client.cancel([*pending.values(), final], force=True)
-            kind = type(exc).__name__
-            if kind == "KilledWorker":
-                raise _lost(exc, self.partitions) from None
-            if kind in ("CancelledError", "FutureCancelledError"):  # not by us: the scheduler went away
-                raise InputError(
-                    f"the cluster cancelled the work: {' '.join(str(exc).split())[:200]}",
-                    hint="is the scheduler still running?",
-                ) from None
-            if isinstance(exc, (OSError, TimeoutError)) and not isinstance(exc, KlError):
-                raise InputError(f"the cluster failed: {' '.join(str(exc).split())[:200]}") from None
-            raise
+            raise _cluster_error(exc, self.partitions) from None
+
+
+def _cluster_error(exc: BaseException, partitions: list[Partition]) -> BaseException:
+    """What the cluster's own failures say to the user, in one line (kl-cli's
+    errors, Ctrl-C and anything unknown are passed on as they are). distributed's
+    exceptions are matched by name: they move between its modules across versions."""
+    kind = type(exc).__name__
+    if kind == "KilledWorker":
+        return _lost(exc, partitions)
+    if kind in ("CancelledError", "FutureCancelledError"):  # not by us: the scheduler went away
+        return InputError("the cluster cancelled the work before it was done", hint="is the scheduler still running?")
+    if isinstance(exc, RuntimeError) and "deserializ" in str(exc):
+        return InputError(
+            "the cluster cannot run kl-cli's tasks: its scheduler and workers need the same kl-cli "
+            "(and Python packages) as this machine",
+            hint="install this kl-cli where the workers run, and restart them",
+        )
+    if isinstance(exc, (OSError, TimeoutError)) and not isinstance(exc, KlError):
+        return InputError(f"the cluster failed: {' '.join(str(exc).split())[:200]}")
+    return exc
 
 
 def _lost(exc: BaseException, partitions: list[Partition]) -> InputError:
@@ -187,16 +226,21 @@ def _lost(exc: BaseException, partitions: list[Partition]) -> InputError:
 @contextlib.contextmanager
 def _partition_named(part: Partition) -> Iterator[None]:
     """An error in a partition says which (the file is in the message already)."""
+    where = f"{part.describe()}: " if part.total > 1 else ""
     try:
         yield
     except KlError as exc:
-        raise type(exc)(f"{part.describe()}: {exc}", exc.hint) from None
+        raise type(exc)(f"{where}{exc}", exc.hint) from None
+    except OSError as exc:  # a read that failed on the worker (a network filesystem, a file gone)
+        raise InputError(f"{where}{part.name}: cannot read: {exc.strerror or exc}") from None
 
 
-def _first_pass_task(part: Partition, reading: PartitionReading, wanted: Wanted, read: list[str] | None) -> Any:
+def _first_pass_task(
+    part: Partition, reading: PartitionReading, wanted: Wanted, read: list[str] | None, histograms: bool
+) -> Any:
     messages: list[tuple[str, str]] = []
     with _partition_named(part):
-        partial = first_pass(read_partition(part, reading, read, messages), wanted)
+        partial = first_pass(read_partition(part, reading, read, messages), wanted, histograms)
     if partial.rows == 0 and part.whole_file and reading.several:
         messages.append(empty_file_note(part.name))
     partial.messages = messages

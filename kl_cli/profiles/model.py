@@ -13,10 +13,12 @@ from typing import Any
 from ..errors import UsageError
 
 PROFILE_FORMAT = "kl-cli-profile"
-PROFILE_VERSION = 2
+PROFILE_VERSION = 3
 # Versions this kl-cli reads: 1 kept missing cells as a "(missing)" count,
-# where a real cell "(missing)" could not be told apart.
-READABLE_VERSIONS = (1, 2)
+# where a real cell "(missing)" could not be told apart; 3 added the
+# "engine" that counted (a kl-cli that reads 2 refuses the new field by
+# the version, in one clear line) and a column's own "bins".
+READABLE_VERSIONS = (1, 2, 3)
 # The key of the missing count in a column's counts: not a string, so no
 # real cell can ever be merged into it.
 MISSING_KEY = None

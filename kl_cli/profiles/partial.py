@@ -118,7 +118,9 @@ class DatasetPartial:
     columns: dict[str, ColumnAccumulator] = field(default_factory=dict)
     messages: list[tuple[str, str]] = field(default_factory=list)  # layout notes of the files read
 
-    def add(self, frame: Any, wanted: Wanted) -> None:
+    def add(self, frame: Any, wanted: Wanted, histograms: bool = False) -> None:
+        """Count a chunk; ``histograms``: numbers go straight into bucket
+        histograms (a dataset known to hold more than are kept in memory)."""
         self.rows += len(frame)
         text_cells = cells_are_text(frame)
         self.seen.update(dict.fromkeys(all_columns(frame)))
@@ -126,7 +128,9 @@ class DatasetPartial:
             if name in wanted:
                 acc = self.columns.get(name)
                 if acc is None:
-                    acc = self.columns[name] = ColumnAccumulator(keep_all_numbers=name in wanted.categorical)
+                    acc = self.columns[name] = ColumnAccumulator(
+                        keep_all_numbers=name in wanted.categorical, summary=NumericSummary(keep_values=not histograms)
+                    )
                 acc.add(frame[name], text_cells)
 
     def merged(self, other: DatasetPartial) -> DatasetPartial:
@@ -145,10 +149,10 @@ class DatasetPartial:
             acc.add_missing(self.rows - acc.rows)
 
 
-def first_pass(frames: Iterable[Any], wanted: Wanted) -> DatasetPartial:
+def first_pass(frames: Iterable[Any], wanted: Wanted, histograms: bool = False) -> DatasetPartial:
     partial = DatasetPartial()
     for frame in frames:
-        partial.add(frame, wanted)
+        partial.add(frame, wanted, histograms)
     return partial
 
 

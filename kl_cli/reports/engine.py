@@ -14,6 +14,8 @@ from typing import Any
 from ..errors import UsageError
 from ..inputs.datasets import frames_of
 from ..inputs.locations import expand_one
+from ..inputs.streams import is_stream
+from ..text import visible
 from ..vocabulary import ENGINES, MAX_WORKERS
 
 
@@ -68,9 +70,13 @@ class Engine:
             if self.name == "dask":
                 raise UsageError("--engine dask reads files; a DataFrame is counted with engine local")
             return [spec]
-        if self.name == "dask" and spec == "-":
-            raise UsageError("--engine dask cannot read standard input: the workers read files (or URLs)")
-        return expand_one(spec)
+        files = expand_one(spec)
+        if self.name == "dask":
+            for file in files:
+                if is_stream(file):  # standard input, a FIFO, <(...): only this process could read it
+                    what = "standard input" if file == "-" else f"the stream {visible(file)}"
+                    raise UsageError(f"--engine dask cannot read {what}: the workers read files (or URLs)")
+        return files
 
     def dataset(self, files: list[Any], read_kwargs: dict[str, Any]) -> Any:
         """The chunks of ``files`` to count: frames read here, or a cluster's counting."""
