@@ -410,9 +410,9 @@ def test_python_api_engine_dask(tmp_path: Path, scheduler: str):
 
 
 def test_parquet_files_cut_along_row_groups(tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch):
-    """Partitions are planned in the command's process: with fewer rows per
-    partition, each Parquet file is several partitions of its row groups
-    (128 rows each), counted on the workers and merged in order."""
+    """With fewer rows per partition (the plan made in this process, by the
+    engine's own planner), each Parquet file is several partitions of its
+    row groups (128 rows each), counted on the workers and merged in order."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -421,8 +421,8 @@ def test_parquet_files_cut_along_row_groups(tmp_path: Path, scheduler: str, monk
 
     planned: list[int] = []
 
-    def plan(files: list[str], table: Any, rows: int = 300) -> list[Any]:
-        parts = partitions.plan_partitions(files, table, rows)
+    def plan(files: list[str], table: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        parts = partitions.plan_partitions(files, table, 300)  # planned here, not on the workers
         planned.append(len(parts))
         return parts
 
@@ -652,8 +652,9 @@ class DieOnTask(distributed.WorkerPlugin):
     """Kills its worker process the moment a task starts executing: once in
     all (the first worker to create ``marker`` dies), or every time when
     ``marker`` is None. With ``kind`` ("count" or "merge", as the engine
-    names its tasks' keys) and ``run`` (the engine's n-th pass over a
-    dataset, told apart by the token in the keys), only such a task dies."""
+    names its tasks' keys), only such a task dies; with a marker, only in
+    the engine's ``run``-th pass over a dataset (told apart by the token in
+    the keys)."""
 
     def __init__(self, marker: str | None, kind: str = "", run: int = 1) -> None:
         self.marker, self.kind, self.run = marker, kind, run
@@ -661,16 +662,19 @@ class DieOnTask(distributed.WorkerPlugin):
     def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
         if finish != "executing":
             return
+        name = str(key)
+        if self.kind:
+            if not name.startswith("kl-cli-"):
+                return
+            runs = 1
+            if self.marker is not None:
+                folder = Path(self.marker + ".runs")
+                folder.mkdir(exist_ok=True)
+                (folder / name.split("-")[3]).touch()  # kl-cli-KIND-TOKEN-...
+                runs = len(list(folder.iterdir()))
+            if not name.startswith(f"kl-cli-{self.kind}-") or runs != self.run:
+                return
         if self.marker is not None:
-            if self.kind:
-                name = str(key)
-                if not name.startswith("kl-cli-"):
-                    return
-                runs = Path(self.marker + ".runs")
-                runs.mkdir(exist_ok=True)
-                (runs / name.split("-")[3]).touch()  # kl-cli-KIND-TOKEN-...
-                if not name.startswith(f"kl-cli-{self.kind}-") or len(list(runs.iterdir())) != self.run:
-                    return
             try:
                 os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
             except FileExistsError:
@@ -707,7 +711,8 @@ def _scheduler_tasks(client: Any) -> int:
 @pytest.mark.parametrize(
     ("command", "kind", "nth"),
     [
-        ("profile", "", 1),  # the first task of all
+        ("profile", "", 1),  # the first task of all (planning the partitions, on the workers)
+        ("profile", "count", 1),  # a partition's first pass
         ("profile", "merge", 1),  # a merge of two partials
         ("drift", "count", 2),  # a partition of CURRENT, counted against the reference's edges
     ],
@@ -745,7 +750,7 @@ def test_a_partition_that_kills_every_worker_is_reported(tmp_path: Path):
         distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster.scheduler_address) as client,
     ):
-        client.register_plugin(DieOnTask(None), name="die-always")
+        client.register_plugin(DieOnTask(None, "count"), name="die-always")  # a partition's task
         result = run("profile", *paths, "-o", "-", "--engine", "dask", "--scheduler", cluster.scheduler_address)
         client.unregister_worker_plugin("die-always")
     line = assert_one_line_error(result, ["worker", "allowed-failures", "partition"])
