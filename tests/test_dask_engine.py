@@ -919,10 +919,18 @@ def threaded_cluster() -> Any:
         yield cluster
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_exact_edges_beyond_the_memory_limit_on_the_cluster(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threaded_cluster: Any
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threaded_cluster: Any, fmt: str
 ):
+    """CSV: the partitions' sizes are unknown beforehand, so each keeps its
+    values until a merge passes the limit. Parquet: the footers tell the
+    dataset is over the limit, so it is binned through histograms from the
+    first partition on."""
     import threading
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from kl_cli.core import binning as core
 
@@ -931,10 +939,17 @@ def test_exact_edges_beyond_the_memory_limit_on_the_cluster(
     parts = _partition_values(12)
     rng = np.random.default_rng(3)
     for i, values in enumerate(parts):
-        rows = [[repr(float(v)), CITIES[int(rng.integers(0, 4))]] for v in values]
-        write_csv(folder / f"part-{i}.csv", ["amount", "city"], rows)
-    cur = write_dataset(tmp_path / "cur", "csv", seed=9, shift=5)[0]
-    glob = str(folder / "*.csv")
+        cities = [CITIES[int(k)] for k in rng.integers(0, 4, values.size)]
+        if fmt == "csv":
+            write_csv(
+                folder / f"part-{i}.csv", ["amount", "city"], [[repr(float(v)), c] for v, c in zip(values, cities)]
+            )
+        else:
+            pq.write_table(
+                pa.table({"amount": values, "city": cities}), folder / f"part-{i}.parquet", row_group_size=500
+            )
+    cur = write_dataset(tmp_path / "cur", fmt, seed=9, shift=5)[0]
+    glob = str(folder / f"*.{fmt}")
     address = threaded_cluster.scheduler_address
     expected, _ = profile_json("local", address, glob)  # all values in memory
     want = np.unique(np.quantile(np.concatenate(parts) + 0.0, np.arange(1, 10) / 10))
