@@ -80,3 +80,12 @@ def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 from known_defects import pytest_collection_modifyitems  # noqa: E402, F401 - the hook, in one place
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """One distributed.LocalCluster of two worker processes for the whole run
+    (the Dask engine's tests pass its ``scheduler_address`` as --scheduler)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster
