@@ -664,7 +664,7 @@ class DieOnTask(distributed.WorkerPlugin):
             return
         name = str(key)
         if self.kind:
-            if not name.startswith("kl-cli-"):
+            if not name.startswith("kl-cli-") or name.startswith("kl-cli-plan-"):  # planning is not a pass
                 return
             runs = 1
             if self.marker is not None:
