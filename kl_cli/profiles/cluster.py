@@ -248,9 +248,7 @@ def _first_pass_task(
     messages: list[tuple[str, str]] = []
     with _partition_named(part):
         partial = first_pass(read_partition(part, reading, read, messages), wanted, histograms)
-    if partial.rows == 0 and part.whole_file and reading.several:
-        messages.append(empty_file_note(part.name))
-    partial.messages = messages
+    partial.messages = _with_empty_note(messages, partial.rows, part, reading)
     return partial
 
 
@@ -268,10 +266,17 @@ def _count_task(
     messages: list[tuple[str, str]] = []
     with _partition_named(part):
         counts = count_frames(read_partition(part, reading, list(kinds), messages), kinds, source)
-    if counts.rows == 0 and part.whole_file and reading.several:
-        messages.append(empty_file_note(part.name))
-    counts.messages = messages
+    counts.messages = _with_empty_note(messages, counts.rows, part, reading)
     return counts
+
+
+def _with_empty_note(
+    messages: list[tuple[str, str]], rows: int, part: Partition, reading: PartitionReading
+) -> list[tuple[str, str]]:
+    """A partition's layout notes, and the note on a file of several that holds no rows (as ``frames_of`` says it)."""
+    if rows == 0 and part.whole_file and reading.several:
+        messages.append(empty_file_note(part.name))
+    return messages
 
 
 def _merge(a: Any, b: Any) -> Any:
