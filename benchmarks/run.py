@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import platform
 import resource
@@ -46,6 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 BASELINES = os.path.join(HERE, "baselines.py")
 GEN = os.path.join(HERE, "gen_data.py")
+DASK = os.path.join(HERE, "dask_cluster.py")
 
 GROUPS = (
     "startup",
@@ -63,6 +65,7 @@ GROUPS = (
     "calibration",
     "ciformats",
     "html",
+    "dask",
 )
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
@@ -96,6 +99,9 @@ SIZES = {
         "calibration": (200, 50, 500, 1_999, 20),
         # issue 14: drift's CI formats on a wide table (columns, rows a side)
         "wide": (500, 20_000),
+        # issue 15: the 2x Parquet dataset (rows, files, rows per row group); the 1x one is its first half
+        "dask": (40_000_000, 20, 1_000_000),
+        "dask_repeat": 3,
     },
     "quick": {
         "categories": 20_000,
@@ -118,6 +124,8 @@ SIZES = {
         "batch_full_rows": 128,
         "calibration": (4, 10, 200, 999, 2),
         "wide": (30, 200),
+        "dask": (200_000, 20, 5_000),
+        "dask_repeat": 1,
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -356,14 +364,54 @@ def own_cpu_seconds() -> float:
     return CHILD_CPU[0] + me.ru_utime + me.ru_stime
 
 
-def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup: bool = False) -> float | None:
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of a running child and all its descendants, their reaped
+    children included (Linux /proc; 0 elsewhere): a Dask cluster the harness
+    keeps running is the benchmark's load, not another process's."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except (OSError, ValueError):
+        return 0.0
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                text = handle.read()
+            fields = text[text.rindex(")") + 2 :].split()
+            parents[int(entry)] = int(fields[1])
+            cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
+            continue
+    total = 0.0
+    for pid, seconds in cpu.items():
+        up, steps = pid, 0
+        while up != root and up in parents and up > 1 and steps < 64:
+            up, steps = parents[up], steps + 1
+        if up == root:
+            total += seconds
+    return total
+
+
+def run_group(
+    name: str,
+    commands: list[Command],
+    repeat: int,
+    cwd: str,
+    warmup: bool = False,
+    also_ours: Any = None,
+) -> float | None:
     """Round-robin: every command once per round, the order rotated each
     round so no command always runs right after the same one.
 
     Returns the share of the machine's CPU that other processes used
     meanwhile (None where that is not known): another job on a 2-core
-    machine skews ratios, most of all against multi-threaded baselines."""
-    busy0, ours0, wall0 = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    machine skews ratios, most of all against multi-threaded baselines.
+    ``also_ours`` (a function returning CPU seconds) counts a long-running
+    helper of the group, such as a Dask cluster, as the group's own load."""
+    extra = also_ours or (lambda: 0.0)
+    busy0, ours0, wall0 = busy_cpu_seconds(), own_cpu_seconds() + extra(), time.perf_counter()
     if warmup:  # a first run pays for .pyc files and cold caches; startup is all about that
         for c in commands:
             run_child(c.argv, cwd)
@@ -381,7 +429,7 @@ def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup:
             shown = f"{r.inner:.4g} s in-process" if r.inner is not None else f"{r.wall:.3g} s"
             rss = f", {r.rss_kb / 1024:.0f} MB" if r.rss_kb is not None else ""
             progress(f"[{name}] round {rnd + 1}/{repeat}: {c.key} {shown}{rss}")
-    busy1, ours1, wall1 = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    busy1, ours1, wall1 = busy_cpu_seconds(), own_cpu_seconds() + extra(), time.perf_counter()
     if busy0 is None or busy1 is None:
         return None
     other = max(0.0, (busy1 - busy0) - (ours1 - ours0))
@@ -389,6 +437,62 @@ def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup:
     if share > 0.05:
         progress(f"[{name}] warning: other processes used {share:.0%} of the CPU meanwhile")
     return share
+
+
+class Cluster:
+    """A ``distributed.LocalCluster`` in a child process (``dask_cluster.py
+    serve``), so the harness never imports distributed; closed with the
+    ``with`` block (its standard input closed, then waited for)."""
+
+    def __init__(self, workers: int, cwd: str) -> None:
+        self.workers, self.cwd = workers, cwd
+        self.address = ""
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Cluster:
+        fd, path = tempfile.mkstemp(prefix="scheduler-", dir=self.cwd)
+        os.close(fd)
+        os.remove(path)
+        self.log = tempfile.TemporaryFile()
+        argv = [sys.executable, DASK, "serve", path, "--workers", str(self.workers)]
+        self.proc = subprocess.Popen(
+            argv, cwd=self.cwd, env=child_env(), stdin=subprocess.PIPE, stdout=self.log, stderr=self.log
+        )
+        deadline = time.perf_counter() + 120
+        while not os.path.exists(path):
+            if self.proc.poll() is not None or time.perf_counter() > deadline:
+                self.__exit__()
+                self.log.seek(0)
+                raise RuntimeError(f"LocalCluster did not start: {last_line(self.log.read().decode(errors='replace'))}")
+            time.sleep(0.1)
+        with open(path, encoding="utf-8") as handle:
+            self.address = handle.read().strip()
+        os.remove(path)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is None:
+            return
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # only this child, by its pid; its workers die with their nanny
+            self.proc.wait()
+        self.log.close()
+        self.proc = None
+
+    def cpu(self) -> float:
+        return tree_cpu_seconds(self.proc.pid) if self.proc else 0.0
+
+    def peaks(self, trivial: bool = False) -> dict[str, Any]:
+        """Each worker's peak RSS (``ru_maxrss``) and RSS now, in MB."""
+        r = run_child([sys.executable, DASK, "peaks", self.address, *(["--trivial"] if trivial else [])], self.cwd)
+        if r.code != 0:
+            raise RuntimeError(f"reading the workers' memory failed: {last_line(r.stderr)}")
+        found = json.loads(r.stdout)
+        return {k: sorted(v / 1024 for v in found[k].values()) for k in ("peak_kib", "rss_kib")}
 
 
 def progress(message: str) -> None:
@@ -446,6 +550,8 @@ class Bench:
         self.accuracy: dict[str, Any] | None = None
         self.sampled_k3: float | None = None
         self.calibration: dict[str, Any] | None = None
+        self.dask_data = ""
+        self.dask_found: dict[str, Any] = {}
 
     def wanted(self, group: str) -> bool:
         return group in self.only
@@ -493,6 +599,38 @@ class Bench:
             if name == "logprobs.csv":
                 self.sampled_k3 = floats(r.stdout)
             progress(f"[data] {name}: {size / 2**20:.1f} MB in {r.wall:.1f} s")
+        if "dask" in self.only and have("distributed"):
+            self.dask_dataset()
+
+    def dask_dataset(self) -> None:
+        """The Parquet dataset of the dask group. At full size it is kept in the
+        system's temporary folder and reused by later runs (the parameters are
+        in its dataset.json, written last); quick mode writes it with the rest."""
+        rows, files, group = self.size["dask"]
+        if self.mode == "quick":
+            folder = os.path.join(self.tmp, "dask-data")
+        else:
+            folder = os.path.join(tempfile.gettempdir(), f"kl-cli-dask-bench-data-v1-{rows}-{files}-{group}")
+        want = {"version": 1, "rows": rows, "files": files, "row_group": group}
+        try:
+            with open(os.path.join(folder, "dataset.json"), encoding="utf-8") as handle:
+                info = json.load(handle)
+            reused = all(info.get(k) == v for k, v in want.items())
+        except (OSError, ValueError):
+            reused = False
+        if not reused:
+            argv = [sys.executable, DASK, "gen", folder, "--rows", str(rows), "--files", str(files)]
+            r = run_child([*argv, "--row-group", str(group)], self.tmp)
+            if r.code != 0:
+                raise SystemExit(f"generating the dask dataset failed: {r.stderr.strip()}")
+            info = json.loads(r.stdout)
+            progress(f"[data] dask Parquet: {info['bytes'] / 2**20:.0f} MB in {r.wall:.1f} s")
+        self.dask_data = folder
+        self.data["dask"] = (
+            f"dask: {files} Parquet files of {rows // files:,} rows, row groups of {group:,}"
+            f" ({info['bytes'] / 2**20:.0f} MB; the 1x dataset is the first {files // 2})"
+            + ("" if self.mode == "quick" else f", {'reused from' if reused else 'kept in'} {folder}")
+        )
 
     # -- 1. start-up -------------------------------------------------------------
 
@@ -1003,6 +1141,173 @@ class Bench:
                 f"{drifted} drifted of {columns} columns: " + ("OK" if ok else "**differs from the JSON report**")
             )
 
+    # -- 12. the Dask engine ------------------------------------------------------------
+
+    def dask(self) -> None:
+        """Issue 15: `profile` of a Parquet dataset on a LocalCluster of 2 worker
+        processes (one thread each) against `--engine local`; each worker's
+        peak memory at 1x and 2x the data, each on a fresh cluster; the costs
+        behind the README's scaling note (one worker; one partition, one merge
+        and the size of a partial, timed in-process)."""
+        if not have("distributed"):
+            self.checks.append("dask: skipped (distributed not installed: `pip install 'kl-cli[dask]'`)")
+            return
+        rows2, files2, group = self.size["dask"]
+        rows, files = rows2 // 2, files2 // 2
+        parts = rows // group
+        x1, x2 = (os.path.join(self.dask_data, half, "*.parquet") for half in ("x1", "x2"))
+        profile = [*self.kl, "profile"]
+        dask = ["--engine", "dask"]
+        repeat = min(self.repeat, self.size["dask_repeat"])
+        cores = os.cpu_count() or 1
+        local = Command("kl-cli local", [*profile, x1, "--engine", "local", "-o", "dask-local.json"])
+        try:
+            with Cluster(2, self.tmp) as cluster:
+                on = [*dask, "--scheduler", cluster.address]
+                sched = Command("kl-cli dask", [*profile, x1, *on, "-o", "dask-scheduler.json"])
+                spawn = Command("kl-cli dask --workers 2", [*profile, x1, *dask, "--workers", "2", "-o", "dask-2.json"])
+                spawn.max_runs = 1
+                self.interference["dask"] = run_group(
+                    "dask", [local, sched, spawn], repeat, self.tmp, also_ours=cluster.cpu
+                )
+        except RuntimeError as exc:
+            self.checks.append(f"dask: FAILED ({exc})")
+            return
+        what = f"`profile 'x1/*.parquet'`, {rows:,} rows ({files} Parquet files, {parts} row groups)"
+        self.rows.append(
+            Row(
+                f"dask: {what}, `--engine dask --scheduler` (LocalCluster of 2 worker processes x 1 thread,"
+                f" on {cores} cores)",
+                sched,
+                "the same with `--engine local`",
+                local,
+            )
+        )
+        self.rows.append(
+            Row(
+                f"dask: {what}, `--engine dask --workers 2` (one run, cluster start included)",
+                spawn,
+                "the same with `--engine local`",
+                local,
+            )
+        )
+        for cmd, out in ((sched, "dask-scheduler.json"), (spawn, "dask-2.json")):
+            if cmd.runs and local.runs:
+                self.checks.append(f"dask: {cmd.key}: {self.same_profile('dask-local.json', out)}")
+        self.dask_memory(x1, x2, rows, rows2, files, files2, group)
+        self.dask_costs(x1, parts, sched)
+
+    def same_profile(self, local: str, dask: str) -> str:
+        """The profile JSON of the Dask engine against the local one's, apart
+        from "engine" and "sources" (the interface's promise)."""
+        docs = []
+        for name in (local, dask):
+            with open(os.path.join(self.tmp, name), encoding="utf-8") as handle:
+                docs.append(json.load(handle))
+        engines = [d.get("engine") for d in docs]
+        a, b = ({k: v for k, v in d.items() if k not in ("engine", "sources")} for d in docs)
+        if json.dumps(a) == json.dumps(b) and engines == ["local", "dask"]:
+            return 'profile JSON equals `--engine local`\'s apart from "engine" and "sources": OK'
+        if engines != ["local", "dask"]:
+            return f'**FAIL**: "engine" is {engines[1]!r} (local {engines[0]!r}), expected "dask" and "local"'
+        keys = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        cols = [c for c in a.get("columns", {}) if a["columns"][c] != b.get("columns", {}).get(c)]
+        return f"**FAIL**: the profile differs from `--engine local`'s in {', '.join(keys) or 'key order'}" + (
+            f" (columns {', '.join(cols)})" if cols else ""
+        )
+
+    def dask_memory(self, x1: str, x2: str, rows: int, rows2: int, files: int, files2: int, group: int) -> None:
+        """Each worker's peak RSS after profiling 1x and 2x the data, each on a
+        fresh 2-worker cluster (after a trivial task first, to show the floor
+        of a worker that has run something)."""
+        found: dict[str, Any] = {}
+        runs: dict[str, Command] = {}
+        for label, pattern in (("1x", x1), ("2x", x2)):
+            try:
+                with Cluster(2, self.tmp) as cluster:
+                    idle = cluster.peaks(trivial=True)
+                    argv = [*self.kl, "profile", pattern, "--engine", "dask", "--scheduler", cluster.address]
+                    cmd = Command(f"kl-cli dask {label}", [*argv, "-o", f"dask-{label}.json"])
+                    share = run_group(f"dask-memory-{label}", [cmd], 1, self.tmp, also_ours=cluster.cpu)
+                    self.interference[f"dask-memory-{label}"] = share
+                    after = cluster.peaks()
+            except RuntimeError as exc:
+                self.checks.append(f"dask memory {label}: FAILED ({exc})")
+                return
+            if not cmd.runs:
+                self.checks.append(f"dask memory {label}: FAILED ({cmd.failure})")
+                return
+            run = cmd.runs[0]
+            with open(os.path.join(self.tmp, f"dask-{label}.json"), encoding="utf-8") as handle:
+                counted = json.load(handle).get("rows")
+            found[label] = {
+                "idle_peak_mb": idle["peak_kib"],
+                "peak_mb": after["peak_kib"],
+                "client_peak_kb": run.rss_kb,
+            }
+            found[label]["rows"] = counted
+            # The table row compares the busiest worker's peak, not the client's.
+            busiest = int(max(after["peak_kib"]) * 1024)
+            runs[label] = Command(cmd.key, cmd.argv, runs=[Run(run.wall, busiest, run.code, "", "")])
+        self.dask_found["memory"] = found
+        self.rows.append(
+            Row(
+                f"dask memory: peak RSS of the busiest worker, `profile` of {rows2:,} rows ({files2} files)"
+                f" on a fresh 2-worker LocalCluster, {group:,}-row partitions",
+                runs["2x"],
+                f"the same for {rows:,} rows ({files} files)",
+                runs["1x"],
+                None,
+                1.15,
+                "peak RSS ≤ 1.15",
+                by_rss=True,
+            )
+        )
+
+        def mb(values: list[float]) -> str:
+            return " and ".join(f"{v:.0f}" for v in values)
+
+        self.checks.append(
+            "dask memory: each worker's peak RSS (MB): after one trivial task "
+            f"{mb(found['1x']['idle_peak_mb'])}; after profiling {rows:,} rows {mb(found['1x']['peak_mb'])};"
+            f" {rows2:,} rows {mb(found['2x']['peak_mb'])} (the client, kl-cli itself:"
+            f" {fmt_mb(found['1x']['client_peak_kb'] / 1024)} and {fmt_mb(found['2x']['client_peak_kb'] / 1024)})"
+        )
+        for label, want in (("1x", rows), ("2x", rows2)):
+            if found[label]["rows"] != want:
+                self.checks.append(
+                    f"dask memory {label}: **FAIL**: the profile counted {found[label]['rows']!r} rows, not {want:,}"
+                )
+
+    def dask_costs(self, x1: str, parts: int, sched: Command) -> None:
+        """The scaling note's inputs: the whole 1x profile on one worker (per
+        partition), then one partition, one merge and a partial's size timed
+        in-process by dask_cluster.py costs."""
+        found: dict[str, Any] = {"partitions": parts}
+        try:
+            with Cluster(1, self.tmp) as cluster:
+                argv = [*self.kl, "profile", x1, "--engine", "dask", "--scheduler", cluster.address]
+                one = Command("kl-cli dask, 1 worker", [*argv, "-o", "dask-1worker.json"])
+                self.interference["dask-1-worker"] = run_group(
+                    "dask-1-worker", [one], 1, self.tmp, also_ours=cluster.cpu
+                )
+        except RuntimeError as exc:
+            self.checks.append(f"dask costs: FAILED ({exc})")
+            return
+        if one.runs:
+            found["one_worker_s"] = one.runs[0].wall
+            found["one_worker_per_partition_s"] = one.runs[0].wall / parts
+        two = sched.median_wall(False)
+        if two is not None:
+            found["two_workers_s"] = two
+        r = run_child([sys.executable, DASK, "costs", x1], self.tmp)
+        if r.code != 0:
+            self.checks.append(f"dask costs: in-process timing FAILED ({last_line(r.stderr)})")
+        else:
+            found.update(json.loads(r.stdout))
+        self.dask_found["costs"] = found
+        self.notes.extend(dask_cost_notes(found))
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -1035,6 +1340,8 @@ class Bench:
             self.ciformats()
         if self.wanted("html"):
             self.html()
+        if self.wanted("dask"):
+            self.dask()
 
     def failures(self) -> list[str]:
         seen, out = set(), []
@@ -1179,6 +1486,43 @@ def calibration_table(found: dict[str, Any], judged: bool) -> list[str]:
     return lines
 
 
+def dask_cost_notes(found: dict[str, Any]) -> list[str]:
+    """The measured costs of the Dask engine and what they predict for a
+    billion rows (the README's scaling note is worked out from these)."""
+    lines = []
+    parts = found["partitions"]
+    if "one_worker_s" in found:
+        lines.append(
+            f"dask costs: the 1x profile on one worker (1 thread) took {found['one_worker_s']:.3g} s,"
+            f" {found['one_worker_per_partition_s']:.3g} s per partition ({parts} partitions), everything included"
+            + (f"; on two workers {found['two_workers_s']:.3g} s" if "two_workers_s" in found else "")
+        )
+    if "partition_s" not in found:
+        return lines
+    c = found["partition_s"] + found.get("second_pass_s", 0.0)
+    lines.append(
+        f"dask costs, in-process: one partition of {found['partition_rows']:,} rows counted in"
+        f" {found['partition_s']:.3g} s (first pass)"
+        + (f" + {found['second_pass_s']:.3g} s (second pass, exact edges)" if "second_pass_s" in found else "")
+        + f"; one merge of two partials {found['merge_s'] * 1e3:.3g} ms; a partial as it travels"
+        f" {found['partial_pickle_bytes'] / 1024:,.0f} KiB pickled ({found['partial_cloudpickle_bytes'] / 1024:,.0f}"
+        f" KiB with cloudpickle), {found['merged_pickle_bytes'] / 1024:,.0f} KiB after merging all {parts}"
+    )
+    overhead = max(0.0, found.get("one_worker_per_partition_s", c) - c)
+    rows = 1_000_000_000
+    p = -(-rows // found["partition_rows"])
+    merges = math.ceil(math.log2(p))
+    est = {w: p * (c + overhead) / w + merges * found["merge_s"] for w in (1, 8, 64)}
+    lines.append(
+        f"dask estimate for {rows:,} rows of these columns: P = {p:,} partitions, T(W) = P x (c + o) / W +"
+        f" ceil(log2 P) x m with c = {c:.3g} s, o = {overhead:.3g} s (the one-worker run's time per partition"
+        f" beyond c), m = {found['merge_s'] * 1e3:.3g} ms: "
+        + ", ".join(f"{w} worker{'s' if w > 1 else ''} {t / 60:.1f} min" for w, t in est.items())
+        + " (assumes I/O bandwidth and the scheduler keep up)"
+    )
+    return lines
+
+
 def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) -> str:
     size = bench.size
     out = [
@@ -1255,6 +1599,7 @@ def main(argv: list[str] | None = None) -> int:
             "notes": bench.notes,
             "knn_accuracy": bench.accuracy,
             "calibration": bench.calibration,
+            "dask": bench.dask_found,
         }
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(raw, handle, indent=2)

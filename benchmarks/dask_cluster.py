@@ -1,0 +1,180 @@
+"""The Dask side of the benchmark: data, a cluster, worker memory, costs.
+
+    python benchmarks/dask_cluster.py gen FOLDER --rows N --files F --row-group G
+    python benchmarks/dask_cluster.py serve ADDRESS_FILE --workers W
+    python benchmarks/dask_cluster.py peaks ADDRESS [--trivial]
+    python benchmarks/dask_cluster.py costs PATTERN
+
+Each mode runs as a child of ``run.py`` (the harness itself imports nothing
+heavy, see its docstring):
+
+- ``gen`` writes ``FOLDER/x2/part-NNN.parquet``: F files of N / F rows each,
+  row groups of G rows, fixed seeds, and ``FOLDER/x1/`` with hard links to
+  the first F / 2 of them (the 1x dataset is the first half of the 2x one).
+  Columns: ``latency`` (a float, normal, nearly every value distinct),
+  ``amount`` (a float, lognormal rounded to 4 decimals, 1% missing),
+  ``rating`` (an integer 1..5, 0.2% missing: categorical) and ``store``
+  (text, 50 names, 0.5% missing). ``FOLDER/dataset.json`` records the
+  parameters, written last, so a half-written folder is never reused.
+- ``serve`` starts a ``distributed.LocalCluster`` of W worker processes with
+  one thread each on 127.0.0.1, writes the scheduler's address to
+  ADDRESS_FILE and keeps the cluster until its standard input is closed.
+- ``peaks`` connects to ADDRESS and prints, per worker, the peak resident
+  memory the kernel recorded for that process (``ru_maxrss``, KiB) and its
+  resident memory now, as JSON; ``--trivial`` first runs one tiny task, so
+  the figures are those of a worker that has run something.
+- ``costs`` times kl-cli's own per-partition and merge steps in this
+  process, on the partitions of PATTERN, and the size of a partial profile
+  as it travels (``pickle`` and ``cloudpickle``); it prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+STORES = [f"store-{i:02d}" for i in range(50)]
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+
+def write_dataset(folder: str, rows: int, files: int, row_group: int) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    x1, x2 = os.path.join(folder, "x1"), os.path.join(folder, "x2")
+    os.makedirs(x1, exist_ok=True)
+    os.makedirs(x2, exist_ok=True)
+    per_file = rows // files
+    dictionary = pa.array(STORES)
+    row_groups = 0
+    for i in range(files):
+        rng = np.random.default_rng([15, i])
+        latency = rng.normal(100.0, 15.0, per_file)
+        amount = np.round(rng.lognormal(3.0, 1.0, per_file), 4)
+        rating = rng.integers(1, 6, per_file)
+        store = rng.integers(0, len(STORES), per_file).astype(np.int32)
+        table = pa.table(
+            {
+                "latency": latency,
+                "amount": pa.array(amount, mask=rng.random(per_file) < 0.01),
+                "rating": pa.array(rating, mask=rng.random(per_file) < 0.002),
+                "store": pa.DictionaryArray.from_arrays(
+                    pa.array(store, mask=rng.random(per_file) < 0.005), dictionary
+                ).cast(pa.string()),
+            }
+        )
+        name = f"part-{i:03d}.parquet"
+        path = os.path.join(x2, name)
+        pq.write_table(table, path + ".tmp", row_group_size=row_group)
+        os.replace(path + ".tmp", path)
+        row_groups += pq.ParquetFile(path).metadata.num_row_groups
+        if i < files // 2:
+            link = os.path.join(x1, name)
+            if os.path.exists(link):
+                os.remove(link)
+            try:
+                os.link(path, link)
+            except OSError:
+                import shutil
+
+                shutil.copyfile(path, link)
+    info = {
+        "version": 1,
+        "rows": rows,
+        "files": files,
+        "row_group": row_group,
+        "row_groups": row_groups,
+        "bytes": sum(os.path.getsize(os.path.join(x2, f)) for f in os.listdir(x2)),
+    }
+    with open(os.path.join(folder, "dataset.json"), "w", encoding="utf-8") as handle:
+        json.dump(info, handle)
+    print(json.dumps(info))
+
+
+# ---------------------------------------------------------------------------
+# A cluster and its workers' memory
+
+
+def serve(address_file: str, workers: int) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=None,
+    ) as cluster:
+        with open(address_file + ".tmp", "w", encoding="utf-8") as handle:
+            handle.write(cluster.scheduler_address)
+        os.replace(address_file + ".tmp", address_file)
+        sys.stdin.read()  # until the harness closes our standard input
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def peaks(address: str, trivial: bool) -> None:
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        if trivial:
+            assert client.submit(sum, [1, 2, 3], pure=False).result() == 6
+        peak, now = client.run(_peak_kib), client.run(_rss_kib)
+    print(json.dumps({"peak_kib": peak, "rss_kib": now}))
+
+
+# ---------------------------------------------------------------------------
+# Per-partition and merge costs
+
+
+def costs(pattern: str) -> None:
+    raise SystemExit("costs: needs the Dask engine (kl_cli.profiles.partial); merge main first")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    gen = sub.add_parser("gen")
+    gen.add_argument("folder")
+    gen.add_argument("--rows", type=int, required=True)
+    gen.add_argument("--files", type=int, required=True)
+    gen.add_argument("--row-group", type=int, required=True)
+    srv = sub.add_parser("serve")
+    srv.add_argument("address_file")
+    srv.add_argument("--workers", type=int, required=True)
+    pk = sub.add_parser("peaks")
+    pk.add_argument("address")
+    pk.add_argument("--trivial", action="store_true")
+    cs = sub.add_parser("costs")
+    cs.add_argument("pattern")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if args.what == "gen":
+        write_dataset(args.folder, args.rows, args.files, args.row_group)
+    elif args.what == "serve":
+        serve(args.address_file, args.workers)
+    elif args.what == "peaks":
+        peaks(args.address, args.trivial)
+    else:
+        costs(args.pattern)
+    print(f"{args.what}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
