@@ -142,6 +142,12 @@ def _buckets(x: np.ndarray) -> np.ndarray:
     return (_keys(x) >> _SHIFT).astype(np.int64)
 
 
+def _add_buckets(counts: np.ndarray, values: np.ndarray) -> None:
+    """Add the values' bucket histogram to ``counts``, in bounded temporaries."""
+    for start in range(0, values.size, _SLICE):
+        counts += np.bincount(_buckets(values[start : start + _SLICE]), minlength=1 << BUCKET_BITS)
+
+
 def quantile_edges(order_stat: Any, n: int, bins: int) -> np.ndarray:
     """The j/bins quantiles (j = 1..bins-1) of n values, by linear
     interpolation between order statistics as numpy's default method does:
@@ -220,10 +226,83 @@ class NumericSummary:
             return
         self._count_buckets(values)
 
+    def merged(self, other: NumericSummary) -> NumericSummary:
+        """A first-pass summary of this one's values and another's (a
+        partition's), as if they had all been ``add``-ed to one: the values are
+        kept while both sides kept theirs and together they fit in memory, else
+        both become bucket histograms, which add. The result depends only on
+        the values, so merging partitions in any grouping gives ``finish`` the
+        same exact edges and counts as one pass over them all. Neither side is
+        changed (a cluster may hand the same partial to a retried merge)."""
+        out = NumericSummary()
+        out.neg_inf = self.neg_inf + other.neg_inf
+        out.pos_inf = self.pos_inf + other.pos_inf
+        out.n_finite = self.n_finite + other.n_finite
+        out.low = min(self.low, other.low)
+        out.high = max(self.high, other.high)
+        both_kept = self.chunks is not None and other.chunks is not None
+        if both_kept and self.n_in_memory + other.n_in_memory <= IN_MEMORY_VALUES:
+            out.chunks = [*self.chunks, *other.chunks]  # type: ignore[misc]
+            out.n_in_memory = self.n_in_memory + other.n_in_memory
+        else:
+            out.chunks = None
+            out.bucket_counts = self._histogram() + other._histogram()
+        return out
+
+    def _histogram(self) -> np.ndarray:
+        """The bucket histogram of the values seen (a new array when they were kept)."""
+        if self.chunks is None:
+            assert self.bucket_counts is not None
+            return self.bucket_counts
+        counts = np.zeros(1 << BUCKET_BITS, dtype=np.int64)
+        for values in self.chunks:
+            _add_buckets(counts, values)
+        return counts
+
+    def planned(self) -> NumericSummary:
+        """An empty summary with this one's second-pass plan: what a partition
+        records its detail into, to be combined with ``merged_detail``."""
+        out = NumericSummary()
+        out.chunks = None
+        out.targets = self.targets
+        return out
+
+    def merged_detail(self, other: NumericSummary) -> NumericSummary:
+        """A planned summary holding this one's second-pass detail and another's
+        (a partition's, under the same plan); neither side is changed."""
+        out = self.planned()
+        out.detail = dict(self.detail)
+        out.detail_seen = self.detail_seen + other.detail_seen
+        for bucket, (uniq, n) in other.detail.items():
+            out._add_bucket_detail(bucket, uniq, n)
+        return out
+
+    def take_detail(self, other: NumericSummary) -> None:
+        """Take the second-pass detail recorded elsewhere (by partitions) as this summary's own."""
+        self.detail, self.detail_seen = dict(other.detail), other.detail_seen
+
+    def __getstate__(self) -> dict[str, object]:
+        # The bucket histogram travels sparse (its nonzero buckets): a partition's
+        # values fill few of its 2**BUCKET_BITS buckets.
+        state = dict(self.__dict__)
+        counts = state.pop("bucket_counts")
+        if counts is not None:
+            nonzero = np.flatnonzero(counts)
+            state["sparse_buckets"] = (nonzero.astype(np.int32), counts[nonzero])
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        sparse = state.pop("sparse_buckets", None)
+        self.__dict__.update(state)
+        self.bucket_counts = None
+        if sparse is not None:
+            index, counts = sparse  # type: ignore[misc]
+            self.bucket_counts = np.zeros(1 << BUCKET_BITS, dtype=np.int64)
+            self.bucket_counts[index] = counts
+
     def _count_buckets(self, values: np.ndarray) -> None:
         counts = np.zeros(1 << BUCKET_BITS, dtype=np.int64) if self.bucket_counts is None else self.bucket_counts
-        for start in range(0, values.size, _SLICE):  # bounded temporaries
-            counts += np.bincount(_buckets(values[start : start + _SLICE]), minlength=1 << BUCKET_BITS)
+        _add_buckets(counts, values)
         self.bucket_counts = counts
 
     @property
@@ -249,12 +328,16 @@ class NumericSummary:
         keep = np.isin(b, self.targets)
         for bucket in np.unique(b[keep]).tolist():
             uniq, n = np.unique(values[b == bucket], return_counts=True)
-            if bucket in self.detail:
-                old_u, old_n = self.detail[bucket]
-                both = np.concatenate([old_u, uniq])
-                merged, inverse = np.unique(both, return_inverse=True)
-                uniq, n = merged, np.bincount(inverse, weights=np.concatenate([old_n, n]))
-            self.detail[bucket] = (uniq, np.asarray(n, dtype=np.float64))
+            self._add_bucket_detail(bucket, uniq, n)
+
+    def _add_bucket_detail(self, bucket: int, uniq: np.ndarray, n: np.ndarray) -> None:
+        """Add the distinct values (and their counts) seen in one recorded bucket."""
+        if bucket in self.detail:
+            old_u, old_n = self.detail[bucket]
+            both = np.concatenate([old_u, uniq])
+            merged, inverse = np.unique(both, return_inverse=True)
+            uniq, n = merged, np.bincount(inverse, weights=np.concatenate([old_n, n]))
+        self.detail[bucket] = (uniq, np.asarray(n, dtype=np.float64))
 
     def detail_matches(self) -> bool:
         """Whether the second pass saw the values the first one counted (it

@@ -72,6 +72,8 @@ def iter_dataset(
     messages: list[tuple[str, str]] | None = None,
     peek: bool = False,
     src: Source | None = None,
+    row_groups: list[int] | None = None,
+    allow_empty: bool = False,
 ) -> Any:
     """Yield the rows of a table in any format as DataFrames of at most
     ``chunk_rows`` rows (only ``columns``, when given, are read), so memory is
@@ -80,6 +82,9 @@ def iter_dataset(
     parses only the head it sniffed). Layout notes and warnings (a headerless file) are appended
     to ``messages`` as ("note" | "warning", text). ``src``: the source already
     opened (compare keeps one per side, a stream read in one pass among them).
+    ``row_groups``: of a Parquet file, only these (a partition's).
+    ``allow_empty``: a file without data rows yields nothing (one file of
+    several), instead of being an error.
 
     Errors (missing file, bad encoding, malformed rows) are ``InputError``s
     naming the source.
@@ -90,7 +95,7 @@ def iter_dataset(
     fmt = src.format
     any_rows = False
     if fmt == "parquet":
-        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns, peek)
+        chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns, peek, row_groups)
     elif fmt in ("csv", "tsv"):
         if not src.first_line_ends():
             raise InputError(f"{source}: the first line is longer than {MAX_FIRST_LINE >> 20} MiB")
@@ -115,8 +120,18 @@ def iter_dataset(
             yield chunk
     finally:
         decoded.close()
-    if not any_rows:
-        raise InputError(f"{source}: has no data rows")
+    if not any_rows and not allow_empty:
+        raise no_rows(source)
+
+
+def no_rows(source: str) -> InputError:
+    """The error of a dataset without a single data row."""
+    return InputError(f"{source}: has no data rows")
+
+
+def empty_file_note(source: str) -> tuple[str, str]:
+    """The note on one file of several that holds no data rows."""
+    return ("note", f"{source}: has no data rows (the other files are counted)")
 
 
 def _decoding_errors(chunks: Iterator[Any], source: str, encoding: str) -> Iterator[Any]:
@@ -261,7 +276,13 @@ def _import_parquet() -> Any:
 MAX_BATCH_ROWS = 1 << 30
 
 
-def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = None, peek: bool = False) -> Any:
+def _parquet_chunks(
+    src: Source,
+    chunk_rows: int,
+    columns: list[str] | None = None,
+    peek: bool = False,
+    row_groups: list[int] | None = None,
+) -> Any:
     """A Parquet file's batches as DataFrames. ``peek`` (compare choosing its
     columns): a column that cannot be counted is only refused when it is read
     for good, and shows as empty until then."""
@@ -274,11 +295,14 @@ def _parquet_chunks(src: Source, chunk_rows: int, columns: list[str] | None = No
     try:
         parquet = pq.ParquetFile(handle)
         schema = parquet.schema_arrow
-        present = [c for c in columns if c in schema.names] if columns is not None else None
+        present = [c for c in schema.names if c in columns] if columns is not None else None
         for name in present if present is not None else schema.names:
             check_column_type(schema.field(name).type, name, source, peek)
         uncountable = [n for n in (present or schema.names) if not countable_type(schema.field(n).type)]
-        for batch in parquet.iter_batches(batch_size=min(chunk_rows, MAX_BATCH_ROWS), columns=present):
+        batches = parquet.iter_batches(
+            batch_size=min(chunk_rows, MAX_BATCH_ROWS), columns=present, row_groups=row_groups
+        )
+        for batch in batches:
             frame = plain_batch(batch, source, peek).to_pandas()
             frame.attrs[UNCOUNTABLE] = uncountable
             yield frame
@@ -313,6 +337,7 @@ def frames_of(
         nonlocal passes
         passes += 1
         first_pass = passes == 1  # layout notes are gathered once, not per pass
+        total = 0
         for path in paths:
             if not isinstance(path, str):
                 # A pandas DataFrame: string cells follow the text rule (read_csv(dtype=str)
@@ -322,6 +347,7 @@ def frames_of(
                 if columns is not None:
                     frame = frame[[c for c in frame.columns if c in columns]]
                 frame.attrs[TEXT_CELLS] = True
+                total += len(frame)
                 yield frame
                 continue
             source = path if path != "-" else "stdin"
@@ -329,7 +355,9 @@ def frames_of(
                 held[path] = spool_stream(path, source, kwargs.get("open_stdin"))
             rows = 0
             notes = messages if first_pass else None
-            chunks = iter_dataset(path, source, columns=columns, spooled=held.get(path), messages=notes, **kwargs)
+            chunks = iter_dataset(
+                path, source, columns=columns, spooled=held.get(path), messages=notes, allow_empty=several, **kwargs
+            )
             try:
                 for chunk in chunks:
                     rows += len(chunk)
@@ -338,5 +366,11 @@ def frames_of(
                     yield chunk
             finally:
                 chunks.close()
+            if rows == 0 and first_pass and messages is not None:
+                messages.append(empty_file_note(source))
+            total += rows
+        if several and total == 0:
+            raise no_rows(", ".join("stdin" if p == "-" else str(p) for p in paths))
 
+    several = len(paths) > 1
     return frames

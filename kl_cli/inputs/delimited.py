@@ -226,7 +226,8 @@ def iter_text_chunks(
     )
     convert_options = pv.ConvertOptions(
         column_types=dict.fromkeys(positions, pa.string()),
-        include_columns=[by_name[c] for c in wanted],
+        # None of the columns asked for: the first is read for the row count, and dropped.
+        include_columns=[by_name[c] for c in wanted or layout.names[:1]],
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
@@ -372,6 +373,8 @@ def _head_rows(
 
 
 def _frame(table: Any, names: list[str], source: Source) -> TextChunk:
+    if not names and table.num_columns == 1:  # a count of rows only (see iter_text_chunks)
+        table = table.select([])
     if table.num_columns != len(names):  # the file was rewritten after its header was read
         raise InputError(f"{source.name}: changed while it was read", hint="read a copy that is not being written to")
     return TextChunk(table, names)

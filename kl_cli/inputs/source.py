@@ -20,6 +20,7 @@ from typing import BinaryIO
 from ..errors import InputError
 from .compression import decompression_errors, open_decompressed
 from .kept import Kept, copy_blocks, spool_stream
+from .locations import check_url, is_url, local_path, open_url
 from .registry import Compression, compression_of, recognize
 from .streams import MAX_FIRST_LINE, MAX_JSON_BYTES, is_stream
 
@@ -39,10 +40,12 @@ class Source:
         spooled: Kept | None = None,
         one_pass: bool = False,
     ) -> None:
-        self.spec = spec
+        self.url = is_url(spec)
+        self.spec = spec if self.url else local_path(spec)
+        spec = self.spec
         self.name = name
         self.reader_busy = False  # a reader thread is reading (see delimited._prefetched)
-        self.stream = spooled is not None or is_stream(spec)
+        self.stream = spooled is not None or (not self.url and is_stream(spec))
         self._kept = spooled
         self._copy: Kept | None = None  # a zip archive from a stream, kept whole
         self._parquet_copy: Kept | None = None  # a one-pass stream's content, copied whole once
@@ -53,6 +56,8 @@ class Source:
                 if one_pass
                 else spool_stream(spec, name, open_stdin)
             )
+        elif self.url:
+            check_url(spec, name)
         elif not self.stream:
             if os.path.isdir(spec):
                 raise InputError(f"{name}: is a directory, not a file")
@@ -76,7 +81,7 @@ class Source:
     @property
     def path(self) -> str | None:
         """The file's path when readers may open it themselves (a plain file)."""
-        return None if self.stream or self.compression else self.spec
+        return None if self.stream or self.compression or self.url else self.spec
 
     @property
     def one_pass(self) -> bool:
@@ -95,6 +100,8 @@ class Source:
             return self._copy.whole()
         if self._kept is not None:
             return self._kept.open()
+        if self.url:
+            return open_url(self.spec, self.name)
         try:
             return open(self.spec, "rb")
         except OSError as exc:

@@ -155,7 +155,9 @@ def profile_with_rules(
     build_options, by = forced_by(rules, options, given_by)
     ignored = [n for n, r in rules.items() if r.ignore]
     bins = {n: r.bins for n, r in rules.items() if r.bins is not None and not r.ignore}
-    profile = build_profile(frames, build_options, sources, columns, [*exclude, *ignored], bins, seen, by)
+    profile = build_profile(
+        frames, build_options, sources, columns, [*exclude, *ignored], bins, seen, by, also_read=list(rules)
+    )
     for name, col in profile.columns.items():
         rule = rules.get(name)
         if rule is None:
