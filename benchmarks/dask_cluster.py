@@ -3,6 +3,7 @@
     python benchmarks/dask_cluster.py gen FOLDER --rows N --files F --row-group G
     python benchmarks/dask_cluster.py serve ADDRESS_FILE --workers W
     python benchmarks/dask_cluster.py peaks ADDRESS [--trivial]
+    python benchmarks/dask_cluster.py overhead ADDRESS [--tasks N]
     python benchmarks/dask_cluster.py costs PATTERN
 
 Each mode runs as a child of ``run.py`` (the harness itself imports nothing
@@ -23,6 +24,9 @@ heavy, see its docstring):
   memory the kernel recorded for that process (``ru_maxrss``, KiB) and its
   resident memory now, as JSON; ``--trivial`` first runs one tiny task, so
   the figures are those of a worker that has run something.
+- ``overhead`` times N tasks that do nothing on the cluster at ADDRESS (after
+  a warm-up) and prints the seconds per task: the scheduler's and the
+  workers' share of every partition and every merge.
 - ``costs`` times kl-cli's own per-partition and merge steps in this
   process, on the partitions of PATTERN, and the size of a partial profile
   as it travels (``pickle`` and ``cloudpickle``); it prints JSON.
@@ -33,9 +37,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import resource
+import statistics
 import sys
 import time
+from typing import Any
 
 STORES = [f"store-{i:02d}" for i in range(50)]
 
@@ -139,12 +146,95 @@ def peaks(address: str, trivial: bool) -> None:
     print(json.dumps({"peak_kib": peak, "rss_kib": now}))
 
 
+def _noop(i: int) -> int:
+    return i
+
+
+def overhead(address: str, tasks: int) -> None:
+    """Seconds per task of TASKS tasks that do nothing: what the scheduler
+    and the workers add to every partition and every merge."""
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.gather(client.map(_noop, range(100), pure=False))  # warm: the function and the connections
+        start = time.perf_counter()
+        client.gather(client.map(_noop, range(tasks), pure=False))
+        wall = time.perf_counter() - start
+    print(json.dumps({"tasks": tasks, "task_overhead_s": wall / tasks}))
+
+
 # ---------------------------------------------------------------------------
 # Per-partition and merge costs
 
 
+def _timed(fn: Any, times: int = 3) -> tuple[float, Any]:
+    """The median wall time of ``fn()`` over ``times`` calls, and its last result."""
+    walls, out = [], None
+    for _ in range(times):
+        start = time.perf_counter()
+        out = fn()
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls), out
+
+
+def _sizes(obj: Any) -> tuple[int, int | None]:
+    try:
+        import cloudpickle
+    except ImportError:
+        cloudpickle = None
+    plain = len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+    return plain, (len(cloudpickle.dumps(obj)) if cloudpickle else None)
+
+
 def costs(pattern: str) -> None:
-    raise SystemExit("costs: needs the Dask engine (kl_cli.profiles.partial); merge main first")
+    """One partition's first pass and second pass, merges of two partials (both
+    keeping their values; the merge where they become bucket histograms; two
+    histograms), and a partial's size pickled: kl-cli's own functions, the ones
+    a worker runs, timed in this process on the partitions (row groups) of
+    PATTERN's files."""
+    import glob
+
+    from kl_cli.inputs.datasets import iter_dataset
+    from kl_cli.profiles.partial import Wanted, first_pass, second_pass
+
+    files = sorted(glob.glob(pattern))
+
+    def partition(i: int, columns: list[str] | None = None) -> Any:
+        path = files[i // 2]  # two row groups per file
+        return iter_dataset(path, path, row_groups=[i % 2], columns=columns)
+
+    wanted = Wanted()
+    first_pass(partition(0), wanted)  # warm-up: imports, caches
+    walls, partials = [], []
+    for i in range(4):
+        start = time.perf_counter()
+        partials.append(first_pass(partition(i), wanted))
+        walls.append(time.perf_counter() - start)
+    out: dict[str, Any] = {"partition_rows": partials[0].rows, "partition_s": statistics.median(walls)}
+    out["merge_s"], pair = _timed(lambda: partials[0].merged(partials[1]), 5)
+    out["partial_pickle_bytes"], out["partial_cloudpickle_bytes"] = _sizes(partials[0])
+    binned = [n for n, acc in partials[0].columns.items() if acc.number_counts is None]
+    # Merge the pair with itself until it no longer keeps the values (the
+    # tree's crossing merge, timed), then two such histograms. Counting a
+    # partition twice changes counts, not the work nor the buckets filled.
+    merged = pair
+    while not merged.columns[binned[0]].summary.needs_second_pass:
+        start = time.perf_counter()
+        merged = merged.merged(merged)
+        out["merge_crossing_s"] = time.perf_counter() - start
+    out["merge_histograms_s"], _ = _timed(lambda: merged.merged(merged), 3)
+    out["histogram_pickle_bytes"], out["histogram_cloudpickle_bytes"] = _sizes(merged)
+    for name in binned:
+        merged.columns[name].summary.plan(10, "quantile")
+
+    def detail() -> Any:
+        planned = {name: merged.columns[name].summary.planned() for name in binned}
+        return second_pass(partition(0, binned), planned)
+
+    out["second_pass_s"], _ = _timed(detail, 3)
+    out["binned_columns"] = binned
+    out["columns"] = list(partials[0].columns)
+    print(json.dumps(out))
 
 
 def main() -> None:
@@ -161,6 +251,9 @@ def main() -> None:
     pk = sub.add_parser("peaks")
     pk.add_argument("address")
     pk.add_argument("--trivial", action="store_true")
+    ov = sub.add_parser("overhead")
+    ov.add_argument("address")
+    ov.add_argument("--tasks", type=int, default=2000)
     cs = sub.add_parser("costs")
     cs.add_argument("pattern")
     args = parser.parse_args()
@@ -171,6 +264,8 @@ def main() -> None:
         serve(args.address_file, args.workers)
     elif args.what == "peaks":
         peaks(args.address, args.trivial)
+    elif args.what == "overhead":
+        overhead(args.address, args.tasks)
     else:
         costs(args.pattern)
     print(f"{args.what}: {time.perf_counter() - start:.1f} s", file=sys.stderr)

@@ -18,7 +18,11 @@ imports nothing heavy and generates the data in children; the report
 states this floor.
 
 Data is generated deterministically (fixed seeds) under a temporary folder
-that is deleted at the end. DuckDB, polars, pyarrow, scipy and Evidently
+that is deleted at the end, except the dask group's Parquet dataset (about
+600 MB at full size), kept in the system's temporary folder as
+``kl-cli-dask-bench-data-v1-*`` and reused by later runs (delete it to
+regenerate). The dask group starts its Dask clusters in child processes
+(``dask_cluster.py``) and counts their CPU as its own. DuckDB, polars, pyarrow, scipy and Evidently
 are optional: a scenario whose library is missing is printed as skipped.
 The harness exits 1 only when a command that should work fails; missed
 targets and failed equivalence checks are reported, never an error.
@@ -1291,6 +1295,10 @@ class Bench:
                 self.interference["dask-1-worker"] = run_group(
                     "dask-1-worker", [one], 1, self.tmp, also_ours=cluster.cpu
                 )
+                tasks = "2000" if self.mode == "full" else "200"
+                r = run_child([sys.executable, DASK, "overhead", cluster.address, "--tasks", tasks], self.tmp)
+                if r.code == 0:
+                    found.update(json.loads(r.stdout))
         except RuntimeError as exc:
             self.checks.append(f"dask costs: FAILED ({exc})")
             return
@@ -1486,6 +1494,44 @@ def calibration_table(found: dict[str, Any], judged: bool) -> list[str]:
     return lines
 
 
+DASK_ROWS = 1_000_000_000  # the scaling note's dataset
+DASK_BANDWIDTH = 1e9  # bytes per second between workers assumed by the estimate (10 Gbit/s)
+
+
+def dask_estimate(found: dict[str, Any], rows: int = DASK_ROWS) -> dict[str, Any]:
+    """Time for ``rows`` rows of these columns on 1, 8 and 64 workers, from the
+    measured costs: T(W) = P c / W + the merges on the tree's critical path +
+    the scheduler's overhead for every task. ``c`` is one partition's first
+    and second pass; the path has ceil(log2 P) merges: while the merged
+    partials keep their values (up to 6,000,000 per column) a merge joins
+    lists, one merge turns them into bucket histograms, the rest add
+    histograms; each moves its inputs between workers at DASK_BANDWIDTH.
+    Tasks: a first pass, a second pass and a merge of each for every
+    partition (4P), at the per-task time measured on one worker."""
+    parts = -(-rows // found["partition_rows"])
+    c = found["partition_s"] + found["second_pass_s"]
+    levels = math.ceil(math.log2(parts))
+    kept = 0
+    while kept < levels and found["partition_rows"] * 2 ** (kept + 1) <= 6_000_000:
+        kept += 1
+    histogram_levels = max(0, levels - kept - 1)
+    moved = sum(found["partial_pickle_bytes"] * 2**k for k in range(kept + 1)) * 2
+    moved += histogram_levels * 2 * found["histogram_pickle_bytes"]
+    merges = kept * found["merge_s"] + found["merge_crossing_s"] + histogram_levels * found["merge_histograms_s"]
+    merges += moved / DASK_BANDWIDTH
+    overhead = 4 * parts * found.get("task_overhead_s", 0.0)
+    return {
+        "rows": rows,
+        "partitions": parts,
+        "c_s": c,
+        "levels": levels,
+        "merge_path_s": merges,
+        "moved_bytes": moved,
+        "scheduler_s": overhead,
+        "seconds": {w: parts * c / w + merges + overhead for w in (1, 8, 64)},
+    }
+
+
 def dask_cost_notes(found: dict[str, Any]) -> list[str]:
     """The measured costs of the Dask engine and what they predict for a
     billion rows (the README's scaling note is worked out from these)."""
@@ -1497,28 +1543,34 @@ def dask_cost_notes(found: dict[str, Any]) -> list[str]:
             f" {found['one_worker_per_partition_s']:.3g} s per partition ({parts} partitions), everything included"
             + (f"; on two workers {found['two_workers_s']:.3g} s" if "two_workers_s" in found else "")
         )
+    if "task_overhead_s" in found:
+        lines.append(
+            f"dask costs: {found['tasks']:,} tasks that do nothing took {found['task_overhead_s'] * 1e3:.3g} ms"
+            " each on that worker (scheduler, worker and client sharing the machine's cores)"
+        )
     if "partition_s" not in found:
         return lines
-    c = found["partition_s"] + found.get("second_pass_s", 0.0)
+    mib = 2**20
     lines.append(
-        f"dask costs, in-process: one partition of {found['partition_rows']:,} rows counted in"
-        f" {found['partition_s']:.3g} s (first pass)"
-        + (f" + {found['second_pass_s']:.3g} s (second pass, exact edges)" if "second_pass_s" in found else "")
-        + f"; one merge of two partials {found['merge_s'] * 1e3:.3g} ms; a partial as it travels"
-        f" {found['partial_pickle_bytes'] / 1024:,.0f} KiB pickled ({found['partial_cloudpickle_bytes'] / 1024:,.0f}"
-        f" KiB with cloudpickle), {found['merged_pickle_bytes'] / 1024:,.0f} KiB after merging all {parts}"
+        f"dask costs, in-process (kl-cli's own first_pass, second_pass and merged): one partition of"
+        f" {found['partition_rows']:,} rows {found['partition_s']:.3g} s (first pass) +"
+        f" {found['second_pass_s']:.3g} s (second pass, exact edges); merging two partitions' partials"
+        f" {found['merge_s'] * 1e3:.3g} ms (values kept), the merge that turns them into bucket histograms"
+        f" {found['merge_crossing_s'] * 1e3:.3g} ms, two histograms {found['merge_histograms_s'] * 1e3:.3g} ms;"
+        f" a partition's partial travels as {found['partial_pickle_bytes'] / mib:.1f} MiB pickled"
+        f" ({(found['partial_cloudpickle_bytes'] or 0) / mib:.1f} MiB with cloudpickle: it holds the values of its"
+        f" numeric columns while a partial keeps them), a histogram partial as"
+        f" {found['histogram_pickle_bytes'] / 1024:,.0f} KiB"
     )
-    overhead = max(0.0, found.get("one_worker_per_partition_s", c) - c)
-    rows = 1_000_000_000
-    p = -(-rows // found["partition_rows"])
-    merges = math.ceil(math.log2(p))
-    est = {w: p * (c + overhead) / w + merges * found["merge_s"] for w in (1, 8, 64)}
+    est = dask_estimate(found)
     lines.append(
-        f"dask estimate for {rows:,} rows of these columns: P = {p:,} partitions, T(W) = P x (c + o) / W +"
-        f" ceil(log2 P) x m with c = {c:.3g} s, o = {overhead:.3g} s (the one-worker run's time per partition"
-        f" beyond c), m = {found['merge_s'] * 1e3:.3g} ms: "
-        + ", ".join(f"{w} worker{'s' if w > 1 else ''} {t / 60:.1f} min" for w, t in est.items())
-        + " (assumes I/O bandwidth and the scheduler keep up)"
+        f"dask estimate for {est['rows']:,} rows of these columns: P = {est['partitions']:,} partitions,"
+        f" T(W) = P x c / W + merges on the critical path + 4P tasks x overhead, with c = {est['c_s']:.3g} s,"
+        f" {est['levels']} merges on the path {est['merge_path_s']:.3g} s (moving"
+        f" {est['moved_bytes'] / mib:,.0f} MiB at {DASK_BANDWIDTH / 1e9:g} GB/s), overhead"
+        f" {est['scheduler_s']:.3g} s: "
+        + ", ".join(f"{w} worker{'s' if w > 1 else ''} {t / 60:.1f} min" for w, t in est["seconds"].items())
+        + " (assumes the storage delivers every worker's partitions as fast as one worker reads them here)"
     )
     return lines
 
