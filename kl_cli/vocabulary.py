@@ -84,6 +84,8 @@ SMOOTHING_PARAMETERS = {
 }
 
 BINNINGS = ("quantile", "uniform")
+# Where drift and profile count: in this process, or on a Dask cluster.
+ENGINES = ("local", "dask")
 # The order of compare's categories: as read (bins from low to high), or the
 # largest contributions to the divergence first. The default is input order
 # for bins (--samples) and contribution for categories.
@@ -155,6 +157,8 @@ def missing_label(labels: object) -> str:
 # rows of its own), and the counts are stored per bin: a 3,000-row profile
 # with 1,000,000 bins was 113 MB.
 MAX_BINS = 10_000
+# Worker processes of a local Dask cluster (--workers).
+MAX_WORKERS = 1_024
 # Resamples of a permutation test or a bootstrap: the Monte-Carlo error of a
 # p-value at 10**7 permutations is below 1.6e-4, finer than any significance
 # level; the resamples are drawn in bounded batches, so memory does not grow.

@@ -21,6 +21,7 @@ from .options import (
     dataset_options,
     debug_option,
     emit_warnings,
+    engine_options,
     format_option,
     open_stdin,
     resampling_options,
@@ -33,6 +34,7 @@ from .streams import check_stdout
 @click.argument("reference")
 @click.argument("current")
 @dataset_options
+@engine_options
 @click.option("--reference-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="REFERENCE's format.")
 @click.option("--current-format", type=click.Choice(INPUT_FORMATS, case_sensitive=False), help="CURRENT's format.")
 @choice_option(
@@ -96,6 +98,7 @@ def drift(reference: str, current: str, fmt: str, detail: str | None, **options:
             current,
             open_stdin=open_stdin,
             progress=progress,
+            partition_progress=progress.partitions,
             resample_progress=progress.resampling,
             **options,
         )

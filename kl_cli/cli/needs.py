@@ -33,6 +33,7 @@ Params = Mapping[str, Any]
 GIVEN = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 COMPARE, DRIFT, BATCH, SAMPLED, MATRIX = ("compare",), ("drift",), ("batch",), ("sampled",), ("matrix",)
+PROFILE = ("profile",)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,16 @@ NEEDS: tuple[Need, ...] = (
     ),
     # batch: what the rows hold
     Need("temperature", BATCH, "--input logits", lambda p: p["input_kind"] == "logits"),
+    # where drift and profile count
+    Need("scheduler", DRIFT + PROFILE, "--engine dask", lambda p: p["engine"] == "dask"),
+    Need("workers", DRIFT + PROFILE, "--engine dask", lambda p: p["engine"] == "dask"),
+    Need(
+        "workers",
+        DRIFT + PROFILE,
+        "",
+        lambda p: p["scheduler"] is None,
+        overridden="--scheduler (a running cluster has its own workers)",
+    ),
 )
 
 

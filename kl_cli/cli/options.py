@@ -16,11 +16,13 @@ from ..inputs.registry import INPUT_FORMATS
 from ..text import visible
 from ..vocabulary import (
     BINNINGS,
+    ENGINES,
     FLOAT_RANGES,
     MAX_BINS,
     MAX_CHUNK_ROWS,
     MAX_EXACT_INT,
     MAX_RESAMPLES,
+    MAX_WORKERS,
     SMOOTHING_METHODS,
 )
 
@@ -159,6 +161,36 @@ def dataset_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default=DEFAULT_CHUNK_ROWS,
                 show_default=True,
                 help="Rows read at a time; memory is bounded by this, not the file size.",
+            ),
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Where drift and profile count their data: here, or on a Dask cluster."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--engine",
+                type=click.Choice(ENGINES),
+                default="local",
+                show_default=True,
+                help="local: read and count here. dask: count the data files partition by partition on a Dask "
+                "cluster, with the same result (needs kl-cli[dask]; data may be globs and fsspec URLs).",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="With --engine dask: the running cluster's scheduler, such as tcp://host:8786 (default: a "
+                "local cluster started for this run).",
+            ),
+            click.option(
+                "--workers",
+                type=Count(1, MAX_WORKERS),
+                help="With --engine dask and no --scheduler: worker processes of the local cluster (default: "
+                "one per CPU).",
             ),
         ]
     ):

@@ -10,7 +10,7 @@ import click
 from .app import EXIT_OK, signals_held
 from .config_options import apply_config, config_options
 from .needs import KlCommand, complete_files
-from .options import dataset_options, debug_option, open_stdin, say
+from .options import dataset_options, debug_option, engine_options, open_stdin, say
 from .streams import check_stdout
 
 
@@ -25,6 +25,7 @@ from .streams import check_stdout
     "a kl-cli profile (or empty).",
 )
 @dataset_options
+@engine_options
 @config_options(
     "the settings that shape a profile (bins, binning, numeric, categorical, columns, exclude; a column's bins, "
     "type and ignore; drift's other keys are skipped)"
@@ -50,14 +51,23 @@ def profile(data: tuple[str, ...], output: str, **options: Any) -> int:
     if output == "-":
         check_stdout()  # a closed standard output is refused before any input is read
         with ReadProgress() as progress:
-            result = run_profile(list(data), open_stdin=open_stdin, progress=progress, **options)
+            result = run_profile(
+                list(data), open_stdin=open_stdin, progress=progress, partition_progress=progress.partitions, **options
+            )
         _notes(result.notes)
         write_json(result.to_dict(), sys.stdout)
         return EXIT_OK
     # Checked before any input is read; locked until the profile replaces it.
     with ProfileTarget(output) as target:
         with ReadProgress() as progress:
-            result = run_profile(list(data), open_stdin=open_stdin, progress=progress, target=target, **options)
+            result = run_profile(
+                list(data),
+                open_stdin=open_stdin,
+                progress=progress,
+                partition_progress=progress.partitions,
+                target=target,
+                **options,
+            )
         _notes(result.notes)
         with signals_held() as hold:
             target.write(result, before_commit=hold)

@@ -84,6 +84,7 @@ class Profile:
     options: ProfileOptions
     sources: list[str]
     notes: list[str] = field(default_factory=list)  # how the data were read (a file without a header)
+    engine: str = "local"  # where the counting ran: local or dask (the result is the same)
 
     def to_dict(self) -> dict[str, Any]:
         from importlib.metadata import PackageNotFoundError, version
@@ -96,6 +97,7 @@ class Profile:
             "format": PROFILE_FORMAT,
             "version": PROFILE_VERSION,
             "created_by": made_by,
+            "engine": self.engine,
             "sources": list(self.sources),
             "rows": self.rows,
             "options": self.options.to_dict(),

@@ -26,6 +26,15 @@ def resample_status(what: str, done: int, total: int) -> str:
     return f"{visible(what, 80)}: {done:,} of {total:,} ({share:.0%})"
 
 
+def partitions_status(done: int, total: int, width: int = 24) -> str:
+    """The status line (plain text) of a cluster's work, with a bar:
+    'counting on the cluster [######------] 5 of 10 partitions (50%)'."""
+    share = done / total if total else 1.0
+    filled = int(share * width)
+    bar = "#" * filled + "-" * (width - filled)
+    return f"counting on the cluster [{bar}] {done:,} of {total:,} partitions ({share:.0%})"
+
+
 class ReadProgress:
     """A spinner on stderr for work that takes more than about a second: reads
     (called with (source, rows read so far) after each chunk) and resampling
@@ -47,6 +56,10 @@ class ReadProgress:
 
     def resampling(self, what: str, done: int, total: int) -> None:
         self.show(resample_status(what, done, total))
+
+    def partitions(self, done: int, total: int) -> None:
+        """After each partition a cluster counted: a bar of partitions done of total."""
+        self.show(partitions_status(done, total))
 
     def show(self, status: str) -> None:
         """Show a status line: plain text, never read as markup."""

@@ -14,7 +14,7 @@ from ..core.histogram import make_histogram
 from ..core.significance import Progress as ResampleProgress
 from ..core.smoothing import Smoothing
 from ..errors import InputError, UsageError
-from ..inputs.datasets import TableOptions, frames_of
+from ..inputs.datasets import TableOptions
 from ..inputs.streams import one_stream
 from ..profiles.build import count_against
 from ..profiles.model import MISSING_KEY, Profile, ProfileOptions, check_profile_options
@@ -34,6 +34,7 @@ from .drift_rules import (
     profile_with_rules,
     rule_source,
 )
+from .engine import Engine
 
 __all__ = ["ColumnDrift", "DriftReport", "DriftSettings", "run_drift"]
 
@@ -57,21 +58,24 @@ def reference_profile(
     rules: Mapping[str, ColumnRule] | None = None,
     seen: dict[str, None] | None = None,
     given_by: dict[str, str] | None = None,
+    engine: Engine | None = None,
 ) -> Profile:
     """The reference as a profile: a ``Profile``, a profile file (its options
     must agree with any given on the command line, its bins and types with
-    the per-column ``rules``), or data (a file or a DataFrame), of which only
-    the wanted columns are typed and counted (``seen`` receives every column
-    name the data hold)."""
+    the per-column ``rules``), or data (a file, files a pattern names, or a
+    DataFrame), of which only the wanted columns are typed and counted
+    (``seen`` receives every column name the data hold), by ``engine``."""
     rules = rules or {}
+    engine = engine or Engine()
+    files = [reference] if isinstance(reference, Profile) else engine.files(reference)
     if isinstance(reference, Profile):
         profile: Profile | None = reference
-    elif isinstance(reference, str):
+    elif len(files) == 1 and isinstance(files[0], str):
         profile, spool = read_profile_or_data(
-            reference, _name(reference), read_kwargs.get("open_stdin"), _stated(read_kwargs)
+            files[0], _name(reference), read_kwargs.get("open_stdin"), _stated(read_kwargs)
         )
         if spool is not None:
-            read_kwargs = {**read_kwargs, "spooled": {reference: spool}}
+            read_kwargs = {**read_kwargs, "spooled": {files[0]: spool}}
     else:
         profile = None
     if profile is not None:
@@ -80,22 +84,25 @@ def reference_profile(
         if seen is not None:
             seen.update(dict.fromkeys(profile.columns))
         return profile
-    frames = frames_of([reference], **read_kwargs)
+    frames = engine.dataset(files, read_kwargs)
     return profile_with_rules(frames, options, [_name(reference)], columns, exclude, rules, seen, given_by)
 
 
-def current_data(current: Any, read_kwargs: dict[str, Any]) -> dict[str, Any]:
+def current_data(current: Any, read_kwargs: dict[str, Any], files: list[Any] | None = None) -> dict[str, Any]:
     """The reading of the current data, which must be data: a profile there
-    is an error (drift compares data against a reference)."""
-    if not isinstance(current, str):
+    is an error (drift compares data against a reference). ``files``: those
+    ``current`` names (a pattern's matches), when known."""
+    files = files or [current]
+    if len(files) > 1 or not isinstance(files[0], str):
         return read_kwargs
-    profile, spool = read_profile_or_data(current, _name(current), read_kwargs.get("open_stdin"), _stated(read_kwargs))
+    path = files[0]
+    profile, spool = read_profile_or_data(path, _name(current), read_kwargs.get("open_stdin"), _stated(read_kwargs))
     if profile is not None:
         raise UsageError(
             f"{_name(current)} is a profile; drift compares current data against a reference (data or a profile)",
             hint="give the profile as the reference, first",
         )
-    return {**read_kwargs, "spooled": {current: spool}} if spool is not None else read_kwargs
+    return {**read_kwargs, "spooled": {path: spool}} if spool is not None else read_kwargs
 
 
 def _stated(read_kwargs: dict[str, Any]) -> str | None:
@@ -153,6 +160,10 @@ def run_drift(
     open_stdin: Callable[[], BinaryIO] | None = None,
     progress: Callable[[str, int], None] | None = None,
     resample_progress: ResampleProgress | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partition_progress: Callable[[int, int], None] | None = None,
 ) -> DriftReport:
     """Compare every shared column of ``current`` with ``reference``.
 
@@ -167,7 +178,11 @@ def run_drift(
     "bins": 5, "type": "numeric", "ignore": False}}`` or ``ColumnRule``s;
     ``config`` names the file they came from, ``option_sources`` where the
     threshold and metric came from (default: "default" when they are the
-    defaults, else "option"). Returns a ``DriftReport``.
+    defaults, else "option"). ``engine`` ``"dask"`` counts data files on a
+    Dask cluster (the one at ``scheduler``, else a local one of ``workers``
+    processes), with the same report as ``"local"``; ``partition_progress(done,
+    total)`` follows it. Data may be paths, glob patterns and fsspec URLs.
+    Returns a ``DriftReport``.
     """
     from .options import (
         check_base,
@@ -179,6 +194,7 @@ def run_drift(
     )
 
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    counting = Engine(engine, scheduler, workers, partition_progress)
     rules = column_rules(columns_config)
     check_types(rules, options.categorical, options.numeric, option_sources)
     columns = column_names(columns) or None
@@ -209,17 +225,22 @@ def run_drift(
     cur_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, cur_table)
     seen: dict[str, None] = {}
     given_by = dict(option_sources or {})
-    ref = reference_profile(reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen, given_by)
-    if columns:
-        unknown = [c for c in columns if c not in ref.columns]
-        if unknown:
-            named = ", ".join(map(repr, unknown))
-            raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the reference")
-    ignored = {n for n, r in rules.items() if r.ignore}
-    wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude and n not in ignored}
-    ref_name, cur_name = _name(reference), _name(current)
-    cur_kwargs = current_data(current, cur_kwargs)
-    counts, cur_rows, _ = count_against(frames_of([current], **cur_kwargs)(None), ref, cur_name, wanted)
+    current_files = counting.files(current)
+    with counting:
+        ref = reference_profile(
+            reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen, given_by, counting
+        )
+        if columns:
+            unknown = [c for c in columns if c not in ref.columns]
+            if unknown:
+                named = ", ".join(map(repr, unknown))
+                raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the reference")
+        ignored = {n for n, r in rules.items() if r.ignore}
+        wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude and n not in ignored}
+        ref_name, cur_name = _name(reference), _name(current)
+        cur_kwargs = current_data(current, cur_kwargs, current_files)
+        current_data_ = counting.dataset(current_files, cur_kwargs)
+        counts, cur_rows, _ = count_against(current_data_, ref, cur_name, wanted)
     _check_rule_columns(rules, seen, cur_rows, ref_name, cur_name)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
     only_cur = [

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from ..errors import UsageError
-from ..inputs.datasets import TableOptions, frames_of
+from ..inputs.datasets import TableOptions
 from ..profiles.build import extend_profile, merge_profiles
 from ..profiles.model import Profile, check_profile_options
 from ..profiles.store import ProfileTarget, read_profile_or_data
 from .drift_rules import ColumnRule, check_profile_rules, column_rules, given, profile_with_rules
+from .engine import Engine
 from .options import column_names, dataset_reading, profile_options_from
 
 
@@ -33,6 +34,10 @@ def run_profile(
     target: ProfileTarget | None = None,
     columns_config: Mapping[str, ColumnRule | Mapping[str, Any]] | None = None,
     option_sources: Mapping[str, str] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partition_progress: Callable[[int, int], None] | None = None,
 ) -> Profile:
     """Profile ``data`` as one dataset.
 
@@ -44,8 +49,13 @@ def run_profile(
     ``columns_config`` gives columns a type, bins or ignore of their own, as
     drift's does (a profile among ``data`` must agree with them);
     ``option_sources`` says which options a configuration file gave, for messages.
+    ``engine`` ``"dask"`` counts the data files on a Dask cluster (the one at
+    ``scheduler``, else a local one of ``workers`` processes), with the same
+    result as ``"local"``; ``partition_progress(done, total)`` follows it.
+    Data may be paths, glob patterns and fsspec URLs.
     """
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
+    counting = Engine(engine, scheduler, workers, partition_progress)
     rules = column_rules(columns_config)
     columns = column_names(columns) or None
     exclude = column_names(exclude)
@@ -59,7 +69,7 @@ def run_profile(
     loaded: list[tuple[str, Profile]] = []
     files: list[Any] = []
     spooled: dict[str, Any] = {}
-    for item in data:
+    for item in (file for spec in data for file in counting.files(spec)):
         if not isinstance(item, str):
             files.append(item)
             continue
@@ -74,24 +84,26 @@ def run_profile(
     if target is not None:
         target.refuse_inputs(files)
     read_kwargs["spooled"] = spooled
-    if loaded:
-        for name, prof in loaded:
-            check_profile_options(prof.options, options, set(explicit), name, dict(option_sources or {}))
-            check_profile_rules(prof, rules, name)
-        result = merge_profiles([prof for _, prof in loaded])
-        for path in files:
-            name = "stdin" if path == "-" else str(path)
-            result = extend_profile(result, frames_of([path], **read_kwargs)(None), name)
-    else:
-        names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
-        frames = frames_of(files, **read_kwargs)
-        seen: dict[str, None] = {}
-        result = profile_with_rules(frames, options, names, columns, exclude, rules, seen, option_sources)
-        unknown = [c for c in columns or () if c not in seen]
-        if unknown:
-            named = ", ".join(map(repr, unknown))
-            raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the data")
+    with counting:
+        if loaded:
+            for name, prof in loaded:
+                check_profile_options(prof.options, options, set(explicit), name, dict(option_sources or {}))
+                check_profile_rules(prof, rules, name)
+            result = merge_profiles([prof for _, prof in loaded])
+            for path in files:
+                name = "stdin" if path == "-" else str(path)
+                result = extend_profile(result, counting.dataset([path], read_kwargs), name)
+        else:
+            names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
+            frames = counting.dataset(files, read_kwargs)
+            seen: dict[str, None] = {}
+            result = profile_with_rules(frames, options, names, columns, exclude, rules, seen, option_sources)
+            unknown = [c for c in columns or () if c not in seen]
+            if unknown:
+                named = ", ".join(map(repr, unknown))
+                raise UsageError(f"{given(option_sources, 'columns')} names {named}, not in the data")
     for name in [*(exclude or []), *(n for n, r in rules.items() if r.ignore)]:
         result.columns.pop(name, None)
     result.notes = [text for _, text in messages]
+    result.engine = counting.name
     return result

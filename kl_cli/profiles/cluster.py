@@ -1,0 +1,215 @@
+"""The Dask engine: a dataset counted partition by partition on a cluster.
+
+Each partition is read and counted on a worker by the same code as the
+local engine (``inputs.partitions.read_partition`` into
+``profiles.partial``); the partials come back merged in a tree of pairwise
+merges, in partition order, so the result is the local one. Merges never
+change their inputs, so a partition or merge Dask runs again after losing
+a worker counts once. Errors on a worker come back as the same one-line
+errors, with the partition named; Ctrl-C cancels the cluster's work.
+
+dask and distributed are imported here only, inside functions, and this
+module only with ``--engine dask``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..core.binning import NumericSummary
+from ..errors import InputError, KlError, UsageError
+from ..inputs.datasets import empty_file_note, no_rows
+from ..inputs.partitions import Partition, PartitionReading, plan_partitions, read_partition
+from .partial import CurrentCounts, DatasetPartial, Wanted, count_frames, first_pass, second_pass
+
+# (done, total) partitions, after each one.
+PartitionProgress = Callable[[int, int], None]
+
+
+def import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError("--engine dask needs dask and distributed", hint="pip install 'kl-cli[dask]'") from None
+    return distributed
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, else of a local cluster of
+    ``workers`` processes started here and closed on the way out."""
+    distributed = import_distributed()
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # its diagnostics are not ours to print
+    if scheduler is not None:
+        try:
+            client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"--scheduler {scheduler}: cannot connect: {' '.join(str(exc).split())[:200]}") from None
+        with client:
+            yield client
+        return
+    cluster = distributed.LocalCluster(
+        n_workers=workers or default_workers(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+    with cluster, distributed.Client(cluster, set_as_default=False) as client:
+        yield client
+
+
+class DaskCounting:
+    """A ``Counting`` (see ``profiles.build``) whose passes run on a cluster,
+    one task per partition, the partials merged in a tree."""
+
+    def __init__(
+        self,
+        client: Any,
+        files: list[str],
+        reading: PartitionReading,
+        messages: list[tuple[str, str]] | None = None,
+        progress: PartitionProgress | None = None,
+    ) -> None:
+        self.client = client
+        self.files = files
+        self.reading = reading
+        self.partitions = plan_partitions(files, reading.table)
+        self.messages = messages
+        self.progress = progress
+        self._passes = 0
+
+    def first_pass(self, wanted: Wanted, read: list[str] | None) -> DatasetPartial:
+        partial: DatasetPartial = self._run(_first_pass_task, _merge, wanted, read)
+        self._noted(partial.messages)
+        if partial.rows == 0:
+            raise no_rows(", ".join(self.files))
+        return partial
+
+    def second_pass(self, planned: dict[str, NumericSummary]) -> dict[str, NumericSummary]:
+        result: dict[str, NumericSummary] = self._run(_second_pass_task, _merge_detail, planned)
+        return result
+
+    def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts:
+        counts: CurrentCounts = self._run(_count_task, _merge, kinds, source)
+        self._noted(counts.messages)
+        if counts.rows == 0:
+            raise no_rows(", ".join(self.files))
+        return counts
+
+    def _noted(self, messages: list[tuple[str, str]]) -> None:
+        """Layout notes are the first pass's (as the local engine gathers them)."""
+        self._passes += 1
+        if self._passes == 1 and self.messages is not None:
+            self.messages += messages
+
+    def _run(self, task: Callable[..., Any], merge: Callable[[Any, Any], Any], *args: Any) -> Any:
+        """``task(partition, reading, *args)`` on every partition, the results
+        merged pairwise in partition order; the merged result."""
+        import uuid
+
+        distributed = import_distributed()
+        client = self.client
+        total = len(self.partitions)
+        token = uuid.uuid4().hex[:12]
+        leaves = [
+            client.submit(task, part, self.reading, *args, key=f"kl-cli-count-{token}-p{part.index}")
+            for part in self.partitions
+        ]
+        futures = list(leaves)
+        level, depth = leaves, 0
+        while len(level) > 1:
+            depth += 1
+            pairs = [
+                client.submit(merge, level[i], level[i + 1], key=f"kl-cli-merge-{token}-{depth}-{i // 2}")
+                for i in range(0, len(level) - 1, 2)
+            ]
+            futures += pairs
+            level = pairs + level[len(level) - len(level) % 2 :]
+        try:
+            if self.progress is not None:
+                self.progress(0, total)
+            for done, future in enumerate(distributed.as_completed(leaves, loop=client.loop), 1):
+                if future.status == "error":
+                    future.result()  # raises the partition's error
+                if self.progress is not None:
+                    self.progress(done, total)
+            return level[0].result()
+        except BaseException as exc:  # an error, Ctrl-C, SIGTERM: the cluster's work is cancelled
+            client.cancel(futures, force=True)
+            if type(exc).__name__ == "KilledWorker":
+                raise _lost(exc, self.partitions) from None
+            if isinstance(exc, (OSError, TimeoutError)) and not isinstance(exc, KlError):
+                raise InputError(f"the cluster failed: {' '.join(str(exc).split())[:200]}") from None
+            raise
+
+
+def _lost(exc: BaseException, partitions: list[Partition]) -> InputError:
+    """A task whose workers kept dying (out of memory, killed): trouble, never a partial count."""
+    key = str(exc.args[0]) if exc.args else ""
+    named = next((p for p in partitions if key.endswith(f"-p{p.index}") and "-count-" in key), None)
+    where = f" while counting {named.name} ({named.describe()})" if named is not None else ""
+    return InputError(
+        f"the cluster lost its worker{where} more times than distributed.scheduler.allowed-failures allows; "
+        "nothing was counted",
+        hint="a worker may run out of memory: give workers more, or partitions fewer rows",
+    )
+
+
+@contextlib.contextmanager
+def _partition_named(part: Partition) -> Iterator[None]:
+    """An error in a partition says which (the file is in the message already)."""
+    try:
+        yield
+    except KlError as exc:
+        raise type(exc)(f"{part.describe()}: {exc}", exc.hint) from None
+
+
+def _first_pass_task(part: Partition, reading: PartitionReading, wanted: Wanted, read: list[str] | None) -> Any:
+    messages: list[tuple[str, str]] = []
+    with _partition_named(part):
+        partial = first_pass(read_partition(part, reading, read, messages), wanted)
+    if partial.rows == 0 and part.whole_file and reading.several:
+        messages.append(empty_file_note(part.name))
+    partial.messages = messages
+    return partial
+
+
+def _second_pass_task(
+    part: Partition, reading: PartitionReading, planned: dict[str, NumericSummary]
+) -> dict[str, NumericSummary]:
+    mine = {name: summary.planned() for name, summary in planned.items()}
+    with _partition_named(part):
+        return second_pass(read_partition(part, reading, list(mine), []), mine)
+
+
+def _count_task(
+    part: Partition, reading: PartitionReading, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str
+) -> CurrentCounts:
+    messages: list[tuple[str, str]] = []
+    with _partition_named(part):
+        counts = count_frames(read_partition(part, reading, None, messages), kinds, source)
+    if counts.rows == 0 and part.whole_file and reading.several:
+        messages.append(empty_file_note(part.name))
+    counts.messages = messages
+    return counts
+
+
+def _merge(a: Any, b: Any) -> Any:
+    return a.merged(b)
+
+
+def _merge_detail(a: dict[str, NumericSummary], b: dict[str, NumericSummary]) -> dict[str, NumericSummary]:
+    return {name: summary.merged_detail(b[name]) for name, summary in a.items()}
