@@ -191,17 +191,21 @@ def costs(pattern: str) -> None:
     keeping their values; the merge where they become bucket histograms; two
     histograms), and a partial's size pickled: kl-cli's own functions, the ones
     a worker runs, timed in this process on the partitions (row groups) of
-    PATTERN's files."""
+    PATTERN's files, planned and read as the Dask engine does
+    (``inputs.partitions``)."""
     import glob
 
-    from kl_cli.inputs.datasets import iter_dataset
+    from kl_cli.inputs.datasets import DEFAULT_CHUNK_ROWS, TableOptions
+    from kl_cli.inputs.partitions import PartitionReading, plan_partitions, read_partition
     from kl_cli.profiles.partial import Wanted, first_pass, second_pass
 
     files = sorted(glob.glob(pattern))
+    table = TableOptions()
+    parts = plan_partitions(files, table)
+    reading = PartitionReading(table, DEFAULT_CHUNK_ROWS, len(files) > 1)
 
     def partition(i: int, columns: list[str] | None = None) -> Any:
-        path = files[i // 2]  # two row groups per file
-        return iter_dataset(path, path, row_groups=[i % 2], columns=columns)
+        return read_partition(parts[i], reading, columns, [])
 
     wanted = Wanted()
     first_pass(partition(0), wanted)  # warm-up: imports, caches
@@ -234,6 +238,7 @@ def costs(pattern: str) -> None:
     out["second_pass_s"], _ = _timed(detail, 3)
     out["binned_columns"] = binned
     out["columns"] = list(partials[0].columns)
+    out["dataset_partitions"] = len(parts)
     print(json.dumps(out))
 
 

@@ -630,6 +630,7 @@ class Bench:
             info = json.loads(r.stdout)
             progress(f"[data] dask Parquet: {info['bytes'] / 2**20:.0f} MB in {r.wall:.1f} s")
         self.dask_data = folder
+        self.dask_found["dataset"] = info
         self.data["dask"] = (
             f"dask: {files} Parquet files of {rows // files:,} rows, row groups of {group:,}"
             f" ({info['bytes'] / 2**20:.0f} MB; the 1x dataset is the first {files // 2})"
@@ -1158,7 +1159,7 @@ class Bench:
             return
         rows2, files2, group = self.size["dask"]
         rows, files = rows2 // 2, files2 // 2
-        parts = rows // group
+        groups = self.dask_found["dataset"]["row_groups"] // 2
         x1, x2 = (os.path.join(self.dask_data, half, "*.parquet") for half in ("x1", "x2"))
         profile = [*self.kl, "profile"]
         dask = ["--engine", "dask"]
@@ -1177,7 +1178,7 @@ class Bench:
         except RuntimeError as exc:
             self.checks.append(f"dask: FAILED ({exc})")
             return
-        what = f"`profile 'x1/*.parquet'`, {rows:,} rows ({files} Parquet files, {parts} row groups)"
+        what = f"`profile 'x1/*.parquet'`, {rows:,} rows ({files} Parquet files, {groups} row groups)"
         self.rows.append(
             Row(
                 f"dask: {what}, `--engine dask --scheduler` (LocalCluster of 2 worker processes x 1 thread,"
@@ -1199,7 +1200,7 @@ class Bench:
             if cmd.runs and local.runs:
                 self.checks.append(f"dask: {cmd.key}: {self.same_profile('dask-local.json', out)}")
         self.dask_memory(x1, x2, rows, rows2, files, files2, group)
-        self.dask_costs(x1, parts, sched)
+        self.dask_costs(x1, sched)
 
     def same_profile(self, local: str, dask: str) -> str:
         """The profile JSON of the Dask engine against the local one's, apart
@@ -1283,11 +1284,17 @@ class Bench:
                     f"dask memory {label}: **FAIL**: the profile counted {found[label]['rows']!r} rows, not {want:,}"
                 )
 
-    def dask_costs(self, x1: str, parts: int, sched: Command) -> None:
-        """The scaling note's inputs: the whole 1x profile on one worker (per
-        partition), then one partition, one merge and a partial's size timed
-        in-process by dask_cluster.py costs."""
-        found: dict[str, Any] = {"partitions": parts}
+    def dask_costs(self, x1: str, sched: Command) -> None:
+        """The scaling note's inputs: one partition, one merge and a partial's
+        size timed in-process by dask_cluster.py costs; then the whole 1x
+        profile on one worker (per partition) and the time of a task that
+        does nothing there."""
+        found: dict[str, Any] = {}
+        r = run_child([sys.executable, DASK, "costs", x1], self.tmp)
+        if r.code != 0:
+            self.checks.append(f"dask costs: in-process timing FAILED ({last_line(r.stderr)})")
+        else:
+            found.update(json.loads(r.stdout))
         try:
             with Cluster(1, self.tmp) as cluster:
                 argv = [*self.kl, "profile", x1, "--engine", "dask", "--scheduler", cluster.address]
@@ -1301,18 +1308,12 @@ class Bench:
                     found.update(json.loads(r.stdout))
         except RuntimeError as exc:
             self.checks.append(f"dask costs: FAILED ({exc})")
-            return
-        if one.runs:
+        if one.runs and "dataset_partitions" in found:
             found["one_worker_s"] = one.runs[0].wall
-            found["one_worker_per_partition_s"] = one.runs[0].wall / parts
+            found["one_worker_per_partition_s"] = one.runs[0].wall / found["dataset_partitions"]
         two = sched.median_wall(False)
         if two is not None:
             found["two_workers_s"] = two
-        r = run_child([sys.executable, DASK, "costs", x1], self.tmp)
-        if r.code != 0:
-            self.checks.append(f"dask costs: in-process timing FAILED ({last_line(r.stderr)})")
-        else:
-            found.update(json.loads(r.stdout))
         self.dask_found["costs"] = found
         self.notes.extend(dask_cost_notes(found))
 
@@ -1536,7 +1537,7 @@ def dask_cost_notes(found: dict[str, Any]) -> list[str]:
     """The measured costs of the Dask engine and what they predict for a
     billion rows (the README's scaling note is worked out from these)."""
     lines = []
-    parts = found["partitions"]
+    parts = found.get("dataset_partitions")
     if "one_worker_s" in found:
         lines.append(
             f"dask costs: the 1x profile on one worker (1 thread) took {found['one_worker_s']:.3g} s,"
