@@ -86,6 +86,9 @@ def drift(reference: Any, current: Any, **options: Any) -> DriftReport:
     ``columns_config`` gives columns rules of their own, ``{"age":
     {"threshold": 0.2, "metric": "hellinger", "bins": 5, "type": "numeric",
     "ignore": False}}`` (the API reads no configuration file).
+    ``engine="dask"`` counts data files on a Dask cluster (``scheduler="tcp://host:8786"``,
+    else a local one of ``workers`` processes), with the same report;
+    files may be glob patterns and fsspec URLs.
     """
     return run_drift(reference, current, **_api_names(options))
 
@@ -95,7 +98,10 @@ def profile(*data: Any, **options: Any) -> Profile:
 
     Options by ``kl-cli profile``'s names: ``columns``, ``exclude``,
     ``bins``, ``binning``, ``categorical``, ``numeric``, ``encoding``,
-    ``chunk_rows``. ``to_dict()`` of the result is the profile JSON.
+    ``chunk_rows``; ``columns_config`` gives columns a type, bins or ignore
+    of their own, as drift's does; ``engine="dask"`` (with ``scheduler`` or
+    ``workers``) counts the data files on a Dask cluster, with the same
+    profile. ``to_dict()`` of the result is the profile JSON.
     """
     return run_profile(list(data), **_api_names(options))
 

@@ -57,6 +57,10 @@ NOT_FUZZED = {
     "--help": "prints help, nothing to break",
     "--debug": "shows tracebacks on purpose",
     "--version": "prints the version",
+    # a cluster per example is too slow for a fuzz; tests/test_dask_engine.py tests them
+    "--engine": "starts a Dask cluster",
+    "--scheduler": "connects to a Dask cluster",
+    "--workers": "sizes a Dask cluster",
 }
 # The columns --fail-above adds to every row of compare's CSV.
 VERDICT_CSV_COLUMNS = ["fail_above_metric", "fail_above_limit", "fail_above_value", "fail_above_exceeded"]

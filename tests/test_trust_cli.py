@@ -46,6 +46,7 @@ from kl_cli.vocabulary import (
     MAX_K,
     MAX_RESAMPLES,
     MAX_TOP,
+    MAX_WORKERS,
 )
 
 KL = [sys.executable, "-m", "kl_cli"]
@@ -153,6 +154,8 @@ def test_the_float_and_whole_number_options_are_the_known_ones():
         "drift --seed",
         "profile --bins",
         "profile --chunk-rows",
+        "drift --workers",
+        "profile --workers",
     }
 
 
@@ -231,6 +234,7 @@ BOUNDS = {
     "--seed": MAX_EXACT_INT,
     "--top": MAX_TOP,
     "--k": MAX_K,
+    "--workers": MAX_WORKERS,
 }
 
 

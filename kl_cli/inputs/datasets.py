@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import json
-import math
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..errors import InputError
-from ..text import show_label
-from .cells import too_many_digits
 from .delimited import iter_text_chunks, sniff_layout
+from .jsonrows import json_chunks
 from .kept import Kept, spool_stream
 from .parquet import UNCOUNTABLE, check_column_type, countable_type, plain_batch
 from .source import Source
 from .streams import (
     MAX_FIRST_LINE,
-    MAX_JSON_BYTES,
-    decode,
     decode_error,
     is_stream,
     is_utf8,
@@ -59,6 +52,27 @@ def cells_are_text(frame: Any) -> bool:
     return bool(frame.attrs.get(TEXT_CELLS, False))
 
 
+# Set in the ``attrs`` of every chunk read from a file: the file's name, for
+# messages about its cells (one file of a dataset of several).
+SOURCE_NAME = "kl_cli.source"
+
+
+def chunk_source(frame: Any, default: str) -> str:
+    """The name of the file a chunk came from (``default`` for a DataFrame)."""
+    return str(frame.attrs.get(SOURCE_NAME, default))
+
+
+# Set in the ``attrs`` of chunks read with only some columns: the names of
+# all the file's columns (a column not read is still known to exist).
+ALL_COLUMNS = "kl_cli.all_columns"
+
+
+def all_columns(frame: Any) -> list[str]:
+    """Every column of the file a chunk came from, read or not."""
+    every = frame.attrs.get(ALL_COLUMNS)
+    return list(frame.columns) if every is None else list(every)
+
+
 def iter_dataset(
     path: str,
     source: str,
@@ -94,6 +108,7 @@ def iter_dataset(
         src = Source(path, source, stated=table.input_format, open_stdin=open_stdin, spooled=spooled)
     fmt = src.format
     any_rows = False
+    every: list[str] = []
     if fmt == "parquet":
         chunks: Iterator[Any] = _parquet_chunks(src, chunk_rows, columns, peek, row_groups)
     elif fmt in ("csv", "tsv"):
@@ -104,10 +119,11 @@ def iter_dataset(
         if messages is not None:
             messages += [("note", n) for n in layout.notes] + [("warning", w) for w in layout.warnings]
         chunks = iter_text_chunks(src, layout, table.encoding, chunk_rows, columns, head_only=peek)
+        every = layout.names
     else:
         if src.head[:2] in (b"\xff\xfe", b"\xfe\xff") and is_utf8(table.encoding):
             raise InputError(f"{source}: the file is UTF-16 text, not UTF-8", hint="pass --encoding utf-16")
-        chunks = _json_chunks(src, chunk_rows, table.encoding, fmt)
+        chunks = json_chunks(src, chunk_rows, table.encoding, fmt)
     # Closed explicitly, never left to the garbage collector: an interrupt
     # while a reader thread stops is then raised, not swallowed.
     decoded = _decoding_errors(chunks, source, table.encoding)
@@ -115,8 +131,12 @@ def iter_dataset(
         for chunk in decoded:
             any_rows = any_rows or len(chunk) > 0
             if columns is not None and fmt in ("json", "jsonl"):
+                every = list(chunk.columns)
                 chunk = chunk[[c for c in chunk.columns if c in columns]]
+            if columns is not None and fmt != "parquet":  # Parquet's come from its schema
+                chunk.attrs[ALL_COLUMNS] = every
             chunk.attrs[TEXT_CELLS] = fmt in ("csv", "tsv")
+            chunk.attrs[SOURCE_NAME] = source
             yield chunk
     finally:
         decoded.close()
@@ -140,129 +160,6 @@ def _decoding_errors(chunks: Iterator[Any], source: str, encoding: str) -> Itera
         yield from chunks
     except UnicodeError as exc:
         raise decode_error(exc, source, encoding) from None
-
-
-def _json_chunks(src: Source, chunk_rows: int, encoding: str, fmt: str) -> Iterator[Any]:
-    """JSON lines, or a JSON document of records (a list of row objects, or one object: one row)."""
-    enc = "utf-8-sig" if is_utf8(encoding) else encoding
-    with src.reading() as handle:
-        if fmt == "jsonl":
-            yield from _jsonl_chunks(handle, src.name, chunk_rows, enc)
-            return
-        data = handle.read(MAX_JSON_BYTES + 1)
-    if len(data) > MAX_JSON_BYTES:
-        raise InputError(
-            f"{src.name}: a JSON document over {MAX_JSON_BYTES >> 20} MiB is not read", hint="give it as JSON lines"
-        )
-    from .jsondoc import parse_json_text
-
-    value = parse_json_text(decode(data, encoding, src.name), src.name)
-    rows = [value] if isinstance(value, dict) else value
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise InputError(
-            f'{src.name}: a JSON table must be a list of row objects (records), like [{{"a": 1}}, {{"a": 2}}]'
-        )
-    for number, row in enumerate(rows, 1):
-        if not all(map(_countable, row.values())):
-            _refuse_row(row, f"{src.name}: record {number}")
-    for start in range(0, len(rows), chunk_rows):
-        yield _frame_of(rows[start : start + chunk_rows])
-
-
-def _jsonl_chunks(handle: Any, source: str, chunk_rows: int, encoding: str) -> Iterator[Any]:
-    """JSON lines as DataFrames of ``chunk_rows`` rows. Every line must be a
-    JSON object whose values are numbers, strings, booleans or null (the
-    cells that can be counted); blank lines are skipped. Parsed as strictly
-    as JSON elsewhere: no NaN/Infinity tokens."""
-
-    decoder = json.JSONDecoder(parse_constant=_no_constant)  # numbers stay on the C fast path
-    raw = open(handle, "rb") if isinstance(handle, str) else handle  # noqa: SIM115 (closed below)
-    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    try:
-        rows: list[dict[str, Any]] = []
-        for number, line in enumerate(text, 1):
-            if not line.strip():
-                continue
-            try:
-                row = _decode_line(decoder, line)
-            except RecursionError:
-                raise InputError(f"{source}: line {number}: JSON is nested too deeply") from None
-            except _BadNumber as exc:
-                raise InputError(f"{source}: line {number}: {exc}") from None
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{source}: line {number}: malformed JSON: {exc}") from None
-            except ValueError:  # an integer longer than Python converts
-                raise InputError(f"{source}: line {number}: {too_many_digits()}") from None
-            if type(row) is not dict or not all(map(_countable, row.values())):
-                _refuse_row(row, f"{source}: line {number}")
-            rows.append(row)
-            if len(rows) == chunk_rows:
-                yield _frame_of(rows)
-                rows = []
-        if rows:
-            yield _frame_of(rows)
-    finally:
-        text.detach()  # a handle given to us (a spooled stream) stays open for the next pass
-        if raw is not handle:
-            raw.close()
-
-
-def _decode_line(decoder: json.JSONDecoder, line: str) -> Any:
-    """One JSON document on a line: the C scanner directly (the public decode
-    adds two regular-expression matches per line), the full decoder only to
-    word the error when there is one."""
-    text = line.strip()
-    try:
-        value, end = decoder.scan_once(text, 0)
-    except StopIteration:
-        end = -1
-    if end != len(text):
-        return decoder.decode(text)  # raises the JSONDecodeError that says what is wrong
-    return value
-
-
-_FLOAT_MAX_INT = int(sys.float_info.max)
-
-
-def _countable(value: Any) -> bool:
-    """A JSON cell that can be counted: a number within the float range (the
-    parser turns 1e400 into inf), a string, a boolean or null."""
-    kind = type(value)
-    if kind is float:
-        return math.isfinite(value)
-    if kind is int:
-        return -_FLOAT_MAX_INT <= value <= _FLOAT_MAX_INT
-    return kind is str or kind is bool or value is None
-
-
-def _refuse_row(row: Any, where: str) -> None:
-    """Say what is wrong with a row that is not an object of countable cells."""
-    if not isinstance(row, dict):
-        kind = "a JSON array" if isinstance(row, list) else f"{json.dumps(row)[:20]!r}"
-        raise InputError(f"{where} is {kind}, not an object: JSON lines hold one object per line")
-    for key, value in row.items():
-        if isinstance(value, (dict, list)):
-            kind = "object" if isinstance(value, dict) else "array"
-            raise InputError(
-                f"{where}: field {show_label(key)} holds a JSON {kind}; "
-                "only numbers, strings, booleans and null can be counted"
-            )
-        if not _countable(value):
-            raise InputError(f"{where}: field {show_label(key)} holds a number beyond the range of a float")
-
-
-def _frame_of(rows: list[dict[str, Any]]) -> Any:
-    import pandas as pd
-
-    return pd.DataFrame(rows, index=pd.RangeIndex(len(rows)))  # the index keeps rows that are {}
-
-
-class _BadNumber(ValueError):
-    pass
-
-
-def _no_constant(token: str) -> Any:
-    raise _BadNumber(f"{token} is not a number JSON allows")
 
 
 def _import_parquet() -> Any:
@@ -305,6 +202,8 @@ def _parquet_chunks(
         for batch in batches:
             frame = plain_batch(batch, source, peek).to_pandas()
             frame.attrs[UNCOUNTABLE] = uncountable
+            if present is not None:
+                frame.attrs[ALL_COLUMNS] = list(schema.names)
             yield frame
     except InputError:
         raise
@@ -345,7 +244,9 @@ def frames_of(
                 frame = path.copy(deep=False)
                 frame.columns = [str(c) for c in frame.columns]
                 if columns is not None:
+                    every = list(frame.columns)
                     frame = frame[[c for c in frame.columns if c in columns]]
+                    frame.attrs[ALL_COLUMNS] = every
                 frame.attrs[TEXT_CELLS] = True
                 total += len(frame)
                 yield frame

@@ -161,11 +161,11 @@ def _load_source(
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             import pandas as pd
 
-            from .datasets import _countable, _refuse_row
+            from .jsonrows import countable, refuse_row
 
             for number, row in enumerate(value, 1):
-                if not all(map(_countable, row.values())):
-                    _refuse_row(row, f"{name}: record {number}")
+                if not all(map(countable, row.values())):
+                    refuse_row(row, f"{name}: record {number}")
             return _Loaded(name, table=ChunkTable(name, None, table, frame=pd.DataFrame(value)))
         return _Loaded(name, json_value=value)
     return _Loaded(name, table=ChunkTable(name, source, table))

@@ -39,7 +39,9 @@ class Counting(Protocol):
 
     def second_pass(self, planned: dict[str, NumericSummary]) -> dict[str, NumericSummary]: ...
 
-    def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts: ...
+    def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts:
+        """Count the ``kinds`` columns (only they are read; the others are known by name)."""
+        ...
 
 
 class LocalCounting:
@@ -58,7 +60,7 @@ class LocalCounting:
         return second_pass(self._chunks(list(planned)), planned)
 
     def count(self, kinds: dict[str, tuple[str, tuple[float, ...]]], source: str) -> CurrentCounts:
-        return count_frames(self._chunks(None), kinds, source)
+        return count_frames(self._chunks(list(kinds)), kinds, source)
 
 
 def counting(data: Counting | Frames | Iterable[Any]) -> Counting:
@@ -251,9 +253,11 @@ def merge_profiles(profiles: list[Profile]) -> Profile:
     return Profile(merged, sum(p.rows for p in profiles), first.options, [s for p in profiles for s in p.sources])
 
 
-def extend_profile(reference: Profile, frames: Counting | Iterable[Any], source: str) -> Profile:
-    """The profile of the reference's data plus more rows, counted with its edges."""
-    counts, col_rows, rows = count_against(frames, reference)
+def extend_profile(reference: Profile, frames: Counting | Iterable[Any], sources: list[str]) -> Profile:
+    """The profile of the reference's data plus more rows (of the data files
+    ``sources``, counted as one dataset), counted with its edges."""
+    source = ", ".join(sources)
+    counts, col_rows, rows = count_against(frames, reference, source)
     missing = [n for n, c in reference.columns.items() if c.type != "skipped" and n not in counts]
     if missing:
         raise InputError(f"{source}: lacks column(s) {', '.join(map(repr, missing))} that the profile has")
@@ -273,6 +277,6 @@ def extend_profile(reference: Profile, frames: Counting | Iterable[Any], source:
         },
         rows,
         reference.options,
-        [source],
+        list(sources),
     )
     return merge_profiles([reference, extra])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,13 +61,15 @@ def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         with client:
             yield client
         return
-    cluster = distributed.LocalCluster(
-        n_workers=workers or default_workers(),
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    with warnings.catch_warnings():  # a busy port and the like: distributed's to settle, not ours to print
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
     with cluster, distributed.Client(cluster, set_as_default=False) as client:
         yield client
 
@@ -128,7 +131,6 @@ class DaskCounting:
             client.submit(task, part, self.reading, *args, key=f"kl-cli-count-{token}-p{part.index}")
             for part in self.partitions
         ]
-        futures = list(leaves)
         level, depth = leaves, 0
         while len(level) > 1:
             depth += 1
@@ -136,21 +138,35 @@ class DaskCounting:
                 client.submit(merge, level[i], level[i + 1], key=f"kl-cli-merge-{token}-{depth}-{i // 2}")
                 for i in range(0, len(level) - 1, 2)
             ]
-            futures += pairs
             level = pairs + level[len(level) - len(level) % 2 :]
+        final = level[0]
+        # Only the final merge and the partitions not yet done are held here:
+        # a partial the cluster has merged is then released, so the cluster's
+        # memory is bounded by the partitions in flight, not by the dataset.
+        pending = {future.key: future for future in leaves}
+        finished = distributed.as_completed(leaves, loop=client.loop)
+        del leaves, level
         try:
             if self.progress is not None:
                 self.progress(0, total)
-            for done, future in enumerate(distributed.as_completed(leaves, loop=client.loop), 1):
+            for done, future in enumerate(finished, 1):
+                pending.pop(future.key, None)
                 if future.status == "error":
                     future.result()  # raises the partition's error
                 if self.progress is not None:
                     self.progress(done, total)
-            return level[0].result()
+            return final.result()
         except BaseException as exc:  # an error, Ctrl-C, SIGTERM: the cluster's work is cancelled
-            client.cancel(futures, force=True)
-            if type(exc).__name__ == "KilledWorker":
+            finished.clear()
+            client.cancel([*pending.values(), final], force=True)
+            kind = type(exc).__name__
+            if kind == "KilledWorker":
                 raise _lost(exc, self.partitions) from None
+            if kind in ("CancelledError", "FutureCancelledError"):  # not by us: the scheduler went away
+                raise InputError(
+                    f"the cluster cancelled the work: {' '.join(str(exc).split())[:200]}",
+                    hint="is the scheduler still running?",
+                ) from None
             if isinstance(exc, (OSError, TimeoutError)) and not isinstance(exc, KlError):
                 raise InputError(f"the cluster failed: {' '.join(str(exc).split())[:200]}") from None
             raise
@@ -200,7 +216,7 @@ def _count_task(
 ) -> CurrentCounts:
     messages: list[tuple[str, str]] = []
     with _partition_named(part):
-        counts = count_frames(read_partition(part, reading, None, messages), kinds, source)
+        counts = count_frames(read_partition(part, reading, list(kinds), messages), kinds, source)
     if counts.rows == 0 and part.whole_file and reading.several:
         messages.append(empty_file_note(part.name))
     counts.messages = messages

@@ -17,7 +17,7 @@ from typing import Any
 from ..core.binning import Bins, NumericSummary
 from ..errors import InputError
 from ..inputs.cells import typed_cells
-from ..inputs.datasets import cells_are_text
+from ..inputs.datasets import all_columns, cells_are_text, chunk_source
 from .model import MISSING_KEY, NUMERIC_DISTINCT
 
 
@@ -121,7 +121,7 @@ class DatasetPartial:
     def add(self, frame: Any, wanted: Wanted) -> None:
         self.rows += len(frame)
         text_cells = cells_are_text(frame)
-        self.seen.update(dict.fromkeys(frame.columns))
+        self.seen.update(dict.fromkeys(all_columns(frame)))
         for name in frame.columns:
             if name in wanted:
                 acc = self.columns.get(name)
@@ -181,14 +181,15 @@ class CurrentCounts:
         """Count a chunk; ``kinds``: each counted column's type and edges."""
         self.rows += len(frame)
         text_cells = cells_are_text(frame)
+        for name in all_columns(frame):  # the columns not read are known by name: none is counted
+            self.column_rows[name] = self.column_rows.get(name, 0) + len(frame)
         for name in frame.columns:
             series = frame[name]
-            self.column_rows[name] = self.column_rows.get(name, 0) + len(series)
             kind = kinds.get(name)
             if kind is None:
                 continue
             if kind[0] == "numeric":
-                chunk = _count_numeric_chunk(series, text_cells, Bins(kind[1]), name, source)
+                chunk = _count_numeric_chunk(series, text_cells, Bins(kind[1]), name, chunk_source(frame, source))
             else:
                 chunk = _count_categories_chunk(series, text_cells)
             self.counts[name] = merge_counts(self.counts.get(name, {}), chunk)

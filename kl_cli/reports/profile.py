@@ -90,9 +90,9 @@ def run_profile(
                 check_profile_options(prof.options, options, set(explicit), name, dict(option_sources or {}))
                 check_profile_rules(prof, rules, name)
             result = merge_profiles([prof for _, prof in loaded])
-            for path in files:
-                name = "stdin" if path == "-" else str(path)
-                result = extend_profile(result, counting.dataset([path], read_kwargs), name)
+            if files:  # the data files are one dataset, counted with the profiles' edges
+                names = ["stdin" if path == "-" else str(path) for path in files]
+                result = extend_profile(result, counting.dataset(files, read_kwargs), names)
         else:
             names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
             frames = counting.dataset(files, read_kwargs)
