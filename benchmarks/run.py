@@ -555,6 +555,7 @@ class Bench:
         self.sampled_k3: float | None = None
         self.calibration: dict[str, Any] | None = None
         self.dask_data = ""
+        self.failed: list[str] = []  # commands that failed outside the table's rows
         self.dask_found: dict[str, Any] = {}
 
     def wanted(self, group: str) -> bool:
@@ -1241,6 +1242,7 @@ class Bench:
                 return
             if not cmd.runs:
                 self.checks.append(f"dask memory {label}: FAILED ({cmd.failure})")
+                self.failed.append(f"dask memory {label} / {cmd.key}: {cmd.failure}")
                 return
             run = cmd.runs[0]
             with open(os.path.join(self.tmp, f"dask-{label}.json"), encoding="utf-8") as handle:
@@ -1290,6 +1292,7 @@ class Bench:
         profile on one worker (per partition) and the time of a task that
         does nothing there."""
         found: dict[str, Any] = {}
+        one = None
         r = run_child([sys.executable, DASK, "costs", x1], self.tmp)
         if r.code != 0:
             self.checks.append(f"dask costs: in-process timing FAILED ({last_line(r.stderr)})")
@@ -1308,7 +1311,9 @@ class Bench:
                     found.update(json.loads(r.stdout))
         except RuntimeError as exc:
             self.checks.append(f"dask costs: FAILED ({exc})")
-        if one.runs and "dataset_partitions" in found:
+        if one is not None and one.failure:
+            self.failed.append(f"dask costs / {one.key}: {one.failure}")
+        if one is not None and one.runs and "dataset_partitions" in found:
             found["one_worker_s"] = one.runs[0].wall
             found["one_worker_per_partition_s"] = one.runs[0].wall / found["dataset_partitions"]
         two = sched.median_wall(False)
@@ -1359,7 +1364,7 @@ class Bench:
                 if c and c.failure and id(c) not in seen:
                     seen.add(id(c))
                     out.append(f"{row.scenario} / {c.key}: {c.failure}")
-        return out
+        return out + self.failed
 
 
 # ---------------------------------------------------------------------------
