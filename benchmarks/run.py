@@ -1197,6 +1197,11 @@ class Bench:
                 local,
             )
         )
+        self.notes.append(
+            f"dask: the time rows are medians of {repeat} rounds ({repeat} runs of `--engine local` and of"
+            f" `--scheduler`, one of `--workers 2`); 2 single-threaded workers on a {cores}-core machine, so the"
+            " ratio says what the engine costs here, not what a cluster gains"
+        )
         for cmd, out in ((sched, "dask-scheduler.json"), (spawn, "dask-2.json")):
             if cmd.runs and local.runs:
                 self.checks.append(f"dask: {cmd.key}: {self.same_profile('dask-local.json', out)}")
@@ -1591,7 +1596,8 @@ def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) 
         f"- kl-cli checkout {info['commit']}; command `{' '.join(os.path.basename(a) for a in bench.kl)}`",
         f"- mode {bench.mode}: {bench.repeat} runs per command, alternating (Evidently at most {bench.peer_repeat});"
         f" medians; measures time {size['calls']} calls in one process after a warm-up",
-        f"- data: {'; '.join(bench.data.values()) or 'none'}; generated with fixed seeds, deleted afterwards",
+        f"- data: {'; '.join(bench.data.values()) or 'none'}; generated with fixed seeds, deleted afterwards"
+        + (" (but the dask dataset, kept for reuse)" if bench.mode == "full" and bench.dask_data else ""),
         f"- peak MB is the child's ru_maxrss (MB = 2^20 bytes); Linux never reports a child below its parent's"
         f" peak at the fork, here {floor_mb:.0f} MB",
         f"- total {elapsed:.0f} s",
