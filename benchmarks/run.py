@@ -465,9 +465,10 @@ class Cluster:
         deadline = time.perf_counter() + 120
         while not os.path.exists(path):
             if self.proc.poll() is not None or time.perf_counter() > deadline:
-                self.__exit__()
                 self.log.seek(0)
-                raise RuntimeError(f"LocalCluster did not start: {last_line(self.log.read().decode(errors='replace'))}")
+                said = last_line(self.log.read().decode(errors="replace"))
+                self.__exit__()
+                raise RuntimeError(f"LocalCluster did not start: {said}")
             time.sleep(0.1)
         with open(path, encoding="utf-8") as handle:
             self.address = handle.read().strip()
