@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputError
 from .datasets import TableOptions, iter_dataset
-from .locations import is_url
+from .locations import is_url, local_path
 from .source import Source
 
 PARTITION_ROWS = 1_000_000
@@ -59,7 +59,7 @@ def plan_partitions(files: list[str], table: TableOptions, rows: int = PARTITION
     """The partitions of ``files`` (already expanded), in file order."""
     pieces: list[tuple[str, str, tuple[int, ...] | None, bool]] = []
     for name in files:
-        path = name if is_url(name) else os.path.abspath(name)
+        path = name if is_url(name) else os.path.abspath(local_path(name))
         groups = _parquet_groups(Source(path, name, stated=table.input_format), rows)
         if groups is None or len(groups) <= 1:
             pieces.append((path, name, None, True))
