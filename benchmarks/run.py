@@ -18,7 +18,11 @@ imports nothing heavy and generates the data in children; the report
 states this floor.
 
 Data is generated deterministically (fixed seeds) under a temporary folder
-that is deleted at the end. DuckDB, polars, pyarrow, scipy and Evidently
+that is deleted at the end, except the dask group's Parquet dataset (about
+600 MB at full size), kept in the system's temporary folder as
+``kl-cli-dask-bench-data-v1-*`` and reused by later runs (delete it to
+regenerate). The dask group starts its Dask clusters in child processes
+(``dask_cluster.py``) and counts their CPU as its own. DuckDB, polars, pyarrow, scipy and Evidently
 are optional: a scenario whose library is missing is printed as skipped.
 The harness exits 1 only when a command that should work fails; missed
 targets and failed equivalence checks are reported, never an error.
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import platform
 import resource
@@ -46,6 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 BASELINES = os.path.join(HERE, "baselines.py")
 GEN = os.path.join(HERE, "gen_data.py")
+DASK = os.path.join(HERE, "dask_cluster.py")
 
 GROUPS = (
     "startup",
@@ -63,6 +69,7 @@ GROUPS = (
     "calibration",
     "ciformats",
     "html",
+    "dask",
 )
 HEADER = (
     "| scenario | kl-cli median (s) | baseline | baseline median (s) | ratio | target | met? "
@@ -96,6 +103,9 @@ SIZES = {
         "calibration": (200, 50, 500, 1_999, 20),
         # issue 14: drift's CI formats on a wide table (columns, rows a side)
         "wide": (500, 20_000),
+        # issue 15: the 2x Parquet dataset (rows, files, rows per row group); the 1x one is its first half
+        "dask": (40_000_000, 20, 1_000_000),
+        "dask_repeat": 3,
     },
     "quick": {
         "categories": 20_000,
@@ -118,6 +128,8 @@ SIZES = {
         "batch_full_rows": 128,
         "calibration": (4, 10, 200, 999, 2),
         "wide": (30, 200),
+        "dask": (200_000, 20, 5_000),
+        "dask_repeat": 1,
     },
 }
 INLINE = ["compare", "0.7,0.3", "0.4,0.6"]
@@ -356,14 +368,54 @@ def own_cpu_seconds() -> float:
     return CHILD_CPU[0] + me.ru_utime + me.ru_stime
 
 
-def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup: bool = False) -> float | None:
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of a running child and all its descendants, their reaped
+    children included (Linux /proc; 0 elsewhere): a Dask cluster the harness
+    keeps running is the benchmark's load, not another process's."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except (OSError, ValueError):
+        return 0.0
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                text = handle.read()
+            fields = text[text.rindex(")") + 2 :].split()
+            parents[int(entry)] = int(fields[1])
+            cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
+            continue
+    total = 0.0
+    for pid, seconds in cpu.items():
+        up, steps = pid, 0
+        while up != root and up in parents and up > 1 and steps < 64:
+            up, steps = parents[up], steps + 1
+        if up == root:
+            total += seconds
+    return total
+
+
+def run_group(
+    name: str,
+    commands: list[Command],
+    repeat: int,
+    cwd: str,
+    warmup: bool = False,
+    also_ours: Any = None,
+) -> float | None:
     """Round-robin: every command once per round, the order rotated each
     round so no command always runs right after the same one.
 
     Returns the share of the machine's CPU that other processes used
     meanwhile (None where that is not known): another job on a 2-core
-    machine skews ratios, most of all against multi-threaded baselines."""
-    busy0, ours0, wall0 = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    machine skews ratios, most of all against multi-threaded baselines.
+    ``also_ours`` (a function returning CPU seconds) counts a long-running
+    helper of the group, such as a Dask cluster, as the group's own load."""
+    extra = also_ours or (lambda: 0.0)
+    busy0, ours0, wall0 = busy_cpu_seconds(), own_cpu_seconds() + extra(), time.perf_counter()
     if warmup:  # a first run pays for .pyc files and cold caches; startup is all about that
         for c in commands:
             run_child(c.argv, cwd)
@@ -381,7 +433,7 @@ def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup:
             shown = f"{r.inner:.4g} s in-process" if r.inner is not None else f"{r.wall:.3g} s"
             rss = f", {r.rss_kb / 1024:.0f} MB" if r.rss_kb is not None else ""
             progress(f"[{name}] round {rnd + 1}/{repeat}: {c.key} {shown}{rss}")
-    busy1, ours1, wall1 = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    busy1, ours1, wall1 = busy_cpu_seconds(), own_cpu_seconds() + extra(), time.perf_counter()
     if busy0 is None or busy1 is None:
         return None
     other = max(0.0, (busy1 - busy0) - (ours1 - ours0))
@@ -389,6 +441,63 @@ def run_group(name: str, commands: list[Command], repeat: int, cwd: str, warmup:
     if share > 0.05:
         progress(f"[{name}] warning: other processes used {share:.0%} of the CPU meanwhile")
     return share
+
+
+class Cluster:
+    """A ``distributed.LocalCluster`` in a child process (``dask_cluster.py
+    serve``), so the harness never imports distributed; closed with the
+    ``with`` block (its standard input closed, then waited for)."""
+
+    def __init__(self, workers: int, cwd: str) -> None:
+        self.workers, self.cwd = workers, cwd
+        self.address = ""
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Cluster:
+        fd, path = tempfile.mkstemp(prefix="scheduler-", dir=self.cwd)
+        os.close(fd)
+        os.remove(path)
+        self.log = tempfile.TemporaryFile()
+        argv = [sys.executable, DASK, "serve", path, "--workers", str(self.workers)]
+        self.proc = subprocess.Popen(
+            argv, cwd=self.cwd, env=child_env(), stdin=subprocess.PIPE, stdout=self.log, stderr=self.log
+        )
+        deadline = time.perf_counter() + 120
+        while not os.path.exists(path):
+            if self.proc.poll() is not None or time.perf_counter() > deadline:
+                self.log.seek(0)
+                said = last_line(self.log.read().decode(errors="replace"))
+                self.__exit__()
+                raise RuntimeError(f"LocalCluster did not start: {said}")
+            time.sleep(0.1)
+        with open(path, encoding="utf-8") as handle:
+            self.address = handle.read().strip()
+        os.remove(path)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is None:
+            return
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # only this child, by its pid; its workers die with their nanny
+            self.proc.wait()
+        self.log.close()
+        self.proc = None
+
+    def cpu(self) -> float:
+        return tree_cpu_seconds(self.proc.pid) if self.proc else 0.0
+
+    def peaks(self, trivial: bool = False) -> dict[str, Any]:
+        """Each worker's peak RSS (``ru_maxrss``) and RSS now, in MB."""
+        r = run_child([sys.executable, DASK, "peaks", self.address, *(["--trivial"] if trivial else [])], self.cwd)
+        if r.code != 0:
+            raise RuntimeError(f"reading the workers' memory failed: {last_line(r.stderr)}")
+        found = json.loads(r.stdout)
+        return {k: sorted(v / 1024 for v in found[k].values()) for k in ("peak_kib", "rss_kib")}
 
 
 def progress(message: str) -> None:
@@ -446,6 +555,9 @@ class Bench:
         self.accuracy: dict[str, Any] | None = None
         self.sampled_k3: float | None = None
         self.calibration: dict[str, Any] | None = None
+        self.dask_data = ""
+        self.failed: list[str] = []  # commands that failed outside the table's rows
+        self.dask_found: dict[str, Any] = {}
 
     def wanted(self, group: str) -> bool:
         return group in self.only
@@ -493,6 +605,39 @@ class Bench:
             if name == "logprobs.csv":
                 self.sampled_k3 = floats(r.stdout)
             progress(f"[data] {name}: {size / 2**20:.1f} MB in {r.wall:.1f} s")
+        if "dask" in self.only and have("distributed"):
+            self.dask_dataset()
+
+    def dask_dataset(self) -> None:
+        """The Parquet dataset of the dask group. At full size it is kept in the
+        system's temporary folder and reused by later runs (the parameters are
+        in its dataset.json, written last); quick mode writes it with the rest."""
+        rows, files, group = self.size["dask"]
+        if self.mode == "quick":
+            folder = os.path.join(self.tmp, "dask-data")
+        else:
+            folder = os.path.join(tempfile.gettempdir(), f"kl-cli-dask-bench-data-v1-{rows}-{files}-{group}")
+        want = {"version": 1, "rows": rows, "files": files, "row_group": group}
+        try:
+            with open(os.path.join(folder, "dataset.json"), encoding="utf-8") as handle:
+                info = json.load(handle)
+            reused = all(info.get(k) == v for k, v in want.items())
+        except (OSError, ValueError):
+            reused = False
+        if not reused:
+            argv = [sys.executable, DASK, "gen", folder, "--rows", str(rows), "--files", str(files)]
+            r = run_child([*argv, "--row-group", str(group)], self.tmp)
+            if r.code != 0:
+                raise SystemExit(f"generating the dask dataset failed: {r.stderr.strip()}")
+            info = json.loads(r.stdout)
+            progress(f"[data] dask Parquet: {info['bytes'] / 2**20:.0f} MB in {r.wall:.1f} s")
+        self.dask_data = folder
+        self.dask_found["dataset"] = info
+        self.data["dask"] = (
+            f"dask: {files} Parquet files of {rows // files:,} rows, row groups of {group:,}"
+            f" ({info['bytes'] / 2**20:.0f} MB; the 1x dataset is the first {files // 2})"
+            + ("" if self.mode == "quick" else f", {'reused from' if reused else 'kept in'} {folder}")
+        )
 
     # -- 1. start-up -------------------------------------------------------------
 
@@ -1003,6 +1148,186 @@ class Bench:
                 f"{drifted} drifted of {columns} columns: " + ("OK" if ok else "**differs from the JSON report**")
             )
 
+    # -- 12. the Dask engine ------------------------------------------------------------
+
+    def dask(self) -> None:
+        """Issue 15: `profile` of a Parquet dataset on a LocalCluster of 2 worker
+        processes (one thread each) against `--engine local`; each worker's
+        peak memory at 1x and 2x the data, each on a fresh cluster; the costs
+        behind the README's scaling note (one worker; one partition, one merge
+        and the size of a partial, timed in-process)."""
+        if not have("distributed"):
+            self.checks.append("dask: skipped (distributed not installed: `pip install 'kl-cli[dask]'`)")
+            return
+        rows2, files2, group = self.size["dask"]
+        rows, files = rows2 // 2, files2 // 2
+        groups = self.dask_found["dataset"]["row_groups"] // 2
+        x1, x2 = (os.path.join(self.dask_data, half, "*.parquet") for half in ("x1", "x2"))
+        profile = [*self.kl, "profile"]
+        dask = ["--engine", "dask"]
+        repeat = min(self.repeat, self.size["dask_repeat"])
+        cores = os.cpu_count() or 1
+        local = Command("kl-cli local", [*profile, x1, "--engine", "local", "-o", "dask-local.json"])
+        try:
+            with Cluster(2, self.tmp) as cluster:
+                on = [*dask, "--scheduler", cluster.address]
+                sched = Command("kl-cli dask", [*profile, x1, *on, "-o", "dask-scheduler.json"])
+                spawn = Command("kl-cli dask --workers 2", [*profile, x1, *dask, "--workers", "2", "-o", "dask-2.json"])
+                spawn.max_runs = 1
+                self.interference["dask"] = run_group(
+                    "dask", [local, sched, spawn], repeat, self.tmp, also_ours=cluster.cpu
+                )
+        except RuntimeError as exc:
+            self.checks.append(f"dask: FAILED ({exc})")
+            return
+        what = f"`profile 'x1/*.parquet'`, {rows:,} rows ({files} Parquet files, {groups} row groups)"
+        self.rows.append(
+            Row(
+                f"dask: {what}, `--engine dask --scheduler` (LocalCluster of 2 worker processes x 1 thread,"
+                f" on {cores} cores)",
+                sched,
+                "the same with `--engine local`",
+                local,
+            )
+        )
+        self.rows.append(
+            Row(
+                f"dask: {what}, `--engine dask --workers 2` (one run, cluster start included)",
+                spawn,
+                "the same with `--engine local`",
+                local,
+            )
+        )
+        self.notes.append(
+            f"dask: the time rows are medians of {repeat} rounds ({repeat} runs of `--engine local` and of"
+            f" `--scheduler`, one of `--workers 2`); 2 single-threaded workers on a {cores}-core machine, so the"
+            " ratio says what the engine costs here, not what a cluster gains"
+        )
+        for cmd, out in ((sched, "dask-scheduler.json"), (spawn, "dask-2.json")):
+            if cmd.runs and local.runs:
+                self.checks.append(f"dask: {cmd.key}: {self.same_profile('dask-local.json', out)}")
+        self.dask_memory(x1, x2, rows, rows2, files, files2, group)
+        self.dask_costs(x1, sched)
+
+    def same_profile(self, local: str, dask: str) -> str:
+        """The profile JSON of the Dask engine against the local one's, apart
+        from "engine" and "sources" (the interface's promise)."""
+        docs = []
+        for name in (local, dask):
+            with open(os.path.join(self.tmp, name), encoding="utf-8") as handle:
+                docs.append(json.load(handle))
+        engines = [d.get("engine") for d in docs]
+        a, b = ({k: v for k, v in d.items() if k not in ("engine", "sources")} for d in docs)
+        if json.dumps(a) == json.dumps(b) and engines == ["local", "dask"]:
+            return 'profile JSON equals `--engine local`\'s apart from "engine" and "sources": OK'
+        if engines != ["local", "dask"]:
+            return f'**FAIL**: "engine" is {engines[1]!r} (local {engines[0]!r}), expected "dask" and "local"'
+        keys = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        cols = [c for c in a.get("columns", {}) if a["columns"][c] != b.get("columns", {}).get(c)]
+        return f"**FAIL**: the profile differs from `--engine local`'s in {', '.join(keys) or 'key order'}" + (
+            f" (columns {', '.join(cols)})" if cols else ""
+        )
+
+    def dask_memory(self, x1: str, x2: str, rows: int, rows2: int, files: int, files2: int, group: int) -> None:
+        """Each worker's peak RSS after profiling 1x and 2x the data, each on a
+        fresh 2-worker cluster (after a trivial task first, to show the floor
+        of a worker that has run something)."""
+        found: dict[str, Any] = {}
+        runs: dict[str, Command] = {}
+        for label, pattern in (("1x", x1), ("2x", x2)):
+            try:
+                with Cluster(2, self.tmp) as cluster:
+                    idle = cluster.peaks(trivial=True)
+                    argv = [*self.kl, "profile", pattern, "--engine", "dask", "--scheduler", cluster.address]
+                    cmd = Command(f"kl-cli dask {label}", [*argv, "-o", f"dask-{label}.json"])
+                    share = run_group(f"dask-memory-{label}", [cmd], 1, self.tmp, also_ours=cluster.cpu)
+                    self.interference[f"dask-memory-{label}"] = share
+                    after = cluster.peaks()
+            except RuntimeError as exc:
+                self.checks.append(f"dask memory {label}: FAILED ({exc})")
+                return
+            if not cmd.runs:
+                self.checks.append(f"dask memory {label}: FAILED ({cmd.failure})")
+                self.failed.append(f"dask memory {label} / {cmd.key}: {cmd.failure}")
+                return
+            run = cmd.runs[0]
+            with open(os.path.join(self.tmp, f"dask-{label}.json"), encoding="utf-8") as handle:
+                counted = json.load(handle).get("rows")
+            found[label] = {
+                "idle_peak_mb": idle["peak_kib"],
+                "peak_mb": after["peak_kib"],
+                "client_peak_kb": run.rss_kb,
+            }
+            found[label]["rows"] = counted
+            # The table row compares the busiest worker's peak, not the client's.
+            busiest = int(max(after["peak_kib"]) * 1024)
+            runs[label] = Command(cmd.key, cmd.argv, runs=[Run(run.wall, busiest, run.code, "", "")])
+        self.dask_found["memory"] = found
+        self.rows.append(
+            Row(
+                f"dask memory: peak RSS of the busiest worker, `profile` of {rows2:,} rows ({files2} files)"
+                f" on a fresh 2-worker LocalCluster, {group:,}-row partitions",
+                runs["2x"],
+                f"the same for {rows:,} rows ({files} files)",
+                runs["1x"],
+                None,
+                1.15,
+                "peak RSS ≤ 1.15",
+                by_rss=True,
+            )
+        )
+
+        def mb(values: list[float]) -> str:
+            return " and ".join(f"{v:.0f}" for v in values)
+
+        self.checks.append(
+            "dask memory: each worker's peak RSS (MB): after one trivial task "
+            f"{mb(found['1x']['idle_peak_mb'])}; after profiling {rows:,} rows {mb(found['1x']['peak_mb'])};"
+            f" {rows2:,} rows {mb(found['2x']['peak_mb'])} (the client, kl-cli itself:"
+            f" {fmt_mb(found['1x']['client_peak_kb'] / 1024)} and {fmt_mb(found['2x']['client_peak_kb'] / 1024)})"
+        )
+        for label, want in (("1x", rows), ("2x", rows2)):
+            if found[label]["rows"] != want:
+                self.checks.append(
+                    f"dask memory {label}: **FAIL**: the profile counted {found[label]['rows']!r} rows, not {want:,}"
+                )
+
+    def dask_costs(self, x1: str, sched: Command) -> None:
+        """The scaling note's inputs: one partition, one merge and a partial's
+        size timed in-process by dask_cluster.py costs; then the whole 1x
+        profile on one worker (per partition) and the time of a task that
+        does nothing there."""
+        found: dict[str, Any] = {}
+        one = None
+        r = run_child([sys.executable, DASK, "costs", x1], self.tmp)
+        if r.code != 0:
+            self.checks.append(f"dask costs: in-process timing FAILED ({last_line(r.stderr)})")
+        else:
+            found.update(json.loads(r.stdout))
+        try:
+            with Cluster(1, self.tmp) as cluster:
+                argv = [*self.kl, "profile", x1, "--engine", "dask", "--scheduler", cluster.address]
+                one = Command("kl-cli dask, 1 worker", [*argv, "-o", "dask-1worker.json"])
+                self.interference["dask-1-worker"] = run_group(
+                    "dask-1-worker", [one], 1, self.tmp, also_ours=cluster.cpu
+                )
+                tasks = "2000" if self.mode == "full" else "200"
+                r = run_child([sys.executable, DASK, "overhead", cluster.address, "--tasks", tasks], self.tmp)
+                if r.code == 0:
+                    found.update(json.loads(r.stdout))
+        except RuntimeError as exc:
+            self.checks.append(f"dask costs: FAILED ({exc})")
+        if one is not None and one.failure:
+            self.failed.append(f"dask costs / {one.key}: {one.failure}")
+        if one is not None and one.runs and "dataset_partitions" in found:
+            found["one_worker_s"] = one.runs[0].wall
+            found["one_worker_per_partition_s"] = one.runs[0].wall / found["dataset_partitions"]
+        two = sched.median_wall(False)
+        if two is not None:
+            found["two_workers_s"] = two
+        self.dask_found["costs"] = found
+        self.notes.extend(dask_cost_notes(found))
+
     # -- all ---------------------------------------------------------------------
 
     def run(self) -> None:
@@ -1035,6 +1360,8 @@ class Bench:
             self.ciformats()
         if self.wanted("html"):
             self.html()
+        if self.wanted("dask"):
+            self.dask()
 
     def failures(self) -> list[str]:
         seen, out = set(), []
@@ -1043,7 +1370,7 @@ class Bench:
                 if c and c.failure and id(c) not in seen:
                     seen.add(id(c))
                     out.append(f"{row.scenario} / {c.key}: {c.failure}")
-        return out
+        return out + self.failed
 
 
 # ---------------------------------------------------------------------------
@@ -1179,6 +1506,87 @@ def calibration_table(found: dict[str, Any], judged: bool) -> list[str]:
     return lines
 
 
+DASK_ROWS = 1_000_000_000  # the scaling note's dataset
+DASK_BANDWIDTH = 1e9  # bytes per second between workers assumed by the estimate (10 Gbit/s)
+
+
+def dask_estimate(found: dict[str, Any], rows: int = DASK_ROWS) -> dict[str, Any]:
+    """Time for ``rows`` rows of these columns on 1, 8 and 64 workers, from the
+    measured costs: T(W) = P c / W + the merges on the tree's critical path +
+    the scheduler's overhead for every task. ``c`` is one partition's first
+    and second pass; the path has ceil(log2 P) merges: while the merged
+    partials keep their values (up to 6,000,000 per column) a merge joins
+    lists, one merge turns them into bucket histograms, the rest add
+    histograms; each moves its inputs between workers at DASK_BANDWIDTH.
+    Tasks: a first pass, a second pass and a merge of each for every
+    partition (4P), at the per-task time measured on one worker."""
+    parts = -(-rows // found["partition_rows"])
+    c = found["partition_s"] + found["second_pass_s"]
+    levels = math.ceil(math.log2(parts))
+    kept = 0
+    while kept < levels and found["partition_rows"] * 2 ** (kept + 1) <= 6_000_000:
+        kept += 1
+    histogram_levels = max(0, levels - kept - 1)
+    moved = sum(found["partial_pickle_bytes"] * 2**k for k in range(kept + 1)) * 2
+    moved += histogram_levels * 2 * found["histogram_pickle_bytes"]
+    merges = kept * found["merge_s"] + found["merge_crossing_s"] + histogram_levels * found["merge_histograms_s"]
+    merges += moved / DASK_BANDWIDTH
+    overhead = 4 * parts * found.get("task_overhead_s", 0.0)
+    return {
+        "rows": rows,
+        "partitions": parts,
+        "c_s": c,
+        "levels": levels,
+        "merge_path_s": merges,
+        "moved_bytes": moved,
+        "scheduler_s": overhead,
+        "seconds": {w: parts * c / w + merges + overhead for w in (1, 8, 64)},
+    }
+
+
+def dask_cost_notes(found: dict[str, Any]) -> list[str]:
+    """The measured costs of the Dask engine and what they predict for a
+    billion rows (the README's scaling note is worked out from these)."""
+    lines = []
+    parts = found.get("dataset_partitions")
+    if "one_worker_s" in found:
+        lines.append(
+            f"dask costs: the 1x profile on one worker (1 thread) took {found['one_worker_s']:.3g} s,"
+            f" {found['one_worker_per_partition_s']:.3g} s per partition ({parts} partitions), everything included"
+            + (f"; on two workers {found['two_workers_s']:.3g} s" if "two_workers_s" in found else "")
+        )
+    if "task_overhead_s" in found:
+        lines.append(
+            f"dask costs: {found['tasks']:,} tasks that do nothing took {found['task_overhead_s'] * 1e3:.3g} ms"
+            " each on that worker (scheduler, worker and client sharing the machine's cores)"
+        )
+    if "partition_s" not in found:
+        return lines
+    mib = 2**20
+    lines.append(
+        f"dask costs, in-process (kl-cli's own first_pass, second_pass and merged): one partition of"
+        f" {found['partition_rows']:,} rows {found['partition_s']:.3g} s (first pass) +"
+        f" {found['second_pass_s']:.3g} s (second pass, exact edges); merging two partitions' partials"
+        f" {found['merge_s'] * 1e3:.3g} ms (values kept), the merge that turns them into bucket histograms"
+        f" {found['merge_crossing_s'] * 1e3:.3g} ms, two histograms {found['merge_histograms_s'] * 1e3:.3g} ms;"
+        f" a partition's partial travels as {found['partial_pickle_bytes'] / mib:.1f} MiB pickled"
+        f" ({(found['partial_cloudpickle_bytes'] or 0) / mib:.1f} MiB with cloudpickle: it holds the values of its"
+        f" numeric columns while a partial keeps them), a histogram partial as"
+        f" {found['histogram_pickle_bytes'] / 1024:,.0f} KiB"
+    )
+    est = dask_estimate(found)
+    lines.append(
+        f"dask estimate for {est['rows']:,} rows of these columns: P = {est['partitions']:,} partitions,"
+        f" T(W) = P x c / W + merges on the critical path + 4P tasks x overhead, with c = {est['c_s']:.3g} s,"
+        f" {est['levels']} merges on the path {est['merge_path_s']:.3g} s (moving"
+        f" {est['moved_bytes'] / mib:,.0f} MiB at {DASK_BANDWIDTH / 1e9:g} GB/s), overhead"
+        f" {est['scheduler_s']:.3g} s: "
+        + ", ".join(f"{w} worker{'s' if w > 1 else ''} {t / 60:.1f} min" for w, t in est["seconds"].items())
+        + " (assumes the storage delivers every worker's partitions as fast as one worker reads them here)"
+    )
+    return lines
+
+
 def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) -> str:
     size = bench.size
     out = [
@@ -1189,7 +1597,8 @@ def report(bench: Bench, info: dict[str, Any], floor_mb: float, elapsed: float) 
         f"- kl-cli checkout {info['commit']}; command `{' '.join(os.path.basename(a) for a in bench.kl)}`",
         f"- mode {bench.mode}: {bench.repeat} runs per command, alternating (Evidently at most {bench.peer_repeat});"
         f" medians; measures time {size['calls']} calls in one process after a warm-up",
-        f"- data: {'; '.join(bench.data.values()) or 'none'}; generated with fixed seeds, deleted afterwards",
+        f"- data: {'; '.join(bench.data.values()) or 'none'}; generated with fixed seeds, deleted afterwards"
+        + (" (but the dask dataset, kept for reuse)" if bench.mode == "full" and bench.dask_data else ""),
         f"- peak MB is the child's ru_maxrss (MB = 2^20 bytes); Linux never reports a child below its parent's"
         f" peak at the fork, here {floor_mb:.0f} MB",
         f"- total {elapsed:.0f} s",
@@ -1255,6 +1664,7 @@ def main(argv: list[str] | None = None) -> int:
             "notes": bench.notes,
             "knn_accuracy": bench.accuracy,
             "calibration": bench.calibration,
+            "dask": bench.dask_found,
         }
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(raw, handle, indent=2)

@@ -8,6 +8,7 @@ report has its table and checks, and that no generated data is left behind.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
@@ -107,3 +108,48 @@ def test_unknown_scenario_is_a_usage_error():
     )
     assert proc.returncode == 2
     assert "unknown scenario" in proc.stderr
+
+
+def test_the_dask_group_checks_equality_memory_and_costs(quick):
+    """The dask group (issue 15) at its quick size: both Dask runs checked
+    against the local profile, each worker's peak on fresh clusters for 1x
+    and 2x the rows, and the costs the README's scaling note is built from."""
+    if not installed("distributed"):
+        pytest.skip("distributed is not installed")
+    proc, raw, _ = quick
+    out = proc.stdout
+    for who in ("kl-cli dask", "kl-cli dask --workers 2"):
+        assert f"dask: {who}: profile JSON equals `--engine local`'s apart from" in out
+    assert "**FAIL**" not in out
+    assert len([r for r in raw["rows"] if r["scenario"].startswith("dask")]) == 3
+    memory = raw["dask"]["memory"]
+    assert (memory["1x"]["rows"], memory["2x"]["rows"]) == (100_000, 200_000)
+    assert all(len(memory[k]["peak_mb"]) == 2 for k in ("1x", "2x"))
+    costs = raw["dask"]["costs"]
+    assert costs["partition_rows"] > 0 and costs["dataset_partitions"] > 0
+    assert costs["partial_pickle_bytes"] > costs["histogram_pickle_bytes"] > 0
+    assert costs["binned_columns"] == ["latency", "amount"]
+
+
+def test_the_dask_group_says_fail_when_the_profiles_differ(tmp_path):
+    """A Dask profile that differs from the local one (or lacks its engine)
+    is reported as FAIL, never as OK."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import run as bench
+    finally:
+        sys.path.pop(0)
+    local = {"format": "kl-cli-profile", "engine": "local", "sources": ["a"], "rows": 2, "columns": {"x": {"n": 1}}}
+    docs = {
+        "local.json": local,
+        "same.json": {**local, "engine": "dask", "sources": ["b"]},
+        "differs.json": {**local, "engine": "dask", "columns": {"x": {"n": 2}}},
+        "no-engine.json": {k: v for k, v in local.items() if k != "engine"},
+    }
+    for name, doc in docs.items():
+        (tmp_path / name).write_text(json.dumps(doc))
+    runner = bench.Bench(argparse.Namespace(quick=True, repeat=None, only=["dask"]), str(tmp_path))
+    assert runner.same_profile("local.json", "same.json").endswith(": OK")
+    differs = runner.same_profile("local.json", "differs.json")
+    assert differs.startswith("**FAIL**") and "columns x" in differs
+    assert runner.same_profile("local.json", "no-engine.json").startswith("**FAIL**")
