@@ -26,6 +26,7 @@ from ..core.binning import NumericSummary
 from ..errors import InputError, KlError, UsageError
 from ..inputs.datasets import empty_file_note, no_rows
 from ..inputs.partitions import Partition, PartitionReading, file_pieces, plan_partitions, read_partition
+from ..text import visible
 from .partial import CurrentCounts, DatasetPartial, Wanted, count_frames, first_pass, second_pass
 
 # (done, total) partitions, after each one.
@@ -65,7 +66,8 @@ def cluster_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         try:
             client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"--scheduler {scheduler}: cannot connect: {' '.join(str(exc).split())[:200]}") from None
+            why = " ".join(str(exc).split())[:200]
+            raise InputError(f"--scheduler {visible(scheduler)}: cannot connect: {why}") from None
         with client:
             yield client
         return

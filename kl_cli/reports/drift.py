@@ -194,7 +194,7 @@ def run_drift(
     )
 
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
-    counting = Engine(engine, scheduler, workers, partition_progress)
+    runner = Engine(engine, scheduler, workers, partition_progress)
     rules = column_rules(columns_config)
     check_types(rules, options.categorical, options.numeric, option_sources)
     columns = column_names(columns) or None
@@ -225,10 +225,10 @@ def run_drift(
     cur_kwargs = dataset_reading(chunk_rows, open_stdin, progress, messages, cur_table)
     seen: dict[str, None] = {}
     given_by = dict(option_sources or {})
-    current_files = counting.files(current)
-    with counting:
+    current_files = runner.files(current)
+    with runner:
         ref = reference_profile(
-            reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen, given_by, counting
+            reference, options, set(explicit), columns, exclude, ref_kwargs, rules, seen, given_by, runner
         )
         if columns:
             unknown = [c for c in columns if c not in ref.columns]
@@ -239,8 +239,8 @@ def run_drift(
         wanted = {n for n in ref.columns if (columns is None or n in columns) and n not in exclude and n not in ignored}
         ref_name, cur_name = _name(reference), _name(current)
         cur_kwargs = current_data(current, cur_kwargs, current_files)
-        current_data_ = counting.dataset(current_files, cur_kwargs)
-        counts, cur_rows, _ = count_against(current_data_, ref, cur_name, wanted)
+        current_dataset = runner.dataset(current_files, cur_kwargs)
+        counts, cur_rows, _ = count_against(current_dataset, ref, cur_name, wanted)
     _check_rule_columns(rules, seen, cur_rows, ref_name, cur_name)
     only_ref = [n for n in ref.columns if n in wanted and n not in cur_rows]
     only_cur = [

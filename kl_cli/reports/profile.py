@@ -55,7 +55,7 @@ def run_profile(
     Data may be paths, glob patterns and fsspec URLs.
     """
     options, explicit = profile_options_from(bins, binning, categorical, numeric)
-    counting = Engine(engine, scheduler, workers, partition_progress)
+    runner = Engine(engine, scheduler, workers, partition_progress)
     rules = column_rules(columns_config)
     columns = column_names(columns) or None
     exclude = column_names(exclude)
@@ -69,7 +69,7 @@ def run_profile(
     loaded: list[tuple[str, Profile]] = []
     files: list[Any] = []
     spooled: dict[str, Any] = {}
-    for item in (file for spec in data for file in counting.files(spec)):
+    for item in (file for spec in data for file in runner.files(spec)):
         if not isinstance(item, str):
             files.append(item)
             continue
@@ -84,7 +84,7 @@ def run_profile(
     if target is not None:
         target.refuse_inputs(files)
     read_kwargs["spooled"] = spooled
-    with counting:
+    with runner:
         if loaded:
             for name, prof in loaded:
                 check_profile_options(prof.options, options, set(explicit), name, dict(option_sources or {}))
@@ -92,10 +92,10 @@ def run_profile(
             result = merge_profiles([prof for _, prof in loaded])
             if files:  # the data files are one dataset, counted with the profiles' edges
                 names = ["stdin" if path == "-" else str(path) for path in files]
-                result = extend_profile(result, counting.dataset(files, read_kwargs), names)
+                result = extend_profile(result, runner.dataset(files, read_kwargs), names)
         else:
             names = [("stdin" if f == "-" else f) if isinstance(f, str) else "DataFrame" for f in files]
-            frames = counting.dataset(files, read_kwargs)
+            frames = runner.dataset(files, read_kwargs)
             seen: dict[str, None] = {}
             result = profile_with_rules(frames, options, names, columns, exclude, rules, seen, option_sources)
             unknown = [c for c in columns or () if c not in seen]
@@ -105,5 +105,5 @@ def run_profile(
     for name in [*(exclude or []), *(n for n, r in rules.items() if r.ignore)]:
         result.columns.pop(name, None)
     result.notes = [text for _, text in messages]
-    result.engine = counting.name
+    result.engine = runner.name
     return result
